@@ -1,0 +1,138 @@
+"""The archive in content/: day files and fetch state, read whole and written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveError
+from .papers import Paper, Update
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    papers: tuple[Paper, ...]
+    updates: tuple[Update, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "day": self.day.isoformat(),
+                "papers": [p.to_json() for p in self.papers], "updates": [u.to_json() for u in self.updates]}
+
+
+@dataclass
+class SourceState:
+    """What the archive remembers of one source between runs."""
+
+    url: str | None = None            # the URL the validators belong to
+    etag: str | None = None
+    last_modified: str | None = None
+    checked: str | None = None        # run date of the last check
+    status: str | None = None         # ok | empty | stale | not_modified | failed
+    new: int = 0                      # new papers on the last check
+    last_success: str | None = None
+    last_day: str | None = None       # latest digest day this source contributed to
+    last_error: str | None = None
+    failures: int = 0                 # consecutive failed runs
+
+
+@dataclass
+class State:
+    last_run: str | None = None
+    sources: dict[str, SourceState] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "last_run": self.last_run,
+                "sources": {k: vars(v) for k, v in sorted(self.sources.items())}}
+
+
+def dumps(data: Any) -> bytes:
+    """Serialise JSON the same way every time, readable and diff-friendly."""
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write bytes via a temporary file and rename; skip when unchanged. Return True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+class Archive:
+    """content/: `days/YYYY-MM-DD.json` per digest day and `state.json` for fetching."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.days_dir = self.root / "days"
+
+    def day_path(self, day: date) -> Path:
+        return self.days_dir / f"{day.isoformat()}.json"
+
+    def day_dates(self) -> list[date]:
+        if not self.days_dir.is_dir():
+            return []
+        found = []
+        for path in self.days_dir.glob("????-??-??.json"):
+            try:
+                found.append(date.fromisoformat(path.stem))
+            except ValueError:
+                continue
+        return sorted(found)
+
+    def read_day(self, day: date) -> Day | None:
+        path = self.day_path(day)
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise ArchiveError(f"{path}: unknown schema {data.get('schema') if isinstance(data, dict) else '?'}")
+        try:
+            return Day(date.fromisoformat(data["day"]), tuple(Paper.from_json(p) for p in data["papers"]),
+                       tuple(Update.from_json(u) for u in data.get("updates") or ()))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
+
+    def read_days(self) -> list[Day]:
+        return [d for d in (self.read_day(day) for day in self.day_dates()) if d is not None]
+
+    def write_day(self, day: Day) -> bool:
+        return write_atomic(self.day_path(day.day), dumps(day.to_json()))
+
+    def read_state(self) -> State:
+        path = self.root / "state.json"
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return State()
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: unreadable state file ({exc}); restore it from git") from None
+        known = set(vars(SourceState()))
+        sources = {k: SourceState(**{f: v for f, v in s.items() if f in known}) for k, s in (data.get("sources") or {}).items()}
+        return State(last_run=data.get("last_run"), sources=sources)
+
+    def write_state(self, state: State) -> bool:
+        return write_atomic(self.root / "state.json", dumps(state.to_json()))

@@ -1,0 +1,224 @@
+"""Pure text cleaning for feed fields: HTML to text, broken entities, TeX accents, author lists."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+_SPACE = re.compile(r"\s+")
+# Block-level tags become spaces so words on either side do not run together.
+_BREAKING_TAGS = {"p", "br", "div", "li", "ul", "ol", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+_DROPPED_TAGS = {"script", "style", "head", "title", "noscript", "template", "iframe", "object"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._dropping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropping += 1
+        elif tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropping = max(0, self._dropping - 1)
+        elif tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Return the visible text of an HTML fragment, scripts and styles dropped, entities decoded."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+# A second decoding pass: feeds often escape an entity twice or drop its semicolon
+# (`&amp;gt90%`, `&microg/`, `&iumlve`), which one pass leaves as literal `&gt90%`.
+_LEFTOVER_ENTITY = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]{1,31};?)")
+
+
+def repair_entities(text: str) -> str:
+    """Decode entity references left in already-decoded text, with or without their semicolon."""
+    for _ in range(2):  # `&amp;amp;` needs two rounds
+        fixed = _LEFTOVER_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a",
+}
+# \'e  \'{e}  {\'e}  \"{\i}  \c{c}  \v s
+_TEX_ACCENT = re.compile(r"\{?\\([`'^\"~=.]|[uvHckr](?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))\}?")
+_TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\aa": "å", r"\AA": "Å"}
+_TEX_LETTER = re.compile(r"\{?(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])\}?")
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
+
+
+def _accent(match: re.Match) -> str:
+    letter = match.group(2) or match.group(3)
+    letter = {"\\i": "i", "\\j": "j"}.get(letter, letter)
+    return unicodedata.normalize("NFC", letter + _ACCENTS[match.group(1)])
+
+
+def tex_accents_to_unicode(text: str) -> str:
+    """Turn TeX accent commands (`Andr\\'e`, `\\"{o}`, `{\\ss}`) into characters, leaving $math$ alone."""
+    if "\\" not in text:
+        return text
+    pieces = _MATH.split(text)
+    for i in range(0, len(pieces), 2):  # even pieces lie outside math
+        piece = _TEX_ACCENT.sub(_accent, pieces[i])
+        pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], piece)
+    return "".join(pieces)
+
+
+def squash_space(text: str) -> str:
+    """Collapse runs of whitespace to one space and trim."""
+    return _SPACE.sub(" ", text).strip()
+
+
+# Plain-text fields still carry inline markup (PLOS titles: `<i>Drosophila</i>`); only these known
+# tags are dropped, so `$a<b$` in a formula survives.
+_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+)(?:\s[^<>]*)?/?>", re.I)
+
+
+def clean_text(value: str, is_html: bool = True) -> str:
+    """Return plain, single-spaced text from a feed field (HTML or plain), entities and accents repaired."""
+    text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value)
+    return squash_space(tex_accents_to_unicode(repair_entities(text)))
+
+
+_ARXIV_PREFIX = re.compile(
+    r"^\s*arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?\s+"
+    r"Announce Type:\s*(?P<announce>[a-z\-]+)\s*(?:Abstract:\s*)?",
+    re.I,
+)
+
+
+def split_arxiv_description(text: str) -> tuple[str | None, int | None, str | None, str]:
+    """Split arXiv's `arXiv:ID vN Announce Type: T Abstract: ...` into (id, version, announce, abstract)."""
+    match = _ARXIV_PREFIX.match(text)
+    if not match:
+        return None, None, None, text.strip()
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None, match.group("announce").lower(), text[match.end():].strip()
+
+
+_ARXIV_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?", re.I)
+
+
+def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
+    """Return (arXiv id, version) found in a link, guid or description, else (None, None)."""
+    match = _ARXIV_ID.search(text or "")
+    if not match:
+        return None, None
+    return match.group(1), int(match.group(2)) if match.group(2) else None
+
+
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>|;]+)", re.I)
+
+
+def doi_from_text(text: str) -> str | None:
+    """Return a DOI found in text (`doi:10.1101/...`, a doi.org link), lower-cased, trailing punctuation cut."""
+    match = _DOI.search(text or "")
+    if not match:
+        return None
+    return match.group(1).rstrip(".,)]").lower()
+
+
+_INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]\.|[A-Z]\.?)[\s\-]*)+$")  # "J.", "J. A.", "JA", "J.-P.", "Th."
+
+
+def _is_initials(token: str) -> bool:
+    return bool(_INITIALS.match(token)) and len(token.replace(".", "").replace(" ", "").replace("-", "")) <= 3
+
+
+def split_authors(value: str) -> tuple[str, ...]:
+    """Split an author string ("A, B and C", "Doe, J.; Roe, K.", "Smith, J. A., Li, X.") into names."""
+    value = squash_space(value or "")
+    if not value:
+        return ()
+    value = re.sub(r"\s*,?\s+(?:and|&)\s+", ", ", value)
+    if ";" in value:
+        names = [n.strip() for n in value.split(";")]
+        return tuple(_given_first(n) for n in names if n)
+    tokens = [t.strip() for t in value.split(",") if t.strip()]
+    names: list[str] = []
+    for token in tokens:
+        if names and _is_initials(token) and "," not in names[-1] and not _is_initials(names[-1]):
+            names[-1] = f"{names[-1]}, {token}"  # "Smith", "J. A." belong together
+        else:
+            names.append(token)
+    return tuple(_given_first(n) for n in names)
+
+
+def _given_first(name: str) -> str:
+    """Return "J. A. Smith" for "Smith, J. A."; other names unchanged."""
+    if "," in name:
+        surname, _, given = name.partition(",")
+        name = f"{given.strip()} {surname.strip()}"
+    return squash_space(name)
+
+
+def clean_authors(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Clean each name (entities, accents, space) and drop empties and duplicates, keeping order."""
+    seen: dict[str, None] = {}
+    for name in names:
+        cleaned = clean_text(name, is_html=False).strip(" ,;")
+        if cleaned and cleaned.lower() not in ("et al.", "et al", "and others"):
+            seen.setdefault(cleaned, None)
+    return tuple(seen)
+
+
+def safe_url(url: str | None) -> str:
+    """Return the URL if it is an absolute http(s) URL, else "" (no javascript:, data: or relative links)."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\"<> \n\t"):
+        return url
+    return ""
+
+
+def link_hash_id(url: str) -> str:
+    """Return a stable id for a paper known only by its link."""
+    return "url:" + hashlib.sha256(url.strip().encode()).hexdigest()[:16]
+
+
+def first_sentences(text: str, max_chars: int = 320) -> str:
+    """Return the first one or two sentences of text within max_chars, for an extractive summary."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])", text.strip())
+    chosen = ""
+    for sentence in sentences:
+        candidate = f"{chosen} {sentence}".strip()
+        if chosen and len(candidate) > max_chars:
+            break
+        chosen = candidate
+        if len(chosen) >= max_chars * 0.45:
+            break
+    if len(chosen) > max_chars:
+        chosen = chosen[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return chosen

@@ -1,0 +1,152 @@
+"""The fetch stage: every source fetched, parsed and merged into the archive, with a status per source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from .archive import Archive, Day, SourceState, State
+from .config import Config, Source
+from .errors import SourceError
+from .fetch import FetchRequest, FetchResult, FetchSettings, fetch_sources
+from .papers import card_order, ingest
+from .parse import Entry, parse_feed
+
+USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    source: str
+    status: str          # ok | empty | stale | not_modified | failed
+    new: int = 0
+    seen: int = 0
+    error: str | None = None
+
+    def line(self) -> str:
+        if self.status == "failed":
+            return f"  {self.source:<28} failed     {self.error}"
+        return f"  {self.source:<28} {self.status:<10} {self.new} new, {self.seen} seen"
+
+
+def source_location(source: Source, config: Config, run_date: date) -> str:
+    """Return the URL or absolute path to fetch for a source on a run date ({date} filled in)."""
+    url = source.url.replace("{date}", run_date.isoformat())
+    if "://" in url:
+        return url
+    return str((config.base_dir / url).resolve())
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    """Return the fetch settings of sources.yaml, with the project's honest User-Agent."""
+    from . import __version__
+    contact = config.site.contact or config.site.base_url or "https://github.com/"
+    polite = {host: config.fetch.polite_interval for host in ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")}
+    return FetchSettings(
+        user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
+        attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
+        max_bytes=config.fetch.max_bytes, polite_hosts=polite, base_dir=config.base_dir,
+    )
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    sources: list[SourceReport]
+    new_papers: int       # distinct new cards (a cross-listed paper counts once)
+    new_versions: int
+
+    @property
+    def failed(self) -> int:
+        return sum(r.status == "failed" for r in self.sources)
+
+
+def collect(config: Config, archive: Archive, run_date: date, settings: FetchSettings | None = None) -> CollectReport:
+    """Fetch every enabled source for run_date and store what is new; report per source."""
+    settings = settings or fetch_settings(config)
+    state = archive.read_state()
+    sources = [s for s in config.sources if s.enabled]
+    requests = []
+    for source in sources:
+        location = source_location(source, config, run_date)
+        kept = state.sources.get(source.id) or SourceState()
+        same_url = kept.url == location
+        requests.append(FetchRequest(source.id, location, kept.etag if same_url else None,
+                                     kept.last_modified if same_url else None))
+    results = fetch_sources(requests, settings)
+
+    entries: list[Entry] = []
+    failures: dict[str, str] = {}
+    parsed_count: dict[str, int] = {}
+    for source, result in zip(sources, results):
+        if result.status == "failed":
+            failures[source.id] = result.error or f"source '{source.id}': fetch failed"
+        elif result.status == "ok":
+            try:
+                found = parse_feed(result.body or b"", source.id, source.family)
+            except SourceError as exc:
+                failures[source.id] = str(exc)
+                continue
+            parsed_count[source.id] = len(found)
+            entries.extend(found)
+
+    days = archive.read_days()
+    seen_versions: dict[str, int] = {}
+    for day in days:
+        for item in (*day.papers, *day.updates):
+            seen_versions[item.id] = max(seen_versions.get(item.id, 0), item.version or 0)
+    last_day = {sid: date.fromisoformat(s.last_day) for sid, s in state.sources.items() if s.last_day}
+    order = {s.id: i for i, s in enumerate(config.sources)}
+    result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order)
+
+    by_day = {d.day: d for d in days}
+    contributed: dict[str, date] = {}
+    for day in sorted(set(result.papers) | set(result.updates)):
+        old = by_day.get(day) or Day(day, ())
+        have = {p.id for p in old.papers}
+        papers = [*old.papers, *(p for p in result.papers.get(day, ()) if p.id not in have)]
+        papers.sort(key=lambda p: card_order(p, order))
+        updates = [*old.updates, *result.updates.get(day, ())]
+        archive.write_day(Day(day, tuple(papers), tuple(updates)))
+        for item in (*result.papers.get(day, ()), *result.updates.get(day, ())):
+            for sid in item.sources:
+                contributed[sid] = max(contributed.get(sid, day), day)
+
+    reports = []
+    for source, fetched in zip(sources, results):
+        report = _report(source.id, fetched, failures, parsed_count, result.new_by_source, result.seen_by_source)
+        state.sources[source.id] = _next_state(state.sources.get(source.id) or SourceState(), report, fetched,
+                                               run_date, contributed.get(source.id))
+        reports.append(report)
+    state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
+    # Validators are saved only after the papers they cover are on disk.
+    archive.write_state(state)
+    return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())))
+
+
+def _report(sid: str, fetched: FetchResult, failures: dict[str, str], parsed: dict[str, int],
+            new: dict[str, int], seen: dict[str, int]) -> SourceReport:
+    if sid in failures:
+        return SourceReport(sid, "failed", error=failures[sid])
+    if fetched.status == "not_modified":
+        return SourceReport(sid, "not_modified")
+    if parsed.get(sid, 0) == 0:
+        return SourceReport(sid, "empty")
+    status = "ok" if new.get(sid) else "stale"
+    return SourceReport(sid, status, new.get(sid, 0), seen.get(sid, 0))
+
+
+def _next_state(old: SourceState, report: SourceReport, fetched: FetchResult, run_date: date,
+                contributed: date | None) -> SourceState:
+    today = run_date.isoformat()
+    if report.status == "failed":
+        return replace(old, checked=today, status="failed", new=0, last_error=report.error, failures=old.failures + 1)
+    if fetched.status == "not_modified":  # a 304 may omit the validators: the old ones still hold
+        etag, last_modified = fetched.etag or old.etag, fetched.last_modified or old.last_modified
+    else:
+        etag, last_modified = fetched.etag, fetched.last_modified
+    state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0)
+    if contributed is not None:
+        state.last_day = max(filter(None, (old.last_day, contributed.isoformat())))
+    if old.checked == today and report.new == 0 and old.status in ("ok", "stale", "empty"):
+        return state  # a rerun of the same day found nothing more: what that day saw still stands
+    return replace(state, checked=today, status=report.status, new=report.new)

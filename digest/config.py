@@ -1,0 +1,299 @@
+"""Load and validate sources.yaml into typed settings; every problem names its key and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ConfigError
+
+LANGUAGES = ("en", "zh")
+FAMILIES = ("arxiv", "biorxiv", "plos", "nature", "generic")
+_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+_TOPIC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    names: dict[str, str]  # language -> display name
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or next(iter(self.names.values()), self.id)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str
+    url: str          # http(s) URL, file:// URL or a path relative to sources.yaml; may hold {date}
+    topic: str
+    family: str = "generic"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str = "AcademicHub"
+    tagline: str = "Academic Intelligence · Curated Daily"
+    heading: dict[str, str] = field(default_factory=lambda: {"en": "Explore the Frontier of Global Academia", "zh": "探索全球前沿学术脉络"})
+    description: dict[str, str] = field(default_factory=dict)
+    base_url: str = ""        # absolute URL of the published site; "" keeps every link relative
+    languages: tuple[str, ...] = ("en", "zh")
+    default_language: str = "en"
+    timezone: str = "UTC"
+    batch_size: int = 20      # cards shown before "another batch"
+    feed_days: int = 14       # rolling window of the Atom/RSS feeds
+    feed_max_items: int = 300
+    contact: str = ""         # URL or address named in the User-Agent
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    timeout: float = 30.0
+    attempts: int = 3
+    backoff: float = 2.0
+    concurrency: int = 8
+    max_bytes: int = 20_000_000
+    polite_interval: float = 3.0  # seconds between requests to arXiv hosts, as arXiv asks
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    site: Site
+    fetch: FetchOptions
+    topics: dict[str, Topic]
+    sources: tuple[Source, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+def guess_family(url: str) -> str:
+    """Return the adapter family a feed URL belongs to, by its host."""
+    host = (urlsplit(url).hostname or "").lower()
+    for needle, family in (("arxiv.org", "arxiv"), ("biorxiv.org", "biorxiv"), ("medrxiv.org", "biorxiv"),
+                           ("plos.org", "plos"), ("nature.com", "nature")):
+        if host == needle or host.endswith("." + needle):
+            return family
+    return "generic"
+
+
+class _Lines:
+    """Maps a dotted key path (`sources[2].url`) to its line in the YAML text."""
+
+    def __init__(self, text: str):
+        self.lines: dict[str, int] = {}
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            root = None
+        if root is not None:
+            self._walk(root, "")
+
+    def _walk(self, node: yaml.Node, path: str) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{path}.{key.value}" if path else str(key.value)
+                self.lines[child] = key.start_mark.line + 1
+                self._walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, f"{path}[{i}]")
+
+    def at(self, path: str) -> int:
+        while path not in self.lines and path:
+            path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+        return self.lines.get(path, 1)
+
+
+class _Checker:
+    def __init__(self, filename: str, lines: _Lines):
+        self.filename, self.lines, self.problems = filename, lines, []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.filename}:{self.lines.at(path)}: {path}: {message}")
+
+    def record(self, cls: type, data: Any, path: str, overrides: dict[str, Any] | None = None) -> Any:
+        """Build a dataclass from a mapping, checking key names and value types; None on failure."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.problem(path, f"expected a mapping, got {_kind(data)}")
+            return None
+        known = {f.name: f for f in fields(cls) if f.name not in (overrides or {})}
+        values: dict[str, Any] = dict(overrides or {})
+        ok = True
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key not in known:
+                self.problem(where, f"unknown key (expected one of: {', '.join(sorted(known))})")
+                ok = False
+                continue
+            converted = self.value(known[key].type, value, where)
+            if converted is _BAD:
+                ok = False
+            else:
+                values[key] = converted
+        return cls(**values) if ok else None
+
+    def value(self, kind: str, value: Any, where: str) -> Any:
+        expect = {"str": str, "int": int, "float": (int, float), "bool": bool}.get(kind)
+        if expect is not None:
+            if isinstance(value, bool) and kind != "bool" or not isinstance(value, expect):
+                self.problem(where, f"expected {_article(kind)}, got {_kind(value)} {value!r}")
+                return _BAD
+            if kind in ("int", "float") and value <= 0:
+                self.problem(where, f"expected a positive number, got {value!r}")
+                return _BAD
+            return float(value) if kind == "float" else value
+        if kind == "tuple[str, ...]":
+            items = value if isinstance(value, list) else None
+            if items is None or not all(isinstance(v, str) for v in items):
+                self.problem(where, f"expected a list of strings, got {_kind(value)}")
+                return _BAD
+            return tuple(items)
+        if kind == "dict[str, str]":
+            if isinstance(value, str):
+                return {"*": value}
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                self.problem(where, f"expected text or a mapping of language to text, got {_kind(value)}")
+                return _BAD
+            for lang in value:
+                if lang not in LANGUAGES:
+                    self.problem(f"{where}.{lang}", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+                    return _BAD
+            return dict(value)
+        raise TypeError(f"no checker for field type {kind}")
+
+
+_BAD = object()
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number",
+            type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _article(kind: str) -> str:
+    return {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
+
+
+def _check_url(url: str) -> str | None:
+    """Return why a source URL is unusable, or None."""
+    if "://" not in url:
+        return None if not url.startswith(("http:", "https:")) and url.strip() else "expected an http(s) URL or a local path"
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"expected an http(s) URL, got {url!r}"
+    return None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate sources.yaml; raise ConfigError listing every problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the config file: {exc.strerror or exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    check = _Checker(name, _Lines(text))
+    if not isinstance(data, dict):
+        raise ConfigError([f"{name}:1: expected a mapping with site, topics and sources"])
+    for key in data:
+        if key not in ("site", "fetch", "topics", "sources"):
+            check.problem(str(key), "unknown key (expected one of: fetch, site, sources, topics)")
+
+    site = check.record(Site, data.get("site"), "site") or Site()
+    fetch = check.record(FetchOptions, data.get("fetch"), "fetch") or FetchOptions()
+    _check_site(check, site)
+    topics = _load_topics(check, data.get("topics"))
+    sources = _load_sources(check, data.get("sources"), topics)
+    if check.problems:
+        raise ConfigError(check.problems)
+    return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources)
+
+
+def _check_site(check: _Checker, site: Site) -> None:
+    for lang in site.languages:
+        if lang not in LANGUAGES:
+            check.problem("site.languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+    if not site.languages:
+        check.problem("site.languages", "list at least one language")
+    if site.default_language not in site.languages:
+        check.problem("site.default_language", f"{site.default_language!r} is not in site.languages")
+    try:
+        ZoneInfo(site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        check.problem("site.timezone", f"unknown time zone {site.timezone!r} (use a name like UTC or Asia/Shanghai)")
+    if site.base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", site.base_url):
+        check.problem("site.base_url", f"expected an absolute http(s) URL or \"\", got {site.base_url!r}")
+
+
+def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:
+    if not isinstance(data, dict) or not data:
+        check.problem("topics", "expected a mapping of topic id to its names, e.g. cs.LG: {en: Machine Learning}")
+        return {}
+    topics = {}
+    for topic_id, names in data.items():
+        where = f"topics.{topic_id}"
+        if not isinstance(topic_id, str) or not _TOPIC_ID.match(topic_id):
+            check.problem(where, "a topic id is letters, digits, dots and dashes")
+            continue
+        converted = check.value("dict[str, str]", names, where)
+        if converted is not _BAD:
+            topics[topic_id] = Topic(topic_id, {k if k != "*" else "en": v for k, v in converted.items()})
+    return topics
+
+
+def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic]) -> tuple[Source, ...]:
+    if not isinstance(data, list) or not data:
+        check.problem("sources", "expected a list of sources, each with id, label, url and topic")
+        return ()
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for i, item in enumerate(data):
+        where = f"sources[{i}]"
+        if isinstance(item, dict):
+            missing = [k for k in ("id", "label", "url", "topic") if k not in item]
+            if missing:
+                check.problem(where, f"missing {', '.join(missing)}")
+                continue
+        source = check.record(Source, item, where)
+        if source is None:
+            continue
+        if not _SOURCE_ID.match(source.id):
+            check.problem(f"{where}.id", f"{source.id!r}: use lower-case letters, digits and dashes")
+        elif source.id in seen:
+            check.problem(f"{where}.id", f"duplicate source id {source.id!r}")
+        seen.add(source.id)
+        if (why := _check_url(source.url)) is not None:
+            check.problem(f"{where}.url", why)
+        if source.topic not in topics:
+            check.problem(f"{where}.topic", f"unknown topic {source.topic!r} (add it under topics:)")
+        if "family" in item and source.family not in FAMILIES:
+            check.problem(f"{where}.family", f"unknown family {source.family!r} (one of: {', '.join(FAMILIES)})")
+        elif "family" not in item:
+            source = Source(**{**source.__dict__, "family": guess_family(source.url)})
+        sources.append(source)
+    return tuple(sources)

@@ -1,0 +1,25 @@
+"""Expected failures: each message names the source or config key and says what to do next."""
+
+
+class DigestError(Exception):
+    """A failure a user can act on; build.py prints it as one line and exits non-zero."""
+
+    exit_code = 1
+
+
+class ConfigError(DigestError):
+    """sources.yaml is invalid; carries every problem found, one line each."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class SourceError(DigestError):
+    """One source could not be fetched or parsed."""
+
+
+class ArchiveError(DigestError):
+    """A file in content/ is unreadable or of an unknown schema."""

@@ -1,0 +1,172 @@
+"""The Paper record, and the pure step that turns one run's entries into new cards and updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from .parse import Entry
+
+# arXiv's announce types: new and cross are the day's papers; replace* announce a new version.
+NEW_TYPES = ("new", "cross")
+
+
+@dataclass(frozen=True)
+class Paper:
+    id: str                        # "arXiv:2606.13504", "doi:10.1101/...", "url:<hash>"
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    url: str
+    day: date                      # the digest day it first appeared on
+    sources: tuple[str, ...]       # every source that listed it, in sources.yaml order
+    topics: tuple[str, ...]        # home topic first
+    version: int | None = None
+    doi: str | None = None
+    published: date | None = None
+    announce: str | None = None
+    abstract_kind: str = "abstract"   # or "standfirst" when the feed gives only a teaser
+    summary: dict[str, str] = field(default_factory=dict)  # language -> text, written by an LLM
+    summary_model: str | None = None
+    summary_prompt: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "id": self.id, "version": self.version, "title": self.title, "authors": list(self.authors),
+            "abstract": self.abstract, "abstract_kind": self.abstract_kind, "url": self.url, "doi": self.doi,
+            "sources": list(self.sources), "topics": list(self.topics),
+            "published": self.published.isoformat() if self.published else None,
+            "day": self.day.isoformat(), "announce": self.announce,
+        }
+        if self.summary:
+            data.update(summary=dict(sorted(self.summary.items())), summary_model=self.summary_model,
+                        summary_prompt=self.summary_prompt)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Paper":
+        return cls(
+            id=data["id"], title=data["title"], authors=tuple(data.get("authors") or ()),
+            abstract=data.get("abstract") or "", url=data.get("url") or "", day=date.fromisoformat(data["day"]),
+            sources=tuple(data.get("sources") or ()), topics=tuple(data.get("topics") or ()),
+            version=data.get("version"), doi=data.get("doi"),
+            published=date.fromisoformat(data["published"]) if data.get("published") else None,
+            announce=data.get("announce"), abstract_kind=data.get("abstract_kind") or "abstract",
+            summary=dict(data.get("summary") or {}), summary_model=data.get("summary_model"),
+            summary_prompt=data.get("summary_prompt"),
+        )
+
+
+@dataclass(frozen=True)
+class Update:
+    """A new version of a paper, announced on a later day: listed compactly, never a new card."""
+
+    id: str
+    version: int | None
+    title: str
+    url: str
+    sources: tuple[str, ...]
+    announce: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "title": self.title, "url": self.url,
+                "sources": list(self.sources), "announce": self.announce}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Update":
+        return cls(id=data["id"], version=data.get("version"), title=data["title"], url=data.get("url") or "",
+                   sources=tuple(data.get("sources") or ()), announce=data.get("announce"))
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """What one run adds: new papers by digest day, new versions, and per-source counts."""
+
+    papers: dict[date, list[Paper]]
+    updates: dict[date, list[Update]]
+    new_by_source: dict[str, int]
+    seen_by_source: dict[str, int]
+
+
+def merge_entries(entries: Iterable[Entry], source_order: Mapping[str, int]) -> list[Entry]:
+    """Merge entries that share an id (cross-lists, one paper in two feeds) into one, sources combined."""
+    merged: dict[str, Entry] = {}
+    for entry in entries:
+        have = merged.get(entry.id)
+        if have is None:
+            merged[entry.id] = entry
+            continue
+        sources = tuple(sorted(set(have.sources) | set(entry.sources), key=lambda s: source_order.get(s, 1 << 30)))
+        # `new` beats `cross` beats `replace`: the primary listing describes the paper best.
+        best = min(have, entry, key=lambda e: _announce_rank(e.announce))
+        categories = best.categories or have.categories or entry.categories
+        merged[entry.id] = replace(
+            best, sources=sources, categories=categories,
+            authors=best.authors or have.authors or entry.authors,
+            abstract=best.abstract or have.abstract or entry.abstract,
+            version=max(v for v in (have.version, entry.version, 0) if v is not None) or None,
+            doi=best.doi or have.doi or entry.doi,
+        )
+    return list(merged.values())
+
+
+def _announce_rank(announce: str | None) -> int:
+    return {"new": 0, None: 1, "cross": 2, "replace": 3, "replace-cross": 4}.get(announce, 5)
+
+
+def digest_day(published: date | None, last_day: date | None, run_date: date) -> date:
+    """Return the day a newly seen paper belongs to: the source's date if it is still open, else the run date."""
+    if published is None or published > run_date:
+        return run_date
+    if last_day is not None and published <= last_day:
+        return run_date  # that day is closed for this source: it first appears here today
+    return published
+
+
+def ingest(
+    entries: Iterable[Entry],
+    seen_versions: Mapping[str, int],
+    last_day: Mapping[str, date],
+    run_date: date,
+    source_topics: Mapping[str, str],
+    source_order: Mapping[str, int],
+) -> Ingest:
+    """Split one run's entries into new papers (by day) and new versions of known papers."""
+    papers: dict[date, list[Paper]] = {}
+    updates: dict[date, list[Update]] = {}
+    new_by_source = {s: 0 for s in source_order}
+    seen_by_source = {s: 0 for s in source_order}
+    for entry in merge_entries(entries, source_order):
+        known = entry.id in seen_versions
+        is_update = entry.announce not in (None, *NEW_TYPES)
+        if known and (entry.version or 0) <= seen_versions[entry.id]:
+            for s in entry.sources:
+                seen_by_source[s] += 1
+            continue
+        for s in entry.sources:
+            new_by_source[s] += 1
+        # The source whose topic is the paper's primary category is its home (its label on the card).
+        home = entry.categories[0] if entry.categories else None
+        sources = tuple(sorted(entry.sources, key=lambda s: source_topics.get(s) != home))
+        day = digest_day(entry.published, last_day.get(sources[0]), run_date)
+        if known or is_update:
+            updates.setdefault(day, []).append(Update(entry.id, entry.version, entry.title, entry.url,
+                                                       sources, entry.announce))
+            continue
+        topics = list(entry.categories)
+        for s in sources:
+            if source_topics.get(s) and source_topics[s] not in topics:
+                topics.append(source_topics[s])
+        papers.setdefault(day, []).append(Paper(
+            id=entry.id, title=entry.title, authors=entry.authors, abstract=entry.abstract, url=entry.url,
+            day=day, sources=sources, topics=tuple(topics), version=entry.version, doi=entry.doi,
+            published=entry.published, announce=entry.announce, abstract_kind=entry.abstract_kind,
+        ))
+    return Ingest(papers, updates, new_by_source, seen_by_source)
+
+
+def card_order(paper: Paper, source_order: Mapping[str, int]) -> tuple:
+    """Sort key of a day's cards: by source as listed in sources.yaml, new before cross-lists, then id."""
+    return (source_order.get(paper.sources[0], 1 << 30) if paper.sources else 1 << 30,
+            _announce_rank(paper.announce), paper.id)

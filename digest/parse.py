@@ -1,0 +1,201 @@
+"""feedparser on a feed's bytes, then one small adapter per source family turning items into Entries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+
+import feedparser
+
+from .clean import (arxiv_id_from_text, clean_authors, clean_text, doi_from_text, html_to_text, link_hash_id,
+                    safe_url, split_arxiv_description, split_authors)
+from .errors import SourceError
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as one source listed it, cleaned; several may merge into one Paper."""
+
+    sources: tuple[str, ...]
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    url: str
+    version: int | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] = ()   # arXiv categories, primary first
+    published: date | None = None      # the date the source gives, in the source's own offset
+    announce: str | None = None
+    abstract_kind: str = "abstract"
+
+
+def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
+    """Parse a feed document into entries; raise SourceError when it is not a feed at all."""
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.entries and (parsed.get("bozo") and not parsed.get("version")):
+        reason = parsed.get("bozo_exception")
+        what = _looks_like(body)
+        raise SourceError(f"source '{source_id}': not a feed ({what}{': ' + _one_line(reason) if reason else ''})")
+    adapter = ADAPTERS.get(family, _generic)
+    entries = []
+    for item in parsed.entries:
+        entry = adapter(item, source_id)
+        if entry is not None and entry.title and not is_editorial(entry):
+            entries.append(entry)
+    return entries
+
+
+_EDITORIAL_TITLE = re.compile(
+    r"^\s*(?:correction|retraction|retracted|expression of concern|editorial expression of concern|"
+    r"author correction|publisher correction|erratum|corrigendum|addendum|reply to|response to|retraction note)\b",
+    re.I)
+
+
+def is_editorial(entry: Entry) -> bool:
+    """True for notices that are not papers: corrections, retractions, replies, Nature's news pieces."""
+    # Nature's news, comment and career pieces carry d41586 ids; research articles s41586, s41467, ...
+    return bool(_EDITORIAL_TITLE.match(entry.title)) or "/d41586-" in entry.url or "d41586-" in entry.id
+
+
+def _looks_like(body: bytes) -> str:
+    head = body[:512].lstrip().lower()
+    if not head:
+        return "empty body"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "an HTML page"
+    return "unreadable XML"
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value).split())[:160]
+
+
+def _field(item: Any, key: str) -> tuple[str, bool]:
+    """Return (value, is_html) of a text field, using feedparser's content type."""
+    detail = item.get(f"{key}_detail") or {}
+    return item.get(key) or "", detail.get("type", "text/html") in ("text/html", "application/xhtml+xml")
+
+
+def _text(item: Any, key: str) -> str:
+    value, is_html = _field(item, key)
+    return clean_text(value, is_html)
+
+
+def _body_html(item: Any) -> str:
+    """Return the fullest body an item carries: content:encoded / Atom content, else its description."""
+    for content in item.get("content") or ():
+        if content.get("value"):
+            return content["value"]
+    return item.get("summary") or ""
+
+
+def _published(item: Any) -> date | None:
+    """Return the item's date as the source wrote it (its own offset, not converted to UTC)."""
+    for key in ("published", "dc_date", "prism_publicationdate", "updated", "created"):
+        raw = (item.get(key) or "").strip()
+        if not raw:
+            continue
+        try:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+        try:
+            return parsedate_to_datetime(raw).date()
+        except (TypeError, ValueError, IndexError):
+            pass
+        parsed = item.get(f"{key}_parsed")
+        if parsed:
+            return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+    return None
+
+
+def _authors(item: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for author in item.get("authors") or ():
+        name = (author.get("name") or "").strip()
+        if name:
+            names.extend(split_authors(name) if "," in name or ";" in name or " and " in name else [name])
+    if not names and item.get("author"):
+        names.extend(split_authors(item["author"]))
+    return clean_authors(names)
+
+
+def _identity(item: Any, url: str) -> tuple[str, str | None, int | None]:
+    """Return (id, doi, version): the arXiv id, else the DOI, else a hash of the link."""
+    haystack = " ".join(str(item.get(k) or "") for k in ("id", "link", "guid"))
+    arxiv_id, version = arxiv_id_from_text(haystack)
+    doi = None
+    for key in ("prism_doi", "dc_identifier", "id", "arxiv_doi", "link"):
+        doi = doi_from_text(str(item.get(key) or ""))
+        if doi:
+            break
+    if arxiv_id:
+        return f"arXiv:{arxiv_id}", doi, version
+    if doi:
+        match = re.search(r"v(\d+)(?:\?|$|/)", url)
+        return f"doi:{doi}", doi, int(match.group(1)) if match else None
+    return link_hash_id(url or item.get("id") or item.get("title", "")), None, None
+
+
+def _generic(item: Any, source_id: str) -> Entry | None:
+    url = safe_url(item.get("link"))
+    ident, doi, version = _identity(item, url)
+    return Entry(
+        sources=(source_id,), id=ident, title=_text(item, "title"), authors=_authors(item),
+        abstract=clean_text(_body_html(item)), url=url, version=version, doi=doi, published=_published(item),
+    )
+
+
+def _arxiv(item: Any, source_id: str) -> Entry | None:
+    description = html_to_text(item.get("summary") or "")
+    arxiv_id, version, announce, abstract = split_arxiv_description(description)
+    link_id, link_version = arxiv_id_from_text(" ".join(str(item.get(k) or "") for k in ("id", "link")))
+    arxiv_id = arxiv_id or link_id
+    if not arxiv_id:
+        return _generic(item, source_id)
+    announce = announce or (item.get("arxiv_announce_type") or "").strip().lower() or None
+    categories = tuple(t["term"].strip() for t in item.get("tags") or () if (t.get("term") or "").strip())
+    return Entry(
+        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=_text(item, "title"), authors=_authors(item),
+        abstract=clean_text(abstract, is_html=False), url=safe_url(item.get("link")) or f"https://arxiv.org/abs/{arxiv_id}",
+        version=version or link_version, doi=doi_from_text(item.get("arxiv_doi") or ""), categories=categories,
+        published=_published(item), announce=announce,
+    )
+
+
+def _plos(item: Any, source_id: str) -> Entry | None:
+    entry = _generic(item, source_id)
+    # PLOS opens the body with a "by Author, Author" paragraph before the abstract.
+    body = re.sub(r"^\s*<p>\s*by\s[^<]*</p>", "", _body_html(item), count=1, flags=re.I)
+    return _replace(entry, abstract=clean_text(body))
+
+
+_NATURE_BOILERPLATE = re.compile(r"^\s*<p>\s*[^<]*Published online:.*?</p>", re.I | re.S)
+
+
+def _nature(item: Any, source_id: str) -> Entry | None:
+    entry = _generic(item, source_id)
+    body = _NATURE_BOILERPLATE.sub("", _body_html(item), count=1)
+    abstract = clean_text(body)
+    abstract = re.sub(r"^.*?Published online:[^;]*;\s*doi:\S+\s*", "", abstract)
+    # Nature's feed carries a standfirst only: the card must say so and no summary may claim more.
+    return _replace(entry, abstract=abstract, abstract_kind="standfirst")
+
+
+def _biorxiv(item: Any, source_id: str) -> Entry | None:
+    entry = _generic(item, source_id)
+    url = re.sub(r"\?rss=1$", "", entry.url)
+    return _replace(entry, url=url)
+
+
+def _replace(entry: Entry | None, **changes: Any) -> Entry | None:
+    return replace(entry, **changes) if entry is not None else None
+
+
+ADAPTERS: dict[str, Callable[[Any, str], Entry | None]] = {
+    "arxiv": _arxiv, "biorxiv": _biorxiv, "plos": _plos, "nature": _nature, "generic": _generic,
+}

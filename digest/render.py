@@ -1,0 +1,260 @@
+"""Render the archive into the static site: pages, feeds and the usual files, written only when changed."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .archive import Day, State, write_atomic
+from .clean import first_sentences, safe_url
+from .config import Config
+from .i18n import localised, translator
+from .papers import Paper, Update
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MANIFEST = ".academichub-manifest"
+
+
+@dataclass(frozen=True)
+class Card:
+    number: str
+    paper: Paper
+    url: str           # the paper's link, re-checked here: only http(s) ever reaches a page
+    label: str
+    authors: tuple[str, ...]
+    summary: str
+    summary_note: str
+    topics: tuple[tuple[str, str, str | None], ...]  # (id, name, href or None)
+    update: str | None
+
+
+@dataclass
+class SiteWriter:
+    """Collects every output file so unchanged ones are left alone and vanished ones removed."""
+
+    root: Path
+    written: int = 0
+    files: set[str] = field(default_factory=set)
+
+    def write(self, rel: str, data: str | bytes) -> None:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self.files.add(rel)
+        if write_atomic(self.root / rel, payload):
+            self.written += 1
+
+    def finish(self) -> int:
+        """Remove files an earlier render wrote that this one did not; return how many."""
+        manifest = self.root / MANIFEST
+        old = set(manifest.read_text(encoding="utf-8").split("\n")) if manifest.exists() else set()
+        removed = 0
+        for rel in sorted(old - self.files - {""}):
+            target = (self.root / rel).resolve()
+            if self.root.resolve() in target.parents and target.is_file():
+                target.unlink()
+                removed += 1
+        write_atomic(manifest, "\n".join(sorted(self.files)).encode("utf-8"))
+        return removed
+
+
+def make_env() -> Environment:
+    """Return the Jinja2 environment: autoescape on for HTML and XML, undefined names are errors."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "xml", "opml"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["two"] = lambda n: f"{n:02d}"
+    return env
+
+
+class Renderer:
+    def __init__(self, config: Config, days: list[Day], state: State, out: Path):
+        self.config, self.site = config, config.site
+        self.days = [d for d in days if d.papers]   # a day with nothing to read never becomes a page
+        self.days.sort(key=lambda d: d.day)
+        self.state = state
+        self.writer = SiteWriter(Path(out))
+        self.env = make_env()
+        self.lang = self.site.default_language
+        self.t = translator(self.lang)
+        self.labels = {s.id: s.label for s in config.sources}
+        self.latest_update: dict[str, tuple[Update, date]] = {}
+        for day in sorted(days, key=lambda d: d.day):
+            for update in day.updates:
+                self.latest_update[update.id] = (update, day.day)
+
+    # -- shared pieces -------------------------------------------------------------------------
+
+    def common(self, depth: int, path: str) -> dict[str, Any]:
+        root = "../" * depth or "./"
+        return {"site": self.site, "lang": self.lang, "t": self.t, "root": root, "path": path,
+                "heading": localised(self.site.heading, self.lang),
+                "description": localised(self.site.description, self.lang) if self.site.description else "",
+                "topics": self.config.topics, "canonical": self.absolute(path)}
+
+    def absolute(self, path: str) -> str:
+        base = self.site.base_url.rstrip("/")
+        return f"{base}/{path}" if base else path
+
+    def topic_name(self, topic: str) -> str:
+        known = self.config.topics.get(topic)
+        return known.name(self.lang) if known else topic
+
+    def card(self, number: int, paper: Paper, root: str) -> Card:
+        if paper.summary.get(self.lang) or paper.summary:
+            summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
+            note = self.t("summary_llm", model=paper.summary_model or "LLM")
+        elif paper.abstract_kind == "standfirst":
+            summary, note = "", self.t("standfirst_note")
+        else:
+            summary, note = first_sentences(paper.abstract), self.t("summary_extractive")
+        topics = tuple((tid, self.topic_name(tid), f"{root}topics/{tid}/" if tid in self.config.topics else None)
+                       for tid in paper.topics)
+        update = None
+        if paper.id in self.latest_update:
+            newer, on = self.latest_update[paper.id]
+            if newer.version and (paper.version or 0) < newer.version and on > paper.day:
+                update = self.t("updated_to", version=newer.version, day=on.isoformat())
+        label = self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
+        return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update)
+
+    def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
+        return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
+
+    def page(self, rel_dir: str, template: str, **context: Any) -> None:
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        html = self.env.get_template(template).render(**self.common(depth, rel_dir + "/" if rel_dir else ""), **context)
+        self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html)
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def render(self) -> tuple[int, int]:
+        """Write the whole site; return (files written, files removed)."""
+        for i, day in enumerate(self.days):
+            prev_day = self.days[i - 1].day if i else None
+            next_day = self.days[i + 1].day if i + 1 < len(self.days) else None
+            self.day_pages(day, prev_day, next_day)
+        self.front_page()
+        self.topic_pages()
+        self.page("archive", "archive.html", days=self.archive_rows())
+        self.page("status", "status.html", rows=self.status_rows())
+        self.feeds()
+        self.small_files()
+        self.static()
+        removed = self.writer.finish()
+        return self.writer.written, removed
+
+    def topic_counts(self, day: Day) -> list[tuple[str, str, int]]:
+        counts: dict[str, int] = {}
+        for paper in day.papers:
+            for topic in paper.topics:
+                if topic in self.config.topics:
+                    counts[topic] = counts.get(topic, 0) + 1
+        return [(tid, self.topic_name(tid), counts[tid]) for tid in self.config.topics if tid in counts]
+
+    def day_pages(self, day: Day, prev_day: date | None, next_day: date | None) -> None:
+        iso = day.day.isoformat()
+        self.page(iso, "day.html", day=day, cards=self.cards(day.papers, "../"), counts=self.topic_counts(day),
+                  prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False)
+        for tid, name, _ in self.topic_counts(day):
+            papers = [p for p in day.papers if tid in p.topics]
+            self.page(f"{iso}/{tid}", "day.html", day=day, cards=self.cards(papers, "../../"), topic=(tid, name),
+                      counts=self.topic_counts(day), prev_day=None, next_day=None, updates=[], is_front=False)
+
+    def front_page(self) -> None:
+        if not self.days:
+            self.page("", "day.html", day=None, cards=[], counts=[], prev_day=None, next_day=None, updates=[],
+                      topic=None, is_front=True)
+            return
+        latest = self.days[-1]
+        prev_day = self.days[-2].day if len(self.days) > 1 else None
+        self.page("", "day.html", day=latest, cards=self.cards(latest.papers, "./"), counts=self.topic_counts(latest),
+                  prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True)
+
+    def update_rows(self, day: Day) -> list[tuple[Update, str]]:
+        return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
+                for u in day.updates]
+
+    def topic_pages(self) -> None:
+        for tid, topic in self.config.topics.items():
+            recent = []
+            for day in reversed(self.days):
+                papers = [p for p in day.papers if tid in p.topics]
+                if papers:
+                    recent.append((day.day, papers))
+                if len(recent) == 7:
+                    break
+            self.page(f"topics/{tid}", "topic.html", topic=(tid, topic.name(self.lang)), recent=recent)
+            self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
+                                                                  f"{self.site.title} · {topic.name(self.lang)}"))
+
+    def archive_rows(self) -> list[tuple[Day, list[tuple[str, str, int]]]]:
+        return [(day, self.topic_counts(day)) for day in reversed(self.days)]
+
+    def status_rows(self) -> list[tuple[Any, Any]]:
+        return [(source, self.state.sources.get(source.id)) for source in self.config.sources]
+
+    # -- feeds and the usual files -------------------------------------------------------------
+
+    def feed_papers(self, topic: str | None = None) -> list[Paper]:
+        """Papers of the rolling feed window, newest day first: a quiet day never empties a feed."""
+        if not self.days:
+            return []
+        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1)
+        papers = []
+        for day in reversed(self.days):
+            if day.day < since:
+                break
+            papers.extend(p for p in day.papers if topic is None or topic in p.topics)
+        return papers[: self.site.feed_max_items]
+
+    def feed_items(self, papers: list[Paper]) -> list[dict[str, Any]]:
+        items = []
+        for paper in papers:
+            card = self.card(0, paper, self.absolute(""))
+            items.append({"paper": paper, "summary": card.summary or paper.abstract, "label": card.label,
+                          "topics": [name for _, name, _ in card.topics],
+                          "link": card.url or self.absolute(f"{paper.day.isoformat()}/")})
+        return items
+
+    def atom(self, papers: list[Paper], rel: str, title: str) -> str:
+        return self.env.get_template("atom.xml").render(
+            site=self.site, title=title, self_url=self.absolute(rel), home=self.absolute(""),
+            updated=papers[0].day.isoformat() if papers else "1970-01-01", items=self.feed_items(papers))
+
+    def feeds(self) -> None:
+        papers = self.feed_papers()
+        self.writer.write("feed.xml", self.atom(papers, "feed.xml", self.site.title))
+        self.writer.write("rss.xml", self.env.get_template("rss.xml").render(
+            site=self.site, self_url=self.absolute("rss.xml"), home=self.absolute(""),
+            description=localised(self.site.description, self.lang) if self.site.description else self.site.tagline,
+            lang=self.lang, updated=papers[0].day if papers else None, items=self.feed_items(papers)))
+
+    def small_files(self) -> None:
+        self.writer.write("sources.opml", self.env.get_template("sources.opml").render(
+            site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
+        pages = ["", "archive/", "status/", *(f"topics/{t}/" for t in self.config.topics)]
+        for day in self.days:
+            pages.append(f"{day.day.isoformat()}/")
+            pages.extend(f"{day.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(day))
+        self.writer.write("sitemap.xml", self.env.get_template("sitemap.xml").render(
+            urls=[self.absolute(p) for p in pages] if self.site.base_url else []))
+        sitemap = f"Sitemap: {self.absolute('sitemap.xml')}\n" if self.site.base_url else ""
+        self.writer.write("robots.txt", f"User-agent: *\nAllow: /\n{sitemap}")
+        # 404.html is served at any depth, so its links must not be relative.
+        context = {**self.common(0, "404.html"), "root": self.site.base_url.rstrip("/") + "/" if self.site.base_url else "/"}
+        html = self.env.get_template("404.html").render(**context)
+        self.writer.write("404.html", html)
+        self.writer.write(".nojekyll", "")
+
+    def static(self) -> None:
+        for path in sorted((TEMPLATES / "static").rglob("*")):
+            if path.is_file():
+                self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())
+
+
+def render_site(config: Config, days: list[Day], state: State, out: Path) -> tuple[int, int]:
+    """Render the archive into out/; return (files written, files removed)."""
+    return Renderer(config, days, state, out).render()

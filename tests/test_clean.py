@@ -1,0 +1,116 @@
+import pytest
+
+from digest.clean import (arxiv_id_from_text, clean_text, doi_from_text, first_sentences, repair_entities, safe_url,
+                          split_arxiv_description, split_authors, tex_accents_to_unicode)
+
+
+@pytest.mark.parametrize("raw, text", [
+    ("accuracy &gt90% overall", "accuracy >90% overall"),
+    ("5 &microg/mL", "5 µg/mL"),
+    ("na&iumlve Bayes", "naïve Bayes"),
+    ("AT&amp;amp;T", "AT&T"),
+    ("p&lt;0.001", "p<0.001"),
+    ("Fish &amp; Chips", "Fish & Chips"),
+    ("no entities here", "no entities here"),
+])
+def test_repair_entities(raw, text):
+    assert repair_entities(raw) == text
+
+
+@pytest.mark.parametrize("markup, text", [
+    ("<p>One.</p><p>Two.</p>", "One. Two."),
+    ("a<br>b", "a b"),
+    ("keep <b>bold</b> words", "keep bold words"),
+    ("x <script>alert(1)</script> y", "x y"),
+    ('<a href="javascript:alert(2)">click</a> <img src=x onerror=alert(3)>', "click"),
+    ("We get &amp;gt90% with 5 &amp;microg/mL na&amp;iumlve", "We get >90% with 5 µg/mL naïve"),
+    ("  lots \n\n of\tspace ", "lots of space"),
+])
+def test_clean_text_from_html(markup, text):
+    assert clean_text(markup) == text
+
+
+def test_clean_text_plain_keeps_angle_brackets_of_math():
+    assert clean_text("if $a<b$ then &amp; more", is_html=False) == "if $a<b$ then & more"
+
+
+def test_clean_text_plain_drops_inline_markup():
+    assert clean_text("<i>Drosophila</i> larvae and H<sub>2</sub>O", is_html=False) == "Drosophila larvae and H2O"
+
+
+@pytest.mark.parametrize("raw, text", [
+    (r"Andr\'e Martins", "André Martins"),
+    (r"J\"org M\"uller", "Jörg Müller"),
+    (r"Fran\c{c}ois", "François"),
+    (r"{\'E}mile", "Émile"),
+    (r"Stra{\ss}e", "Straße"),
+    (r"Du\v{s}an", "Dušan"),
+    (r"bound $\'x + \"y$ kept", r"bound $\'x + \"y$ kept"),
+    (r"\emph{stays}", r"\emph{stays}"),
+])
+def test_tex_accents(raw, text):
+    assert tex_accents_to_unicode(raw) == text
+
+
+@pytest.mark.parametrize("raw, names", [
+    ("Chiwun Yang, Jane Doe, Wei Zhang", ("Chiwun Yang", "Jane Doe", "Wei Zhang")),
+    ("Jane Doe and Wei Zhang", ("Jane Doe", "Wei Zhang")),
+    ("A. Author, B. Writer and C. Third", ("A. Author", "B. Writer", "C. Third")),
+    ("Doe, J.; Roe, K.", ("J. Doe", "K. Roe")),
+    ("Smith, J. A., Li, X., Okafor, C.", ("J. A. Smith", "X. Li", "C. Okafor")),
+    ("van Dijk, H., Sato, M., Kumar, A. P.", ("H. van Dijk", "M. Sato", "A. P. Kumar")),
+    ("", ()),
+    ("   ", ()),
+])
+def test_split_authors(raw, names):
+    assert split_authors(raw) == names
+
+
+@pytest.mark.parametrize("raw, parts", [
+    ("arXiv:2606.13504v1 Announce Type: new \nAbstract: Survival analysis.", ("2606.13504", 1, "new", "Survival analysis.")),
+    ("arXiv:2606.10001v2 Announce Type: replace-cross Abstract: Text", ("2606.10001", 2, "replace-cross", "Text")),
+    ("arXiv:math/0601001v3 Announce Type: cross Abstract: Old id", ("math/0601001", 3, "cross", "Old id")),
+    ("Plain description", (None, None, None, "Plain description")),
+])
+def test_split_arxiv_description(raw, parts):
+    assert split_arxiv_description(raw) == parts
+
+
+@pytest.mark.parametrize("raw, found", [
+    ("https://arxiv.org/abs/2606.13504", ("2606.13504", None)),
+    ("oai:arXiv.org:2606.13504v3", ("2606.13504", 3)),
+    ("https://example.org/paper", (None, None)),
+])
+def test_arxiv_id_from_text(raw, found):
+    assert arxiv_id_from_text(raw) == found
+
+
+@pytest.mark.parametrize("raw, doi", [
+    ("doi:10.1101/2026.06.12.645123", "10.1101/2026.06.12.645123"),
+    ("info:doi/10.1371/journal.pcbi.1013456", "10.1371/journal.pcbi.1013456"),
+    ("https://doi.org/10.1038/S41586-026-09612-3.", "10.1038/s41586-026-09612-3"),
+    ("no doi", None),
+])
+def test_doi_from_text(raw, doi):
+    assert doi_from_text(raw) == doi
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://arxiv.org/abs/1", True),
+    ("http://example.org/x?y=1", True),
+    ("javascript:alert(1)", False),
+    ("JaVaScRiPt:alert(1)", False),
+    ("data:text/html,<script>", False),
+    ("/relative/path", False),
+    ('https://x.org/"onmouseover="alert(1)', False),
+    ("", False),
+])
+def test_safe_url(url, ok):
+    assert safe_url(url) == (url if ok else "")
+
+
+def test_first_sentences_keeps_whole_sentences_within_limit():
+    text = "First sentence is here. Second one follows it. " + "Third sentence is much longer " * 10 + "."
+    summary = first_sentences(text, max_chars=80)
+    assert summary == "First sentence is here. Second one follows it."
+    assert len(first_sentences("word " * 200, max_chars=100)) <= 100

@@ -1,0 +1,103 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+site:
+  title: Lab Digest
+  languages: [en, zh]
+topics:
+  cs.LG: {en: Machine Learning, zh: 机器学习}
+sources:
+  - id: arxiv-cs-lg
+    label: arXiv (CS.LG)
+    url: https://rss.arxiv.org/rss/cs.LG
+    topic: cs.LG
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path, text):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    return caught.value.problems
+
+
+def test_shipped_configs_load():
+    config = load_config(ROOT / "sources.yaml")
+    assert [s.id for s in config.sources][:2] == ["arxiv-cs-lg", "arxiv-cs-cv"]
+    assert {s.family for s in config.sources} == {"arxiv", "biorxiv", "plos", "nature"}
+    assert all(s.topic in config.topics for s in config.sources)
+    demo = load_config(ROOT / "demo" / "sources.yaml")
+    assert [s.id for s in demo.sources] == [s.id for s in config.sources]
+
+
+def test_good_config_and_defaults(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.site.title == "Lab Digest"
+    assert config.site.batch_size == 20
+    assert config.sources[0].family == "arxiv"
+    assert config.topics["cs.LG"].name("zh") == "机器学习"
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("title: Lab Digest", "titel: Lab Digest"), r"sources.yaml:2: site.titel: unknown key"),
+    (("https://rss.arxiv.org/rss/cs.LG", "rss.arxiv.org/rss/cs.LG"), None),
+    (("https://rss.arxiv.org/rss/cs.LG", "ftp://x.org/feed"), r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL, got 'ftp://x.org/feed'"),
+    (("topic: cs.LG\n", "topic: cs.XX\n"), r"sources.yaml:10: sources\[0\].topic: unknown topic 'cs.XX'"),
+    (("[en, zh]", "[en, fr]"), r"sources.yaml:3: site.languages: unknown language 'fr'"),
+    (("  title: Lab Digest", "  batch_size: many"), r"sources.yaml:2: site.batch_size: expected a whole number, got text 'many'"),
+    (("    label: arXiv (CS.LG)\n", ""), r"sources.yaml:7: sources\[0\]: missing label"),
+    (("  - id: arxiv-cs-lg", "  - id: ArXiv LG"), r"sources.yaml:7: sources\[0\].id: 'ArXiv LG': use lower-case"),
+])
+def test_each_mistake_is_one_line_naming_key_and_line(tmp_path, change, expected):
+    text = GOOD.replace(*change)
+    if expected is None:  # a relative path is a local feed file, which is allowed
+        load_config(write(tmp_path, text))
+        return
+    found = problems(tmp_path, text)
+    assert len(found) == 1, found
+    assert re.match(expected, found[0]), found[0]
+
+
+def test_duplicate_ids_and_every_problem_reported(tmp_path):
+    text = GOOD + """\
+  - {id: arxiv-cs-lg, label: Again, url: "https://x.org/f", topic: nope}
+  - {id: other, label: X, url: "https://x.org/g", topic: cs.LG, colour: red}
+"""
+    found = problems(tmp_path, text)
+    assert any("sources.yaml:11: sources[1].id: duplicate source id 'arxiv-cs-lg'" == p for p in found), found
+    assert any(p.startswith("sources.yaml:11: sources[1].topic: unknown topic 'nope'") for p in found), found
+    assert any(p.startswith("sources.yaml:12: sources[2].colour: unknown key") for p in found), found
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    found = problems(tmp_path, GOOD.replace("languages: [en, zh]", "languages: [en, zh"))
+    assert len(found) == 1 and re.match(r"sources.yaml:\d+: not valid YAML", found[0])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.yaml")
+    assert "cannot read the config file" in caught.value.problems[0]
+
+
+def test_build_exits_2_with_one_line_per_problem(tmp_path, capsys):
+    import build
+    path = write(tmp_path, GOOD.replace("topic: cs.LG\n", "topic: cs.XX\n").replace("titl", "tit1"))
+    code = build.main(["fetch", "--config", str(path), "--content", str(tmp_path / "c")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 2 and all(line.startswith("sources.yaml:") for line in err)
+    assert not (tmp_path / "c").exists()

@@ -1,0 +1,74 @@
+from datetime import date
+
+import pytest
+
+from digest.papers import digest_day, ingest, merge_entries
+from digest.parse import Entry
+
+ORDER = {"lg": 0, "cv": 1, "ai": 2, "plos": 3}
+TOPICS = {"lg": "cs.LG", "cv": "cs.CV", "ai": "cs.AI", "plos": "comp-bio"}
+D1, D2 = date(2026, 6, 16), date(2026, 6, 17)
+
+
+def entry(source, id_, announce="new", version=1, categories=("cs.LG",), published=D1, **kw):
+    return Entry(sources=(source,), id=id_, title=kw.pop("title", f"Paper {id_}"), authors=kw.pop("authors", ("A. B",)),
+                 abstract=kw.pop("abstract", "Text."), url=f"https://arxiv.org/abs/{id_}", version=version,
+                 categories=categories, published=published, announce=announce, **kw)
+
+
+def run(entries, seen=None, last_day=None, run_date=D1):
+    return ingest(entries, seen or {}, last_day or {}, run_date, TOPICS, ORDER)
+
+
+def test_cross_list_is_one_card_with_every_topic_and_home_source_first():
+    result = run([
+        entry("ai", "arXiv:1", announce="cross", categories=("cs.LG", "cs.AI", "cs.CV")),
+        entry("lg", "arXiv:1", categories=("cs.LG", "cs.AI", "cs.CV")),
+        entry("cv", "arXiv:1", announce="cross", categories=("cs.LG", "cs.AI", "cs.CV")),
+    ])
+    [paper] = result.papers[D1]
+    assert paper.sources == ("lg", "cv", "ai")
+    assert paper.topics == ("cs.LG", "cs.AI", "cs.CV")
+    assert paper.announce == "new"
+    assert result.new_by_source == {"lg": 1, "cv": 1, "ai": 1, "plos": 0}
+
+
+def test_cross_list_from_an_unconfigured_primary_keeps_its_listing_source():
+    [paper] = run([entry("ai", "arXiv:2", announce="cross", categories=("stat.ML", "cs.AI"))]).papers[D1]
+    assert paper.sources == ("ai",) and paper.topics == ("stat.ML", "cs.AI")
+
+
+def test_paper_seen_earlier_is_not_a_new_card():
+    result = run([entry("lg", "arXiv:1")], seen={"arXiv:1": 1}, run_date=D2)
+    assert result.papers == {} and result.updates == {}
+    assert result.seen_by_source["lg"] == 1 and result.new_by_source["lg"] == 0
+
+
+def test_new_version_of_a_known_paper_is_an_update_not_a_card():
+    result = run([entry("lg", "arXiv:1", announce="replace", version=2, published=D2)],
+                 seen={"arXiv:1": 1}, last_day={"lg": D1}, run_date=D2)
+    assert result.papers == {}
+    [update] = result.updates[D2]
+    assert (update.id, update.version, update.announce) == ("arXiv:1", 2, "replace")
+
+
+def test_replacement_of_a_paper_never_shown_goes_to_updates():
+    result = run([entry("lg", "arXiv:9", announce="replace", version=3)])
+    assert result.papers == {} and result.updates[D1][0].version == 3
+
+
+def test_merge_keeps_best_listing_and_highest_version():
+    merged = merge_entries([entry("ai", "arXiv:1", announce="cross", authors=()),
+                            entry("lg", "arXiv:1", authors=("X Y",))], ORDER)
+    assert len(merged) == 1 and merged[0].authors == ("X Y",) and merged[0].sources == ("lg", "ai")
+
+
+@pytest.mark.parametrize("published, last_day, run_date, day", [
+    (D1, None, D1, D1),                       # first sight, the source's own day
+    (D1, None, D2, D1),                       # a day the digest did not run for is filled in
+    (D1, D1, D2, D2),                         # that day is closed for this source: shown on the run day
+    (date(2026, 6, 20), None, D2, D2),        # a date in the future is clamped to the run day
+    (None, None, D2, D2),                     # no date at all: the run day
+])
+def test_digest_day(published, last_day, run_date, day):
+    assert digest_day(published, last_day, run_date) == day

@@ -65,12 +65,21 @@ class FetchOptions:
 
 
 @dataclass(frozen=True)
+class Radar:
+    """The site owner's followed authors and keywords, marked on cards and gathered on /radar/."""
+
+    authors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     site: Site
     fetch: FetchOptions
     topics: dict[str, Topic]
     sources: tuple[Source, ...]
+    radar: Radar = Radar()
 
     @property
     def base_dir(self) -> Path:
@@ -221,17 +230,26 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError([f"{name}:1: expected a mapping with site, topics and sources"])
     for key in data:
-        if key not in ("site", "fetch", "topics", "sources"):
-            check.problem(str(key), "unknown key (expected one of: fetch, site, sources, topics)")
+        if key not in ("site", "fetch", "topics", "sources", "radar"):
+            check.problem(str(key), "unknown key (expected one of: fetch, radar, site, sources, topics)")
 
     site = check.record(Site, data.get("site"), "site") or Site()
     fetch = check.record(FetchOptions, data.get("fetch"), "fetch") or FetchOptions()
     _check_site(check, site)
     topics = _load_topics(check, data.get("topics"))
     sources = _load_sources(check, data.get("sources"), topics)
+    radar = check.record(Radar, data.get("radar"), "radar") or Radar()
+    _check_radar(check, radar)
     if check.problems:
         raise ConfigError(check.problems)
-    return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources)
+    return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources, radar=radar)
+
+
+def _check_radar(check: _Checker, radar: Radar) -> None:
+    for key in ("authors", "keywords"):
+        for i, item in enumerate(getattr(radar, key)):
+            if len(item.strip()) < 2:
+                check.problem(f"radar.{key}[{i}]", f"expected a name or word of at least 2 letters, got {item!r}")
 
 
 def _check_site(check: _Checker, site: Site) -> None:

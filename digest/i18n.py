@@ -22,6 +22,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "skip": "Skip to the papers", "day_count": "{count} papers on {day}",
         "st_ok": "ok", "st_empty": "no announcement", "st_stale": "stale", "st_not_modified": "unchanged",
         "st_failed": "failed", "st_none": "not checked yet",
+        "search": "Search", "search_title": "Search the archive", "search_label": "Words in a title, author or summary",
+        "search_button": "Search", "search_needs_js": "Search runs in your browser and needs JavaScript; the archive lists every day.",
+        "search_results": "{count} results for “{query}”", "search_none": "Nothing found for “{query}”.",
+        "search_loading": "Searching…", "search_more": "Search older months", "search_hint": "Type at least two letters.",
+        "search_author_results": "{count} papers by {name}",
+        "author_filter": "Author", "remove_filter": "Remove author filter", "author_elsewhere": "{name} elsewhere in the archive",
+        "filter_count": "{count} papers by {name} on this page",
+        "another_batch": "Another batch", "batch_status": "Cards {start}–{end} of {total}",
+        "language": "Language",
+        "radar": "Radar", "radar_title": "Research radar", "radar_intro": "Papers by the authors and on the keywords this site follows.",
+        "radar_owner": "Followed by this site", "radar_authors": "Authors", "radar_keywords": "Keywords",
+        "radar_none": "This site follows no authors or keywords yet (sources.yaml, radar:).",
+        "radar_matches": "Papers on the radar", "radar_mark": "On the radar", "radar_feed": "Radar feed",
+        "my_radar": "My radar", "my_radar_intro": "Follow authors and keywords in this browser only: they are kept in its local storage and never sent anywhere.",
+        "follow_kind": "Kind", "follow_author": "Author", "follow_keyword": "Keyword", "follow_value": "Name or word",
+        "follow": "Follow", "unfollow": "Stop following", "follow_author_named": "Follow {name}",
+        "follows_none": "You follow nothing yet.", "follow_matches": "Papers matching what you follow",
+        "followed_mark": "On my radar", "followed_only": "Only papers on my radar", "math_note": "Formulas are typeset in the browser.",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -42,6 +60,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "skip": "跳到论文列表", "day_count": "{day} 共 {count} 篇论文",
         "st_ok": "正常", "st_empty": "无发布", "st_stale": "未更新", "st_not_modified": "无变化",
         "st_failed": "失败", "st_none": "尚未检查",
+        "search": "搜索", "search_title": "搜索归档", "search_label": "标题、作者或摘要中的词",
+        "search_button": "搜索", "search_needs_js": "搜索在浏览器中运行,需要启用 JavaScript;归档页列出了每一天。",
+        "search_results": "“{query}”共 {count} 条结果", "search_none": "没有找到“{query}”。",
+        "search_loading": "正在搜索…", "search_more": "搜索更早的月份", "search_hint": "请至少输入两个字符。",
+        "search_author_results": "{name} 的 {count} 篇论文",
+        "author_filter": "作者", "remove_filter": "移除作者筛选", "author_elsewhere": "{name} 在归档中的其他论文",
+        "filter_count": "本页 {name} 的论文 {count} 篇",
+        "another_batch": "换一批", "batch_status": "第 {start}–{end} 篇,共 {total} 篇",
+        "language": "语言",
+        "radar": "雷达", "radar_title": "科研雷达", "radar_intro": "本站关注的作者与关键词的相关论文。",
+        "radar_owner": "本站关注", "radar_authors": "作者", "radar_keywords": "关键词",
+        "radar_none": "本站尚未关注任何作者或关键词(sources.yaml 的 radar:)。",
+        "radar_matches": "雷达上的论文", "radar_mark": "雷达命中", "radar_feed": "雷达订阅",
+        "my_radar": "我的雷达", "my_radar_intro": "只在本浏览器中关注作者和关键词:它们保存在本地存储中,不会发送到任何地方。",
+        "follow_kind": "类型", "follow_author": "作者", "follow_keyword": "关键词", "follow_value": "姓名或词语",
+        "follow": "关注", "unfollow": "取消关注", "follow_author_named": "关注 {name}",
+        "follows_none": "你还没有关注任何内容。", "follow_matches": "与你的关注相符的论文",
+        "followed_mark": "我的雷达", "followed_only": "只看我的雷达", "math_note": "公式在浏览器中排版。",
     },
 }
 
@@ -60,3 +96,9 @@ def translator(lang: str):
 def localised(value: dict[str, str], lang: str) -> str:
     """Return a config text in a language: its own entry, a language-neutral one, or the first."""
     return value.get(lang) or value.get("*") or value.get("en") or next(iter(value.values()), "")
+
+
+def catalog(lang: str, extra: dict[str, str]) -> dict[str, str]:
+    """Return every message of a language (English filling gaps) plus site texts, for static/i18n/<lang>.json."""
+    table = {**MESSAGES["en"], **MESSAGES.get(lang, {})}
+    return dict(sorted({**table, **extra}.items()))

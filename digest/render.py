@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
+import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from .archive import Day, State, write_atomic
 from .clean import first_sentences, safe_url
 from .config import Config
-from .i18n import localised, translator
+from .i18n import catalog, localised, translator
 from .papers import Paper, Update
+from .radar import radar_hits
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MANIFEST = ".academichub-manifest"
@@ -31,6 +34,23 @@ class Card:
     summary_note: str
     topics: tuple[tuple[str, str, str | None], ...]  # (id, name, href or None)
     update: str | None
+    radar: tuple[str, ...] = ()                       # the owner's radar authors/keywords it matches
+    other_summaries: tuple[tuple[str, str], ...] = ()  # (language, text) beside the rendered one
+
+# A `$...$` span with something in it: only pages holding one load KaTeX.
+MATH = re.compile(r"\$[^$\s][^$]*\$")
+
+
+class Ref(str):
+    """A message argument that is itself a catalog key (a topic name), so the script can translate it."""
+
+    key = ""
+
+    @classmethod
+    def to(cls, key: str, text: str) -> "Ref":
+        ref = cls(text)
+        ref.key = key
+        return ref
 
 
 @dataclass
@@ -89,10 +109,27 @@ class Renderer:
 
     def common(self, depth: int, path: str) -> dict[str, Any]:
         root = "../" * depth or "./"
-        return {"site": self.site, "lang": self.lang, "t": self.t, "root": root, "path": path,
-                "heading": localised(self.site.heading, self.lang),
+        return {"site": self.site, "lang": self.lang, "t": self.t, "tt": self.tt, "topic_ref": self.topic_ref,
+                "short": self.short_summary,
+                "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
-                "topics": self.config.topics, "canonical": self.absolute(path)}
+                "topics": self.config.topics, "canonical": self.absolute(path), "math": False}
+
+    def tt(self, key: str, **values: Any) -> Markup:
+        """A UI string in the default language, tagged so static/site.js can swap in another language."""
+        args = ""
+        if values:
+            data = {k: "@" + v.key if isinstance(v, Ref) else v for k, v in values.items()}
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+            args = f" data-i18n-args='{escape(payload)}'"
+        return Markup(f'<span data-i18n="{key}"{args}>{escape(self.t(key, **values))}</span>')
+
+    def short_summary(self, paper: Paper) -> str:
+        """The card's summary cut to a line or two, for compact entries and the search index."""
+        return shorten(self.card(0, paper, "").summary)
+
+    def topic_ref(self, topic: str) -> Ref:
+        return Ref.to(f"topic.{topic}", self.topic_name(topic))
 
     def absolute(self, path: str) -> str:
         base = self.site.base_url.rstrip("/")
@@ -105,27 +142,30 @@ class Renderer:
     def card(self, number: int, paper: Paper, root: str) -> Card:
         if paper.summary.get(self.lang) or paper.summary:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
-            note = self.t("summary_llm", model=paper.summary_model or "LLM")
+            note = self.tt("summary_llm", model=paper.summary_model or "LLM")
         elif paper.abstract_kind == "standfirst":
-            summary, note = "", self.t("standfirst_note")
+            summary, note = "", self.tt("standfirst_note")
         else:
-            summary, note = first_sentences(paper.abstract), self.t("summary_extractive")
+            summary, note = first_sentences(paper.abstract), self.tt("summary_extractive")
         topics = tuple((tid, self.topic_name(tid), f"{root}topics/{tid}/" if tid in self.config.topics else None)
                        for tid in paper.topics)
         update = None
         if paper.id in self.latest_update:
             newer, on = self.latest_update[paper.id]
             if newer.version and (paper.version or 0) < newer.version and on > paper.day:
-                update = self.t("updated_to", version=newer.version, day=on.isoformat())
+                update = self.tt("updated_to", version=newer.version, day=on.isoformat())
         label = self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
-        return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update)
+        others = tuple((lang, paper.summary[lang]) for lang in self.site.languages
+                       if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
+        return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
+                    radar_hits(paper, self.config.radar), others)
 
     def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
         return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
 
     def page(self, rel_dir: str, template: str, **context: Any) -> None:
         depth = rel_dir.count("/") + 1 if rel_dir else 0
-        html = self.env.get_template(template).render(**self.common(depth, rel_dir + "/" if rel_dir else ""), **context)
+        html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
         self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html)
 
     # -- pages ---------------------------------------------------------------------------------
@@ -140,6 +180,7 @@ class Renderer:
         self.topic_pages()
         self.page("archive", "archive.html", days=self.archive_rows())
         self.page("status", "status.html", rows=self.status_rows())
+        self.reader_pages()
         self.feeds()
         self.small_files()
         self.static()
@@ -157,11 +198,16 @@ class Renderer:
     def day_pages(self, day: Day, prev_day: date | None, next_day: date | None) -> None:
         iso = day.day.isoformat()
         self.page(iso, "day.html", day=day, cards=self.cards(day.papers, "../"), counts=self.topic_counts(day),
-                  prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False)
+                  prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False,
+                  math=has_math(day.papers))
         for tid, name, _ in self.topic_counts(day):
-            papers = [p for p in day.papers if tid in p.topics]
-            self.page(f"{iso}/{tid}", "day.html", day=day, cards=self.cards(papers, "../../"), topic=(tid, name),
-                      counts=self.topic_counts(day), prev_day=None, next_day=None, updates=[], is_front=False)
+            self.day_topic_page(day, tid, name)
+
+    def day_topic_page(self, day: Day, tid: str, name: str) -> None:
+        """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
+        entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
+        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", day=day, entries=entries, topic=(tid, name),
+                  counts=self.topic_counts(day), math=has_math(p for _, p in entries))
 
     def front_page(self) -> None:
         if not self.days:
@@ -171,7 +217,8 @@ class Renderer:
         latest = self.days[-1]
         prev_day = self.days[-2].day if len(self.days) > 1 else None
         self.page("", "day.html", day=latest, cards=self.cards(latest.papers, "./"), counts=self.topic_counts(latest),
-                  prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True)
+                  prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True,
+                  math=has_math(latest.papers))
 
     def update_rows(self, day: Day) -> list[tuple[Update, str]]:
         return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
@@ -181,12 +228,13 @@ class Renderer:
         for tid, topic in self.config.topics.items():
             recent = []
             for day in reversed(self.days):
-                papers = [p for p in day.papers if tid in p.topics]
+                papers = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
                 if papers:
                     recent.append((day.day, papers))
                 if len(recent) == 7:
                     break
-            self.page(f"topics/{tid}", "topic.html", topic=(tid, topic.name(self.lang)), recent=recent)
+            self.page(f"topics/{tid}", "topic.html", topic=(tid, topic.name(self.lang)), recent=recent,
+                      math=any(has_math(p for _, p in papers) for _, papers in recent))
             self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
                                                                   f"{self.site.title} · {topic.name(self.lang)}"))
 
@@ -235,7 +283,7 @@ class Renderer:
     def small_files(self) -> None:
         self.writer.write("sources.opml", self.env.get_template("sources.opml").render(
             site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
-        pages = ["", "archive/", "status/", *(f"topics/{t}/" for t in self.config.topics)]
+        pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
         for day in self.days:
             pages.append(f"{day.day.isoformat()}/")
             pages.extend(f"{day.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(day))
@@ -253,6 +301,75 @@ class Renderer:
         for path in sorted((TEMPLATES / "static").rglob("*")):
             if path.is_file():
                 self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())
+
+    # -- the reader's pages: language catalogs, search, radar ---------------------------------------
+
+    def reader_pages(self) -> None:
+        """Write the language catalogs, the search page and its index, and the radar page and feed."""
+        for lang in self.site.languages:
+            self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, self.catalog_extra(lang))))
+        self.page("search", "search.html")
+        self.search_index()
+        self.radar_page()
+
+    def catalog_extra(self, lang: str) -> dict[str, str]:
+        """Site texts and topic names in one language, under the keys the pages' data-i18n use."""
+        extra = {f"topic.{tid}": topic.name(lang) for tid, topic in self.config.topics.items()}
+        extra["site.heading"] = localised(self.site.heading, lang)
+        if self.site.description:
+            extra["site.description"] = localised(self.site.description, lang)
+        return extra
+
+    def search_index(self) -> None:
+        """Write search/index.json (the shard list) and one compact shard per month, newest first."""
+        months: dict[str, list[list[str]]] = {}
+        for day in reversed(self.days):
+            rows = months.setdefault(day.day.isoformat()[:7], [])
+            for paper in day.papers:
+                rows.append(search_row(paper, self.short_summary(paper)))
+        shards = []
+        for month, rows in months.items():
+            self.writer.write(f"search/{month}.json", compact_json({"month": month, "papers": rows}))
+            shards.append({"month": month, "count": len(rows), "file": f"{month}.json"})
+        self.writer.write("search/index.json", compact_json(
+            {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
+
+    def radar_papers(self) -> list[tuple[Paper, tuple[str, ...]]]:
+        """Every archived paper on the owner's radar, newest day first, with what it matched."""
+        found = []
+        for day in reversed(self.days):
+            for paper in day.papers:
+                if hits := radar_hits(paper, self.config.radar):
+                    found.append((paper, hits))
+        return found
+
+    def radar_page(self) -> None:
+        found = self.radar_papers()[: self.site.feed_max_items]
+        numbers = {(d.day, p.id): i for d in self.days for i, p in enumerate(d.papers, 1)}
+        entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
+        self.page("radar", "radar.html", radar=self.config.radar, entries=entries,
+                  math=has_math(p for _, p, _ in entries))
+        self.writer.write("radar/feed.xml", self.atom([p for p, _ in found], "radar/feed.xml",
+                                                      f"{self.site.title} · {self.t('radar')}"))
+
+
+def has_math(papers: Iterable[Paper]) -> bool:
+    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
+    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """Cut a text at a word boundary near `limit` characters."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def search_row(paper: Paper, summary: str) -> list[str]:
+    """One paper in a search shard: [id, day, title, authors, summary, topics]."""
+    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics)]
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """End to end: the bundled demo built into a temporary folder, checked page by page."""
 
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -161,3 +162,14 @@ def test_nothing_fetched_exits_1_and_keeps_the_archive(tmp_path, capsys):
     assert code == 1
     assert "source 'gone'" in err
     assert (content / "days" / "2026-06-15.json").read_bytes() == saved
+
+
+def test_search_index_holds_every_demo_paper(demo):
+    site = demo / "site"
+    manifest = json.loads((site / "search" / "index.json").read_text())
+    rows = [r for shard in manifest["shards"] for r in json.loads((site / "search" / shard["file"]).read_text())["papers"]]
+    day_pages = sorted(site.glob("2026-06-1?/index.html"))
+    assert sorted(r[0] for r in rows) == sorted(c["id"] for page in day_pages for c in cards_of(page))
+    assert any(r[2].startswith("Learning Survival Models") and "Chiwun Yang" in r[3].split("|") for r in rows)
+    radar = (site / "radar" / "index.html").read_text()
+    assert "Learning Survival Models" in radar and "Attention Sinks Are Position-Independent" in radar

@@ -1,0 +1,168 @@
+"""The reader's features as generated files: catalogs, search shards, radar, batches, math, and page hygiene."""
+
+import json
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from digest.archive import Day, State
+from digest.config import Radar, load_config
+from digest.errors import ConfigError
+from digest.i18n import MESSAGES
+from digest.papers import Paper
+from digest.radar import radar_hits
+from digest.render import render_site
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "templates" / "static"
+D1, D2 = date(2026, 5, 29), date(2026, 6, 2)
+OWN_SCRIPT = re.compile(r'<script src="(?:\./|/|(?:\.\./)*)static/[\w./-]+\.js" defer></script>')
+
+
+def paper(n, day, **kw):
+    values = dict(id=f"arXiv:2606.{20000 + n}", title=f"Paper number {n}", authors=("Ada Lovelace", f"Author {n}"),
+                  abstract=f"We study problem {n} in depth. " + "It is a hard problem with a long history. " * 12 + "We solve it.", url=f"https://arxiv.org/abs/2606.{20000 + n}",
+                  day=day, sources=("arxiv-cs-lg",), topics=("cs.LG",), version=1, announce="new")
+    values.update(kw)
+    return Paper(**values)
+
+
+@pytest.fixture
+def config():
+    return load_config(ROOT / "demo" / "sources.yaml")
+
+
+@pytest.fixture
+def site(tmp_path, config):
+    day1 = tuple(paper(i, D1) for i in range(1, 46))
+    day2 = (paper(100, D2, title="Regret bounds of $O(\\sqrt{T})$ for optimal transport", authors=("Chiwun Yang",),
+                  summary={"en": "An English summary.", "zh": "中文摘要。"}, summary_model="test-model"),
+            paper(101, D2, authors=("Jörg Müller",)))
+    render_site(config, [Day(D1, day1), Day(D2, day2)], State(), tmp_path)
+    return tmp_path
+
+
+def test_catalogs_are_complete_in_both_languages(site, config):
+    assert set(MESSAGES["en"]) == set(MESSAGES["zh"])
+    en = json.loads((site / "static/i18n/en.json").read_text())
+    zh = json.loads((site / "static/i18n/zh.json").read_text())
+    assert set(en) == set(zh) and en["another_batch"] == "Another batch" and zh["another_batch"] == "换一批"
+    assert zh["topic.cs.LG"] == "机器学习" and zh["site.heading"] == "探索全球前沿学术脉络"
+    # every key a page asks the script to translate exists in both catalogs
+    for page in site.rglob("*.html"):
+        for key in re.findall(r'data-i18n(?:-opt)?="([^"]+)"', page.read_text()) + \
+                re.findall(r'data-i18n-attr="[\w-]+:([\w.]+)"', page.read_text()):
+            assert key in en and key in zh, (page, key)
+    # and every message the script formats itself
+    for key in re.findall(r'fmt\("(\w+)"', (STATIC / "site.js").read_text()):
+        assert key in en and key in zh, key
+
+
+def test_pages_render_once_and_carry_the_switch(site):
+    front = (site / "index.html").read_text()
+    assert '<html lang="en" data-lang="en" data-langs="en zh" data-root="./">' in front
+    assert 'id="lang-switch"' in front and 'data-lang="zh"' in front and "hidden" in front
+    assert not list(site.glob("zh/**/*.html")), "a second language must not double the pages"
+    # a second-language summary rides along only where the archive has one
+    assert front.count("data-summary-zh=") == 1 and 'data-summary-zh="中文摘要。"' in front
+
+
+def test_batch_markup_keeps_every_card(site):
+    day = (site / D1.isoformat() / "index.html").read_text()
+    assert 'data-batch-size="20"' in day and 'id="another-batch"' in day
+    assert re.findall(r'<p class="num">(\d+)\.</p>', day) == [f"{i:02d}" for i in range(1, 46)]
+    small = (site / D2.isoformat() / "index.html").read_text()
+    assert 'id="another-batch"' not in small  # two cards fit one batch
+
+
+def test_author_links_work_without_script(site):
+    day = (site / D2.isoformat() / "index.html").read_text()
+    assert '<a class="author" href="../search/?author=J%C3%B6rg%20M%C3%BCller" data-author="Jörg Müller">' in day
+    assert 'id="author-filter" class="filterbar" hidden' in day and 'id="author-filter-clear"' in day
+
+
+def test_search_index_is_sharded_by_month_and_compact(site):
+    manifest = json.loads((site / "search/index.json").read_text())
+    assert [s["month"] for s in manifest["shards"]] == ["2026-06", "2026-05"]  # newest first
+    assert [s["count"] for s in manifest["shards"]] == [2, 45]
+    may = json.loads((site / "search/2026-05.json").read_text())["papers"]
+    assert may[0][:4] == ["arXiv:2606.20001", "2026-05-29", "Paper number 1", "Ada Lovelace|Author 1"]
+    june = json.loads((site / "search/2026-06.json").read_text())["papers"]
+    assert june[0][4] == "An English summary."
+    size = sum(p.stat().st_size for p in (site / "search").glob("*.json"))
+    assert size / 47 < 400, size  # bytes per paper: the index grows linearly and stays small
+
+
+@pytest.mark.parametrize("authors,keywords,title,names,expected", [
+    (("Chiwun Yang",), (), "A paper", ("chiwun  yang",), ("Chiwun Yang",)),
+    (("Jorg Muller",), (), "A paper", ("Jörg Müller",), ("Jorg Muller",)),
+    (("Chiwun Yang",), (), "A paper", ("Chiwun Yangson",), ()),
+    ((), ("RNA",), "Internal dynamics", (), ()),                       # whole words only
+    ((), ("RNA",), "RNAs in the cell", (), ("RNA",)),                  # plural still matches
+    ((), ("optimal transport",), "Optimal-transport costs", (), ("optimal transport",)),
+    ((), ("foundation model",), "Foundation models for tables", (), ("foundation model",)),
+])
+def test_radar_matches(authors, keywords, title, names, expected):
+    p = paper(1, D1, title=title, authors=names, abstract="")
+    assert radar_hits(p, Radar(authors, keywords)) == expected
+
+
+def test_radar_page_and_feed(site):
+    page = (site / "radar/index.html").read_text()
+    assert 'id="owner-radar"' in page and 'id="follow-form"' in page
+    assert 'href="../2026-06-02/#arXiv:2606.20100"' in page and "Chiwun Yang, optimal transport" in page
+    assert "We study problem" not in page  # compact entries: never the abstract
+    feed = feedparser.parse((site / "radar/feed.xml").read_bytes())
+    assert not feed.bozo and [e.title for e in feed.entries] == ["Regret bounds of $O(\\sqrt{T})$ for optimal transport"]
+    card = (site / "2026-06-02/index.html").read_text().split('id="arXiv:2606.20100"', 1)[1].split("</article>")[0]
+    assert 'class="radar-mark"' in card
+
+
+def test_radar_config_is_validated(tmp_path):
+    text = (ROOT / "demo" / "sources.yaml").read_text()
+    line = text.splitlines().index("  authors: [Chiwun Yang]") + 1
+    path = tmp_path / "sources.yaml"
+    for change, expected in [("  authors: [Chiwun Yang, x]", f"sources.yaml:{line}: radar.authors[1]: expected a name or "
+                                                             "word of at least 2 letters, got 'x'"),
+                             ("  authors: Chiwun Yang", f"sources.yaml:{line}: radar.authors: expected a list of strings"),
+                             ("  people: [Chiwun Yang]", f"sources.yaml:{line}: radar.people: unknown key")]:
+        path.write_text(text.replace("  authors: [Chiwun Yang]", change))
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert str(err.value).startswith(expected), str(err.value)
+
+
+def test_math_loads_katex_only_where_needed(site):
+    with_math = (site / D2.isoformat() / "index.html").read_text()
+    without = (site / D1.isoformat() / "index.html").read_text()
+    assert 'href="../static/katex/katex.min.css"' in with_math and 'src="../static/katex/katex.min.js"' in with_math
+    assert "katex" not in without
+    css = (site / "static/katex/katex.min.css").read_text()
+    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
+        assert (site / "static/katex" / font).is_file(), font  # every font the CSS names is shipped
+    assert (site / "static/katex/LICENSE").is_file()
+
+
+def test_no_inline_script_and_no_other_host(site):
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        assert "<script" not in OWN_SCRIPT.sub("", text), page
+        assert not re.search(r"<[^>]+\son\w+\s*=", text), page
+        assert "script-src 'self'" in text and "style=" not in text, page
+        # the only absolute URLs are the papers' own links
+        for url in re.findall(r'(?:href|src)="([^"]+)"', text):
+            assert not url.startswith("//") and (not url.startswith("http") or "arxiv.org/abs/" in url), (page, url)
+    for asset in list(STATIC.rglob("*.js")) + list(STATIC.rglob("*.css")):
+        if asset.parent.name != "katex":  # KaTeX's own sources name hosts only in comments and error text
+            assert not re.search(r"https?://", asset.read_text()), asset
+
+
+def test_day_topic_and_topic_pages_are_compact(site):
+    topic_day = (site / D1.isoformat() / "cs.LG" / "index.html").read_text()
+    assert topic_day.count('class="entry"') == 45 and "We study problem" in topic_day  # the short summary
+    assert "We solve it." not in topic_day and "<details" not in topic_day
+    assert 'href="../#arXiv:2606.20001"' in topic_day

@@ -12,8 +12,9 @@ from .papers import Paper
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced text: 'Jörg  Müller' and 'jorg muller' compare equal."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # the slow path only for text with accents or other scripts
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.casefold().split())
 
 

@@ -100,6 +100,7 @@ class Renderer:
         self.lang = self.site.default_language
         self.t = translator(self.lang)
         self.labels = {s.id: s.label for s in config.sources}
+        self._radar: dict[tuple[str, date], tuple[str, ...]] = {}
         self.latest_update: dict[str, tuple[Update, date]] = {}
         for day in sorted(days, key=lambda d: d.day):
             for update in day.updates:
@@ -126,7 +127,7 @@ class Renderer:
 
     def short_summary(self, paper: Paper) -> str:
         """The card's summary cut to a line or two, for compact entries and the search index."""
-        return shorten(self.card(0, paper, "").summary)
+        return shorten(self.summary_of(paper)[0])
 
     def topic_ref(self, topic: str) -> Ref:
         return Ref.to(f"topic.{topic}", self.topic_name(topic))
@@ -139,14 +140,24 @@ class Renderer:
         known = self.config.topics.get(topic)
         return known.name(self.lang) if known else topic
 
-    def card(self, number: int, paper: Paper, root: str) -> Card:
+    def summary_of(self, paper: Paper) -> tuple[str, str]:
+        """The summary a card shows in the default language, and its provenance note."""
         if paper.summary.get(self.lang) or paper.summary:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
-            note = self.tt("summary_llm", model=paper.summary_model or "LLM")
-        elif paper.abstract_kind == "standfirst":
-            summary, note = "", self.tt("standfirst_note")
-        else:
-            summary, note = first_sentences(paper.abstract), self.tt("summary_extractive")
+            return summary, self.tt("summary_llm", model=paper.summary_model or "LLM")
+        if paper.abstract_kind == "standfirst":
+            return "", self.tt("standfirst_note")
+        return first_sentences(paper.abstract), self.tt("summary_extractive")
+
+    def radar_of(self, paper: Paper) -> tuple[str, ...]:
+        """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""
+        key = (paper.id, paper.day)
+        if key not in self._radar:
+            self._radar[key] = radar_hits(paper, self.config.radar)
+        return self._radar[key]
+
+    def card(self, number: int, paper: Paper, root: str) -> Card:
+        summary, note = self.summary_of(paper)
         topics = tuple((tid, self.topic_name(tid), f"{root}topics/{tid}/" if tid in self.config.topics else None)
                        for tid in paper.topics)
         update = None
@@ -158,7 +169,7 @@ class Renderer:
         others = tuple((lang, paper.summary[lang]) for lang in self.site.languages
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
         return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
-                    radar_hits(paper, self.config.radar), others)
+                    self.radar_of(paper), others)
 
     def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
         return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
@@ -339,7 +350,7 @@ class Renderer:
         found = []
         for day in reversed(self.days):
             for paper in day.papers:
-                if hits := radar_hits(paper, self.config.radar):
+                if hits := self.radar_of(paper):
                     found.append((paper, hits))
         return found
 

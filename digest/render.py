@@ -122,7 +122,9 @@ class Renderer:
         if values:
             data = {k: "@" + v.key if isinstance(v, Ref) else v for k, v in values.items()}
             payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-            args = f" data-i18n-args='{escape(payload)}'"
+            # Single-quoted attribute: only & ' < need escaping, which keeps the JSON's quotes readable.
+            payload = payload.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
+            args = f" data-i18n-args='{payload}'"
         return Markup(f'<span data-i18n="{key}"{args}>{escape(self.t(key, **values))}</span>')
 
     def short_summary(self, paper: Paper) -> str:

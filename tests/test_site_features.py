@@ -166,3 +166,13 @@ def test_day_topic_and_topic_pages_are_compact(site):
     assert topic_day.count('class="entry"') == 45 and "We study problem" in topic_day  # the short summary
     assert "We solve it." not in topic_day and "<details" not in topic_day
     assert 'href="../#arXiv:2606.20001"' in topic_day
+
+
+def test_message_arguments_from_an_llm_stay_inert(tmp_path, config):
+    hostile = paper(1, D1, summary={"en": "Fine."}, summary_model="m'><script>alert(1)</script>&\"")
+    render_site(config, [Day(D1, (hostile,))], State(), tmp_path)
+    day = (tmp_path / D1.isoformat() / "index.html").read_text()
+    assert "<script>" not in day
+    args = re.search(r"data-i18n=\"summary_llm\" data-i18n-args='([^']*)'", day).group(1)
+    unescaped = args.replace("&lt;", "<").replace("&#39;", "'").replace("&amp;", "&")
+    assert json.loads(unescaped) == {"model": "m'><script>alert(1)</script>&\""}

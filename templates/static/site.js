@@ -61,6 +61,12 @@
       node.textContent = text != null ? text : node.getAttribute("data-summary-" + DEFAULT);
       node.setAttribute("lang", text != null ? htmlLang(lang) : htmlLang(DEFAULT));
     });
+    // Blocks written in several languages (the daily briefing): show the chosen one, else the default.
+    $$("[data-lang-variants]").forEach(function (box) {
+      var kids = $$("[data-variant]", box).filter(function (k) { return k.parentNode === box; });
+      var has = kids.some(function (k) { return k.getAttribute("data-variant") === lang; });
+      kids.forEach(function (k) { k.hidden = k.getAttribute("data-variant") !== (has ? lang : DEFAULT); });
+    });
     html.setAttribute("lang", htmlLang(lang));
     $$("#lang-switch button").forEach(function (b) {
       b.setAttribute("aria-pressed", b.getAttribute("data-lang") === lang ? "true" : "false");

@@ -158,11 +158,14 @@
   function cardAuthors(card) { var a = card.getAttribute("data-authors"); return a ? a.split("|") : []; }
   function markFollowed() {
     var list = follows(), test = followTest(list);
-    $$("article.card").forEach(function (card) {
+    $$("article.card, li.entry").forEach(function (card) {
       var hits = test(cardAuthors(card), card.textContent);
       var mark = $(".follow-mark", card);
       card.classList.toggle("followed", hits.length > 0);
-      if (hits.length && !mark) { mark = el("span", { "class": "follow-mark" }); $(".meta", card).appendChild(mark); }
+      if (hits.length && !mark) {
+        mark = el("span", { "class": "follow-mark" });
+        if ($(".meta", card)) $(".meta", card).appendChild(mark); else card.insertBefore(mark, $("br", card));
+      }
       if (mark) { if (hits.length) mark.textContent = " " + fmt("followed_mark") + ": " + hits.join(", "); else mark.remove(); }
     });
     var toggle = $("#followed-only");

@@ -46,7 +46,10 @@
       var args = node.getAttribute("data-i18n-args");
       var text = fmt(node.getAttribute("data-i18n"), args ? JSON.parse(args) : null);
       if (text != null) node.textContent = text;
+      // Inside a card only the interface words change language; the paper's own text keeps the page's.
+      if (node.closest("article.card, li.entry")) node.setAttribute("lang", htmlLang(lang));
     });
+    $$("article.card, li.entry").forEach(function (node) { node.setAttribute("lang", htmlLang(DEFAULT)); });
     $$("[data-i18n-attr]").forEach(function (node) {
       node.getAttribute("data-i18n-attr").split(";").forEach(function (pair) {
         var parts = pair.split(":"), text = fmt(parts[1]);

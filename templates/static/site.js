@@ -109,11 +109,11 @@
     });
   }
   /* Walk the shards from `start`, collecting matches until `want` are found; resolve {hits, next}. */
-  function scan(test, start, want) {
+  function scan(test, start, want, maxShards) {
     return getManifest().then(function (m) {
-      var hits = [];
+      var hits = [], stop = Math.min(m.shards.length, start + (maxShards || m.shards.length));
       function step(i) {
-        if (i >= m.shards.length || hits.length >= want) return Promise.resolve({ hits: hits, next: i < m.shards.length ? i : -1 });
+        if (i >= stop || hits.length >= want) return Promise.resolve({ hits: hits, next: i < m.shards.length ? i : -1 });
         return getShard(m.shards[i]).then(function (rows) {
           rows.forEach(function (row) { if (test(row)) hits.push(row); });
           return step(i + 1);
@@ -255,13 +255,18 @@
     if (!name) return;
     var here = {};
     cards.forEach(function (c) { here[c.id] = true; });
-    scan(authorTest(name), 0, 200).then(function (res) {
+    // The newest few months only: the whole archive is one click away on the search page.
+    scan(authorTest(name), 0, 200, 3).then(function (res) {
       if (currentAuthor() !== name) return;
       var list = $("#author-elsewhere");
       list.textContent = "";
       res.hits.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(resultItem(row)); });
       $("#author-elsewhere-title").textContent = fmt("author_elsewhere", { name: name });
-      box.hidden = !list.children.length;
+      var all = $("#author-all");
+      all.href = ROOT + "search/?author=" + encodeURIComponent(name);
+      all.textContent = fmt("search_author_all", { name: name });
+      all.parentNode.hidden = res.next < 0;
+      box.hidden = !list.children.length && res.next < 0;
     }).catch(function () { /* the index is optional for the filter itself */ });
   }
 
@@ -277,7 +282,8 @@
     if (!author && fold(query).length < 2) { status.textContent = query ? fmt("search_hint") : ""; return; }
     status.textContent = fmt("search_loading");
     var test = author ? authorTest(author) : wordsTest(query);
-    scan(test, start, 50).then(function (res) {
+    // Six months per step at most: a rare word never downloads the whole archive unasked.
+    scan(test, start, 50, 6).then(function (res) {
       res.hits.forEach(function (row) { searchHits.push(row); results.appendChild(resultItem(row)); });
       searchNext = res.next;
       more.hidden = res.next < 0;

@@ -315,7 +315,7 @@
     title.hidden = true;
     if (!items.length) return;
     var test = followTest(items);
-    scan(function (row) { return test(row.authors, row.title + " " + row.summary).length > 0; }, 0, 200).then(function (res) {
+    scan(function (row) { return test(row.authors, row.title + " " + row.summary).length > 0; }, 0, 200, 6).then(function (res) {
       res.hits.forEach(function (row) { matches.appendChild(resultItem(row)); });
       title.hidden = !res.hits.length;
     }).catch(function () {});

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.archive import Archive
+from digest.archive import Archive, State
 from digest.collect import collect
 from digest.config import Config, load_config
 from digest.errors import ConfigError, DigestError
@@ -55,13 +55,30 @@ def fetch_stage(config: Config, archive: Archive, days: list[date]) -> bool:
         result = collect(config, archive, day)
         for report in result.sources:
             print(report.line())
+        state = archive.read_state()
+        streaks = {r.source: state.sources[r.source].failures for r in result.sources
+                   if r.error and r.source in state.sources}
+        dead = sum(n >= config.fetch.warn_failures for n in streaks.values())
         print(f"fetch {day}: {result.new_papers} new papers, {result.new_versions} new versions, "
-              f"{result.failed} failed sources, {time.monotonic() - started:.1f} s")
+              f"{result.failed} failed sources" + (f" ({dead} failing for {config.fetch.warn_failures}+ runs)" if dead else "")
+              + f", {time.monotonic() - started:.1f} s")
         any_ok = any_ok or result.failed < len(result.sources)
         for report in result.sources:
             if report.error:
-                print(report.error, file=sys.stderr)
+                print(report.error + streak_note(streaks.get(report.source, 0), state, report.source, config),
+                      file=sys.stderr)
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
     return any_ok
+
+
+def streak_note(failures: int, state: State, source_id: str, config: Config) -> str:
+    """Return the warning appended to a failing source's line once it has failed warn_failures runs in a row."""
+    if failures < config.fetch.warn_failures:
+        return ""
+    since = state.sources[source_id].last_success or "never"
+    return (f"; WARNING: failed {failures} runs in a row (last success: {since}): "
+            f"fix its url or set enabled: false")
 
 
 def render_stage(config: Config, archive: Archive, out: Path) -> None:

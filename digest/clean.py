@@ -203,6 +203,14 @@ def safe_url(url: str | None) -> str:
     return ""
 
 
+def clip_text(text: str, max_chars: int) -> str:
+    """Return text cut to at most max_chars at a word boundary, marked with "…" when cut."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[max_chars // 2:] else cut) + "…"
+
+
 def link_hash_id(url: str) -> str:
     """Return a stable id for a paper known only by its link."""
     return "url:" + hashlib.sha256(url.strip().encode()).hexdigest()[:16]

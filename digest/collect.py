@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from .archive import Archive, Day, SourceState, State
+from .clean import clip_text
 from .config import Config, Source
 from .errors import SourceError
 from .fetch import FetchRequest, FetchResult, FetchSettings, fetch_sources
@@ -45,7 +46,8 @@ def fetch_settings(config: Config) -> FetchSettings:
     return FetchSettings(
         user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
         attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
-        max_bytes=config.fetch.max_bytes, polite_hosts=polite, base_dir=config.base_dir,
+        max_bytes=config.fetch.max_bytes, deadline=config.fetch.deadline, budget=config.fetch.budget,
+        polite_hosts=polite, base_dir=config.base_dir,
     )
 
 
@@ -54,6 +56,7 @@ class CollectReport:
     sources: list[SourceReport]
     new_papers: int       # distinct new cards (a cross-listed paper counts once)
     new_versions: int
+    warnings: tuple[str, ...] = ()   # one line each, naming the source: items over the cap
 
     @property
     def failed(self) -> int:
@@ -76,6 +79,7 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
 
     entries: list[Entry] = []
     failures: dict[str, str] = {}
+    warnings: list[str] = []
     parsed_count: dict[str, int] = {}
     for source, result in zip(sources, results):
         if result.status == "failed":
@@ -86,6 +90,9 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
             except SourceError as exc:
                 failures[source.id] = str(exc)
                 continue
+            found, note = bound_entries(found, source.id, config.fetch.max_items, config.fetch.max_abstract)
+            if note:
+                warnings.append(note)
             parsed_count[source.id] = len(found)
             entries.extend(found)
 
@@ -120,7 +127,19 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
     # Validators are saved only after the papers they cover are on disk.
     archive.write_state(state)
-    return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())))
+    return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
+                         tuple(warnings))
+
+
+def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abstract: int
+                  ) -> tuple[list[Entry], str | None]:
+    """Keep at most max_items entries with abstracts of at most max_abstract characters; say what was cut."""
+    note = None
+    if len(entries) > max_items:
+        note = f"source '{source_id}': {len(entries)} items, only the first {max_items} kept (fetch.max_items)"
+        entries = entries[:max_items]
+    return [e if len(e.abstract) <= max_abstract else replace(e, abstract=clip_text(e.abstract, max_abstract))
+            for e in entries], note
 
 
 def _report(sid: str, fetched: FetchResult, failures: dict[str, str], parsed: dict[str, int],

@@ -62,6 +62,11 @@ class FetchOptions:
     concurrency: int = 8
     max_bytes: int = 20_000_000
     polite_interval: float = 3.0  # seconds between requests to arXiv hosts, as arXiv asks
+    deadline: float = 120.0       # seconds for one request, connect to last byte (a slow drip is cut)
+    budget: float = 900.0         # seconds for the whole fetch stage; unfinished sources fail this run
+    max_items: int = 2000         # items kept per source and run (the rest are dropped, with a warning)
+    max_abstract: int = 10000     # characters kept of an abstract
+    warn_failures: int = 3        # warn in the build summary when a source fails this many runs in a row
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ class FetchRequest:
 class FetchSettings:
     user_agent: str  # e.g. "AcademicHub/0.1 (+https://example.org/; daily digest)"
     timeout: float = 30.0  # per connect/read/write, seconds
+    # A server dripping a byte every few seconds never trips `timeout`: one attempt, from connecting
+    # to the last byte, gets at most `deadline` seconds, and the whole fetch_all call at most `budget`.
+    deadline: float = 120.0
+    budget: float = 900.0
     attempts: int = 3  # total tries for retryable failures (connect errors, timeouts, 429, 5xx)
     backoff: float = 1.0  # first retry delay; doubles each time
     max_retry_after: float = 120.0  # a longer Retry-After gives up on the source instead of sleeping
@@ -193,7 +197,12 @@ async def _fetch_http(client: httpx2.AsyncClient, req: FetchRequest, settings: F
     while True:
         attempt += 1
         async with gates.slot(host):
-            outcome = await _attempt(client, req, headers, settings)
+            try:
+                async with asyncio.timeout(settings.deadline):
+                    outcome = await _attempt(client, req, headers, settings)
+            except TimeoutError:
+                outcome = _Retry(f"no complete answer within the deadline of {settings.deadline:g} s "
+                                 f"(fetch.deadline) fetching {req.url}")
         if isinstance(outcome, FetchResult):
             return replace(outcome, attempts=attempt)
         wait = outcome.retry_after
@@ -256,9 +265,20 @@ async def fetch_all(requests: Sequence[FetchRequest], settings: FetchSettings,
         async with make_client(settings) as own:
             return await fetch_all(requests, settings, own)
     gates = _Gates(settings)
+    end = asyncio.get_running_loop().time() + settings.budget
+
+    async def bounded(req: FetchRequest) -> FetchResult:
+        """Fetch one source, cut off when the run's budget is spent so one slow host cannot stall the build."""
+        try:
+            async with asyncio.timeout_at(end):
+                return await _fetch_one(client, req, settings, gates)
+        except TimeoutError:
+            return _failed(req, f"not finished within the run budget of {settings.budget:g} s (fetch.budget) "
+                                f"fetching {req.url}; skipped this run", 0)
+
     # A TaskGroup cancels the other fetches if one hits a bug, rather than leaving them running.
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_fetch_one(client, req, settings, gates)) for req in requests]
+        tasks = [group.create_task(bounded(req)) for req in requests]
     return [task.result() for task in tasks]
 
 

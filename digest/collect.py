@@ -11,7 +11,7 @@ from .config import Config, Source
 from .errors import SourceError
 from .fetch import FetchRequest, FetchResult, FetchSettings, fetch_sources
 from .papers import card_order, ingest
-from .parse import Entry, parse_feed
+from .parse import Entry, is_cut_short, parse_feed
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
 
@@ -46,6 +46,7 @@ def fetch_settings(config: Config) -> FetchSettings:
     return FetchSettings(
         user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
         attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
+        per_host=config.fetch.per_host,
         max_bytes=config.fetch.max_bytes, deadline=config.fetch.deadline, budget=config.fetch.budget,
         polite_hosts=polite, base_dir=config.base_dir,
     )
@@ -90,6 +91,9 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
             except SourceError as exc:
                 failures[source.id] = str(exc)
                 continue
+            if is_cut_short(result.body or b""):
+                warnings.append(f"source '{source.id}': the feed is cut short (truncated XML); "
+                                f"kept the {len(found)} complete items")
             found, note = bound_entries(found, source.id, config.fetch.max_items, config.fetch.max_abstract)
             if note:
                 warnings.append(note)

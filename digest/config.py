@@ -60,6 +60,7 @@ class FetchOptions:
     attempts: int = 3
     backoff: float = 2.0
     concurrency: int = 8
+    per_host: int = 2             # requests in flight to any one host
     max_bytes: int = 20_000_000
     polite_interval: float = 3.0  # seconds between requests to arXiv hosts, as arXiv asks
     deadline: float = 120.0       # seconds for one request, connect to last byte (a slow drip is cut)

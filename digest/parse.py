@@ -36,17 +36,27 @@ class Entry:
 def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
     """Parse a feed document into entries; raise SourceError when it is not a feed at all."""
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
-    if not parsed.entries and (parsed.get("bozo") and not parsed.get("version")):
+    # No feed version means feedparser found no feed root at all: an HTML error page parses cleanly.
+    if not parsed.entries and not parsed.get("version"):
         reason = parsed.get("bozo_exception")
         what = _looks_like(body)
         raise SourceError(f"source '{source_id}': not a feed ({what}{': ' + _one_line(reason) if reason else ''})")
     adapter = ADAPTERS.get(family, _generic)
     entries = []
-    for item in parsed.entries:
+    items = parsed.entries[:-1] if is_cut_short(body) else parsed.entries  # the last item may be cut mid-text
+    for item in items:
         entry = adapter(item, source_id)
         if entry is not None and entry.title and not is_editorial(entry):
             entries.append(entry)
     return entries
+
+
+_COMPLETE_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf|item|entry)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.I | re.S)
+
+
+def is_cut_short(body: bytes) -> bool:
+    """True when the document stops before its root closes and not right after a whole item: truncated."""
+    return _COMPLETE_END.search(body[-4096:]) is None
 
 
 _EDITORIAL_TITLE = re.compile(

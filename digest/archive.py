@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,6 +60,28 @@ def dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
+# Test hook (tests/test_crash.py): SIGKILL this process just before its Nth rename, to prove a kill at
+# any write leaves content/ whole. Unset in normal runs.
+_KILL_AT_WRITE = int(os.environ.get("ACADEMICHUB_TEST_KILL_AT_WRITE") or 0)
+_renames = 0
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # what mkstemp below names its files
+
+
+def _crash_hook() -> None:
+    global _renames
+    _renames += 1
+    if _renames == _KILL_AT_WRITE:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete temporary files a killed run left under folder; return how many."""
+    stale = [p for p in Path(folder).rglob(".*.tmp") if _TEMP_NAME.match(p.name) and p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write bytes via a temporary file and rename; skip when unchanged. Return True if written."""
     try:
@@ -72,6 +96,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if _KILL_AT_WRITE:
+            _crash_hook()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -135,4 +161,7 @@ class Archive:
         return State(last_run=data.get("last_run"), sources=sources)
 
     def write_state(self, state: State) -> bool:
-        return write_atomic(self.root / "state.json", dumps(state.to_json()))
+        """Write state.json, the last file of a fetch, and clear temporary files a killed run left."""
+        written = write_atomic(self.root / "state.json", dumps(state.to_json()))
+        remove_stale_temps(self.root)
+        return written

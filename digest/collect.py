@@ -110,7 +110,11 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order)
 
     by_day = {d.day: d for d in days}
-    contributed: dict[str, date] = {}
+    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
+    # converges to what the uninterrupted run would have saved.
+    contributed, recovered = unrecorded(days, state)
+    new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
+    seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
     for day in sorted(set(result.papers) | set(result.updates)):
         old = by_day.get(day) or Day(day, ())
         have = {p.id for p in old.papers}
@@ -124,7 +128,7 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
 
     reports = []
     for source, fetched in zip(sources, results):
-        report = _report(source.id, fetched, failures, parsed_count, result.new_by_source, result.seen_by_source)
+        report = _report(source.id, fetched, failures, parsed_count, new_by_source, seen_by_source)
         state.sources[source.id] = _next_state(state.sources.get(source.id) or SourceState(), report, fetched,
                                                run_date, contributed.get(source.id))
         reports.append(report)
@@ -133,6 +137,20 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     archive.write_state(state)
     return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
                          tuple(warnings))
+
+
+def unrecorded(days: list[Day], state: State) -> tuple[dict[str, date], dict[str, int]]:
+    """Per source, the latest day and the count of stored items dated after the source's recorded last_day."""
+    latest: dict[str, date] = {}
+    count: dict[str, int] = {}
+    for day in days:
+        for item in (*day.papers, *day.updates):
+            for sid in item.sources:
+                known = state.sources.get(sid)
+                if known is None or known.last_day is None or day.day.isoformat() > known.last_day:
+                    latest[sid] = max(latest.get(sid, day.day), day.day)
+                    count[sid] = count.get(sid, 0) + 1
+    return latest, count
 
 
 def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abstract: int

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .archive import Day, State, write_atomic
+from .archive import Day, State, remove_stale_temps, write_atomic
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -78,6 +78,7 @@ class SiteWriter:
                 target.unlink()
                 removed += 1
         write_atomic(manifest, "\n".join(sorted(self.files)).encode("utf-8"))
+        remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
         return removed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -276,7 +277,9 @@ class Renderer:
         items = []
         for paper in papers:
             card = self.card(0, paper, self.absolute(""))
-            items.append({"paper": paper, "summary": card.summary or paper.abstract, "label": card.label,
+            summary = card.summary or paper.abstract
+            # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
+            items.append({"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
                           "topics": [name for _, name, _ in card.topics],
                           "link": card.url or self.absolute(f"{paper.day.isoformat()}/")})
         return items

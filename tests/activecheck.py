@@ -1,0 +1,138 @@
+"""Find active content in a rendered site: scripts, event handlers, script URLs, third-party loads.
+
+`site_problems(folder)` returns one line per problem over every .html, .xml and .opml file; an empty list
+means a browser or feed reader would run nothing from the site's data. Used by the hostile-input tests.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+URL_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset", "cite"}
+ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "svg", "math"}
+# Browsers drop ASCII tab, newline and other controls inside a URL's scheme: `java\tscript:` runs.
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def bad_url(value: str) -> str | None:
+    """Return why a URL in an attribute is active or loads from elsewhere, or None."""
+    url = _CONTROL.sub("", value).lower()
+    if re.match(r"^(javascript|vbscript|data|file|about|blob|filesystem):", url):
+        return f"script or data URL {value!r}"
+    return None
+
+
+def is_external(value: str) -> bool:
+    """True for a URL that points at another host (absolute or scheme-relative)."""
+    url = _CONTROL.sub("", value).lower()
+    return url.startswith("//") or bool(re.match(r"^[a-z][a-z0-9+.-]*:", url))
+
+
+class _Checker(HTMLParser):
+    def __init__(self, where: str, own_prefix: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.where, self.own_prefix, self.problems, self.csp = where, own_prefix, [], None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag in ACTIVE_TAGS and not (tag == "script" and values.get("src") and not is_external(values["src"])):
+            self.problems.append(f"{self.where}: <{tag}> element")
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.problems.append(f"{self.where}: event handler attribute {name}={value!r} on <{tag}>")
+            if name in URL_ATTRS and (why := bad_url(value)):
+                self.problems.append(f"{self.where}: <{tag} {name}>: {why}")
+            if name == "style" and re.search(r"url\(|expression\(", value, re.I):
+                self.problems.append(f"{self.where}: style attribute loading {value!r}")
+        # Anything the page loads (not a link the reader follows) must come from the site itself.
+        loads = values.get("src") if tag in ("img", "script", "audio", "video", "source", "track", "input") else None
+        if tag == "link" and values.get("rel") not in ("alternate", "canonical"):
+            loads = values.get("href")
+        if loads and is_external(loads) and not loads.startswith(self.own_prefix or "\0"):
+            self.problems.append(f"{self.where}: <{tag}> loads from another host: {loads!r}")
+        if tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
+            self.problems.append(f"{self.where}: meta refresh")
+        if tag == "meta" and (values.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp = values.get("content")
+
+
+def html_problems(markup: str, where: str, own_prefix: str = "") -> tuple[list[str], str | None]:
+    """Return (problems, Content-Security-Policy) of one HTML document or fragment."""
+    checker = _Checker(where, own_prefix)
+    checker.feed(markup)
+    checker.close()
+    problems = checker.problems
+    if re.search(r"<\s*/?\s*script", markup, re.I):
+        problems.append(f"{where}: the text '<script' appears unescaped")
+    return problems, checker.csp
+
+
+def csp_problems(csp: str | None, where: str) -> list[str]:
+    """Return why a Content-Security-Policy would allow inline script or any third-party host."""
+    if not csp:
+        return [f"{where}: no Content-Security-Policy"]
+    directives = {part.split()[0].lower(): part.split()[1:] for part in csp.split(";") if part.split()}
+    problems = []
+    script = directives.get("script-src", directives.get("default-src"))
+    if script is None:
+        problems.append(f"{where}: CSP sets neither script-src nor default-src")
+    elif any(s in ("'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:") for s in script):
+        problems.append(f"{where}: CSP script-src allows inline or foreign script: {script}")
+    if directives.get("default-src") != ["'self'"]:
+        problems.append(f"{where}: CSP default-src is not 'self' alone: {directives.get('default-src')}")
+    for name, sources in directives.items():
+        for source in sources:
+            if source not in ("'self'", "'none'", "data:") or (source == "data:" and name != "img-src"):
+                problems.append(f"{where}: CSP {name} allows {source}")
+    if directives.get("object-src") != ["'none'"] or directives.get("base-uri") != ["'none'"]:
+        problems.append(f"{where}: CSP must set object-src 'none' and base-uri 'none'")
+    return problems
+
+
+def xml_problems(data: bytes, where: str) -> list[str]:
+    """Check a feed, OPML or sitemap: it parses, every link is http(s) or relative, and HTML-typed text is inert."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return [f"{where}: not well-formed XML ({exc})"]
+    problems = []
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        for name, value in element.attrib.items():
+            name = name.rsplit("}", 1)[-1]
+            if name.startswith("on"):
+                problems.append(f"{where}: attribute {name} on <{tag}>")
+            if name in ("href", "src", "xmlUrl", "htmlUrl", "url") and (why := bad_url(value)):
+                problems.append(f"{where}: <{tag} {name}>: {why}")
+        text = element.text or ""
+        if tag in ("link", "loc", "guid") and not element.attrib and (why := bad_url(text)):
+            problems.append(f"{where}: <{tag}>: {why}")
+        # RSS descriptions and Atom html/xhtml content are HTML to a reader: they must hold no markup at all.
+        if tag == "description" or element.attrib.get("type") in ("html", "xhtml"):
+            found, _ = html_problems(text, f"{where} <{tag}>")
+            problems += found
+            if re.search(r"<\s*[a-zA-Z/!?]", text):
+                problems.append(f"{where}: <{tag}> carries markup a reader would render: {text[:80]!r}")
+    return problems
+
+
+def site_problems(site: Path, own_prefix: str = "") -> list[str]:
+    """Return every problem in every .html, .xml and .opml file under site/ (empty = no active content)."""
+    problems: list[str] = []
+    for path in sorted(site.rglob("*")):
+        where = path.relative_to(site).as_posix()
+        if path.suffix == ".html":
+            found, csp = html_problems(path.read_text(encoding="utf-8"), where, own_prefix)
+            problems += found + csp_problems(csp, where)
+        elif path.suffix in (".xml", ".opml"):
+            problems += xml_problems(path.read_bytes(), where)
+    return problems

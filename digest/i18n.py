@@ -40,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "follow": "Follow", "unfollow": "Stop following", "follow_author_named": "Follow {name}",
         "follows_none": "You follow nothing yet.", "follow_matches": "Papers matching what you follow",
         "followed_mark": "On my radar", "followed_only": "Only papers on my radar", "math_note": "Formulas are typeset in the browser.",
+        "st_dead": "failing {count} runs in a row: check its URL",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -78,6 +79,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "follow": "关注", "unfollow": "取消关注", "follow_author_named": "关注 {name}",
         "follows_none": "你还没有关注任何内容。", "follow_matches": "与你的关注相符的论文",
         "followed_mark": "我的雷达", "followed_only": "只看我的雷达", "math_note": "公式在浏览器中排版。",
+        "st_dead": "已连续失败 {count} 次:请检查其地址",
     },
 }
 

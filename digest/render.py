@@ -194,7 +194,7 @@ class Renderer:
         self.front_page()
         self.topic_pages()
         self.page("archive", "archive.html", days=self.archive_rows())
-        self.page("status", "status.html", rows=self.status_rows())
+        self.page("status", "status.html", rows=self.status_rows(), warn_failures=self.config.fetch.warn_failures)
         self.reader_pages()
         self.feeds()
         self.small_files()

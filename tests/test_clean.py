@@ -1,7 +1,7 @@
 import pytest
 
-from digest.clean import (arxiv_id_from_text, clean_text, doi_from_text, first_sentences, repair_entities, safe_url,
-                          split_arxiv_description, split_authors, tex_accents_to_unicode)
+from digest.clean import (arxiv_id_from_text, clean_text, clip_text, doi_from_text, first_sentences, repair_entities,
+                          safe_url, split_arxiv_description, split_authors, tex_accents_to_unicode)
 
 
 @pytest.mark.parametrize("raw, text", [
@@ -114,3 +114,15 @@ def test_first_sentences_keeps_whole_sentences_within_limit():
     summary = first_sentences(text, max_chars=80)
     assert summary == "First sentence is here. Second one follows it."
     assert len(first_sentences("word " * 200, max_chars=100)) <= 100
+
+
+@pytest.mark.parametrize("text, limit, clipped", [
+    ("short text", 20, "short text"),
+    ("exactly ten", 11, "exactly ten"),
+    ("one two three four five six", 15, "one two three…"),
+    ("averyveryverylongwordwithoutspaces", 10, "averyvery…"),
+    ("word " * 1000, 100, ("word " * 19).strip() + "…"),
+])
+def test_clip_text(text, limit, clipped):
+    assert clip_text(text, limit) == clipped
+    assert len(clip_text(text, limit)) <= limit

@@ -17,7 +17,7 @@ from feedserver import (FeedServer, drip, drop, gzip_bomb, huge, ok, redirect, r
 
 import build
 from digest.archive import Archive
-from digest.parse import parse_feed
+from digest.parse import is_cut_short, parse_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FEEDS = ROOT / "demo" / "feeds"
@@ -225,3 +225,17 @@ def test_item_and_abstract_caps(tmp_path, capsys, cap):
     assert len(mine) == cap
     assert all(len(p.abstract) <= 300 and p.abstract.endswith("…") for p in mine)
     assert "source 'f-many': 5 items, only the first" in err and "(fetch.max_items)" in err
+
+
+@pytest.mark.parametrize("body, cut", [
+    (b"<rss><channel><item><title>a</title></item></channel></rss>\n", False),
+    (b"<rss><channel><item><title>a</title></item></channel></rss>\n<!-- cached 0.2 s -->\n", False),
+    (b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>a</title></entry></feed>", False),
+    (b"<rdf:RDF><item><title>a</title></item></rdf:RDF>  ", False),
+    (b"<rss><channel><item><title>a</title></item>", False),       # stops right after a whole item
+    (b"<rss><channel><item><title>a</title></item><item><tit", True),
+    (b"<rss><channel><item><title>a</title></item><item><title>b</title><description>Half a sen", True),
+    (b"<feed><entry><title>a</title></entry><entry>", True),
+])
+def test_truncation_is_detected(body, cut):
+    assert is_cut_short(body) == cut

@@ -320,3 +320,24 @@ def test_results_keep_request_order_and_failures_name_their_source(feed_server: 
 )
 def test_polite_hosts_match_exactly_or_as_subdomain(host: str, expected: tuple[str, float] | None) -> None:
     assert _polite(host, FetchSettings(user_agent=UA).polite_hosts) == expected
+
+
+def test_drip_past_the_deadline_is_cut_off(feed_server: FeedServer) -> None:
+    # every byte arrives well within the read timeout, but the whole answer would take about 4 s
+    url = feed_server.route("/slow-drip", drip(FEED, 0.06, chunk_size=1))
+    started = time.monotonic()
+    result = fetch(url, "drip_feed", timeout=1.0, deadline=0.5, attempts=2)
+    assert time.monotonic() - started < 2.5
+    assert_failed(result, "deadline of 0.5 s (fetch.deadline)", url, "after 2 attempts")
+
+
+def test_run_budget_ends_every_unfinished_source(feed_server: FeedServer) -> None:
+    hang = feed_server.route("/hang-long", slow(30))
+    quick = feed_server.route("/quick", ok(FEED))
+    started = time.monotonic()
+    requests = [FetchRequest("stuck", hang), FetchRequest("fine", quick), FetchRequest("stuck2", hang)]
+    results = fetch_sources(requests, settings(timeout=20.0, deadline=20.0, budget=0.6))
+    assert time.monotonic() - started < 2.0
+    assert results[1].status == "ok"
+    for result in (results[0], results[2]):
+        assert_failed(result, "run budget of 0.6 s (fetch.budget)", hang, "skipped this run")

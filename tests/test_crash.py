@@ -13,6 +13,7 @@ from pathlib import Path
 import build
 from digest import archive
 from digest.archive import Archive
+from digest.collect import unrecorded
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"
@@ -70,6 +71,9 @@ def test_kill_at_any_write_loses_nothing_and_converges(tmp_path, capsys):
     reference, base = tmp_path / "reference", tmp_path / "base"
     assert build.main(args(reference, DAY1)) == 0 and build.main(args(reference, DAY2)) == 0
     expected = tree(reference / "content"), tree(reference / "site")
+    # After runs that were not killed, no stored item is missing from state.json: recovery adds nothing.
+    ref = Archive(reference / "content")
+    assert unrecorded(ref.read_days(), ref.read_state()) == ({}, {})
     assert build.main(args(base, DAY1)) == 0
     day1 = (base / "content" / "days" / f"{DAY1}.json").read_bytes()
     capsys.readouterr()

@@ -59,9 +59,9 @@ def fetch_stage(config: Config, archive: Archive, days: list[date]) -> bool:
         streaks = {r.source: state.sources[r.source].failures for r in result.sources
                    if r.error and r.source in state.sources}
         dead = sum(n >= config.fetch.warn_failures for n in streaks.values())
+        failing = f" ({dead} failing for {config.fetch.warn_failures}+ runs)" if dead else ""
         print(f"fetch {day}: {result.new_papers} new papers, {result.new_versions} new versions, "
-              f"{result.failed} failed sources" + (f" ({dead} failing for {config.fetch.warn_failures}+ runs)" if dead else "")
-              + f", {time.monotonic() - started:.1f} s")
+              f"{result.failed} failed sources{failing}, {time.monotonic() - started:.1f} s")
         any_ok = any_ok or result.failed < len(result.sources)
         for report in result.sources:
             if report.error:

@@ -118,6 +118,7 @@ class _Gates:
         self._total = asyncio.Semaphore(max(settings.concurrency, 1))
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
+        self.end = asyncio.get_running_loop().time() + settings.budget  # the run budget's end, loop time
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -210,6 +211,10 @@ async def _fetch_http(client: httpx2.AsyncClient, req: FetchRequest, settings: F
             limit = f"max_retry_after ({settings.max_retry_after:g} s)"
             return _failed(req, f"{outcome.reason} asks to retry after {wait:.0f} s, over {limit}; skipped this run",
                            attempt, outcome.http_status)
+        if attempt < settings.attempts and wait is not None and asyncio.get_running_loop().time() + wait > gates.end:
+            # Sleeping into the budget's end would only turn a clear answer into a vaguer one.
+            return _failed(req, f"{outcome.reason} asks to retry after {wait:.0f} s, past the end of the run budget "
+                                f"(fetch.budget {settings.budget:g} s); skipped this run", attempt, outcome.http_status)
         if attempt >= settings.attempts:
             plural = "s" if attempt > 1 else ""
             return _failed(req, f"{outcome.reason} after {attempt} attempt{plural}", attempt, outcome.http_status)
@@ -265,12 +270,11 @@ async def fetch_all(requests: Sequence[FetchRequest], settings: FetchSettings,
         async with make_client(settings) as own:
             return await fetch_all(requests, settings, own)
     gates = _Gates(settings)
-    end = asyncio.get_running_loop().time() + settings.budget
 
     async def bounded(req: FetchRequest) -> FetchResult:
         """Fetch one source, cut off when the run's budget is spent so one slow host cannot stall the build."""
         try:
-            async with asyncio.timeout_at(end):
+            async with asyncio.timeout_at(gates.end):
                 return await _fetch_one(client, req, settings, gates)
         except TimeoutError:
             return _failed(req, f"not finished within the run budget of {settings.budget:g} s (fetch.budget) "

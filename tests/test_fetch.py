@@ -341,3 +341,12 @@ def test_run_budget_ends_every_unfinished_source(feed_server: FeedServer) -> Non
     assert results[1].status == "ok"
     for result in (results[0], results[2]):
         assert_failed(result, "run budget of 0.6 s (fetch.budget)", hang, "skipped this run")
+
+
+def test_retry_after_past_the_run_budget_gives_up_at_once(feed_server: FeedServer) -> None:
+    url = feed_server.route("/later", retry_after(5))
+    started = time.monotonic()
+    result = fetch(url, "busy", max_retry_after=60.0, budget=2.0)
+    assert time.monotonic() - started < 1.5
+    assert_failed(result, "HTTP 429", "asks to retry after 5 s, past the end of the run budget (fetch.budget 2 s)")
+    assert len(feed_server.requests_to("/later")) == 1

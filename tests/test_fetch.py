@@ -336,11 +336,11 @@ def test_run_budget_ends_every_unfinished_source(feed_server: FeedServer) -> Non
     quick = feed_server.route("/quick", ok(FEED))
     started = time.monotonic()
     requests = [FetchRequest("stuck", hang), FetchRequest("fine", quick), FetchRequest("stuck2", hang)]
-    results = fetch_sources(requests, settings(timeout=20.0, deadline=20.0, budget=0.6))
-    assert time.monotonic() - started < 2.0
+    results = fetch_sources(requests, settings(timeout=20.0, deadline=20.0, budget=1.5))
+    assert time.monotonic() - started < 4.0
     assert results[1].status == "ok"
     for result in (results[0], results[2]):
-        assert_failed(result, "run budget of 0.6 s (fetch.budget)", hang, "skipped this run")
+        assert_failed(result, "run budget of 1.5 s (fetch.budget)", hang, "skipped this run")
 
 
 def test_retry_after_past_the_run_budget_gives_up_at_once(feed_server: FeedServer) -> None:

@@ -39,7 +39,7 @@ def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
     # No feed version means feedparser found no feed root at all: an HTML error page parses cleanly.
     if not parsed.entries and not parsed.get("version"):
         reason = parsed.get("bozo_exception")
-        what = _looks_like(body)
+        what = _looks_like(body, reason is not None)
         raise SourceError(f"source '{source_id}': not a feed ({what}{': ' + _one_line(reason) if reason else ''})")
     adapter = ADAPTERS.get(family, _generic)
     entries = []
@@ -71,13 +71,13 @@ def is_editorial(entry: Entry) -> bool:
     return bool(_EDITORIAL_TITLE.match(entry.title)) or "/d41586-" in entry.url or "d41586-" in entry.id
 
 
-def _looks_like(body: bytes) -> str:
+def _looks_like(body: bytes, unreadable: bool) -> str:
     head = body[:512].lstrip().lower()
     if not head:
         return "empty body"
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         return "an HTML page"
-    return "unreadable XML"
+    return "unreadable XML" if unreadable else "a document that is not RSS, Atom or RSS 1.0"
 
 
 def _one_line(value: Any) -> str:

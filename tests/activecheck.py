@@ -13,6 +13,8 @@ from pathlib import Path
 
 URL_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset", "cite"}
 ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "svg", "math"}
+# The site's own scripts, as the templates write them: an empty element loading a file of the site.
+OWN_SCRIPT = re.compile(r'<script src="([^"<>]*)"(?: (?:defer|async))*></script>')
 # Browsers drop ASCII tab, newline and other controls inside a URL's scheme: `java\tscript:` runs.
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -31,6 +33,11 @@ def is_external(value: str) -> bool:
     return url.startswith("//") or bool(re.match(r"^[a-z][a-z0-9+.-]*:", url))
 
 
+def is_own(value: str, own_prefix: str) -> bool:
+    """True for a URL of the site itself: relative, root-relative, or under the site's base_url."""
+    return not is_external(value) or bool(own_prefix) and value.startswith(own_prefix)
+
+
 class _Checker(HTMLParser):
     def __init__(self, where: str, own_prefix: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -44,7 +51,9 @@ class _Checker(HTMLParser):
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag in ACTIVE_TAGS and not (tag == "script" and values.get("src") and not is_external(values["src"])):
+        own_code = tag == "script" and values.get("src") and is_own(values["src"], self.own_prefix)
+        own_form = tag == "form" and is_own(values.get("action") or "", self.own_prefix)
+        if tag in ACTIVE_TAGS and not (own_code or own_form):
             self.problems.append(f"{self.where}: <{tag}> element")
         for name, value in values.items():
             if name.startswith("on"):
@@ -57,7 +66,7 @@ class _Checker(HTMLParser):
         loads = values.get("src") if tag in ("img", "script", "audio", "video", "source", "track", "input") else None
         if tag == "link" and values.get("rel") not in ("alternate", "canonical"):
             loads = values.get("href")
-        if loads and is_external(loads) and not loads.startswith(self.own_prefix or "\0"):
+        if loads and not is_own(loads, self.own_prefix):
             self.problems.append(f"{self.where}: <{tag}> loads from another host: {loads!r}")
         if tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
             self.problems.append(f"{self.where}: meta refresh")
@@ -71,7 +80,8 @@ def html_problems(markup: str, where: str, own_prefix: str = "") -> tuple[list[s
     checker.feed(markup)
     checker.close()
     problems = checker.problems
-    if re.search(r"<\s*/?\s*script", markup, re.I):
+    others = OWN_SCRIPT.sub(lambda m: "" if is_own(m.group(1), own_prefix) else m.group(0), markup)
+    if re.search(r"<\s*/?\s*script", others, re.I):
         problems.append(f"{where}: the text '<script' appears unescaped")
     return problems, checker.csp
 

@@ -142,7 +142,8 @@ def test_the_csp_check_rejects_weak_policies(csp):
 @pytest.mark.parametrize("markup", [
     "<script>alert(1)</script>", "<a href='jav&#x61;script:alert(1)'>x</a>", "<a href=' JaVa\tScRiPt:x'>x</a>",
     "<img src=x onerror=alert(1)>", "<a href='data:text/html,x'>x</a>", "<iframe src='/x'></iframe>",
-    "<img src='https://evil.example/t.gif'>",
+    "<img src='https://evil.example/t.gif'>", '<script src="https://cdn.example/x.js"></script>',
+    '<script src="static/site.js">alert(1)</script>', '<form action="https://evil.example/"></form>',
 ])
 def test_the_checker_catches_active_markup(markup):
     assert html_problems(markup, "fragment")[0]

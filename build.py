@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -63,12 +64,15 @@ def fetch_stage(config: Config, archive: Archive, days: list[date]) -> bool:
         print(f"fetch {day}: {result.new_papers} new papers, {result.new_versions} new versions, "
               f"{result.failed} failed sources{failing}, {time.monotonic() - started:.1f} s")
         any_ok = any_ok or result.failed < len(result.sources)
-        for report in result.sources:
-            if report.error:
-                print(report.error + streak_note(streaks.get(report.source, 0), state, report.source, config),
-                      file=sys.stderr)
+        # Sources fetched together (a joined arXiv listing) share one error: print it once.
+        for problem in dict.fromkeys(r.error + streak_note(streaks.get(r.source, 0), state, r.source, config)
+                                     if r.error else r.note for r in result.sources if r.error or r.note):
+            print(problem, file=sys.stderr)
         for warning in result.warnings:
             print(warning, file=sys.stderr)
+        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):  # the job summary of a GitHub Actions run
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(result.markdown(day, {s.id: s.label for s in config.sources}))
     return any_ok
 
 

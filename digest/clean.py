@@ -72,7 +72,8 @@ _ACCENTS = {
 # \'e  \'{e}  {\'e}  \"{\i}  \c{c}  \v s
 _TEX_ACCENT = re.compile(r"\{?\\([`'^\"~=.]|[uvHckr](?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))\}?")
 _TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\aa": "å", r"\AA": "Å"}
-_TEX_LETTER = re.compile(r"\{?(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])\}?")
+# `{\o}`, `\o{}`, or `\o ` whose space TeX swallows: `S\o ren` is Søren, `\aa ngstr\"om` ångström.
+_TEX_LETTER = re.compile(r"\{(\\(?:ss|o|O|ae|AE|l|L|aa|AA))\}|(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])(?:\{\}| (?=[A-Za-z]))?")
 _MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
 
 
@@ -89,7 +90,7 @@ def tex_accents_to_unicode(text: str) -> str:
     pieces = _MATH.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside math
         piece = _TEX_ACCENT.sub(_accent, pieces[i])
-        pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], piece)
+        pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
     return "".join(pieces)
 
 

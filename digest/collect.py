@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
+from typing import Callable
 
 from .archive import Archive, Day, SourceState, State
+from .arxiv import ITEM_LIMIT, listing
+from .biorxiv import details_base
 from .clean import clip_text
 from .config import Config, Source
-from .errors import SourceError
-from .fetch import FetchRequest, FetchResult, FetchSettings, fetch_sources
-from .papers import card_order, ingest
-from .parse import Entry, is_cut_short, parse_feed
+from .fetch import FetchSettings, polite_interval
+from .gather import Gathered, Target, gather_sources
+from .papers import card_order, ingest, is_seen
+from .parse import Entry
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
+
+
+# What each state means to a reader, in the build output and the job summary (the site has its own words).
+STATUS_WORDS = {"ok": "ok", "empty": "no announcement", "stale": "stale", "not_modified": "unchanged",
+                "failed": "failed"}
 
 
 @dataclass(frozen=True)
@@ -23,16 +32,21 @@ class SourceReport:
     new: int = 0
     seen: int = 0
     error: str | None = None
+    note: str | None = None  # a warning on success (fallback used, an API total that lied)
+
+    @property
+    def words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
 
     def line(self) -> str:
         if self.status == "failed":
-            return f"  {self.source:<28} failed     {self.error}"
-        return f"  {self.source:<28} {self.status:<10} {self.new} new, {self.seen} seen"
+            return f"  {self.source:<28} failed           {self.error}"
+        return f"  {self.source:<28} {self.words:<16} {self.new} new, {self.seen} seen"
 
 
-def source_location(source: Source, config: Config, run_date: date) -> str:
-    """Return the URL or absolute path to fetch for a source on a run date ({date} filled in)."""
-    url = source.url.replace("{date}", run_date.isoformat())
+def source_location(source: Source, config: Config, run_date: date, url: str | None = None) -> str:
+    """Return the URL or absolute path to fetch for a source (or another of its URLs) on a run date ({date} filled in)."""
+    url = (url or source.url).replace("{date}", run_date.isoformat())
     if "://" in url:
         return url
     return str((config.base_dir / url).resolve())
@@ -43,6 +57,7 @@ def fetch_settings(config: Config) -> FetchSettings:
     from . import __version__
     contact = config.site.contact or config.site.base_url or "https://github.com/"
     polite = {host: config.fetch.polite_interval for host in ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")}
+    polite["api.biorxiv.org"] = 1.0  # its paged API: one page at a time, a second apart
     return FetchSettings(
         user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
         attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
@@ -57,62 +72,70 @@ class CollectReport:
     sources: list[SourceReport]
     new_papers: int       # distinct new cards (a cross-listed paper counts once)
     new_versions: int
-    warnings: tuple[str, ...] = ()   # one line each, naming the source: items over the cap
+    warnings: tuple[str, ...] = ()   # one line each, naming the source: items over the cap, a cut-short feed
 
     @property
     def failed(self) -> int:
         return sum(r.status == "failed" for r in self.sources)
 
+    def markdown(self, day: date, labels: dict[str, str]) -> str:
+        """Return the run as a Markdown table, one row per source, for a CI job summary."""
+        rows = [f"### fetch {day}: {self.new_papers} new papers, {self.new_versions} new versions", "",
+                "| source | state | new | seen | note |", "| --- | --- | ---: | ---: | --- |"]
+        for r in self.sources:
+            note = (r.error or r.note or "").replace("|", "\\|")
+            rows.append(f"| {labels.get(r.source, r.source)} | {r.words} | {r.new} | {r.seen} | {note} |")
+        return "\n".join(rows) + "\n"
 
-def collect(config: Config, archive: Archive, run_date: date, settings: FetchSettings | None = None) -> CollectReport:
+
+def collect(config: Config, archive: Archive, run_date: date, settings: FetchSettings | None = None,
+            item_limit: int = ITEM_LIMIT) -> CollectReport:
     """Fetch every enabled source for run_date and store what is new; report per source."""
     settings = settings or fetch_settings(config)
     state = archive.read_state()
     sources = [s for s in config.sources if s.enabled]
-    requests = []
-    for source in sources:
-        location = source_location(source, config, run_date)
-        kept = state.sources.get(source.id) or SourceState()
-        same_url = kept.url == location
-        requests.append(FetchRequest(source.id, location, kept.etag if same_url else None,
-                                     kept.last_modified if same_url else None))
-    results = fetch_sources(requests, settings)
-
-    entries: list[Entry] = []
-    failures: dict[str, str] = {}
-    warnings: list[str] = []
-    parsed_count: dict[str, int] = {}
-    for source, result in zip(sources, results):
-        if result.status == "failed":
-            failures[source.id] = result.error or f"source '{source.id}': fetch failed"
-        elif result.status == "ok":
-            try:
-                found = parse_feed(result.body or b"", source.id, source.family)
-            except SourceError as exc:
-                failures[source.id] = str(exc)
-                continue
-            if is_cut_short(result.body or b""):
-                warnings.append(f"source '{source.id}': the feed is cut short (truncated XML); "
-                                f"kept the {len(found)} complete items")
-            found, note = bound_entries(found, source.id, config.fetch.max_items, config.fetch.max_abstract)
-            if note:
-                warnings.append(note)
-            parsed_count[source.id] = len(found)
-            entries.extend(found)
+    kept = {s.id: state.sources.get(s.id) or SourceState() for s in sources}
+    targets = [_target(s, kept[s.id], config, run_date) for s in sources]
 
     days = archive.read_days()
     seen_versions: dict[str, int] = {}
-    for day in days:
-        for item in (*day.papers, *day.updates):
-            seen_versions[item.id] = max(seen_versions.get(item.id, 0), item.version or 0)
+    seen_dois: dict[str, str] = {}
+    for archived in days:
+        for paper in archived.papers:
+            seen_versions[paper.id] = max(seen_versions.get(paper.id, 0), paper.version or 0)
+            if paper.doi:
+                seen_dois.setdefault(paper.doi, paper.id)
+        for update in archived.updates:
+            seen_versions[update.id] = max(seen_versions.get(update.id, 0), update.version or 0)
+
+    def seen(entry: Entry) -> bool:
+        return is_seen(entry, seen_versions, seen_dois)
+
+    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
+    # converges to what the uninterrupted run would have saved (and such a source is not stale).
+    contributed, recovered = unrecorded(days, state)
+
+    gathered = gather_sources(targets, settings, item_limit)
+    if config.fetch.stale_window > 0:
+        _retry_stale(config.fetch.stale_window, [t for t in targets if not recovered.get(t.source.id)], gathered, seen,
+                     kept, run_date, settings, item_limit)
+
+    warnings: list[str] = []
+    for sid, got in gathered.items():
+        if got.status == "ok":
+            warnings.extend(got.warnings)
+            bounded, note = bound_entries(list(got.entries), sid, config.fetch.max_items, config.fetch.max_abstract)
+            warnings.extend([note] if note else [])
+            gathered[sid] = replace(got, entries=tuple(bounded))
+    entries = [e for g in gathered.values() if g.status == "ok" for e in g.entries]
     last_day = {sid: date.fromisoformat(s.last_day) for sid, s in state.sources.items() if s.last_day}
     order = {s.id: i for i, s in enumerate(config.sources)}
-    result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order)
+    ignoring = {s.id for s in config.sources if s.replacements == "ignore"}
+    result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order,
+                    seen_dois, ignoring)
 
     by_day = {d.day: d for d in days}
-    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
-    # converges to what the uninterrupted run would have saved.
-    contributed, recovered = unrecorded(days, state)
+    _add_links(archive, by_day, result.links)
     new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
     seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
     for day in sorted(set(result.papers) | set(result.updates)):
@@ -127,10 +150,10 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
                 contributed[sid] = max(contributed.get(sid, day), day)
 
     reports = []
-    for source, fetched in zip(sources, results):
-        report = _report(source.id, fetched, failures, parsed_count, new_by_source, seen_by_source)
-        state.sources[source.id] = _next_state(state.sources.get(source.id) or SourceState(), report, fetched,
-                                               run_date, contributed.get(source.id))
+    for source in sources:
+        got = gathered[source.id]
+        report = _report(got, seen, new_by_source, seen_by_source)
+        state.sources[source.id] = _next_state(kept[source.id], report, got, run_date, contributed.get(source.id))
         reports.append(report)
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
     # Validators are saved only after the papers they cover are on disk.
@@ -164,19 +187,84 @@ def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abst
             for e in entries], note
 
 
-def _report(sid: str, fetched: FetchResult, failures: dict[str, str], parsed: dict[str, int],
-            new: dict[str, int], seen: dict[str, int]) -> SourceReport:
-    if sid in failures:
-        return SourceReport(sid, "failed", error=failures[sid])
-    if fetched.status == "not_modified":
-        return SourceReport(sid, "not_modified")
-    if parsed.get(sid, 0) == 0:
-        return SourceReport(sid, "empty")
-    status = "ok" if new.get(sid) else "stale"
-    return SourceReport(sid, status, new.get(sid, 0), seen.get(sid, 0))
+def _add_links(archive: Archive, by_day: dict[date, Day], links: dict[str, tuple[str, ...]]) -> None:
+    """Link archived cards to the other version of their paper found this run (a journal's, a preprint's)."""
+    for day, held in sorted(by_day.items()):
+        changed = False
+        papers = []
+        for paper in held.papers:
+            extra = [u for u in links.get(paper.id, ()) if u != paper.url and u not in paper.links]
+            if extra:
+                paper, changed = replace(paper, links=(*paper.links, *extra)), True
+            papers.append(paper)
+        if changed:
+            by_day[day] = replace(held, papers=tuple(papers))
+            archive.write_day(by_day[day])
 
 
-def _next_state(old: SourceState, report: SourceReport, fetched: FetchResult, run_date: date,
+# How far back the details API is asked, at most, when a source has not succeeded for a while.
+API_LOOKBACK = timedelta(days=7)
+
+
+def _target(source: Source, kept: SourceState, config: Config, run_date: date) -> Target:
+    """Return what to ask for a source: its location, validators, and the API's date range."""
+    location = source_location(source, config, run_date)
+    # A source found stale earlier today is asked afresh: validators could only hide the new batch.
+    fresh = kept.status == "stale" and kept.checked == run_date.isoformat()
+    since = until = None
+    if source.family == "biorxiv" and details_base(location):
+        last = date.fromisoformat(kept.last_success) if kept.last_success else run_date - timedelta(days=1)
+        # From the last success (papers posted later that day included), at least yesterday, at most a week.
+        since, until = max(min(last, run_date - timedelta(days=1)), run_date - API_LOOKBACK), run_date
+    fallback = source_location(source, config, run_date, source.fallback) if source.fallback else ""
+    if fresh:
+        return Target(source, location, since=since, until=until, fallback=fallback)
+    return Target(source, location, kept.etag, kept.last_modified, kept.url, since, until, fallback)
+
+
+def _stale(got: Gathered, seen: Callable[[Entry], bool]) -> bool:
+    """True when a source listed items and every one was in the archive before this run."""
+    return got.status == "ok" and bool(got.entries) and not got.overlaps and all(seen(e) for e in got.entries)
+
+
+def _retry_stale(window: float, targets: list[Target], gathered: dict[str, Gathered], seen: Callable[[Entry], bool],
+                 kept: dict[str, SourceState], run_date: date, settings: FetchSettings, item_limit: int) -> None:
+    """Ask stale arXiv categories again, for up to window seconds, keeping the first fresh answer of each."""
+    today = run_date.isoformat()
+    deadline = time.monotonic() + window
+
+    def stale() -> list[Target]:
+        # Only arXiv listings: one category serving yesterday's batch is a known glitch there, while a journal
+        # with nothing new is just quiet. A source already current earlier today is not waited for again.
+        return [t for t in targets if t.source.family == "arxiv" and listing(t.location)
+                and _stale(gathered[t.source.id], seen)
+                and not (kept[t.source.id].checked == today and kept[t.source.id].status == "ok")]
+
+    while (waiting := stale()) and (left := deadline - time.monotonic()) > 0:
+        # Each retry is a new fetch session: wait at least the host's polite interval so arXiv is never rushed.
+        polite = max(polite_interval(t.location, settings) for t in waiting)
+        time.sleep(max(min(left, window / 3), polite))
+        again = gather_sources([Target(t.source, t.location, fallback=t.fallback) for t in waiting], settings, item_limit)
+        for sid, got in again.items():
+            if got.status == "ok" and not _stale(got, seen):
+                gathered[sid] = got
+
+
+def _report(got: Gathered, seen: Callable[[Entry], bool], new: dict[str, int], seen_count: dict[str, int]
+            ) -> SourceReport:
+    sid = got.source_id
+    if got.status == "failed":
+        return SourceReport(sid, "failed", error=got.error)
+    if got.status == "not_modified":
+        return SourceReport(sid, "not_modified", note=got.note)
+    if not got.entries or got.overlaps and all(seen(e) for e in got.entries):
+        # Nothing announced (arXiv's weekends and holidays), or nothing posted since the range last asked.
+        return SourceReport(sid, "empty", seen=len(got.entries), note=got.note)
+    status = "stale" if _stale(got, seen) and not new.get(sid) else "ok"
+    return SourceReport(sid, status, new.get(sid, 0), seen_count.get(sid, 0), note=got.note)
+
+
+def _next_state(old: SourceState, report: SourceReport, fetched: Gathered, run_date: date,
                 contributed: date | None) -> SourceState:
     today = run_date.isoformat()
     if report.status == "failed":
@@ -186,6 +274,8 @@ def _next_state(old: SourceState, report: SourceReport, fetched: FetchResult, ru
     else:
         etag, last_modified = fetched.etag, fetched.last_modified
     state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0)
+    if report.note:
+        state.last_error = report.note
     if contributed is not None:
         state.last_day = max(filter(None, (old.last_day, contributed.isoformat())))
     if old.checked == today and report.new == 0 and old.status in ("ok", "stale", "empty"):

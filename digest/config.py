@@ -15,6 +15,7 @@ from .errors import ConfigError
 
 LANGUAGES = ("en", "zh")
 FAMILIES = ("arxiv", "biorxiv", "plos", "nature", "generic")
+REPLACEMENTS = ("list", "ignore")
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 _TOPIC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
@@ -36,6 +37,9 @@ class Source:
     topic: str
     family: str = "generic"
     enabled: bool = True
+    subjects: tuple[str, ...] = ()  # bioRxiv/medRxiv details API: keep only these subjects (empty = all)
+    fallback: str = ""              # another URL of the same papers, fetched when url fails (e.g. the RSS)
+    replacements: str = "list"      # new versions of papers never shown: "list" them compactly, or "ignore"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class FetchOptions:
     max_items: int = 2000         # items kept per source and run (the rest are dropped, with a warning)
     max_abstract: int = 10000     # characters kept of an abstract
     warn_failures: int = 3        # warn in the build summary when a source fails this many runs in a row
+    # seconds during which a stale arXiv category is asked again in the same run (0 = only later runs)
+    stale_window: float = field(default=0.0, metadata={"zero_ok": True})
 
 
 @dataclass(frozen=True)
@@ -157,21 +163,21 @@ class _Checker:
                 self.problem(where, f"unknown key (expected one of: {', '.join(sorted(known))})")
                 ok = False
                 continue
-            converted = self.value(known[key].type, value, where)
+            converted = self.value(known[key].type, value, where, known[key].metadata.get("zero_ok", False))
             if converted is _BAD:
                 ok = False
             else:
                 values[key] = converted
         return cls(**values) if ok else None
 
-    def value(self, kind: str, value: Any, where: str) -> Any:
+    def value(self, kind: str, value: Any, where: str, zero_ok: bool = False) -> Any:
         expect = {"str": str, "int": int, "float": (int, float), "bool": bool}.get(kind)
         if expect is not None:
             if isinstance(value, bool) and kind != "bool" or not isinstance(value, expect):
                 self.problem(where, f"expected {_article(kind)}, got {_kind(value)} {value!r}")
                 return _BAD
-            if kind in ("int", "float") and value <= 0:
-                self.problem(where, f"expected a positive number, got {value!r}")
+            if kind in ("int", "float") and (value < 0 if zero_ok else value <= 0):
+                self.problem(where, f"expected a {'non-negative' if zero_ok else 'positive'} number, got {value!r}")
                 return _BAD
             return float(value) if kind == "float" else value
         if kind == "tuple[str, ...]":
@@ -315,6 +321,12 @@ def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic]) -> tuple
             check.problem(f"{where}.url", why)
         if source.topic not in topics:
             check.problem(f"{where}.topic", f"unknown topic {source.topic!r} (add it under topics:)")
+        if source.fallback and (why := _check_url(source.fallback)) is not None:
+            check.problem(f"{where}.fallback", why)
+        if source.replacements not in REPLACEMENTS:
+            check.problem(f"{where}.replacements", f"expected one of: {', '.join(REPLACEMENTS)}, got {source.replacements!r}")
+        if source.subjects and (item.get("family") or guess_family(source.url)) != "biorxiv":
+            check.problem(f"{where}.subjects", "subjects filter the bioRxiv/medRxiv details API; set family: biorxiv")
         if "family" in item and source.family not in FAMILIES:
             check.problem(f"{where}.family", f"unknown family {source.family!r} (one of: {', '.join(FAMILIES)})")
         elif "family" not in item:

@@ -96,6 +96,12 @@ def _polite(host: str, polite_hosts: Mapping[str, float]) -> tuple[str, float] |
     return min(matches, key=len).lower(), max(polite_hosts[name] for name in matches)
 
 
+def polite_interval(url: str, settings: FetchSettings) -> float:
+    """Return the seconds that must separate requests to url's host (0 for an ordinary host)."""
+    polite = _polite(urlsplit(url).hostname or "", settings.polite_hosts)
+    return polite[1] if polite else 0.0
+
+
 def _retry_after(value: str | None) -> float | None:
     """Return the seconds a Retry-After header asks for (seconds or HTTP-date), or None."""
     try:
@@ -263,26 +269,33 @@ def make_client(settings: FetchSettings) -> httpx2.AsyncClient:
                               follow_redirects=True, max_redirects=MAX_REDIRECTS)
 
 
+class Session:
+    """One client and one set of host gates, shared by every request of a run (follow-up pages too)."""
+
+    def __init__(self, settings: FetchSettings, client: httpx2.AsyncClient) -> None:
+        self.settings, self.client, self._gates = settings, client, _Gates(settings)
+
+    async def fetch(self, req: FetchRequest) -> FetchResult:
+        """Fetch one request under the run's limits, cut off when the run's budget is spent so one slow host
+        cannot stall the build."""
+        try:
+            async with asyncio.timeout_at(self._gates.end):
+                return await _fetch_one(self.client, req, self.settings, self._gates)
+        except TimeoutError:
+            return _failed(req, f"not finished within the run budget of {self.settings.budget:g} s (fetch.budget) "
+                                f"fetching {req.url}; skipped this run", 0)
+
+
 async def fetch_all(requests: Sequence[FetchRequest], settings: FetchSettings,
                     client: httpx2.AsyncClient | None = None) -> list[FetchResult]:
     """Return one result per request, in order; a source's failure is a result, never an exception."""
     if client is None:
         async with make_client(settings) as own:
             return await fetch_all(requests, settings, own)
-    gates = _Gates(settings)
-
-    async def bounded(req: FetchRequest) -> FetchResult:
-        """Fetch one source, cut off when the run's budget is spent so one slow host cannot stall the build."""
-        try:
-            async with asyncio.timeout_at(gates.end):
-                return await _fetch_one(client, req, settings, gates)
-        except TimeoutError:
-            return _failed(req, f"not finished within the run budget of {settings.budget:g} s (fetch.budget) "
-                                f"fetching {req.url}; skipped this run", 0)
-
+    session = Session(settings, client)
     # A TaskGroup cancels the other fetches if one hits a bug, rather than leaving them running.
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(bounded(req)) for req in requests]
+        tasks = [group.create_task(session.fetch(req)) for req in requests]
     return [task.result() for task in tasks]
 
 

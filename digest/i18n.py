@@ -5,7 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "authors": "Authors", "abstract": "Abstract", "show_abstract": "Original abstract",
-        "standfirst": "Standfirst", "standfirst_note": "The journal's feed gives only this standfirst, not the abstract.",
+        "standfirst": "Standfirst", "also_at": "Also at {host}", "standfirst_note": "The journal's feed gives only this standfirst, not the abstract.",
         "summary_extractive": "Extractive summary: the abstract's opening sentences, not an LLM summary.",
         "summary_llm": "Summary by {model}",
         "latest": "Latest digest", "archive": "Archive", "topics": "Topics", "status": "Source status",
@@ -44,7 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
-        "standfirst": "导语", "standfirst_note": "期刊的订阅源只提供这段导语,没有摘要。",
+        "standfirst": "导语", "also_at": "另见 {host}", "standfirst_note": "期刊的订阅源只提供这段导语,没有摘要。",
         "summary_extractive": "摘录式摘要:取自摘要开头的句子,并非大语言模型生成。",
         "summary_llm": "由 {model} 生成的摘要",
         "latest": "最新简报", "archive": "归档", "topics": "主题", "status": "来源状态",

@@ -27,6 +27,7 @@ class Paper:
     published: date | None = None
     announce: str | None = None
     abstract_kind: str = "abstract"   # or "standfirst" when the feed gives only a teaser
+    links: tuple[str, ...] = ()       # the same paper elsewhere: its journal version beside the preprint
     summary: dict[str, str] = field(default_factory=dict)  # language -> text, written by an LLM
     summary_model: str | None = None
     summary_prompt: str | None = None
@@ -39,6 +40,8 @@ class Paper:
             "published": self.published.isoformat() if self.published else None,
             "day": self.day.isoformat(), "announce": self.announce,
         }
+        if self.links:
+            data["links"] = list(self.links)
         if self.summary:
             data.update(summary=dict(sorted(self.summary.items())), summary_model=self.summary_model,
                         summary_prompt=self.summary_prompt)
@@ -53,6 +56,7 @@ class Paper:
             version=data.get("version"), doi=data.get("doi"),
             published=date.fromisoformat(data["published"]) if data.get("published") else None,
             announce=data.get("announce"), abstract_kind=data.get("abstract_kind") or "abstract",
+            links=tuple(data.get("links") or ()),
             summary=dict(data.get("summary") or {}), summary_model=data.get("summary_model"),
             summary_prompt=data.get("summary_prompt"),
         )
@@ -87,28 +91,43 @@ class Ingest:
     updates: dict[date, list[Update]]
     new_by_source: dict[str, int]
     seen_by_source: dict[str, int]
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # archived paper id -> pages found for it
 
 
 def merge_entries(entries: Iterable[Entry], source_order: Mapping[str, int]) -> list[Entry]:
-    """Merge entries that share an id (cross-lists, one paper in two feeds) into one, sources combined."""
+    """Merge entries that are one paper: the same id (cross-lists), or a preprint and its journal version by DOI."""
     merged: dict[str, Entry] = {}
     for entry in entries:
         have = merged.get(entry.id)
-        if have is None:
-            merged[entry.id] = entry
-            continue
-        sources = tuple(sorted(set(have.sources) | set(entry.sources), key=lambda s: source_order.get(s, 1 << 30)))
-        # `new` beats `cross` beats `replace`: the primary listing describes the paper best.
-        best = min(have, entry, key=lambda e: _announce_rank(e.announce))
-        categories = best.categories or have.categories or entry.categories
-        merged[entry.id] = replace(
-            best, sources=sources, categories=categories,
-            authors=best.authors or have.authors or entry.authors,
-            abstract=best.abstract or have.abstract or entry.abstract,
-            version=max(v for v in (have.version, entry.version, 0) if v is not None) or None,
-            doi=best.doi or have.doi or entry.doi,
-        )
+        merged[entry.id] = entry if have is None else _combine(have, entry, source_order)
+    # arXiv gives a paper's journal DOI (`arxiv:doi`); the journal's item of that DOI joins the preprint's card.
+    preprint_of = {e.doi: e.id for e in merged.values() if e.doi and e.id.startswith("arXiv:")}
+    for key in [k for k, e in merged.items() if k.startswith("doi:") and e.doi in preprint_of]:
+        journal = merged.pop(key)
+        preprint = merged[preprint_of[journal.doi or ""]]
+        sources = _ordered(set(preprint.sources) | set(journal.sources), source_order)
+        links = tuple(dict.fromkeys(u for u in (*preprint.links, journal.url, *journal.links) if u and u != preprint.url))
+        merged[preprint.id] = replace(preprint, sources=sources, links=links)
     return list(merged.values())
+
+
+def _ordered(sources: Iterable[str], source_order: Mapping[str, int]) -> tuple[str, ...]:
+    return tuple(sorted(sources, key=lambda s: source_order.get(s, 1 << 30)))
+
+
+def _combine(have: Entry, entry: Entry, source_order: Mapping[str, int]) -> Entry:
+    """Return one entry for two listings of the same id."""
+    sources = _ordered(set(have.sources) | set(entry.sources), source_order)
+    # `new` beats `cross` beats `replace`: the primary listing describes the paper best.
+    best = min(have, entry, key=lambda e: _announce_rank(e.announce))
+    return replace(
+        best, sources=sources, categories=best.categories or have.categories or entry.categories,
+        authors=best.authors or have.authors or entry.authors,
+        abstract=best.abstract or have.abstract or entry.abstract,
+        version=max(v for v in (have.version, entry.version, 0) if v is not None) or None,
+        doi=best.doi or have.doi or entry.doi,
+        links=tuple(dict.fromkeys((*have.links, *entry.links))),
+    )
 
 
 def _announce_rank(announce: str | None) -> int:
@@ -124,6 +143,13 @@ def digest_day(published: date | None, last_day: date | None, run_date: date) ->
     return published
 
 
+def is_seen(entry: Entry, seen_versions: Mapping[str, int], seen_dois: Mapping[str, str]) -> bool:
+    """True when the archive already holds this paper at this version (or holds it under another id by DOI)."""
+    if entry.id in seen_versions:
+        return (entry.version or 0) <= seen_versions[entry.id]
+    return entry.doi is not None and seen_dois.get(entry.doi, entry.id) != entry.id
+
+
 def ingest(
     entries: Iterable[Entry],
     seen_versions: Mapping[str, int],
@@ -131,19 +157,33 @@ def ingest(
     run_date: date,
     source_topics: Mapping[str, str],
     source_order: Mapping[str, int],
+    seen_dois: Mapping[str, str] | None = None,
+    ignore_replacements: Iterable[str] = (),
 ) -> Ingest:
-    """Split one run's entries into new papers (by day) and new versions of known papers."""
+    """Split one run's entries into new papers (by day) and new versions of known papers.
+
+    seen_dois maps the DOIs of archived papers to their ids, so a journal version of a preprint shown
+    earlier (or the reverse) is not a new card; sources in ignore_replacements drop new versions of
+    papers never shown instead of listing them."""
     papers: dict[date, list[Paper]] = {}
     updates: dict[date, list[Update]] = {}
     new_by_source = {s: 0 for s in source_order}
     seen_by_source = {s: 0 for s in source_order}
+    seen_dois = seen_dois or {}
+    ignoring = set(ignore_replacements)
+    links: dict[str, tuple[str, ...]] = {}
     for entry in merge_entries(entries, source_order):
         known = entry.id in seen_versions
         is_update = entry.announce not in (None, *NEW_TYPES)
-        if known and (entry.version or 0) <= seen_versions[entry.id]:
+        if is_seen(entry, seen_versions, seen_dois):
             for s in entry.sources:
                 seen_by_source[s] += 1
+            shown_as = seen_dois.get(entry.doi or "") if not known else None
+            if shown_as and entry.url:  # the other version of a paper shown earlier: its card links this one
+                links[shown_as] = tuple(dict.fromkeys((*links.get(shown_as, ()), entry.url, *entry.links)))
             continue
+        if is_update and not known and set(entry.sources) <= ignoring:
+            continue  # a new version of a paper never shown, from sources that ignore those
         for s in entry.sources:
             new_by_source[s] += 1
         # The source whose topic is the paper's primary category is its home (its label on the card).
@@ -162,8 +202,9 @@ def ingest(
             id=entry.id, title=entry.title, authors=entry.authors, abstract=entry.abstract, url=entry.url,
             day=day, sources=sources, topics=tuple(topics), version=entry.version, doi=entry.doi,
             published=entry.published, announce=entry.announce, abstract_kind=entry.abstract_kind,
+            links=entry.links,
         ))
-    return Ingest(papers, updates, new_by_source, seen_by_source)
+    return Ingest(papers, updates, new_by_source, seen_by_source, links)
 
 
 def card_order(paper: Paper, source_order: Mapping[str, int]) -> tuple:

@@ -31,6 +31,7 @@ class Entry:
     published: date | None = None      # the date the source gives, in the source's own offset
     announce: str | None = None
     abstract_kind: str = "abstract"
+    links: tuple[str, ...] = ()        # other pages of the same paper (a journal version), set when merging
 
 
 def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
@@ -61,7 +62,8 @@ def is_cut_short(body: bytes) -> bool:
 
 _EDITORIAL_TITLE = re.compile(
     r"^\s*(?:correction|retraction|retracted|expression of concern|editorial expression of concern|"
-    r"author correction|publisher correction|erratum|corrigendum|addendum|reply to|response to|retraction note)\b",
+    r"author correction|publisher correction|erratum|corrigendum|addendum|reply to|response to|retraction note|"
+    r"matters arising|notice of retraction)\b",
     re.I)
 
 

@@ -5,6 +5,9 @@
         ...
         assert server.requests_to("/flaky")[0].headers["User-Agent"]
 
+`route_prefix("/details/biorxiv", details_api(records, page_size=2))` answers every path under a prefix:
+here like bioRxiv's details API, by date range and cursor, with an optional lying total.
+
 A handler takes a `Request` and returns a `Reply` or a (status, headers, body) tuple; body is bytes
 (sent with Content-Length) or an iterable of byte chunks (sent chunked unless the headers give a
 Content-Length). Handlers run in the server's threads, one per connection.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import mimetypes
 import socket
 import struct
@@ -28,7 +32,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,25 @@ def gzip_bomb(size: int = 50_000_000) -> Handler:
     return lambda req: Reply(200, headers, data)
 
 
+def details_api(records: list[dict], page_size: int = 100, total: Callable[[int], int] | None = None) -> Handler:
+    """Answer like api.biorxiv.org's `details/{server}/{from}/{to}/{cursor}`: the records dated in the range
+    (and of `?category=`, spaces as underscores), page_size at a time; total(real) may lie about the count."""
+
+    def handler(req: Request) -> Reply:
+        parts = req.path.rstrip("/").split("/")
+        start, end, cursor = parts[-3], parts[-2], int(parts[-1])
+        category = parse_qs(req.query).get("category", [""])[0].replace("_", " ").lower()
+        chosen = [r for r in records if start <= r["date"] <= end and (not category or r["category"].lower() == category)]
+        page = chosen[cursor : cursor + page_size]
+        reported = total(len(chosen)) if total else len(chosen)
+        message = {"status": "ok", "interval": f"{start}:{end}", "cursor": str(cursor), "count": len(page),
+                   "count_new_papers": str(sum(r["version"] == "1" for r in page)), "total": str(reported)}
+        body = json.dumps({"messages": [message], "collection": page}).encode()
+        return Reply(200, {"Content-Type": "application/json;charset=utf-8"}, body)
+
+    return handler
+
+
 def sequence(*handlers: Handler) -> Handler:
     """Answer with each handler in turn, then keep using the last: sequence(status(503), ok(b"..."))."""
     lock = threading.Lock()
@@ -241,6 +264,7 @@ class FeedServer:
         self.errors: list[BaseException] = []  # exceptions raised by handlers (answered with 500)
         self.max_in_flight = 0  # most requests being handled at once
         self._routes: dict[str, Handler] = {}
+        self._prefixes: dict[str, Handler] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
         self._stopping = threading.Event()
@@ -261,6 +285,11 @@ class FeedServer:
         """Answer requests for path (query string ignored) with handler; return the path's URL."""
         self._routes["/" + path.lstrip("/")] = handler
         return self.url(path)
+
+    def route_prefix(self, prefix: str, handler: Handler) -> str:
+        """Answer every path under prefix (when no exact route matches) with handler; return the prefix's URL."""
+        self._prefixes["/" + prefix.strip("/") + "/"] = handler
+        return self.url(prefix)
 
     def requests_to(self, path: str) -> list[Request]:
         """Return the recorded requests for path, in arrival order."""
@@ -317,7 +346,11 @@ class FeedServer:
 
     def _reply(self, req: Request) -> Reply:
         """Return the scripted route's reply, else the file under root, else 404."""
-        answer = self._routes.get(req.path, self._serve_file)(req)
+        handler = self._routes.get(req.path)
+        if handler is None:
+            under = [p for p in self._prefixes if req.path.startswith(p)]
+            handler = self._prefixes[max(under, key=len)] if under else self._serve_file
+        answer = handler(req)
         return answer if isinstance(answer, Reply) else Reply(*answer)
 
     def _serve_file(self, req: Request) -> Reply:

@@ -173,3 +173,14 @@ def test_search_index_holds_every_demo_paper(demo):
     assert any(r[2].startswith("Learning Survival Models") and "Chiwun Yang" in r[3].split("|") for r in rows)
     radar = (site / "radar" / "index.html").read_text()
     assert "Learning Survival Models" in radar and "Attention Sinks Are Position-Independent" in radar
+
+
+def test_fetch_writes_the_job_summary_when_asked(tmp_path, monkeypatch, capsys):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert build.main(["fetch", "--demo", "--content", str(tmp_path / "content"), "--date", "2026-06-16"]) == 0
+    out = capsys.readouterr().out
+    assert "arxiv-cs-lg" in out and "ok" in out
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### fetch 2026-06-16: 42 new papers")
+    assert text.count("| ok |") == 11

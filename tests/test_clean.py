@@ -47,6 +47,12 @@ def test_clean_text_plain_drops_inline_markup():
     (r"Du\v{s}an", "Dušan"),
     (r"bound $\'x + \"y$ kept", r"bound $\'x + \"y$ kept"),
     (r"\emph{stays}", r"\emph{stays}"),
+    (r"S\o ren Kierkegaard", "Søren Kierkegaard"),         # TeX swallows the space after a control word
+    (r"\AA ngstr\"om and Gro\ss{}e", "Ångström and Große"),
+    (r"S{\o} ren", "Sø ren"),                               # but not after a braced one
+    (r"Ma{\l}gorzata \L ukasz", "Małgorzata Łukasz"),
+    (r"Erd\H{o}s and R\'{e}nyi, Pe\~na, \'{\i}", "Erdős and Rényi, Peña, í"),
+    (r"Bj\o, done", "Bjø, done"),
 ])
 def test_tex_accents(raw, text):
     assert tex_accents_to_unicode(raw) == text

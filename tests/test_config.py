@@ -101,3 +101,33 @@ def test_build_exits_2_with_one_line_per_problem(tmp_path, capsys):
     assert code == 2
     assert len(err) == 2 and all(line.startswith("sources.yaml:") for line in err)
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ("    subjects: [bioinformatics]\n", r"sources.yaml:11: sources\[0\].subjects: subjects filter the bioRxiv/medRxiv details API"),
+    ("    replacements: hide\n", r"sources.yaml:11: sources\[0\].replacements: expected one of: list, ignore, got 'hide'"),
+    ("    fallback: ftp://x.org/feed\n", r"sources.yaml:11: sources\[0\].fallback: expected an http\(s\) URL"),
+    ("    subjects: bioinformatics\n", r"sources.yaml:11: sources\[0\].subjects: expected a list of strings"),
+])
+def test_source_options_are_checked(tmp_path, extra, expected):
+    [problem] = problems(tmp_path, GOOD + extra)
+    assert re.match(expected, problem), problem
+
+
+def test_stale_window_may_be_zero_but_not_negative(tmp_path):
+    assert load_config(write(tmp_path, "fetch: {stale_window: 0}\n" + GOOD)).fetch.stale_window == 0
+    [problem] = problems(tmp_path, "fetch: {stale_window: -5}\n" + GOOD)
+    assert problem == "sources.yaml:1: fetch.stale_window: expected a non-negative number, got -5"
+
+
+def test_biorxiv_api_source(tmp_path):
+    text = GOOD + """  - id: bio
+    label: bioRxiv
+    url: https://api.biorxiv.org/details/biorxiv
+    topic: cs.LG
+    subjects: [bioinformatics, Cell Biology]
+    fallback: https://connect.biorxiv.org/biorxiv_xml/bioinformatics
+    replacements: ignore
+"""
+    source = load_config(write(tmp_path, text)).sources[1]
+    assert (source.family, source.subjects, source.replacements) == ("biorxiv", ("bioinformatics", "Cell Biology"), "ignore")

@@ -47,7 +47,7 @@ def test_weekend_runs_add_no_day_and_keep_the_front_page(tmp_path, capsys):
         capsys.readouterr()
         assert build.main([*args, "--date", day]) == 0
         out = capsys.readouterr().out
-        assert out.count(" empty ") >= 11, out  # every source says it was empty, none claims success
+        assert out.count(" no announcement ") >= 11, out  # every source says it was empty, none claims success
         assert "0 new papers" in out
 
     state = Archive(tmp_path / "content").read_state()

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from digest.papers import digest_day, ingest, merge_entries
+from digest.papers import Paper, digest_day, ingest, merge_entries
 from digest.parse import Entry
 
 ORDER = {"lg": 0, "cv": 1, "ai": 2, "plos": 3}
@@ -72,3 +72,37 @@ def test_merge_keeps_best_listing_and_highest_version():
 ])
 def test_digest_day(published, last_day, run_date, day):
     assert digest_day(published, last_day, run_date) == day
+
+
+def journal(source, doi, **kw):
+    return Entry(sources=(source,), id=f"doi:{doi}", title="Journal title", authors=("A. B",), abstract="Journal text.",
+                 url=f"https://journals.plos.org/article?id={doi}", doi=doi, published=D1, **kw)
+
+
+def test_preprint_and_its_journal_version_are_one_card_linking_both():
+    result = run([journal("plos", "10.1371/j.1"), entry("lg", "arXiv:5", doi="10.1371/j.1")])
+    [paper] = result.papers[D1]
+    assert paper.id == "arXiv:5" and paper.sources == ("lg", "plos")
+    assert paper.url == "https://arxiv.org/abs/arXiv:5" and paper.links == ("https://journals.plos.org/article?id=10.1371/j.1",)
+    assert result.new_by_source == {"lg": 1, "cv": 0, "ai": 0, "plos": 1}
+    assert Paper.from_json(paper.to_json()) == paper
+
+
+@pytest.mark.parametrize("seen_dois", [{"10.1371/j.1": "arXiv:5"}, {"10.1371/j.1": "doi:10.1371/j.1"}])
+def test_a_paper_shown_under_one_id_is_not_a_new_card_under_the_other(seen_dois):
+    seen = {seen_dois["10.1371/j.1"]: 1}
+    later = journal("plos", "10.1371/j.1") if "arXiv" in seen_dois["10.1371/j.1"] else entry("lg", "arXiv:5", doi="10.1371/j.1")
+    result = ingest([later], seen, {}, D2, TOPICS, ORDER, seen_dois)
+    assert result.papers == {} and result.updates == {} and sum(result.seen_by_source.values()) == 1
+    assert result.links == {seen_dois["10.1371/j.1"]: (later.url,)}  # the shown card will link this version
+
+
+def test_replacements_of_unseen_papers_can_be_ignored_per_source():
+    entries = [entry("lg", "arXiv:9", announce="replace", version=3), entry("ai", "arXiv:8", announce="replace", version=2,
+                                                                           categories=("cs.AI",))]
+    result = ingest(entries, {"arXiv:7": 1}, {}, D1, TOPICS, ORDER, {}, ignore_replacements={"ai"})
+    assert [u.id for u in result.updates[D1]] == ["arXiv:9"]
+    # a new version of a paper that was shown is always listed: it marks the card
+    shown = ingest([entry("ai", "arXiv:8", announce="replace", version=2, categories=("cs.AI",))], {"arXiv:8": 1}, {},
+                   D2, TOPICS, ORDER, {}, ignore_replacements={"ai"})
+    assert [u.id for u in shown.updates[D1]] == ["arXiv:8"]

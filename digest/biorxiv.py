@@ -1,0 +1,113 @@
+"""bioRxiv/medRxiv's public `details` API: request URLs by date range and cursor, JSON pages into Entries."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Sequence
+
+from .clean import clean_authors, clean_text, doi_from_text, split_authors
+from .errors import SourceError
+from .parse import Entry, is_editorial
+
+# https://api.biorxiv.org/details/biorxiv, https://api.biorxiv.org/details/medrxiv/ (any host, for tests)
+_DETAILS = re.compile(r"^(?P<base>https?://[^?#]+/details/(?P<server>biorxiv|medrxiv))/?$", re.I)
+PAGE_SIZE = 100  # records per page, as documented; a page of a larger range tells us the real size
+MAX_PAGES = 200  # 200 pages of 100 is several weeks of all bioRxiv: a cursor loop must end somewhere
+SITES = {"biorxiv": "https://www.biorxiv.org", "medrxiv": "https://www.medrxiv.org"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the details API: its entries, and the counts the API reports."""
+
+    entries: list[Entry]
+    count: int           # records on this page, before the subject filter
+    total: int | None    # records in the whole range, as the API claims
+
+
+def details_base(url: str) -> tuple[str, str] | None:
+    """Return (base URL, server) if url is a details API endpoint, else None."""
+    match = _DETAILS.match(url.strip())
+    return (match.group("base"), match.group("server").lower()) if match else None
+
+
+def subject_key(name: str) -> str:
+    """Return a subject name compared loosely: `Cell Biology`, `cell_biology`, `cell-biology` are one."""
+    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
+
+
+def page_url(base: str, start: date, end: date, cursor: int, subjects: Sequence[str] = ()) -> str:
+    """Return the URL of one page; a single subject is also asked of the server (we filter anyway)."""
+    url = f"{base}/{start.isoformat()}/{end.isoformat()}/{cursor}"
+    if len(subjects) == 1:
+        url += "?category=" + subject_key(subjects[0]).replace(" ", "_")
+    return url
+
+
+def normalise_date(value: Any) -> date | None:
+    """Return a date from the API's `date` field (`2026-06-16`, `2026-06-16 09:00:00`, `2026/06/16`)."""
+    text = str(value or "").strip().replace("/", "-")
+    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if not match:
+        try:
+            return datetime.strptime(text, "%d %B %Y").date()
+        except ValueError:
+            return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    """Return an int from the API's numbers, which arrive as numbers or strings."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_page(body: bytes, source_id: str, server: str, subjects: Sequence[str] = ()) -> Page:
+    """Parse one details page; raise SourceError naming the source when it is not the API's JSON."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise SourceError(f"source '{source_id}': the details API did not answer JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("collection", []), list):
+        raise SourceError(f"source '{source_id}': unexpected details API answer (no collection list)")
+    messages = data.get("messages") or [{}]
+    message = messages[0] if isinstance(messages, list) and isinstance(messages[0], dict) else {}
+    records = [r for r in data.get("collection") or () if isinstance(r, dict)]
+    wanted = {subject_key(s) for s in subjects}
+    entries = []
+    for record in records:
+        if wanted and subject_key(str(record.get("category") or "")) not in wanted:
+            continue
+        entry = _entry(record, source_id, server)
+        if entry is not None and not is_editorial(entry):
+            entries.append(entry)
+    return Page(entries, len(records), _int(message.get("total")))
+
+
+def _entry(record: dict[str, Any], source_id: str, server: str) -> Entry | None:
+    """Return the Entry of one API record, or None without a DOI or title."""
+    doi = doi_from_text(str(record.get("doi") or ""))
+    title = clean_text(str(record.get("title") or ""), is_html=True)
+    if not doi or not title:
+        return None
+    version = _int(record.get("version")) or 1
+    # Version 1 is a first posting; later versions are revisions, never new cards. (`type` is the article
+    # type, "new results" or "confirmatory results", not the posting's.)
+    announce = "new" if version == 1 else "replace"
+    # The subject is not a topic badge: the source's own topic says where the paper belongs.
+    site = SITES.get(str(record.get("server") or server).lower(), SITES[server])
+    return Entry(
+        sources=(source_id,), id=f"doi:{doi}", title=title,
+        authors=clean_authors(split_authors(str(record.get("authors") or ""))),
+        abstract=clean_text(str(record.get("abstract") or ""), is_html=True),
+        url=f"{site}/content/{doi}v{version}", version=version, doi=doi,
+        published=normalise_date(record.get("date")), announce=announce,
+    )

@@ -11,3 +11,6 @@ def feed_server() -> Iterator[FeedServer]:
     with FeedServer(root=Path(__file__).parent / "feeds") as server:
         yield server
     assert not server.errors, f"feed server handlers raised: {server.errors!r}"
+
+# Fixtures of the browser tests (demo site, loopback server, Chromium); they skip without a browser.
+pytest_plugins = ["browser_fixtures"]

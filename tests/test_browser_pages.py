@@ -55,14 +55,16 @@ def test_every_page_is_valid_html(demo_site):
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.parametrize("which", ["front", "day", "day_topic", "archive", "status", "search", "radar", "front_zh"])
-def test_no_serious_accessibility_violation(which, pages, site_url, page):
-    """axe-core finds no serious or critical violation on each kind of page."""
+@pytest.mark.parametrize("which", ["front", "day", "day_topic", "archive", "status", "search", "radar", "front_zh",
+                                   "front_dark"])
+def test_no_serious_accessibility_violation(which, pages, site_url, new_context):
+    """axe-core finds no serious or critical violation on each kind of page (front_dark: colour contrast in dark mode)."""
+    page = new_context(color_scheme="dark" if which == "front_dark" else "light").new_page()
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
         missing("the Python package axe-playwright-python is not installed")
-    page.goto(site_url + pages[which])
+    page.goto(site_url + pages["front" if which == "front_dark" else which])
     page.wait_for_load_state("networkidle")   # let the page's script settle first
     if which == "front_zh":
         assert page.get_attribute("html", "lang") == "zh-Hans", "?lang=zh did not switch the page"

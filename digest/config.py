@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -116,6 +117,7 @@ class _Lines:
 
     def __init__(self, text: str):
         self.lines: dict[str, int] = {}
+        self.duplicates: list[tuple[str, int, int]] = []  # (key path, its line, the earlier line)
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
@@ -128,6 +130,10 @@ class _Lines:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 child = f"{path}.{key.value}" if path else str(key.value)
+                if child in self.lines and not any(child.startswith(d + ".") for d, _, _ in self.duplicates):
+                    # YAML keeps the last of two equal keys without a word: a forker's second
+                    # sources: block would silently replace the first.
+                    self.duplicates.append((child, key.start_mark.line + 1, self.lines[child]))
                 self.lines[child] = key.start_mark.line + 1
                 self._walk(value, child)
         elif isinstance(node, yaml.SequenceNode):
@@ -135,8 +141,10 @@ class _Lines:
                 self._walk(item, f"{path}[{i}]")
 
     def at(self, path: str) -> int:
+        """Return the line of path, or of its nearest parent in the file (1 when none is)."""
         while path not in self.lines and path:
-            path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+            parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+            path = parent if parent != path else ""  # a missing top-level key: the loop must end
         return self.lines.get(path, 1)
 
 
@@ -160,7 +168,7 @@ class _Checker:
         for key, value in data.items():
             where = f"{path}.{key}" if path else str(key)
             if key not in known:
-                self.problem(where, f"unknown key (expected one of: {', '.join(sorted(known))})")
+                self.problem(where, f"unknown key ({_did_you_mean(key, sorted(known))})")
                 ok = False
                 continue
             converted = self.value(known[key].type, value, where, known[key].metadata.get("zero_ok", False))
@@ -174,7 +182,10 @@ class _Checker:
         expect = {"str": str, "int": int, "float": (int, float), "bool": bool}.get(kind)
         if expect is not None:
             if isinstance(value, bool) and kind != "bool" or not isinstance(value, expect):
-                self.problem(where, f"expected {_article(kind)}, got {_kind(value)} {value!r}")
+                # YAML reads a bare yes/no/on/off as true/false: say so, or the message is a riddle.
+                hint = " (YAML reads yes, no, on and off as true/false: put the text in quotes)" \
+                    if isinstance(value, bool) and kind == "str" else ""
+                self.problem(where, f"expected {_article(kind)}, got {_kind(value)} {value!r}{hint}")
                 return _BAD
             if kind in ("int", "float") and (value < 0 if zero_ok else value <= 0):
                 self.problem(where, f"expected a {'non-negative' if zero_ok else 'positive'} number, got {value!r}")
@@ -203,6 +214,12 @@ class _Checker:
 _BAD = object()
 
 
+def _did_you_mean(key: object, known: "list[str] | tuple[str, ...]") -> str:
+    """Return "did you mean 'x'? expected one of: ..." for an unknown key, the guess only when close."""
+    guess = difflib.get_close_matches(str(key), known, 1, 0.75)
+    return (f"did you mean {guess[0]!r}? " if guess else "") + f"expected one of: {', '.join(known)}"
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number",
             type(None): "nothing"}.get(type(value), type(value).__name__)
@@ -212,8 +229,14 @@ def _article(kind: str) -> str:
     return {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
 
 
-def _check_url(url: str) -> str | None:
+_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,24}$", re.I)
+
+
+def _check_url(url: str, base_dir: Path) -> str | None:
     """Return why a source URL is unusable, or None."""
+    first = url.split("/", 1)[0]
+    if "://" not in url and _HOST.match(first) and "/" in url and not (base_dir / first).is_dir():
+        return f"expected an http(s) URL, got {url!r}: write https://{url} (a local feed file is a path)"
     if "://" not in url:
         return None if not url.startswith(("http:", "https:")) and url.strip() else "expected an http(s) URL or a local path"
     parts = urlsplit(url)
@@ -238,20 +261,27 @@ def load_config(path: str | Path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
         raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
-    check = _Checker(name, _Lines(text))
+    lines = _Lines(text)
+    check = _Checker(name, lines)
+    for key, line, earlier in lines.duplicates:
+        check.problems.append(f"{name}:{line}: {key}: duplicate key: it would silently replace the one on line {earlier}")
     if not isinstance(data, dict):
         raise ConfigError([f"{name}:1: expected a mapping with site, topics and sources"])
+    misspelt = set()
     for key in data:
         if key not in ("site", "fetch", "topics", "sources", "radar"):
-            check.problem(str(key), "unknown key (expected one of: fetch, radar, site, sources, topics)")
+            check.problem(str(key), f"unknown key ({_did_you_mean(key, ('fetch', 'radar', 'site', 'sources', 'topics'))})")
+            misspelt.update(difflib.get_close_matches(str(key), ("topics", "sources"), 1, 0.75))
 
     site = check.record(Site, data.get("site"), "site") or Site()
     fetch = check.record(FetchOptions, data.get("fetch"), "fetch") or FetchOptions()
     _check_site(check, site)
     topics = _load_topics(check, data.get("topics"))
-    sources = _load_sources(check, data.get("sources"), topics)
+    sources = _load_sources(check, data.get("sources"), topics, path.parent)
     radar = check.record(Radar, data.get("radar"), "radar") or Radar()
     _check_radar(check, radar)
+    # A misspelt `sources:` is one mistake: the missing `sources` it leaves is not a second one.
+    check.problems = [p for p in check.problems if p.split(": ", 2)[1] not in misspelt - set(data)]
     if check.problems:
         raise ConfigError(check.problems)
     return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources, radar=radar)
@@ -291,12 +321,14 @@ def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:
             check.problem(where, "a topic id is letters, digits, dots and dashes")
             continue
         converted = check.value("dict[str, str]", names, where)
+        if converted is _BAD and isinstance(names, dict):  # keep the topic: its sources are not wrong too
+            converted = {k: v for k, v in names.items() if k in LANGUAGES and isinstance(v, str)} or {"en": topic_id}
         if converted is not _BAD:
             topics[topic_id] = Topic(topic_id, {k if k != "*" else "en": v for k, v in converted.items()})
     return topics
 
 
-def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic]) -> tuple[Source, ...]:
+def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic], base_dir: Path) -> tuple[Source, ...]:
     if not isinstance(data, list) or not data:
         check.problem("sources", "expected a list of sources, each with id, label, url and topic")
         return ()
@@ -317,11 +349,11 @@ def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic]) -> tuple
         elif source.id in seen:
             check.problem(f"{where}.id", f"duplicate source id {source.id!r}")
         seen.add(source.id)
-        if (why := _check_url(source.url)) is not None:
+        if (why := _check_url(source.url, base_dir)) is not None:
             check.problem(f"{where}.url", why)
-        if source.topic not in topics:
+        if topics and source.topic not in topics:  # no topics at all is reported once, under topics
             check.problem(f"{where}.topic", f"unknown topic {source.topic!r} (add it under topics:)")
-        if source.fallback and (why := _check_url(source.fallback)) is not None:
+        if source.fallback and (why := _check_url(source.fallback, base_dir)) is not None:
             check.problem(f"{where}.fallback", why)
         if source.replacements not in REPLACEMENTS:
             check.problem(f"{where}.replacements", f"expected one of: {', '.join(REPLACEMENTS)}, got {source.replacements!r}")

@@ -53,7 +53,7 @@ def test_good_config_and_defaults(tmp_path):
 
 @pytest.mark.parametrize("change, expected", [
     (("title: Lab Digest", "titel: Lab Digest"), r"sources.yaml:2: site.titel: unknown key"),
-    (("https://rss.arxiv.org/rss/cs.LG", "rss.arxiv.org/rss/cs.LG"), None),
+    (("https://rss.arxiv.org/rss/cs.LG", "feeds/lab.xml"), None),
     (("https://rss.arxiv.org/rss/cs.LG", "ftp://x.org/feed"), r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL, got 'ftp://x.org/feed'"),
     (("topic: cs.LG\n", "topic: cs.XX\n"), r"sources.yaml:10: sources\[0\].topic: unknown topic 'cs.XX'"),
     (("[en, zh]", "[en, fr]"), r"sources.yaml:3: site.languages: unknown language 'fr'"),
@@ -131,3 +131,58 @@ def test_biorxiv_api_source(tmp_path):
 """
     source = load_config(write(tmp_path, text)).sources[1]
     assert (source.family, source.subjects, source.replacements) == ("biorxiv", ("bioinformatics", "Cell Biology"), "ignore")
+
+
+# Every mistake a forker editing sources.yaml can make: one line, naming the key and its line.
+FORKER_MISTAKES = [
+    # unknown keys, with a guess when one is close
+    (("sources:", "source:"), r"sources.yaml:6: source: unknown key \(did you mean 'sources'\? expected one of: fetch, radar, site, sources, topics\)$"),
+    (("  title:", "  titel:"), r"sources.yaml:2: site.titel: unknown key \(did you mean 'title'\? expected one of: base_url, "),
+    (("site:", "fetch:\n  timout: 3\nsite:"), r"sources.yaml:2: fetch.timout: unknown key \(did you mean 'timeout'\?"),
+    (("    topic: cs.LG", "    topic: cs.LG\n    lable: x"), r"sources.yaml:11: sources\[0\].lable: unknown key \(did you mean 'label'\?"),
+    (("    topic: cs.LG", "    topic: cs.LG\n    colour: red"), r"sources.yaml:11: sources\[0\].colour: unknown key \(expected one of: enabled, "),
+    # bad URLs
+    (("https://rss.arxiv.org/rss/cs.LG", "rss.arxiv.org/rss/cs.LG"),
+     r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL, got 'rss.arxiv.org/rss/cs.LG': write https://rss.arxiv.org/rss/cs.LG"),
+    (("https://rss.arxiv.org/rss/cs.LG", "htps://rss.arxiv.org/rss/cs.LG"), r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL, got 'htps://"),
+    (("https://rss.arxiv.org/rss/cs.LG", "https:///rss"), r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL"),
+    (("    url: https://rss.arxiv.org/rss/cs.LG\n", ""), r"sources.yaml:7: sources\[0\]: missing url$"),
+    (("  title: Lab Digest", "  base_url: forker.github.io/hub"), r"sources.yaml:2: site.base_url: expected an absolute http\(s\) URL"),
+    # duplicates
+    (("sources:", "sources:\n  - {id: arxiv-cs-lg, label: Again, url: \"https://x.org/f\", topic: cs.LG}"),
+     r"sources.yaml:8: sources\[1\].id: duplicate source id 'arxiv-cs-lg'$"),
+    (("topics:", "sources: []\ntopics:"), r"sources.yaml:7: sources: duplicate key: it would silently replace the one on line 4$"),
+    (("topics:", "site:\n  title: Again\ntopics:"), r"sources.yaml:4: site: duplicate key: it would silently replace the one on line 1$"),
+    # unknown topic, language, family, time zone
+    (("topic: cs.LG\n", "topic: cs.ML\n"), r"sources.yaml:10: sources\[0\].topic: unknown topic 'cs.ML' \(add it under topics:\)$"),
+    (("[en, zh]", "[en, fr]"), r"sources.yaml:3: site.languages: unknown language 'fr' \(known: en, zh\)$"),
+    (("  languages: [en, zh]", "  languages: [en, zh]\n  default_language: fr"), r"sources.yaml:4: site.default_language: 'fr' is not in site.languages$"),
+    (("{en: Machine Learning, zh: 机器学习}", "{en: Machine Learning, fr: Apprentissage}"), r"sources.yaml:5: topics.cs.LG.fr: unknown language 'fr'"),
+    (("  title: Lab Digest", "  heading: {de: Hallo}"), r"sources.yaml:2: site.heading.de: unknown language 'de'"),
+    (("    topic: cs.LG", "    topic: cs.LG\n    family: springer"), r"sources.yaml:11: sources\[0\].family: unknown family 'springer'"),
+    (("  title: Lab Digest", "  timezone: Europe/Paris-ish"), r"sources.yaml:2: site.timezone: unknown time zone 'Europe/Paris-ish'"),
+    # wrong types
+    (("[en, zh]", "en"), r"sources.yaml:3: site.languages: expected a list of strings, got text$"),
+    (("  title: Lab Digest", "  batch_size: -3"), r"sources.yaml:2: site.batch_size: expected a positive number, got -3$"),
+    (("    topic: cs.LG", "    topic: cs.LG\n    enabled: \"yes\""), r"sources.yaml:11: sources\[0\].enabled: expected true or false, got text 'yes'$"),
+    (("  - id: arxiv-cs-lg", "  - id: off"), r"sources.yaml:7: sources\[0\].id: expected text, got true/false False \(YAML reads yes, no, on and off"),
+    (("  - id: arxiv-cs-lg", "  - arxiv-cs-lg\n  - id: x"), r"sources.yaml:7: sources\[0\]: expected a mapping, got text$"),
+    (("  cs.LG: {en: Machine Learning, zh: 机器学习}", "  - cs.LG"), r"sources.yaml:4: topics: expected a mapping of topic id to its names"),
+    (("site:\n  title: Lab Digest\n  languages: [en, zh]\n", "site: Lab Digest\n"), r"sources.yaml:1: site: expected a mapping, got text$"),
+    # YAML itself
+    (("    topic: cs.LG", "\ttopic: cs.LG"), r"sources.yaml:10: not valid YAML: found character '\\t'"),
+]
+
+
+@pytest.mark.parametrize("change, expected", FORKER_MISTAKES, ids=[c[0][1][:30] for c in FORKER_MISTAKES])
+def test_every_forker_mistake_is_one_clear_line(tmp_path, change, expected):
+    assert change[0] in GOOD, change
+    found = problems(tmp_path, GOOD.replace(*change, 1))
+    assert len(found) == 1, found
+    assert re.match(expected, found[0]), found[0]
+
+
+def test_a_local_folder_named_like_a_host_is_still_a_path(tmp_path):
+    (tmp_path / "lab.example").mkdir()
+    config = load_config(write(tmp_path, GOOD.replace("https://rss.arxiv.org/rss/cs.LG", "lab.example/feed.xml")))
+    assert config.sources[0].url == "lab.example/feed.xml"

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.archive import Archive, State
-from digest.collect import collect
+from digest.collect import CollectReport, collect
 from digest.config import Config, load_config
 from digest.errors import ConfigError, DigestError
+from digest.probe import probe_sources
 from digest.render import render_site
+from digest.verify import verify_archive
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE / "demo"
@@ -24,9 +28,11 @@ DEMO = HERE / "demo"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build the AcademicHub daily digest: fetch, store in content/, render site/.")
-    parser.add_argument("stage", nargs="?", default="all", choices=["all", "fetch", "render", "serve"],
+    parser.add_argument("stage", nargs="?", default="all", choices=["all", "fetch", "render", "serve", "check", "verify"],
                         help="all (default): fetch then render; fetch: only update content/; "
-                             "render: only rebuild site/ from content/; serve: preview site/ on localhost")
+                             "render: only rebuild site/ from content/; serve: preview site/ on localhost; "
+                             "check: validate sources.yaml (and probe each source with --online); "
+                             "verify: check content/ against --baseline and print the commit message")
     parser.add_argument("--config", type=Path, default=HERE / "sources.yaml", help="sources and settings (default: sources.yaml)")
     parser.add_argument("--content", type=Path, help="the archive folder (default: content/, or demo/content/ with --demo)")
     parser.add_argument("--site", type=Path, default=HERE / "site", help="output folder (default: site/)")
@@ -35,21 +41,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true",
                         help="use the bundled demo feeds (demo/sources.yaml, every day under demo/feeds/) and demo/content/")
     parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000)")
+    parser.add_argument("--base-url", type=_base_url, default="", metavar="URL",
+                        help="the published site's URL, used when sources.yaml's site.base_url is empty "
+                             "(the daily workflow passes the GitHub Pages URL)")
+    parser.add_argument("--summary", type=Path, metavar="FILE",
+                        help="append a Markdown report of the run (papers per source, failures) to FILE "
+                             "(default: $GITHUB_STEP_SUMMARY when set)")
+    parser.add_argument("--online", action="store_true", help="check: also fetch and parse every source once")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="verify: the copy of content/ taken before the build (missing = empty)")
     return parser.parse_args(argv)
+
+
+def _base_url(text: str) -> str:
+    """Return an absolute http(s) URL or "", for --base-url."""
+    if text and not re.match(r"^https?://[^/\s]+(/\S*)?$", text):
+        raise argparse.ArgumentTypeError(f"expected an absolute http(s) URL, got {text!r}")
+    return text
+
+
+def demo_days() -> list[date]:
+    """Return the days that have demo feeds, oldest first."""
+    return sorted(date.fromisoformat(p.name) for p in (DEMO / "feeds").iterdir() if p.is_dir())
 
 
 def run_dates(args: argparse.Namespace, config: Config, archive: Archive) -> list[date]:
     """Return the days to fetch: the given or current day, or with --demo each demo day not yet archived."""
     if args.demo and args.date is None:
         last = archive.read_state().last_run
-        days = sorted(date.fromisoformat(p.name) for p in (DEMO / "feeds").iterdir() if p.is_dir())
-        return [d for d in days if last is None or d > date.fromisoformat(last)]
+        return [d for d in demo_days() if last is None or d > date.fromisoformat(last)]
     return [args.date or datetime.now(ZoneInfo(config.site.timezone)).date()]
 
 
-def fetch_stage(config: Config, archive: Archive, days: list[date]) -> bool:
-    """Fetch every source for each day; return False when no source could be fetched at all."""
-    any_ok = not days
+def fetch_stage(config: Config, archive: Archive, days: list[date], summary: Path | None = None
+                ) -> list[tuple[date, CollectReport]]:
+    """Fetch every source for each day, appending a Markdown table to summary; return each day's report."""
+    runs = []
     for day in days:
         started = time.monotonic()
         print(f"fetch {day}: {sum(s.enabled for s in config.sources)} sources", flush=True)
@@ -63,17 +90,17 @@ def fetch_stage(config: Config, archive: Archive, days: list[date]) -> bool:
         failing = f" ({dead} failing for {config.fetch.warn_failures}+ runs)" if dead else ""
         print(f"fetch {day}: {result.new_papers} new papers, {result.new_versions} new versions, "
               f"{result.failed} failed sources{failing}, {time.monotonic() - started:.1f} s")
-        any_ok = any_ok or result.failed < len(result.sources)
+        runs.append((day, result))
         # Sources fetched together (a joined arXiv listing) share one error: print it once.
         for problem in dict.fromkeys(r.error + streak_note(streaks.get(r.source, 0), state, r.source, config)
                                      if r.error else r.note for r in result.sources if r.error or r.note):
             print(problem, file=sys.stderr)
         for warning in result.warnings:
             print(warning, file=sys.stderr)
-        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):  # the job summary of a GitHub Actions run
-            with open(summary, "a", encoding="utf-8") as handle:
+        if summary:  # e.g. the job summary of a GitHub Actions run
+            with summary.open("a", encoding="utf-8") as handle:
                 handle.write(result.markdown(day, {s.id: s.label for s in config.sources}))
-    return any_ok
+    return runs
 
 
 def streak_note(failures: int, state: State, source_id: str, config: Config) -> str:
@@ -91,6 +118,32 @@ def render_stage(config: Config, archive: Archive, out: Path) -> None:
     written, removed = render_site(config, days, archive.read_state(), out)
     print(f"render: {sum(len(d.papers) for d in days)} papers over {len(days)} days -> {out}: "
           f"{written} files written, {removed} removed, {time.monotonic() - started:.1f} s")
+
+
+def check_stage(config: Config, online: bool, day: date) -> bool:
+    """Print what sources.yaml sets up and, online, each source's state; return False if one is failing."""
+    enabled = [s for s in config.sources if s.enabled]
+    print(f"{config.path.name}: ok: {len(enabled)} of {len(config.sources)} sources enabled, "
+          f"{len(config.topics)} topics, languages {', '.join(config.site.languages)}")
+    if not online:
+        return True
+    probes = probe_sources(config, day)
+    for probe in probes:
+        print(probe.line())
+    counts = {status: sum(p.status == status for p in probes) for status in ("ok", "empty", "failing")}
+    print(f"check {day}: {counts['ok']} ok, {counts['empty']} empty, {counts['failing']} failing")
+    return not counts["failing"]
+
+
+def verify_stage(content: Path, baseline: Path | None) -> bool:
+    """Check content/ against its earlier copy; print the commit message, or each problem to stderr."""
+    verdict = verify_archive(Archive(content), Archive(baseline) if baseline else None)
+    for problem in verdict.problems:
+        print(problem, file=sys.stderr)
+    if verdict.problems:
+        return False
+    print(verdict.message)
+    return True
 
 
 def serve(site: Path, port: int) -> None:
@@ -115,11 +168,20 @@ def main(argv: list[str] | None = None) -> int:
         args.content = args.content or DEMO / "content"
     content = args.content or HERE / "content"
     try:
+        if args.stage == "verify":
+            return 0 if verify_stage(content, args.baseline) else 1
         config = load_config(args.config)
+        if args.base_url and not config.site.base_url:
+            config = replace(config, site=replace(config.site, base_url=args.base_url))
+        if args.stage == "check":
+            day = args.date or (demo_days()[-1] if args.demo else datetime.now(ZoneInfo(config.site.timezone)).date())
+            return 0 if check_stage(config, args.online, day) else 1
         archive = Archive(content)
         ok = True
         if args.stage in ("all", "fetch"):
-            ok = fetch_stage(config, archive, run_dates(args, config, archive))
+            summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+            runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
+            ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
         if args.stage in ("all", "render"):
             render_stage(config, archive, args.site)
     except ConfigError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Callable
 
 from .archive import Archive, Day, SourceState, State
@@ -50,6 +51,18 @@ def source_location(source: Source, config: Config, run_date: date, url: str | N
     if "://" in url:
         return url
     return str((config.base_dir / url).resolve())
+
+
+def portable(url: str | None, config: Config) -> str | None:
+    """Return a local feed path relative to sources.yaml's folder, so state.json holds no machine's paths."""
+    if url and "://" not in url and Path(url).is_absolute() and Path(url).is_relative_to(config.base_dir):
+        return Path(url).relative_to(config.base_dir).as_posix()
+    return url
+
+
+def resolved(url: str | None, config: Config) -> str | None:
+    """Return the location a URL kept by portable() stands for on this machine."""
+    return str((config.base_dir / url).resolve()) if url and "://" not in url else url
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -153,7 +166,8 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     for source in sources:
         got = gathered[source.id]
         report = _report(got, seen, new_by_source, seen_by_source)
-        state.sources[source.id] = _next_state(kept[source.id], report, got, run_date, contributed.get(source.id))
+        after = _next_state(kept[source.id], report, got, run_date, contributed.get(source.id))
+        state.sources[source.id] = replace(after, url=portable(after.url, config))
         reports.append(report)
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
     # Validators are saved only after the papers they cover are on disk.
@@ -219,7 +233,7 @@ def _target(source: Source, kept: SourceState, config: Config, run_date: date) -
     fallback = source_location(source, config, run_date, source.fallback) if source.fallback else ""
     if fresh:
         return Target(source, location, since=since, until=until, fallback=fallback)
-    return Target(source, location, kept.etag, kept.last_modified, kept.url, since, until, fallback)
+    return Target(source, location, kept.etag, kept.last_modified, resolved(kept.url, config), since, until, fallback)
 
 
 def _stale(got: Gathered, seen: Callable[[Entry], bool]) -> bool:

@@ -182,6 +182,14 @@ def test_every_forker_mistake_is_one_clear_line(tmp_path, change, expected):
     assert re.match(expected, found[0]), found[0]
 
 
+def test_check_command_reports_a_mistake_and_exits_2(tmp_path, capsys):
+    import build
+    path = write(tmp_path, GOOD.replace("sources:", "source:"))
+    assert build.main(["check", "--config", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("sources.yaml:6: source: unknown key (did you mean 'sources'?")
+
+
 def test_a_local_folder_named_like_a_host_is_still_a_path(tmp_path):
     (tmp_path / "lab.example").mkdir()
     config = load_config(write(tmp_path, GOOD.replace("https://rss.arxiv.org/rss/cs.LG", "lab.example/feed.xml")))

@@ -20,6 +20,7 @@ from digest.errors import ConfigError, DigestError
 from digest.probe import probe_sources
 from digest.render import render_site
 from digest.verify import verify_archive
+from digest.summarize import summarize_stage
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE / "demo"
@@ -27,10 +28,13 @@ DEMO = HERE / "demo"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="build.py", description="Build the AcademicHub daily digest: fetch, store in content/, render site/.")
-    parser.add_argument("stage", nargs="?", default="all", choices=["all", "fetch", "render", "serve", "check", "verify"],
-                        help="all (default): fetch then render; fetch: only update content/; "
-                             "render: only rebuild site/ from content/; serve: preview site/ on localhost; "
+        prog="build.py",
+        description="Build the AcademicHub daily digest: fetch, store in content/, summarise, render site/.")
+    parser.add_argument("stage", nargs="?", default="all",
+                        choices=["all", "fetch", "summarize", "render", "serve", "check", "verify"],
+                        help="all (default): fetch, summarize, render; fetch: only update content/; summarize: "
+                             "only add LLM summaries and briefings to content/; render: only rebuild site/ from "
+                             "content/; serve: preview site/ on localhost; "
                              "check: validate sources.yaml (and probe each source with --online); "
                              "verify: check content/ against --baseline and print the commit message")
     parser.add_argument("--config", type=Path, default=HERE / "sources.yaml", help="sources and settings (default: sources.yaml)")
@@ -112,10 +116,35 @@ def streak_note(failures: int, state: State, source_id: str, config: Config) -> 
             f"fix its url or set enabled: false")
 
 
+def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
+    """Add LLM summaries and briefings to content/, or say in one line that offline ones are used."""
+    report = summarize_stage(config, archive, os.environ, demo)
+    if report.endpoint is None:
+        why = "llm.enabled is false" if not config.llm.enabled else (
+            "--demo uses an LLM only when OPENAI_BASE_URL or llm.base_url is set" if demo else
+            f"no {config.llm.api_key_env} and no llm.base_url or OPENAI_BASE_URL")
+        print(f"summarize: offline summaries and briefings ({why})")
+        return
+    for day, usage in report.usage_by_day.items():
+        print(f"usage {day}: {usage.requests} requests, {usage.prompt_tokens} prompt + "
+              f"{usage.completion_tokens} completion tokens")
+    if not report.usage.requests and not report.pending and not report.problem:
+        print(f"summarize: every summary and briefing is current for {report.endpoint.model}: no request made")
+        return
+    left = f", {report.pending} pending for the next run (offline summaries meanwhile)" if report.pending else ""
+    cap = " (per-run cap reached: llm.max_papers / llm.max_tokens)" if report.capped and report.pending else ""
+    print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings by "
+          f"{report.endpoint.model} at {report.endpoint.url}{left}{cap}; {report.usage.requests} requests, "
+          f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
+          f"{report.seconds:.1f} s")
+    if report.problem:
+        print(f"{report.problem}; offline summaries for what is still missing", file=sys.stderr)
+
+
 def render_stage(config: Config, archive: Archive, out: Path) -> None:
     started = time.monotonic()
     days = archive.read_days()
-    written, removed = render_site(config, days, archive.read_state(), out)
+    written, removed = render_site(config, days, archive.read_state(), out, archive.read_briefings())
     print(f"render: {sum(len(d.papers) for d in days)} papers over {len(days)} days -> {out}: "
           f"{written} files written, {removed} removed, {time.monotonic() - started:.1f} s")
 
@@ -182,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
             runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
             ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
+        if args.stage in ("all", "summarize"):
+            summarize_step(config, archive, args.demo)
         if args.stage in ("all", "render"):
             render_stage(config, archive, args.site)
     except ConfigError as exc:

@@ -105,6 +105,36 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Briefing:
+    """One day's LLM briefing in one language: Markdown, with what wrote it and which papers it covers."""
+
+    day: date
+    lang: str
+    model: str
+    prompt: str
+    papers: str        # fingerprint of the day's paper ids: a grown day gets a new briefing
+    text: str          # Markdown; cards are cited as [03](#arXiv:2606.13504)
+
+    def to_text(self) -> str:
+        return (f"---\nmodel: {json.dumps(self.model, ensure_ascii=False)}\nprompt: {json.dumps(self.prompt)}\n"
+                f"papers: {json.dumps(self.papers)}\n---\n{self.text.strip()}\n")
+
+    @classmethod
+    def from_text(cls, day: date, lang: str, text: str) -> "Briefing":
+        head, sep, body = text.partition("\n---\n")
+        if not text.startswith("---\n") or not sep:
+            return cls(day, lang, "", "", "", text.strip())   # hand-written: shown, never counted as current
+        meta: dict[str, str] = {}
+        for line in head[4:].splitlines():
+            key, _, value = line.partition(":")
+            try:
+                meta[key.strip()] = str(json.loads(value.strip()))
+            except ValueError:
+                meta[key.strip()] = value.strip()
+        return cls(day, lang, meta.get("model", ""), meta.get("prompt", ""), meta.get("papers", ""), body.strip())
+
+
 class Archive:
     """content/: `days/YYYY-MM-DD.json` per digest day and `state.json` for fetching."""
 
@@ -147,6 +177,50 @@ class Archive:
 
     def write_day(self, day: Day) -> bool:
         return write_atomic(self.day_path(day.day), dumps(day.to_json()))
+
+    def briefing_path(self, day: date, lang: str) -> Path:
+        return self.days_dir / f"{day.isoformat()}.briefing.{lang}.md"
+
+    def read_briefing(self, day: date, lang: str) -> Briefing | None:
+        path = self.briefing_path(day, lang)
+        try:
+            return Briefing.from_text(day, lang, path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: unreadable briefing ({exc}); restore it from git") from None
+
+    def read_briefings(self) -> dict[tuple[date, str], Briefing]:
+        """Return every stored briefing by (day, language)."""
+        found: dict[tuple[date, str], Briefing] = {}
+        if self.days_dir.is_dir():
+            for path in sorted(self.days_dir.glob("????-??-??.briefing.*.md")):
+                stem, lang = path.name[:10], path.name[20:-3]
+                try:
+                    day = date.fromisoformat(stem)
+                except ValueError:
+                    continue
+                if (briefing := self.read_briefing(day, lang)) is not None:
+                    found[(day, lang)] = briefing
+        return found
+
+    def write_briefing(self, briefing: Briefing) -> bool:
+        return write_atomic(self.briefing_path(briefing.day, briefing.lang), briefing.to_text().encode("utf-8"))
+
+    def read_usage(self) -> dict[str, dict[str, int]]:
+        """Return LLM usage by digest day: requests, prompt_tokens, completion_tokens, papers, briefings."""
+        path = self.root / "usage.json"
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: unreadable usage file ({exc}); restore it from git") from None
+        days = data.get("days") if isinstance(data, dict) else None
+        return {k: dict(v) for k, v in (days or {}).items() if isinstance(v, dict)}
+
+    def write_usage(self, usage: dict[str, dict[str, int]]) -> bool:
+        return write_atomic(self.root / "usage.json", dumps({"schema": SCHEMA, "days": dict(sorted(usage.items()))}))
 
     def read_state(self) -> State:
         path = self.root / "state.json"

@@ -86,6 +86,24 @@ class Radar:
 
 
 @dataclass(frozen=True)
+class LLMOptions:
+    enabled: bool = True               # false: offline summaries even when a key is set
+    model: str = "gpt-4o-mini"
+    base_url: str = ""                 # "" = OpenAI, or OPENAI_BASE_URL; any OpenAI-compatible /v1 URL
+    api_key_env: str = "OPENAI_API_KEY"  # name of the env var holding the key (none needed with a base_url)
+    languages: tuple[str, ...] = ("en", "zh")
+    concurrency: int = 4               # requests in flight
+    batch_size: int = 8                # short papers sharing one request (the instructions are paid once)
+    batch_chars: int = 8000            # title + abstract characters one request may carry
+    max_papers: int = 400              # papers summarised per run; the rest wait for the next run
+    max_tokens: int = 500000           # prompt + completion tokens spent per run, checked before each request
+    briefing_days: int = 3             # the latest days that get an LLM briefing
+    timeout: float = 60.0              # seconds per request
+    attempts: int = 3                  # tries for timeouts, dropped connections, 429 and 5xx (Retry-After honoured)
+    prompt_version: int = 1            # raise it to have every summary and briefing written again
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     site: Site
@@ -93,6 +111,7 @@ class Config:
     topics: dict[str, Topic]
     sources: tuple[Source, ...]
     radar: Radar = Radar()
+    llm: LLMOptions = field(default_factory=LLMOptions)
 
     @property
     def base_dir(self) -> Path:
@@ -269,13 +288,15 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError([f"{name}:1: expected a mapping with site, topics and sources"])
     misspelt = set()
     for key in data:
-        if key not in ("site", "fetch", "topics", "sources", "radar"):
-            check.problem(str(key), f"unknown key ({_did_you_mean(key, ('fetch', 'radar', 'site', 'sources', 'topics'))})")
+        if key not in ("site", "fetch", "llm", "topics", "sources", "radar"):
+            check.problem(str(key), f"unknown key ({_did_you_mean(key, ('fetch', 'llm', 'radar', 'site', 'sources', 'topics'))})")
             misspelt.update(difflib.get_close_matches(str(key), ("topics", "sources"), 1, 0.75))
 
     site = check.record(Site, data.get("site"), "site") or Site()
     fetch = check.record(FetchOptions, data.get("fetch"), "fetch") or FetchOptions()
+    llm = check.record(LLMOptions, data.get("llm"), "llm") or LLMOptions()
     _check_site(check, site)
+    _check_llm(check, llm)
     topics = _load_topics(check, data.get("topics"))
     sources = _load_sources(check, data.get("sources"), topics, path.parent)
     radar = check.record(Radar, data.get("radar"), "radar") or Radar()
@@ -284,7 +305,7 @@ def load_config(path: str | Path) -> Config:
     check.problems = [p for p in check.problems if p.split(": ", 2)[1] not in misspelt - set(data)]
     if check.problems:
         raise ConfigError(check.problems)
-    return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources, radar=radar)
+    return Config(path=path.resolve(), site=site, fetch=fetch, topics=topics, sources=sources, radar=radar, llm=llm)
 
 
 def _check_radar(check: _Checker, radar: Radar) -> None:
@@ -308,6 +329,20 @@ def _check_site(check: _Checker, site: Site) -> None:
         check.problem("site.timezone", f"unknown time zone {site.timezone!r} (use a name like UTC or Asia/Shanghai)")
     if site.base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", site.base_url):
         check.problem("site.base_url", f"expected an absolute http(s) URL or \"\", got {site.base_url!r}")
+
+
+def _check_llm(check: _Checker, llm: LLMOptions) -> None:
+    for lang in llm.languages:
+        if lang not in LANGUAGES:
+            check.problem("llm.languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+    if not llm.languages:
+        check.problem("llm.languages", "list at least one language")
+    if llm.base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", llm.base_url):
+        check.problem("llm.base_url", f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", llm.api_key_env):
+        check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")
+    if not llm.model.strip():
+        check.problem("llm.model", "name the model, e.g. gpt-4o-mini, deepseek-chat or llama3.1")
 
 
 def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:

@@ -31,6 +31,7 @@ class Paper:
     summary: dict[str, str] = field(default_factory=dict)  # language -> text, written by an LLM
     summary_model: str | None = None
     summary_prompt: str | None = None
+    summary_version: int | None = None    # the paper version the summary was written for
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -44,7 +45,7 @@ class Paper:
             data["links"] = list(self.links)
         if self.summary:
             data.update(summary=dict(sorted(self.summary.items())), summary_model=self.summary_model,
-                        summary_prompt=self.summary_prompt)
+                        summary_prompt=self.summary_prompt, summary_version=self.summary_version)
         return data
 
     @classmethod
@@ -58,7 +59,7 @@ class Paper:
             announce=data.get("announce"), abstract_kind=data.get("abstract_kind") or "abstract",
             links=tuple(data.get("links") or ()),
             summary=dict(data.get("summary") or {}), summary_model=data.get("summary_model"),
-            summary_prompt=data.get("summary_prompt"),
+            summary_prompt=data.get("summary_prompt"), summary_version=data.get("summary_version"),
         )
 
 

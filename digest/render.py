@@ -8,13 +8,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .archive import Day, State, remove_stale_temps, write_atomic
+from . import briefing as briefings
+from .archive import Briefing, Day, State, remove_stale_temps, write_atomic
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -95,7 +96,8 @@ def make_env() -> Environment:
 
 
 class Renderer:
-    def __init__(self, config: Config, days: list[Day], state: State, out: Path):
+    def __init__(self, config: Config, days: list[Day], state: State, out: Path,
+                 stored_briefings: Mapping[tuple[date, str], Briefing] | None = None):
         self.config, self.site = config, config.site
         self.days = [d for d in days if d.papers]   # a day with nothing to read never becomes a page
         self.days.sort(key=lambda d: d.day)
@@ -110,6 +112,9 @@ class Renderer:
         for day in sorted(days, key=lambda d: d.day):
             for update in day.updates:
                 self.latest_update[update.id] = (update, day.day)
+        self.briefings: dict[date, dict[str, Briefing]] = {}
+        for (on, lang), stored in sorted((stored_briefings or {}).items()):
+            self.briefings.setdefault(on, {})[lang] = stored
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -178,6 +183,49 @@ class Renderer:
         return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
                     self.radar_of(paper), others)
 
+    def briefing_for(self, day: Day, lang: str) -> tuple[str, str, str, str]:
+        """Return (Markdown, its language, its note, "llm" or "offline") of the day's briefing for a reader of lang.
+
+        The LLM's briefing in that language, else in another language, else the offline one counted here.
+        """
+        stored = self.briefings.get(day.day, {})
+        chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
+        if chosen is not None and chosen.text.strip():
+            return chosen.text, chosen.lang, translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm"
+        names = {tid: topic.name(lang) for tid, topic in self.config.topics.items()}
+        text = briefings.offline(day.papers, names, lang, self.config.radar)
+        return text, lang, translator(lang)("briefing_offline"), "offline"
+
+    def briefing(self, day: Day) -> dict[str, Any]:
+        """Return the day's briefing block: one sanitised HTML variant per site language (static/site.js picks one)."""
+        anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
+        variants = []
+        for lang in self.site.languages:
+            text, written_in, note, kind = self.briefing_for(day, lang)
+            variants.append({"lang": lang, "html_lang": "zh-Hans" if written_in == "zh" else written_in,
+                             "html": briefings.to_html(text, anchors), "note": note, "kind": kind})
+        default = next(v for v in variants if v["lang"] == self.lang)
+        return {"kind": default["kind"], "variants": variants}
+
+    def briefing_text(self, day: Day) -> str:
+        """Return the day's briefing in the default language as plain text with its note, for the feed."""
+        text, _, note, _ = self.briefing_for(day, self.lang)
+        anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
+        return f"{briefings.to_text(text, anchors)}\n\n{note}"
+
+    def briefing_feed(self) -> None:
+        """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""
+        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1) if self.days else None
+        items: list[dict[str, Any]] = []
+        for day in reversed(self.days):
+            if since is None or day.day < since:
+                break
+            url = self.absolute(f"{day.day.isoformat()}/")
+            items.append({"day": day.day, "url": url, "text": self.briefing_text(day)})
+        self.writer.write("briefing.xml", self.env.get_template("briefing.xml").render(
+            site=self.site, t=self.t, lang=self.lang, self_url=self.absolute("briefing.xml"), home=self.absolute(""),
+            updated=items[0]["day"].isoformat() if items else "1970-01-01", items=items))
+
     def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
         return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
 
@@ -200,6 +248,7 @@ class Renderer:
         self.page("status", "status.html", rows=self.status_rows(), warn_failures=self.config.fetch.warn_failures)
         self.reader_pages()
         self.feeds()
+        self.briefing_feed()
         self.small_files()
         self.static()
         removed = self.writer.finish()
@@ -217,7 +266,7 @@ class Renderer:
         iso = day.day.isoformat()
         self.page(iso, "day.html", day=day, cards=self.cards(day.papers, "../"), counts=self.topic_counts(day),
                   prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False,
-                  math=has_math(day.papers))
+                  math=has_math(day.papers), briefing=self.briefing(day))
         for tid, name, _ in self.topic_counts(day):
             self.day_topic_page(day, tid, name)
 
@@ -236,7 +285,7 @@ class Renderer:
         prev_day = self.days[-2].day if len(self.days) > 1 else None
         self.page("", "day.html", day=latest, cards=self.cards(latest.papers, "./"), counts=self.topic_counts(latest),
                   prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True,
-                  math=has_math(latest.papers))
+                  math=has_math(latest.papers), briefing=self.briefing(latest))
 
     def update_rows(self, day: Day) -> list[tuple[Update, str]]:
         return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
@@ -392,6 +441,7 @@ def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def render_site(config: Config, days: list[Day], state: State, out: Path) -> tuple[int, int]:
+def render_site(config: Config, days: list[Day], state: State, out: Path,
+                stored_briefings: Mapping[tuple[date, str], Briefing] | None = None) -> tuple[int, int]:
     """Render the archive into out/; return (files written, files removed)."""
-    return Renderer(config, days, state, out).render()
+    return Renderer(config, days, state, out, stored_briefings).render()

@@ -12,5 +12,13 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
     assert not server.errors, f"feed server handlers raised: {server.errors!r}"
 
+
+@pytest.fixture(autouse=True)
+def no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's or CI's OPENAI_* variables must never send a test's requests off this machine."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 # Fixtures of the browser tests (demo site, loopback server, Chromium); they skip without a browser.
 pytest_plugins = ["browser_fixtures"]

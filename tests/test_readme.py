@@ -34,6 +34,6 @@ def test_sources_reference_loads(tmp_path):
     assert config.sources[0].id == "arxiv-cs-lg" and config.site.feed_days == 14
     documented = set(re.findall(r"^[ -]+(\w+):", block, re.M))
     from dataclasses import fields
-    from digest.config import FetchOptions, Site, Source
-    for cls in (Site, FetchOptions, Source):
+    from digest.config import FetchOptions, LLMOptions, Site, Source
+    for cls in (Site, FetchOptions, LLMOptions, Source):
         assert {f.name for f in fields(cls)} <= documented, cls

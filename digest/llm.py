@@ -1,0 +1,189 @@
+"""The one place that talks to a language model: any OpenAI-compatible endpoint through the official openai client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import openai
+
+from .config import LLMOptions
+
+OPENAI_URL = "https://api.openai.com/v1"
+STOP_AFTER_FAILURES = 3   # requests failing in a row (after the client's own retries) end the run's LLM work
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    model: str
+    key: str
+    key_env: str
+
+
+def endpoint(options: LLMOptions, env: Mapping[str, str], demo: bool = False) -> Endpoint | None:
+    """Return where to send requests, or None for offline summaries: no key and no base URL, or switched off.
+
+    The demo never calls OpenAI itself: only an explicitly configured base URL (say a local server) is used.
+    """
+    base = (env.get("OPENAI_BASE_URL") or options.base_url).strip()
+    key = (env.get(options.api_key_env) or "").strip()
+    if not options.enabled or (demo and not base) or (not key and not base):
+        return None
+    # Local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
+    return Endpoint(base or OPENAI_URL, options.model, key or "not-needed", options.api_key_env)
+
+
+@dataclass
+class Usage:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: "Usage") -> None:
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+def estimate_tokens(text: str) -> int:
+    """Return a rough token count: about 4 characters per token in English, 1 per CJK character."""
+    cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", text))
+    return cjk + (len(text) - cjk) // 4 + 1
+
+
+def parse_json(text: str) -> Any:
+    """Return the JSON object in a model's answer, tolerating code fences and chatter around it; None if none."""
+    text = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    candidates = [text, fenced.group(1) if fenced else ""]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start:end + 1])
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, (dict, list)):
+            return value
+    return None
+
+
+@dataclass
+class Client:
+    """Chat completions with bounded concurrency, a token budget, and failures turned into None plus one reason."""
+
+    endpoint: Endpoint
+    options: LLMOptions
+    usage: dict[str, Usage] = field(default_factory=dict)   # by digest day
+    stopped: str | None = None        # why no further request is sent this run
+    capped: bool = False              # a request was skipped for the token budget
+    failed: int = 0                   # requests that got no usable answer
+    last_error: str | None = None
+    json_mode: bool = True            # ask for response_format=json_object until the server refuses it
+    token_param: str = "max_tokens"
+    _spent: int = 0
+    _reserved: int = 0
+    _failures_in_row: int = 0
+
+    def __post_init__(self) -> None:
+        self.openai = openai.AsyncOpenAI(api_key=self.endpoint.key, base_url=self.endpoint.url,
+                                         timeout=self.options.timeout, max_retries=self.options.attempts - 1)
+        self.gate = asyncio.Semaphore(self.options.concurrency)
+
+    @property
+    def total(self) -> Usage:
+        total = Usage()
+        for usage in self.usage.values():
+            total.add(usage)
+        return total
+
+    async def close(self) -> None:
+        await self.openai.close()
+
+    async def chat(self, day: str, system: str, user: str, max_tokens: int) -> str | None:
+        """Return the model's answer text, or None when over budget, stopped, or the request failed."""
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        guess = sum(estimate_tokens(m["content"]) for m in messages) + max_tokens // 2
+        async with self.gate:
+            # Checked once a slot is free, so only requests really about to be sent hold a reservation.
+            if self.stopped:
+                return None
+            if self._spent + self._reserved + guess > self.options.max_tokens:
+                self.capped = True
+                return None
+            self._reserved += guess
+            try:
+                return await self._send(day, messages, max_tokens)
+            finally:
+                self._reserved -= guess
+
+    async def _send(self, day: str, messages: list[dict[str, str]], max_tokens: int) -> str | None:
+        for _ in range(3):   # at most: drop response_format, switch the token parameter, then give up
+            kwargs: dict[str, Any] = {"model": self.endpoint.model, "messages": messages, self.token_param: max_tokens}
+            if self.json_mode:
+                kwargs["response_format"] = {"type": "json_object"}
+            try:
+                response = await self.openai.chat.completions.create(**kwargs)
+            except openai.BadRequestError as exc:
+                if self.json_mode:      # servers without JSON mode still work: robust parsing does the rest
+                    self.json_mode = False
+                    continue
+                if self.token_param == "max_tokens" and "max_tokens" in str(exc):
+                    self.token_param = "max_completion_tokens"   # newer OpenAI models want this name
+                    continue
+                return self._fail(f"rejected a request (400): {_message(exc)}")
+            except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
+                self.stopped = (f"llm: model {self.endpoint.model!r} rejected by {self.endpoint.url} "
+                                f"({exc.status_code}): check {self.endpoint.key_env} and llm.model")
+                return None
+            except openai.APIStatusError as exc:
+                return self._fail(f"HTTP {exc.status_code} after {self.options.attempts} attempts")
+            except openai.APIConnectionError as exc:
+                return self._fail(f"{type(exc).__name__} after {self.options.attempts} attempts")
+            except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
+                return self._fail(f"unusable response ({type(exc).__name__})")
+            return self._answer(day, messages, response)
+        return self._fail("rejected every form of the request (400)")
+
+    def _answer(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
+        choices = getattr(response, "choices", None) or []
+        message = getattr(choices[0], "message", None) if choices else None
+        text = getattr(message, "content", None) or ""
+        usage = getattr(response, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", None)
+        completion = getattr(usage, "completion_tokens", None)
+        spent = Usage(1, prompt if isinstance(prompt, int) else sum(estimate_tokens(m["content"]) for m in messages),
+                      completion if isinstance(completion, int) else estimate_tokens(text))
+        self.usage.setdefault(day, Usage()).add(spent)
+        self._spent += spent.prompt_tokens + spent.completion_tokens
+        if not isinstance(text, str) or not text.strip():
+            return self._fail("empty answer")
+        return text
+
+    def usable(self) -> None:
+        """Note that an answer gave what was asked: the run of failures is broken."""
+        self._failures_in_row = 0
+
+    def unusable(self, why: str) -> None:
+        """Note an answer that was not what was asked even after the stricter retry."""
+        self._fail(why)
+
+    def _fail(self, why: str) -> str | None:
+        """Count a request that gave nothing usable; stop the run after several in a row. Return None."""
+        self.last_error = why
+        self.failed += 1
+        self._failures_in_row += 1
+        if self._failures_in_row >= STOP_AFTER_FAILURES and not self.stopped:
+            self.stopped = f"llm: {self.endpoint.url}: {why}, {self._failures_in_row} requests in a row; stopping for this run"
+        return None
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    return " ".join(str(exc.message).split())[:200]

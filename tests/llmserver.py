@@ -1,0 +1,157 @@
+"""An OpenAI-compatible chat-completions server on 127.0.0.1 for tests and the benchmark, built on FeedServer.
+
+    with LLMServer() as llm:                        # answers correctly: a summary per paper per language
+        llm.script(llm.rate_limited(1), llm.answer)  # first a 429 with Retry-After: 1, then answers
+        ... base_url=llm.base_url ...
+        assert llm.calls == 2 and llm.prompt_tokens > 0
+
+It plays the model: it reads the JSON our prompts send (papers numbered "n", the requested languages) and
+writes answers from it, so tests check real round trips through the official openai client. Each behaviour
+is a FeedServer handler; `script` plays them in turn and then keeps the last.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from feedserver import Drop, FeedServer, Handler, Reply, Request, retry_after, sequence, status
+
+HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> <a href="javascript:alert(1)" onclick="x()">'
+           'link</a> [click](javascript:alert(1)) ![pixel](http://tracker.invalid/p.png)')
+
+
+class LLMServer(FeedServer):
+    """A fake model behind /v1/chat/completions that counts requests and tokens."""
+
+    PATH = "/v1/chat/completions"
+
+    def __init__(self, latency: float = 0.0) -> None:
+        super().__init__()
+        self.latency = latency           # seconds every answer waits, like a real model
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self._count = threading.Lock()
+        self.route(self.PATH, self.answer)
+
+    @property
+    def base_url(self) -> str:
+        return self.url("/v1")
+
+    @property
+    def calls(self) -> int:
+        """Return how many chat-completion requests arrived (answered or not)."""
+        return len(self.requests_to(self.PATH))
+
+    def bodies(self) -> list[dict[str, Any]]:
+        """Return every request's JSON body, in arrival order."""
+        return [json.loads(r.body) for r in self.requests_to(self.PATH)]
+
+    def script(self, *handlers: Handler) -> None:
+        """Answer with each handler in turn, then keep using the last."""
+        self.route(self.PATH, sequence(*handlers))
+
+    # -- behaviours ------------------------------------------------------------------------------
+
+    def answer(self, req: Request) -> Reply:
+        """Answer as a well-behaved model: a summary per paper and language, or a briefing citing cards."""
+        return self._complete(req, self._content(req, hostile=False))
+
+    def hostile(self, req: Request) -> Reply:
+        """Answer as a model that obeyed an injected instruction: HTML, scripts and javascript: links everywhere."""
+        return self._complete(req, self._content(req, hostile=True))
+
+    def chatter(self, req: Request) -> Reply:
+        """Answer with the JSON wrapped in prose and a code fence, as models without JSON mode do."""
+        return self._complete(req, "Sure! Here it is:\n```json\n" + self._content(req, hostile=False) + "\n```\nHope it helps.")
+
+    def malformed(self, req: Request) -> Reply:
+        """Answer 200 with a completion whose content is not JSON at all."""
+        return self._complete(req, "I am sorry, here are the summaries: {summaries: [1: 'a great paper'")
+
+    def broken_body(self, req: Request) -> Reply:
+        """Answer 200 with a body that is not a chat completion (truncated JSON)."""
+        self._wait(req)
+        return Reply(200, {"Content-Type": "application/json"}, b'{"id": "x", "choices": [{"message": {"content": "{')
+
+    def no_json_mode(self, req: Request) -> Reply:
+        """Refuse response_format with 400, as some local servers do; answer in prose-wrapped JSON otherwise."""
+        if "response_format" in json.loads(req.body):
+            return Reply(400, {"Content-Type": "application/json"},
+                         json.dumps({"error": {"message": "response_format is not supported", "type": "invalid_request_error"}}).encode())
+        return self.chatter(req)
+
+    def half(self, req: Request) -> Reply:
+        """Answer summaries for only the first paper of a batch (a model that stops early)."""
+        content = json.loads(self._content(req, hostile=False))
+        if "summaries" in content:
+            content["summaries"] = content["summaries"][:1]
+        return self._complete(req, json.dumps(content, ensure_ascii=False))
+
+    def slow(self, seconds: float) -> Handler:
+        """Answer correctly after `seconds`."""
+        def handler(req: Request) -> Reply:
+            req.sleep(seconds)
+            return self.answer(req)
+        return handler
+
+    @staticmethod
+    def rate_limited(seconds: float = 1) -> Handler:
+        """Answer 429 with Retry-After."""
+        return retry_after(seconds, 429)
+
+    @staticmethod
+    def error(code: int = 500) -> Handler:
+        """Answer an error status with an OpenAI-style error body."""
+        body = json.dumps({"error": {"message": f"server error {code}", "type": "server_error"}}).encode()
+        return status(code, body, {"Content-Type": "application/json"})
+
+    @staticmethod
+    def cut() -> Handler:
+        """Close the connection without answering (a TCP reset)."""
+        def handler(req: Request) -> Reply:
+            raise Drop(True)
+        return handler
+
+    # -- the fake model --------------------------------------------------------------------------
+
+    def _wait(self, req: Request) -> None:
+        if self.latency:
+            req.sleep(self.latency)
+
+    def _complete(self, req: Request, content: str) -> Reply:
+        self._wait(req)
+        body = json.loads(req.body)
+        prompt = sum(len(m.get("content") or "") for m in body.get("messages", [])) // 4 + 1
+        completion = len(content) // 4 + 1
+        with self._count:
+            self.prompt_tokens += prompt
+            self.completion_tokens += completion
+        data = {"id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": 0,
+                "model": body.get("model", "?"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(data, ensure_ascii=False).encode())
+
+    @staticmethod
+    def _content(req: Request, hostile: bool) -> str:
+        body = json.loads(req.body)
+        system = body["messages"][0]["content"]
+        task = json.loads(body["messages"][1]["content"])
+        langs, papers = task["languages"], task["papers"]
+        bad = " " + HOSTILE if hostile else ""
+        if "briefing" in system:
+            cited = " and ".join(f"[{p['n']:02d}]" for p in papers[:3])
+            texts = {"en": f"### Themes\n\nToday's papers range widely; start with {cited}.{bad}\n\n"
+                           f"- **Across fields**: methods travel between topics{bad}",
+                     "zh": f"### 主题\n\n今天的论文涉及多个领域,建议先读 {cited}。{bad}\n\n- **跨领域**:方法在学科之间迁移{bad}"}
+            return json.dumps({lang: texts[lang] for lang in langs}, ensure_ascii=False)
+        summaries = []
+        for paper in papers:
+            said = (paper["text"] + bad) if hostile else paper["title"]
+            texts = {"en": f"In plain words: {said}", "zh": f"简而言之:{said}"}
+            if paper.get("kind") == "standfirst" and not hostile:
+                texts = {"en": f"From the journal's teaser only: {said}", "zh": f"仅据期刊导语:{said}"}
+            summaries.append({"n": paper["n"], **{lang: texts[lang] for lang in langs}})
+        return json.dumps({"summaries": summaries}, ensure_ascii=False)

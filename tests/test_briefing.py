@@ -1,0 +1,171 @@
+"""The pure parts of summarising: parsing model answers, batching, card links, safe Markdown, the offline briefing."""
+
+from datetime import date
+
+import pytest
+
+from digest import briefing
+from digest.archive import Archive, Briefing
+from digest.config import Radar, load_config
+from digest.errors import ConfigError
+from digest.llm import endpoint, estimate_tokens, parse_json
+from digest.config import LLMOptions
+from digest.papers import Paper
+from digest.summarize import batches, clean_summary, read_summaries
+
+D = date(2026, 6, 17)
+
+
+def paper(n, **kw):
+    values = dict(id=f"arXiv:2606.{10000 + n}", title=f"Paper {n}", authors=("Ada Lovelace",), abstract="x" * 100,
+                  url="https://arxiv.org/abs/x", day=D, sources=("lg",), topics=("cs.LG",))
+    values.update(kw)
+    return Paper(**values)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": 1}', {"a": 1}),
+    ('```json\n{"a": 1}\n```', {"a": 1}),
+    ('Sure, here you go:\n{"a": {"b": [1, 2]}}\nAnything else?', {"a": {"b": [1, 2]}}),
+    ('[{"n": 1}]', [{"n": 1}]),
+    ("{summaries: [1: 'nope'", None),
+    ("no json at all", None),
+    ('"just a string"', None),
+])
+def test_parse_json_tolerates_what_models_wrap_around_it(text, expected):
+    assert parse_json(text) == expected
+
+
+def test_read_summaries_accepts_common_shapes_and_drops_incomplete_items():
+    batch = [paper(1), paper(2), paper(3)]
+    good = {"en": "A plain summary.", "zh": "一个简单的总结。"}
+    assert set(read_summaries({"summaries": [{"n": 1, **good}, {"n": 3, **good}]}, batch, ["en", "zh"])) == {1, 3}
+    assert set(read_summaries({"summaries": {"2": good}}, batch, ["en", "zh"])) == {2}
+    assert set(read_summaries([good, good, good], batch, ["en", "zh"])) == {1, 2, 3}   # unnumbered, in order
+    missing_zh = {"summaries": [{"n": 1, "en": "A plain summary."}]}
+    assert read_summaries(missing_zh, batch, ["en", "zh"]) == {}
+    english_as_zh = {"summaries": [{"n": 1, "en": "A plain summary.", "zh": "Not Chinese at all."}]}
+    assert read_summaries(english_as_zh, batch, ["en", "zh"]) == {}
+    assert read_summaries({"summaries": [{"n": 9, **good}]}, batch, ["en", "zh"]) == {}
+    assert read_summaries("nonsense", batch, ["en"]) == {}
+
+
+@pytest.mark.parametrize("value, lang, expected", [
+    ("  A   plain\nsummary. ", "en", "A plain summary."),
+    ("<b>Bold</b> claim <script>x()</script>here.", "en", "Bold claim x() here."),
+    ("ok", "en", None),
+    (42, "en", None),
+    ("这是中文摘要。", "zh", "这是中文摘要。"),
+    ("English only here.", "zh", None),
+])
+def test_clean_summary(value, lang, expected):
+    assert clean_summary(value, lang) == expected
+
+
+def test_clean_summary_caps_length():
+    assert len(clean_summary("word " * 500, "en")) <= 600
+
+
+def test_batches_group_short_papers_and_keep_long_ones_alone():
+    short = [paper(i, abstract="s" * 200) for i in range(5)]
+    long = paper(9, abstract="l" * 9000)
+    groups = batches(short[:3] + [long] + short[3:], size=8, chars=6000)
+    assert [len(g) for g in groups] == [3, 1, 2]
+    assert [len(g) for g in batches(short, size=2, chars=6000)] == [2, 2, 1]
+
+
+def test_link_cards_turns_numbers_into_card_links():
+    papers = [paper(1), paper(2), paper(3)]
+    text = briefing.link_cards("Read [01] and [2, 3] first; [9] is not a card; [x](y) stays.", papers)
+    assert text == ("Read [01](#arXiv:2606.10001) and [02](#arXiv:2606.10002), [03](#arXiv:2606.10003) first; "
+                    "[9] is not a card; [x](y) stays.")
+
+
+def test_to_html_renumbers_and_keeps_only_links_to_cards_on_the_page():
+    text = ("### Themes\n\n[07](#arXiv:1) and [08](#arXiv:gone) <script>alert(1)</script>\n\n"
+            "[bad](javascript:alert(1)) [out](https://example.org/) ![p](https://tracker.invalid/p.png) "
+            "<img src=x onerror=alert(1)>\n\n# Heading\n")
+    html = briefing.to_html(text, {"arXiv:1": "02"})
+    assert '<a href="#arXiv:1">02</a>' in html
+    assert "[08]" in html and "arXiv:gone" not in html
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html and "example.org" not in html and "<img" not in html
+    assert "<h1" not in html and "<h3>Heading</h3>" in html
+
+
+def test_offline_briefing_counts_themes_cross_lists_and_radar():
+    topics = {"cs.LG": "Machine Learning", "medicine": "Medicine", "cs.CV": "Computer Vision"}
+    papers = [paper(1, title="Diffusion models for tumour segmentation", topics=("cs.CV", "medicine")),
+              paper(2, title="Diffusion models in weather forecasting"),
+              paper(3, title="Graph neural networks for tumour growth", topics=("medicine",), authors=("Chiwun Yang",)),
+              paper(4, title="A *markdown* title with [a link](javascript:x) <b>")]
+    text = briefing.offline(papers, topics, "en", radar=Radar(authors=("Chiwun Yang",), keywords=("weather",)))
+    assert text.startswith("**Offline briefing**")
+    assert "**4 papers** across 3 topics: Machine Learning 2 · Medicine 2 · Computer Vision 1" in text
+    assert "diffusion models (2)" in text and "tumour (2)" in text
+    assert "[01](#arXiv:2606.10001) Diffusion models for tumour segmentation (Computer Vision, Medicine)" in text
+    assert "**Radar**: 2 papers match: [02](#arXiv:2606.10002) Diffusion models in weather forecasting (weather); " \
+           "[03](#arXiv:2606.10003) Graph neural networks for tumour growth (Chiwun Yang)" in text
+    html = briefing.to_html(text, {p.id: f"{i:02d}" for i, p in enumerate(papers, 1)})
+    assert "javascript" not in html.split("markdown")[0] and "<b>" not in html
+    zh = briefing.offline(papers, topics, "zh")
+    assert zh.startswith("**离线简报**") and "4 篇论文" in zh and "雷达" not in zh
+
+
+def test_themes_skip_stopwords_and_count_each_title_once():
+    top = briefing.themes(["Learning the learning rate", "A new approach to learning rate schedules", "Other"])
+    assert top == [("learning rate", 2)]
+
+
+def test_briefing_files_round_trip_and_hand_written_ones_still_show(tmp_path):
+    archive = Archive(tmp_path)
+    stored = Briefing(D, "zh", "deepseek-chat", "b1.1", "abc", "### 主题\n\n---\n\n正文 [01](#arXiv:1)")
+    assert archive.write_briefing(stored) and not archive.write_briefing(stored)
+    assert archive.read_briefings() == {(D, "zh"): stored}
+    (tmp_path / "days" / "2026-06-16.briefing.en.md").write_text("Written by hand.\n", encoding="utf-8")
+    hand = archive.read_briefing(date(2026, 6, 16), "en")
+    assert hand.text == "Written by hand." and hand.model == ""
+
+
+def test_endpoint_needs_a_key_or_a_base_url():
+    options = LLMOptions()
+    assert endpoint(options, {}) is None
+    assert endpoint(options, {"OPENAI_API_KEY": "sk-1"}).url == "https://api.openai.com/v1"
+    local = endpoint(options, {"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1"})
+    assert local.url == "http://127.0.0.1:11434/v1" and local.key == "not-needed"
+    assert endpoint(options, {"OPENAI_API_KEY": "sk-1"}, demo=True) is None
+    assert endpoint(LLMOptions(enabled=False), {"OPENAI_API_KEY": "sk-1"}) is None
+    assert endpoint(LLMOptions(api_key_env="DEEPSEEK_KEY"), {"DEEPSEEK_KEY": "k"}).key == "k"
+
+
+def test_estimate_tokens_counts_cjk_per_character():
+    assert estimate_tokens("中文摘要") == 5 and estimate_tokens("a" * 40) == 11
+
+
+def test_llm_config_errors_name_key_and_line(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("topics: {t: T}\nsources:\n  - {id: a, label: A, topic: t, url: a.xml}\n"
+                    "llm:\n  languages: [en, fr]\n  base_url: ftp://x\n  concurrency: 0\n  modle: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    assert "sources.yaml:7: llm.concurrency: expected a positive number, got 0" in problems
+    assert any(p.startswith("sources.yaml:8: llm.modle: unknown key") for p in problems)
+    path.write_text("topics: {t: T}\nsources:\n  - {id: a, label: A, topic: t, url: a.xml}\n"
+                    "llm:\n  languages: [en, fr]\n  base_url: ftp://x\n  api_key_env: 'my key'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == [
+        "sources.yaml:5: llm.languages: unknown language 'fr' (known: en, zh)",
+        "sources.yaml:6: llm.base_url: expected an http(s) URL such as http://127.0.0.1:11434/v1, got 'ftp://x'",
+        "sources.yaml:7: llm.api_key_env: expected the name of an environment variable, got 'my key'"]
+
+
+def test_a_big_day_is_sampled_across_topics_for_the_briefing():
+    papers = [paper(i, topics=("cs.LG",)) for i in range(300)] + [paper(1000 + i, topics=("medicine",)) for i in range(5)]
+    chosen = briefing.sample(papers, limit=20)
+    assert len(chosen) == 20 and sum(p.topics == ("medicine",) for _, p in chosen) == 5
+    assert [n for n, _ in chosen] == sorted(n for n, _ in chosen) and chosen[-1][0] == 305   # card numbers kept
+    import json
+    sent = json.loads(briefing.request(papers, {}, ["en"]))["papers"]
+    assert len(sent) == briefing.MAX_PAPERS and len(sent[0]["text"]) <= 140

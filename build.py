@@ -138,7 +138,8 @@ def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
           f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
           f"{report.seconds:.1f} s")
     if report.problem:
-        print(f"{report.problem}; offline summaries for what is still missing", file=sys.stderr)
+        left = f"{report.pending} papers" if report.pending else "what is still missing"
+        print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
 
 
 def render_stage(config: Config, archive: Archive, out: Path) -> None:

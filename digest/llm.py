@@ -145,8 +145,12 @@ class Client:
                 return None
             except openai.APIStatusError as exc:
                 return self._fail(f"HTTP {exc.status_code} after {self.options.attempts} attempts")
+            except openai.APITimeoutError:
+                return self._fail(f"no answer within llm.timeout ({self.options.timeout:g} s), "
+                                  f"{self.options.attempts} attempts")
             except openai.APIConnectionError as exc:
-                return self._fail(f"{type(exc).__name__} after {self.options.attempts} attempts")
+                cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
+                return self._fail(f"connection failed ({cause}), {self.options.attempts} attempts")
             except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
                 return self._fail(f"unusable response ({type(exc).__name__})")
             return self._answer(day, messages, response)

@@ -307,7 +307,7 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
     report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefings)
     report.usage, report.usage_by_day = client.total, dict(sorted(client.usage.items()))
     report.capped = client.capped or outcome.attempted < todo
-    report.problem = client.stopped or (f"llm: {target.url}: {client.failed} requests failed, last: {client.last_error}"
+    report.problem = client.stopped or (f"llm: {target.url}: {client.failed} requests gave nothing usable, last: {client.last_error}"
                                         if client.failed else None)
     report.seconds = time.monotonic() - started
     return report

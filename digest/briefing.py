@@ -7,7 +7,8 @@ import html
 import json
 import re
 from collections import Counter
-from typing import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping, Sequence
 
 import markdown
 import nh3
@@ -84,6 +85,15 @@ def link_cards(text: str, papers: Sequence[Paper]) -> str:
     return _CITE.sub(one, text)
 
 
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    """Return the one Markdown converter (built once: a long archive renders hundreds of briefings)."""
+    md = markdown.Markdown(output_format="html")
+    md.preprocessors.deregister("html_block")   # raw HTML in LLM output is shown as text, never parsed
+    md.inlinePatterns.deregister("html")
+    return md
+
+
 def to_html(text: str, anchors: Mapping[str, str]) -> str:
     """Render briefing Markdown to safe HTML: raw HTML off, links only to the page's cards, then sanitised."""
 
@@ -92,10 +102,7 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
         return f"[{number}](#{match.group(2)})" if number else f"\\[{match.group(1)}\\]"
 
     text = _LINKED.sub(renumber, text)
-    md = markdown.Markdown(output_format="html")
-    md.preprocessors.deregister("html_block")   # raw HTML in LLM output is shown as text, never parsed
-    md.inlinePatterns.deregister("html")
-    html = md.convert(text)
+    html = _markdown().reset().convert(text)
     html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
     allowed = {f"#{card_id}" for card_id in anchors}
 
@@ -134,7 +141,7 @@ _STOP = set("""a an the of for and or in on to with by from at as is are be via 
 over under than its their our we new novel approach approaches method methods study analysis data
 framework results through between among across without within can do does not no vs versus case large small
 high low two one multi non effect effects role evidence i ii iii based-on -based""".split())
-_WORD = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
+_TOKEN = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]|\n")   # words, and the line breaks between titles
 
 
 def _escape(text: str) -> str:
@@ -143,21 +150,24 @@ def _escape(text: str) -> str:
 
 
 def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
-    """Return the most frequent two-word and one-word terms of the titles (each title counted once per term)."""
-    pairs: Counter[str] = Counter()
-    words: Counter[str] = Counter()
-    for title in titles:
-        tokens = [w.strip("-") for w in _WORD.findall(title.lower())]
-        keep = [w if w not in _STOP and len(w) > 2 else "" for w in tokens]
-        words.update({w for w in keep if w})
-        pairs.update({f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b})
-    chosen = [(term, n) for term, n in pairs.most_common() if n >= 2][: limit // 2]
+    """Return the most frequent two-word and one-word terms of the titles, with how often they occur."""
+    return list(_themes(tuple(titles), limit))
+
+
+@lru_cache(maxsize=8)   # each day's page is rendered in every language, and its feed entry too
+def _themes(titles: tuple[str, ...], limit: int) -> tuple[tuple[str, int], ...]:
+    # One regex pass over all titles at once: this runs for every day page of a long archive.
+    keep = [w if len(w) > 2 and w not in _STOP else "" for w in _TOKEN.findall("\n".join(titles).lower())]
+    words = Counter(w for w in keep if w)
+    pairs = Counter(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
+    chosen = [(term, n) for term, n in pairs.most_common(limit) if n >= 2][: limit // 2]
     used = {w for term, _ in chosen for w in term.split()}
-    chosen += [(w, n) for w, n in words.most_common() if n >= 2 and w not in used][: limit - len(chosen)]
-    return sorted(chosen, key=lambda item: (-item[1], item[0]))
+    chosen += [(w, n) for w, n in words.most_common(limit * 2) if n >= 2 and w not in used][: limit - len(chosen)]
+    return tuple(sorted(chosen, key=lambda item: (-item[1], item[0])))
 
 
-def offline(papers: Sequence[Paper], topic_names: Mapping[str, str], lang: str, radar: Radar | None = None) -> str:
+def offline(papers: Sequence[Paper], topic_names: Mapping[str, str], lang: str,
+            radar: Radar | Callable[[Paper], tuple[str, ...]] | None = None) -> str:
     """Return the offline briefing in Markdown: topic counts, frequent themes, cross-listed papers, radar matches."""
     words = OFFLINE.get(lang, OFFLINE["en"])
     sep = " · "
@@ -174,7 +184,9 @@ def offline(papers: Sequence[Paper], topic_names: Mapping[str, str], lang: str, 
         lines.append("- " + words["across"].format(count=len(across), list="; ".join(
             f"{cite(i, p)} ({', '.join(_escape(topic_names[t]) for t in p.topics if t in topic_names)})"
             for i, p in across[:3])))
-    hits = [(i, p, found) for i, p in enumerate(papers, 1) if radar and (found := radar_hits(p, radar))]
+    # The renderer passes its own cached matcher: the keyword search is the costly part of a long archive.
+    match = radar if callable(radar) else (lambda p: radar_hits(p, radar) if radar else ())
+    hits = [(i, p, found) for i, p in enumerate(papers, 1) if (found := match(p))]
     if hits:
         lines.append("- " + words["radar"].format(count=len(hits), list="; ".join(
             f"{cite(i, p)} ({_escape(', '.join(found))})" for i, p, found in hits[:5])))

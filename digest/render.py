@@ -193,7 +193,7 @@ class Renderer:
         if chosen is not None and chosen.text.strip():
             return chosen.text, chosen.lang, translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm"
         names = {tid: topic.name(lang) for tid, topic in self.config.topics.items()}
-        text = briefings.offline(day.papers, names, lang, self.config.radar)
+        text = briefings.offline(day.papers, names, lang, self.radar_of)
         return text, lang, translator(lang)("briefing_offline"), "offline"
 
     def briefing(self, day: Day) -> dict[str, Any]:

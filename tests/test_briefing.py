@@ -112,7 +112,7 @@ def test_offline_briefing_counts_themes_cross_lists_and_radar():
     assert zh.startswith("**离线简报**") and "4 篇论文" in zh and "雷达" not in zh
 
 
-def test_themes_skip_stopwords_and_count_each_title_once():
+def test_themes_skip_stopwords_and_prefer_two_word_terms():
     top = briefing.themes(["Learning the learning rate", "A new approach to learning rate schedules", "Other"])
     assert top == [("learning rate", 2)]
 

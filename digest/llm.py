@@ -33,8 +33,9 @@ def endpoint(options: LLMOptions, env: Mapping[str, str], demo: bool = False) ->
     key = (env.get(options.api_key_env) or "").strip()
     if not options.enabled or (demo and not base) or (not key and not base):
         return None
+    model = (env.get("OPENAI_MODEL") or options.model).strip()   # the daily workflow passes a repository variable
     # Local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
-    return Endpoint(base or OPENAI_URL, options.model, key or "not-needed", options.api_key_env)
+    return Endpoint(base or OPENAI_URL, model, key or "not-needed", options.api_key_env)
 
 
 @dataclass

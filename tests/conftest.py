@@ -16,7 +16,7 @@ def feed_server() -> Iterator[FeedServer]:
 @pytest.fixture(autouse=True)
 def no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's or CI's OPENAI_* variables must never send a test's requests off this machine."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)
 
 

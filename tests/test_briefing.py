@@ -136,6 +136,10 @@ def test_endpoint_needs_a_key_or_a_base_url():
     assert endpoint(options, {"OPENAI_API_KEY": "sk-1"}, demo=True) is None
     assert endpoint(LLMOptions(enabled=False), {"OPENAI_API_KEY": "sk-1"}) is None
     assert endpoint(LLMOptions(api_key_env="DEEPSEEK_KEY"), {"DEEPSEEK_KEY": "k"}).key == "k"
+    assert endpoint(options, {"OPENAI_API_KEY": "sk-1", "OPENAI_MODEL": "deepseek-chat"}).model == "deepseek-chat"
+    # the workflow sets unset repository variables as empty strings: they change nothing
+    assert endpoint(options, {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "OPENAI_MODEL": ""}) is None
+    assert endpoint(options, {"OPENAI_API_KEY": "sk-1", "OPENAI_MODEL": ""}).model == "gpt-4o-mini"
 
 
 def test_estimate_tokens_counts_cjk_per_character():

@@ -136,7 +136,7 @@ def test_biorxiv_api_source(tmp_path):
 # Every mistake a forker editing sources.yaml can make: one line, naming the key and its line.
 FORKER_MISTAKES = [
     # unknown keys, with a guess when one is close
-    (("sources:", "source:"), r"sources.yaml:6: source: unknown key \(did you mean 'sources'\? expected one of: fetch, radar, site, sources, topics\)$"),
+    (("sources:", "source:"), r"sources.yaml:6: source: unknown key \(did you mean 'sources'\? expected one of: fetch, llm, radar, site, sources, topics\)$"),
     (("  title:", "  titel:"), r"sources.yaml:2: site.titel: unknown key \(did you mean 'title'\? expected one of: base_url, "),
     (("site:", "fetch:\n  timout: 3\nsite:"), r"sources.yaml:2: fetch.timout: unknown key \(did you mean 'timeout'\?"),
     (("    topic: cs.LG", "    topic: cs.LG\n    lable: x"), r"sources.yaml:11: sources\[0\].lable: unknown key \(did you mean 'label'\?"),

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
+import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .archive import Day, State, remove_stale_temps, write_atomic
+from .archive import Archive, Day, State
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
 from .papers import Paper, Update
 from .radar import radar_hits
+from .sitecache import ArchiveDays, DayInfo, DaySource, MemoryDays, SiteWriter, code_version, fingerprint
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-MANIFEST = ".academichub-manifest"
 
 
 @dataclass(frozen=True)
@@ -55,33 +58,15 @@ class Ref(str):
         return ref
 
 
-@dataclass
-class SiteWriter:
-    """Collects every output file so unchanged ones are left alone and vanished ones removed."""
+@dataclass(frozen=True)
+class DayJob:
+    """One day's pages that need rendering, with the fingerprints to record for them."""
 
-    root: Path
-    written: int = 0
-    files: set[str] = field(default_factory=set)
-
-    def write(self, rel: str, data: str | bytes) -> None:
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        self.files.add(rel)
-        if write_atomic(self.root / rel, payload):
-            self.written += 1
-
-    def finish(self) -> int:
-        """Remove files an earlier render wrote that this one did not; return how many."""
-        manifest = self.root / MANIFEST
-        old = set(manifest.read_text(encoding="utf-8").split("\n")) if manifest.exists() else set()
-        removed = 0
-        for rel in sorted(old - self.files - {""}):
-            target = (self.root / rel).resolve()
-            if self.root.resolve() in target.parents and target.is_file():
-                target.unlink()
-                removed += 1
-        write_atomic(manifest, "\n".join(sorted(self.files)).encode("utf-8"))
-        remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
-        return removed
+    info: DayInfo
+    prev_day: date | None
+    next_day: date | None
+    day_print: str | None                      # None: the day page itself is fresh
+    topics: tuple[tuple[str, str, str], ...]    # (topic id, name, fingerprint) of its topic pages to render
 
 
 def make_env() -> Environment:
@@ -95,21 +80,31 @@ def make_env() -> Environment:
 
 
 class Renderer:
-    def __init__(self, config: Config, days: list[Day], state: State, out: Path):
+    def __init__(self, config: Config, source: DaySource, state: State, out: Path):
         self.config, self.site = config, config.site
-        self.days = [d for d in days if d.papers]   # a day with nothing to read never becomes a page
-        self.days.sort(key=lambda d: d.day)
+        self.source = source
         self.state = state
         self.writer = SiteWriter(Path(out))
+        infos, self.day_cache = source.index(self.writer.manifest.get("days") or {}, config.radar)
+        # A day with nothing to read never becomes a page, but its new versions still mark older cards.
+        self.days = [info for info in infos if info.size]
         self.env = make_env()
         self.lang = self.site.default_language
         self.t = translator(self.lang)
         self.labels = {s.id: s.label for s in config.sources}
+        self.topic_names = {tid: topic.name(self.lang) for tid, topic in config.topics.items()}
+        self.notes = {key: self.tt(key) for key in ("standfirst_note", "summary_extractive")}
         self._radar: dict[tuple[str, date], tuple[str, ...]] = {}
-        self.latest_update: dict[str, tuple[Update, date]] = {}
-        for day in sorted(days, key=lambda d: d.day):
-            for update in day.updates:
-                self.latest_update[update.id] = (update, day.day)
+        self.latest_update: dict[str, tuple[int | None, date]] = {}
+        for info in infos:
+            for uid, version in info.updates:
+                self.latest_update[uid] = (version, info.day)
+        # Everything besides the data that shapes a page: templates, code, settings and language.
+        settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
+        self.version = fingerprint(code_version(), repr(settings), self.lang)
+        self.loaded: dict[date, Day] = {}
+        self.shared = {info.day for info in self.window()}  # days the feeds and topic pages read again
+        self.feed_item_cache: dict[str, dict[str, Any]] = {}
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -144,8 +139,7 @@ class Renderer:
         return f"{base}/{path}" if base else path
 
     def topic_name(self, topic: str) -> str:
-        known = self.config.topics.get(topic)
-        return known.name(self.lang) if known else topic
+        return self.topic_names.get(topic, topic)
 
     def summary_of(self, paper: Paper) -> tuple[str, str]:
         """The summary a card shows in the default language, and its provenance note."""
@@ -153,8 +147,8 @@ class Renderer:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
             return summary, self.tt("summary_llm", model=paper.summary_model or "LLM")
         if paper.abstract_kind == "standfirst":
-            return "", self.tt("standfirst_note")
-        return first_sentences(paper.abstract), self.tt("summary_extractive")
+            return "", self.notes["standfirst_note"]
+        return first_sentences(paper.abstract), self.notes["summary_extractive"]
 
     def radar_of(self, paper: Paper) -> tuple[str, ...]:
         """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""
@@ -169,9 +163,9 @@ class Renderer:
                        for tid in paper.topics)
         update = None
         if paper.id in self.latest_update:
-            newer, on = self.latest_update[paper.id]
-            if newer.version and (paper.version or 0) < newer.version and on > paper.day:
-                update = self.tt("updated_to", version=newer.version, day=on.isoformat())
+            version, on = self.latest_update[paper.id]
+            if version and (paper.version or 0) < version and on > paper.day:
+                update = self.tt("updated_to", version=version, day=on.isoformat())
         label = self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
         others = tuple((lang, paper.summary[lang]) for lang in self.site.languages
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
@@ -181,83 +175,151 @@ class Renderer:
     def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
         return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
 
-    def page(self, rel_dir: str, template: str, **context: Any) -> None:
+    def page(self, rel_dir: str, template: str, print_: str | None = None, **context: Any) -> None:
         depth = rel_dir.count("/") + 1 if rel_dir else 0
         html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
-        self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html)
+        self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html, print_)
+
+    def fresh(self, rel: str, *inputs: Any) -> tuple[bool, str]:
+        """Return (page is up to date, fingerprint of its inputs)."""
+        print_ = fingerprint(self.version, rel, *inputs)
+        return self.writer.fresh(rel, print_), print_
+
+    def load(self, info: DayInfo) -> Day:
+        """Return a day's papers, read at most once per render: only the feed window's days stay in memory."""
+        day = self.loaded.get(info.day) or self.source.load(info)
+        if info.day in self.shared:
+            self.loaded[info.day] = day
+        return day
+
+    def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
+        """Return the later new versions of this day's papers: they change the day's cards."""
+        found = []
+        for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
+            version, on = self.latest_update[pid]
+            if on > info.day:
+                found.append((pid, version, on.isoformat()))
+        return found
 
     # -- pages ---------------------------------------------------------------------------------
 
     def render(self) -> tuple[int, int]:
         """Write the whole site; return (files written, files removed)."""
-        for i, day in enumerate(self.days):
-            prev_day = self.days[i - 1].day if i else None
-            next_day = self.days[i + 1].day if i + 1 < len(self.days) else None
-            self.day_pages(day, prev_day, next_day)
+        self.run_jobs([job for job in (self.plan_day(i) for i in range(len(self.days))) if job])
         self.front_page()
         self.topic_pages()
-        self.page("archive", "archive.html", days=self.archive_rows())
+        rows = self.archive_rows()
+        fresh, print_ = self.fresh("archive/index.html", [(info.day, info.size, counts) for info, counts in rows])
+        if not fresh:
+            self.page("archive", "archive.html", print_, days=rows)
         self.page("status", "status.html", rows=self.status_rows(), warn_failures=self.config.fetch.warn_failures)
         self.reader_pages()
         self.feeds()
         self.small_files()
         self.static()
-        removed = self.writer.finish()
+        removed = self.writer.finish(self.day_cache)
         return self.writer.written, removed
 
-    def topic_counts(self, day: Day) -> list[tuple[str, str, int]]:
-        counts: dict[str, int] = {}
-        for paper in day.papers:
-            for topic in paper.topics:
-                if topic in self.config.topics:
-                    counts[topic] = counts.get(topic, 0) + 1
-        return [(tid, self.topic_name(tid), counts[tid]) for tid in self.config.topics if tid in counts]
+    def run_jobs(self, jobs: list[DayJob]) -> None:
+        """Render the days' pages: in this process, or for a large batch in one worker per core."""
+        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+        if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in jobs:
+                self.day_pages(job)
+            return
+        global _WORKER
+        _WORKER = self  # a forked worker inherits this renderer: nothing needs pickling but the results
+        batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for written, files, pages in pool.imap_unordered(_render_batch, batches):
+                    self.writer.written += written
+                    self.writer.files.update(files)
+                    self.writer.pages.update(pages)
+        finally:
+            _WORKER = None
 
-    def day_pages(self, day: Day, prev_day: date | None, next_day: date | None) -> None:
-        iso = day.day.isoformat()
-        self.page(iso, "day.html", day=day, cards=self.cards(day.papers, "../"), counts=self.topic_counts(day),
-                  prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False,
-                  math=has_math(day.papers))
-        for tid, name, _ in self.topic_counts(day):
-            self.day_topic_page(day, tid, name)
+    def window(self) -> list[DayInfo]:
+        """Return the days of the feeds' rolling window, newest first."""
+        if not self.days:
+            return []
+        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1)
+        return [info for info in reversed(self.days) if info.day >= since]
 
-    def day_topic_page(self, day: Day, tid: str, name: str) -> None:
+    def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
+        return [(tid, self.topic_name(tid), info.counts[tid]) for tid in self.config.topics if tid in info.counts]
+
+    def plan_day(self, i: int) -> DayJob | None:
+        """Return the day's pages to render (fingerprints of those that are), or None if all are fresh."""
+        info = self.days[i]
+        prev_day = self.days[i - 1].day if i else None
+        next_day = self.days[i + 1].day if i + 1 < len(self.days) else None
+        iso = info.day.isoformat()
+        fresh, day_print = self.fresh(f"{iso}/index.html", info.key, prev_day, next_day, self.marks(info))
+        topics = []
+        for tid, name, _ in self.topic_counts(info):
+            # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
+            topic_fresh, print_ = self.fresh(f"{iso}/{tid}/index.html", info.key)
+            if not topic_fresh:
+                topics.append((tid, name, print_))
+        if fresh and not topics:
+            return None
+        return DayJob(info, prev_day, next_day, None if fresh else day_print, tuple(topics))
+
+    def day_pages(self, job: DayJob) -> None:
+        info, iso = job.info, job.info.day.isoformat()
+        counts = self.topic_counts(info)
+        day = self.load(info)
+        if job.day_print:
+            self.page(iso, "day.html", job.day_print, day=day, cards=self.cards(day.papers, "../"), counts=counts,
+                      prev_day=job.prev_day, next_day=job.next_day, updates=self.update_rows(day), topic=None,
+                      is_front=False, math=has_math(day.papers))
+        for tid, name, print_ in job.topics:
+            self.day_topic_page(day, tid, name, counts, print_)
+
+    def day_topic_page(self, day: Day, tid: str, name: str, counts: list[tuple[str, str, int]], print_: str) -> None:
         """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
         entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
-        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", day=day, entries=entries, topic=(tid, name),
-                  counts=self.topic_counts(day), math=has_math(p for _, p in entries))
+        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", print_, day=day, entries=entries, topic=(tid, name),
+                  counts=counts, math=has_math(p for _, p in entries))
 
     def front_page(self) -> None:
         if not self.days:
             self.page("", "day.html", day=None, cards=[], counts=[], prev_day=None, next_day=None, updates=[],
                       topic=None, is_front=True)
             return
-        latest = self.days[-1]
+        info = self.days[-1]
         prev_day = self.days[-2].day if len(self.days) > 1 else None
-        self.page("", "day.html", day=latest, cards=self.cards(latest.papers, "./"), counts=self.topic_counts(latest),
-                  prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True,
-                  math=has_math(latest.papers))
+        fresh, print_ = self.fresh("index.html", info.key, prev_day, self.marks(info))
+        if fresh:
+            return
+        latest = self.load(info)
+        self.page("", "day.html", print_, day=latest, cards=self.cards(latest.papers, "./"),
+                  counts=self.topic_counts(info), prev_day=prev_day, next_day=None, updates=self.update_rows(latest),
+                  topic=None, is_front=True, math=has_math(latest.papers))
 
     def update_rows(self, day: Day) -> list[tuple[Update, str]]:
         return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
                 for u in day.updates]
 
     def topic_pages(self) -> None:
+        window = self.window()
         for tid, topic in self.config.topics.items():
-            recent = []
-            for day in reversed(self.days):
-                papers = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
-                if papers:
-                    recent.append((day.day, papers))
-                if len(recent) == 7:
-                    break
-            self.page(f"topics/{tid}", "topic.html", topic=(tid, topic.name(self.lang)), recent=recent,
-                      math=any(has_math(p for _, p in papers) for _, papers in recent))
-            self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
-                                                                  f"{self.site.title} · {topic.name(self.lang)}"))
+            recent_infos = [info for info in reversed(self.days) if tid in info.counts][:7]
+            fresh, print_ = self.fresh(f"topics/{tid}/index.html", [(i.day, i.key) for i in recent_infos])
+            if not fresh:
+                recent = [(info.day, [(i, p) for i, p in enumerate(self.load(info).papers, 1) if tid in p.topics])
+                          for info in recent_infos]
+                self.page(f"topics/{tid}", "topic.html", print_, topic=(tid, topic.name(self.lang)), recent=recent,
+                          math=any(has_math(p for _, p in papers) for _, papers in recent))
+            fresh, print_ = self.fresh(f"topics/{tid}/feed.xml", [(i.day, i.key) for i in window if tid in i.counts])
+            if not fresh:
+                self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
+                                                                      f"{self.site.title} · {topic.name(self.lang)}"),
+                                  print_)
 
-    def archive_rows(self) -> list[tuple[Day, list[tuple[str, str, int]]]]:
-        return [(day, self.topic_counts(day)) for day in reversed(self.days)]
+    def archive_rows(self) -> list[tuple[DayInfo, list[tuple[str, str, int]]]]:
+        return [(info, self.topic_counts(info)) for info in reversed(self.days)]
 
     def status_rows(self) -> list[tuple[Any, Any]]:
         return [(source, self.state.sources.get(source.id)) for source in self.config.sources]
@@ -266,25 +328,27 @@ class Renderer:
 
     def feed_papers(self, topic: str | None = None) -> list[Paper]:
         """Papers of the rolling feed window, newest day first: a quiet day never empties a feed."""
-        if not self.days:
-            return []
-        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1)
-        papers = []
-        for day in reversed(self.days):
-            if day.day < since:
+        papers: list[Paper] = []
+        for info in self.window():
+            if topic is None or topic in info.counts:
+                papers.extend(p for p in self.load(info).papers if topic is None or topic in p.topics)
+            if len(papers) >= self.site.feed_max_items:
                 break
-            papers.extend(p for p in day.papers if topic is None or topic in p.topics)
         return papers[: self.site.feed_max_items]
 
     def feed_items(self, papers: list[Paper]) -> list[dict[str, Any]]:
         items = []
         for paper in papers:
-            card = self.card(0, paper, self.absolute(""))
-            summary = card.summary or paper.abstract
-            # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
-            items.append({"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
-                          "topics": [name for _, name, _ in card.topics],
-                          "link": card.url or self.absolute(f"{paper.day.isoformat()}/")})
+            item = self.feed_item_cache.get(paper.id)
+            if item is None:   # the site feed and each topic's feed share their items
+                card = self.card(0, paper, self.absolute(""))
+                summary = card.summary or paper.abstract
+                # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
+                item = {"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
+                        "topics": [name for _, name, _ in card.topics],
+                        "link": card.url or self.absolute(f"{paper.day.isoformat()}/")}
+                self.feed_item_cache[paper.id] = item
+            items.append(item)
         return items
 
     def atom(self, papers: list[Paper], rel: str, title: str) -> str:
@@ -293,20 +357,25 @@ class Renderer:
             updated=papers[0].day.isoformat() if papers else "1970-01-01", items=self.feed_items(papers))
 
     def feeds(self) -> None:
+        window = [(i.day, i.key) for i in self.window()]
+        atom_fresh, atom_print = self.fresh("feed.xml", window)
+        rss_fresh, rss_print = self.fresh("rss.xml", window)
+        if atom_fresh and rss_fresh:
+            return
         papers = self.feed_papers()
-        self.writer.write("feed.xml", self.atom(papers, "feed.xml", self.site.title))
+        self.writer.write("feed.xml", self.atom(papers, "feed.xml", self.site.title), atom_print)
         self.writer.write("rss.xml", self.env.get_template("rss.xml").render(
             site=self.site, self_url=self.absolute("rss.xml"), home=self.absolute(""),
             description=localised(self.site.description, self.lang) if self.site.description else self.site.tagline,
-            lang=self.lang, updated=papers[0].day if papers else None, items=self.feed_items(papers)))
+            lang=self.lang, updated=papers[0].day if papers else None, items=self.feed_items(papers)), rss_print)
 
     def small_files(self) -> None:
         self.writer.write("sources.opml", self.env.get_template("sources.opml").render(
             site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
         pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
-        for day in self.days:
-            pages.append(f"{day.day.isoformat()}/")
-            pages.extend(f"{day.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(day))
+        for info in self.days:
+            pages.append(f"{info.day.isoformat()}/")
+            pages.extend(f"{info.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(info))
         self.writer.write("sitemap.xml", self.env.get_template("sitemap.xml").render(
             urls=[self.absolute(p) for p in pages] if self.site.base_url else []))
         sitemap = f"Sitemap: {self.absolute('sitemap.xml')}\n" if self.site.base_url else ""
@@ -342,35 +411,46 @@ class Renderer:
 
     def search_index(self) -> None:
         """Write search/index.json (the shard list) and one compact shard per month, newest first."""
-        months: dict[str, list[list[str]]] = {}
-        for day in reversed(self.days):
-            rows = months.setdefault(day.day.isoformat()[:7], [])
-            for paper in day.papers:
-                rows.append(search_row(paper, self.short_summary(paper)))
+        months: dict[str, list[DayInfo]] = {}
+        for info in reversed(self.days):
+            months.setdefault(info.day.isoformat()[:7], []).append(info)
         shards = []
-        for month, rows in months.items():
-            self.writer.write(f"search/{month}.json", compact_json({"month": month, "papers": rows}))
-            shards.append({"month": month, "count": len(rows), "file": f"{month}.json"})
+        for month, infos in months.items():
+            rel = f"search/{month}.json"
+            fresh, print_ = self.fresh(rel, [(i.day, i.key) for i in infos])   # only this month's shard changes
+            if not fresh:
+                rows = [search_row(p, self.short_summary(p)) for info in infos for p in self.load(info).papers]
+                self.writer.write(rel, compact_json({"month": month, "papers": rows}), print_)
+            shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
             {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
 
-    def radar_papers(self) -> list[tuple[Paper, tuple[str, ...]]]:
-        """Every archived paper on the owner's radar, newest day first, with what it matched."""
-        found = []
-        for day in reversed(self.days):
-            for paper in day.papers:
+    def radar_page(self) -> None:
+        """The newest papers on the owner's radar, found through the day index: only their days are read."""
+        chosen, total = [], 0
+        for info in reversed(self.days):
+            if total >= self.site.feed_max_items:
+                break
+            if info.radar:
+                chosen.append(info)
+                total += len(info.radar)
+        inputs = [(i.day, i.key) for i in chosen]
+        page_fresh, page_print = self.fresh("radar/index.html", inputs)
+        feed_fresh, feed_print = self.fresh("radar/feed.xml", inputs)
+        if page_fresh and feed_fresh:
+            return
+        found, numbers = [], {}
+        for info in chosen:
+            for i, paper in enumerate(self.load(info).papers, 1):
                 if hits := self.radar_of(paper):
                     found.append((paper, hits))
-        return found
-
-    def radar_page(self) -> None:
-        found = self.radar_papers()[: self.site.feed_max_items]
-        numbers = {(d.day, p.id): i for d in self.days for i, p in enumerate(d.papers, 1)}
+                    numbers[(paper.day, paper.id)] = i
+        found = found[: self.site.feed_max_items]
         entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
-        self.page("radar", "radar.html", radar=self.config.radar, entries=entries,
+        self.page("radar", "radar.html", page_print, radar=self.config.radar, entries=entries,
                   math=has_math(p for _, p, _ in entries))
         self.writer.write("radar/feed.xml", self.atom([p for p, _ in found], "radar/feed.xml",
-                                                      f"{self.site.title} · {self.t('radar')}"))
+                                                      f"{self.site.title} · {self.t('radar')}"), feed_print)
 
 
 def has_math(papers: Iterable[Paper]) -> bool:
@@ -392,6 +472,38 @@ def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+PARALLEL_FROM = 8    # days to render before worker processes pay for themselves
+BATCH = 8            # days per task handed to a worker
+_WORKER: Renderer | None = None
+
+
+def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str]]:
+    """In a forked worker: render some days' pages; return what the parent's writer must record."""
+    renderer = _WORKER
+    assert renderer is not None
+    writer = renderer.writer
+    writer.written, writer.files, writer.pages = 0, set(), {}
+    renderer.loaded.clear()
+    for job in jobs:
+        renderer.day_pages(job)
+    return writer.written, writer.files, writer.pages
+
+
 def render_site(config: Config, days: list[Day], state: State, out: Path) -> tuple[int, int]:
-    """Render the archive into out/; return (files written, files removed)."""
-    return Renderer(config, days, state, out).render()
+    """Render days held in memory into out/; return (files written, files removed)."""
+    return Renderer(config, MemoryDays(days), state, out).render()
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    written: int
+    removed: int
+    papers: int
+    days: int
+
+
+def render_archive(config: Config, archive: Archive, out: Path) -> RenderReport:
+    """Render the archive in content/ into out/, reading only the days whose pages changed."""
+    renderer = Renderer(config, ArchiveDays(archive), archive.read_state(), out)
+    written, removed = renderer.render()
+    return RenderReport(written, removed, sum(i.size for i in renderer.days), len(renderer.days))

@@ -441,10 +441,10 @@ class Renderer:
             return
         found, numbers = [], {}
         for info in chosen:
-            for i, paper in enumerate(self.load(info).papers, 1):
-                if hits := self.radar_of(paper):
-                    found.append((paper, hits))
-                    numbers[(paper.day, paper.id)] = i
+            for number, data in info.radar:
+                paper = Paper.from_json(data)
+                found.append((paper, self.radar_of(paper)))
+                numbers[(paper.day, paper.id)] = number
         found = found[: self.site.feed_max_items]
         entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
         self.page("radar", "radar.html", page_print, radar=self.config.radar, entries=entries,

@@ -43,17 +43,19 @@ class DayInfo:
     counts: dict[str, int]                 # topic -> papers listing it
     ids: tuple[str, ...]                   # paper ids, for new versions announced on later days
     updates: tuple[tuple[str, int | None], ...]  # (id, version) of the new versions announced this day
-    radar: tuple[str, ...] = ()            # ids of the papers on the owner's radar
+    # The papers on the owner's radar, whole (number on the day, paper JSON): the radar page and feed
+    # gather them from across the archive, so they are kept here rather than re-read day by day.
+    radar: tuple[tuple[int, dict[str, Any]], ...] = ()
 
     def to_json(self) -> list[Any]:
         return [self.day.isoformat(), self.key, self.size, self.counts, list(self.ids),
-                [list(u) for u in self.updates], list(self.radar)]
+                [list(u) for u in self.updates], [list(r) for r in self.radar]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
         day, key, size, counts, ids, updates, radar = data
         return cls(date.fromisoformat(day), key, size, counts, tuple(ids), tuple((i, v) for i, v in updates),
-                   tuple(radar))
+                   tuple((n, paper) for n, paper in radar))
 
 
 def summarise(day: Day, key: str, radar: Radar) -> DayInfo:
@@ -64,7 +66,7 @@ def summarise(day: Day, key: str, radar: Radar) -> DayInfo:
             counts[topic] = counts.get(topic, 0) + 1
     return DayInfo(day.day, key, len(day.papers), counts, tuple(p.id for p in day.papers),
                    tuple((u.id, u.version) for u in day.updates),
-                   tuple(p.id for p in day.papers if radar_hits(p, radar)))
+                   tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)))
 
 
 class DaySource(Protocol):

@@ -19,7 +19,9 @@ FIRST = date(2026, 6, 1)
 
 
 def paper(n: int, day: date, topics=("cs.LG",)) -> Paper:
-    return Paper(id=f"arXiv:2606.{10000 + n}", title=f"Paper {n}", authors=("Ada Lovelace",),
+    # Every seventh paper is by an author on the demo's radar: the radar page gathers them across days.
+    authors = ("Ada Lovelace", "Chiwun Yang") if n % 7 == 5 else ("Ada Lovelace",)
+    return Paper(id=f"arXiv:2606.{10000 + n}", title=f"Paper {n}", authors=authors,
                  abstract=f"Abstract of paper {n}. It has two sentences.", url=f"https://arxiv.org/abs/2606.{10000 + n}",
                  day=day, sources=("arxiv-cs-lg",), topics=topics, version=1, announce="new")
 
@@ -70,6 +72,7 @@ def test_new_day_rewrites_only_what_changed_and_equals_a_full_render(setup, tmp_
     assert f"{FIRST + timedelta(days=5)}/index.html" not in changed      # an untouched day
     assert report.written == len(changed) < 40
     assert "updated to v2" in (site / str(FIRST + timedelta(days=3)) / "index.html").read_text()
+    assert "radar/index.html" in changed and "Paper 201" in (site / "radar" / "index.html").read_text()
     # The same archive rendered from scratch gives the same site, byte for byte.
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)

@@ -91,10 +91,12 @@ class Renderer:
         self.env = make_env()
         self.lang = self.site.default_language
         self.t = translator(self.lang)
+        self._labels: dict[str, Markup] = {}
         self.labels = {s.id: s.label for s in config.sources}
         self.topic_names = {tid: topic.name(self.lang) for tid, topic in config.topics.items()}
         self.notes = {key: self.tt(key) for key in ("standfirst_note", "summary_extractive")}
         self._radar: dict[tuple[str, date], tuple[str, ...]] = {}
+        self.on_radar = {(data["id"], info.day) for info in infos for _, data in info.radar}
         self.latest_update: dict[str, tuple[int | None, date]] = {}
         for info in infos:
             for uid, version in info.updates:
@@ -118,6 +120,10 @@ class Renderer:
 
     def tt(self, key: str, **values: Any) -> Markup:
         """A UI string in the default language, tagged so static/site.js can swap in another language."""
+        if not values:   # a fixed label: every card asks for the same few, so build each once
+            if key not in self._labels:
+                self._labels[key] = Markup(f'<span data-i18n="{key}">{escape(self.t(key))}</span>')
+            return self._labels[key]
         args = ""
         if values:
             data = {k: "@" + v.key if isinstance(v, Ref) else v for k, v in values.items()}
@@ -153,6 +159,8 @@ class Renderer:
     def radar_of(self, paper: Paper) -> tuple[str, ...]:
         """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""
         key = (paper.id, paper.day)
+        if key not in self.on_radar:   # the day index already knows which papers match: most do not
+            return ()
         if key not in self._radar:
             self._radar[key] = radar_hits(paper, self.config.radar)
         return self._radar[key]
@@ -270,18 +278,20 @@ class Renderer:
         info, iso = job.info, job.info.day.isoformat()
         counts = self.topic_counts(info)
         day = self.load(info)
+        maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
         if job.day_print:
             self.page(iso, "day.html", job.day_print, day=day, cards=self.cards(day.papers, "../"), counts=counts,
                       prev_day=job.prev_day, next_day=job.next_day, updates=self.update_rows(day), topic=None,
-                      is_front=False, math=has_math(day.papers))
+                      is_front=False, math=bool(maths))
         for tid, name, print_ in job.topics:
-            self.day_topic_page(day, tid, name, counts, print_)
+            self.day_topic_page(day, tid, name, counts, print_, maths)
 
-    def day_topic_page(self, day: Day, tid: str, name: str, counts: list[tuple[str, str, int]], print_: str) -> None:
+    def day_topic_page(self, day: Day, tid: str, name: str, counts: list[tuple[str, str, int]], print_: str,
+                       maths: set[str]) -> None:
         """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
         entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
         self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", print_, day=day, entries=entries, topic=(tid, name),
-                  counts=counts, math=has_math(p for _, p in entries))
+                  counts=counts, math=any(p.id in maths for _, p in entries))
 
     def front_page(self) -> None:
         if not self.days:

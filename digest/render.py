@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import multiprocessing
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -23,7 +21,8 @@ from .config import Config
 from .i18n import catalog, localised, translator
 from .papers import Paper, Update
 from .radar import radar_hits
-from .sitecache import ArchiveDays, DayInfo, DaySource, MemoryDays, SiteWriter, code_version, fingerprint
+from .sitecache import (ArchiveDays, DayInfo, DaySource, MemoryDays, SiteWriter, code_version, fingerprint,
+                        worker_pool)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -230,16 +229,15 @@ class Renderer:
 
     def run_jobs(self, jobs: list[DayJob]) -> None:
         """Render the days' pages: in this process, or for a large batch in one worker per core."""
-        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
-        if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            for job in jobs:
-                self.day_pages(job)
-            return
         global _WORKER
         _WORKER = self  # a forked worker inherits this renderer: nothing needs pickling but the results
-        batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with worker_pool(len(jobs)) as pool:
+                if pool is None:
+                    for job in jobs:
+                        self.day_pages(job)
+                    return
+                batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
                 for written, files, pages in pool.imap_unordered(_render_batch, batches):
                     self.writer.written += written
                     self.writer.files.update(files)
@@ -482,7 +480,6 @@ def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-PARALLEL_FROM = 8    # days to render before worker processes pay for themselves
 BATCH = 8            # days per task handed to a worker
 _WORKER: Renderer | None = None
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -22,6 +24,7 @@ from .config import Radar
 from .radar import radar_hits
 
 CACHE_VERSION = 2
+PARALLEL_FROM = 8    # tasks (days to index or render) before worker processes pay for themselves
 MANIFEST = ".academichub-manifest"
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE.parent / "templates"
@@ -102,8 +105,8 @@ class ArchiveDays:
         self.archive = archive
 
     def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
-        infos, keep = [], {}
         follows = fingerprint(radar)  # a day's radar matches hold only for the radar they were found with
+        found: dict[str, tuple[list[int], DayInfo | None]] = {}
         for day in self.archive.day_dates():
             path = self.archive.day_path(day)
             try:
@@ -112,20 +115,16 @@ class ArchiveDays:
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             entry = cached.get(path.name)
-            if entry and entry[1] != follows:
-                entry = None
-            if entry and entry[0] == stamp:
-                info = DayInfo.from_json(entry[2])
-            else:
-                data = path.read_bytes()
-                key = hashlib.blake2b(data, digest_size=12).hexdigest()
-                if entry and entry[2][1] == key:   # touched, not changed (a git checkout, a copy)
-                    info = DayInfo.from_json(entry[2])
-                else:
-                    # Not kept: a full render would otherwise hold the whole archive in memory at once.
-                    info = summarise(self.archive.parse_day(path, data), key, radar)
-            keep[path.name] = [stamp, follows, info.to_json()]
-            infos.append(info)
+            fits = bool(entry) and entry[1] == follows
+            found[path.name] = (stamp, DayInfo.from_json(entry[2]) if fits and entry[0] == stamp else None)
+        # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
+        todo = [(self.archive, path, radar, cached[path][2][1] if cached.get(path, [0, None])[1] == follows else None)
+                for path, (_, info) in found.items() if info is None]
+        with worker_pool(len(todo)) as pool:
+            for path, info in zip([t[1] for t in todo], (pool.map if pool else map)(_index_file, todo)):
+                found[path] = (found[path][0], info or DayInfo.from_json(cached[path][2]))
+        infos = [info for _, info in found.values() if info is not None]
+        keep = {path: [stamp, follows, info.to_json()] for path, (stamp, info) in found.items() if info is not None}
         return infos, keep
 
     def load(self, info: DayInfo) -> Day:
@@ -133,6 +132,29 @@ class ArchiveDays:
         if day is None:
             raise FileNotFoundError(self.archive.day_path(info.day))
         return day
+
+
+def _index_file(task: tuple[Archive, str, Radar, str | None]) -> DayInfo | None:
+    """Return a day file's index entry, or None if its bytes still hash to the cached key (merely touched)."""
+    archive, name, radar, cached_key = task
+    path = archive.days_dir / name
+    data = path.read_bytes()
+    key = hashlib.blake2b(data, digest_size=12).hexdigest()
+    if key == cached_key:
+        return None
+    # The parsed day is not kept: a full render would otherwise hold the whole archive in memory.
+    return summarise(archive.parse_day(path, data), key, radar)
+
+
+@contextmanager
+def worker_pool(tasks: int) -> Iterator[Any]:
+    """Yield a pool of forked workers (one per core, up to 4) for a large batch of tasks, else None."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+    if tasks < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -123,10 +123,10 @@ def test_worker_processes_render_the_same_site(setup, tmp_path, monkeypatch):
     config, archive, site = setup
     for i in range(20, 40):
         add_day(archive, i)
-    from digest import render
-    monkeypatch.setattr(render, "PARALLEL_FROM", 10**6)
+    from digest import render, sitecache
+    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 10**6)
     serial = render_archive(config, archive, tmp_path / "serial")
-    monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 2)
     monkeypatch.setattr(render, "BATCH", 3)
     parallel = render_archive(config, archive, site)
     assert parallel.written == serial.written > 40 * 3

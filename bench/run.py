@@ -201,6 +201,11 @@ def render_in_child(config: Path, content: Path, site: Path) -> dict:
     return result
 
 
+def stamps(site: Path) -> dict[str, int]:
+    """Return each file's modification time in ns, to see which files a render rewrote."""
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+
+
 PAGE_TYPES = [
     ("day pages", re.compile(r"^\d{4}-\d\d-\d\d/index\.html$")),
     ("day x topic pages", re.compile(r"^\d{4}-\d\d-\d\d/[^/]+/index\.html$")),
@@ -380,11 +385,19 @@ def main(argv: list[str] | None = None) -> int:
             if size:
                 line(f"     {kind}", f"{size / papers:,.0f} B per paper ({size / 1e6:.1f} MB)")
 
-        Archive(content).write_day(gen.day(next_day))
+        new_day = gen.day(next_day)
+        Archive(content).write_day(new_day)
+        before = stamps(site)
         incremental = render_in_child(config, content, site)
         line("2. incremental (one new day)", f"{incremental['seconds']:.2f} s ({incremental['cpu']:.2f} s CPU), "
                                              f"{incremental['written']} files written",
              "< 1 s", incremental["seconds"] < 1)
+        changed = [rel for rel, stamp in stamps(site).items() if before.get(rel) != stamp]
+        older = {rel.split("/")[0] for rel in changed if re.match(r"\d{4}-\d\d-\d\d/index\.html$", rel)
+                 and rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
+        line("   of which", f"{sum(rel.startswith(next_day.isoformat()) for rel in changed)} new day's pages, "
+                            f"{len(older)} older day pages whose cards get an 'updated to' mark "
+                            f"({len(new_day.updates)} new versions announced)")
 
         noop = render_in_child(config, content, site)
         line("3. no-op rebuild", f"{noop['seconds']:.2f} s ({noop['cpu']:.2f} s CPU), {noop['written']} files written",

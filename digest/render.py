@@ -21,8 +21,16 @@ from .config import Config
 from .i18n import catalog, localised, translator
 from .papers import Paper, Update
 from .radar import radar_hits
-from .sitecache import (ArchiveDays, DayInfo, DaySource, MemoryDays, SiteWriter, code_version, fingerprint,
-                        worker_pool)
+from .sitecache import (
+    ArchiveDays,
+    DayInfo,
+    DaySource,
+    MemoryDays,
+    SiteWriter,
+    code_version,
+    fingerprint,
+    worker_pool,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -93,7 +93,7 @@ def plain_rss_items(body: bytes) -> list[dict[str, Any]] | None:
         return None
     try:
         root = ET.fromstring(body)
-    except ET.ParseError:
+    except (ET.ParseError, ValueError):   # ValueError: a UTF-16 or other multi-byte document
         return None
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:

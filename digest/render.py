@@ -314,7 +314,7 @@ class Renderer:
                   counts=self.topic_counts(info), prev_day=prev_day, next_day=None, updates=self.update_rows(latest),
                   topic=None, is_front=True, math=has_math(latest.papers))
 
-    def update_rows(self, day: Day) -> list[tuple[Update, str]]:
+    def update_rows(self, day: Day) -> list[tuple[Update, str, str]]:
         return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
                 for u in day.updates]
 

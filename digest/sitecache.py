@@ -106,6 +106,7 @@ class ArchiveDays:
 
     def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
         follows = fingerprint(radar)  # a day's radar matches hold only for the radar they were found with
+        usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
         for day in self.archive.day_dates():
             path = self.archive.day_path(day)
@@ -114,17 +115,16 @@ class ArchiveDays:
             except FileNotFoundError:
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
-            entry = cached.get(path.name)
-            fits = bool(entry) and entry[1] == follows
-            found[path.name] = (stamp, DayInfo.from_json(entry[2]) if fits and entry[0] == stamp else None)
+            entry = usable.get(path.name)
+            found[path.name] = (stamp, DayInfo.from_json(entry[2]) if entry and entry[0] == stamp else None)
         # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
-        todo = [(self.archive, path, radar, cached[path][2][1] if cached.get(path, [0, None])[1] == follows else None)
-                for path, (_, info) in found.items() if info is None]
+        names = [name for name, (_, info) in found.items() if info is None]
+        todo = [(self.archive, name, radar, usable[name][2][1] if name in usable else None) for name in names]
         with worker_pool(len(todo)) as pool:
-            for path, info in zip([t[1] for t in todo], (pool.map if pool else map)(_index_file, todo)):
-                found[path] = (found[path][0], info or DayInfo.from_json(cached[path][2]))
+            for name, info in zip(names, (pool.map if pool else map)(_index_file, todo)):
+                found[name] = (found[name][0], info or DayInfo.from_json(usable[name][2]))
         infos = [info for _, info in found.values() if info is not None]
-        keep = {path: [stamp, follows, info.to_json()] for path, (stamp, info) in found.items() if info is not None}
+        keep = {name: [stamp, follows, info.to_json()] for name, (stamp, info) in found.items() if info is not None}
         return infos, keep
 
     def load(self, info: DayInfo) -> Day:

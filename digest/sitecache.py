@@ -26,6 +26,7 @@ from .radar import radar_hits
 CACHE_VERSION = 2
 PARALLEL_FROM = 8    # tasks (days to index or render) before worker processes pay for themselves
 MANIFEST = ".academichub-manifest"
+RENDERING = ".academichub-rendering"
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE.parent / "templates"
 
@@ -196,6 +197,11 @@ class SiteWriter:
 
     def __post_init__(self) -> None:
         self.manifest = read_manifest(self.root / MANIFEST)
+        # A marker for the length of a render: if it is already there, the last render was killed and may
+        # have left temporary files behind. Only then is the whole tree searched for them.
+        self.interrupted = (self.root / RENDERING).exists()
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / RENDERING).touch()  # empty, so no temporary file and rename are needed
 
     def fresh(self, rel: str, print_: str) -> bool:
         """Return True (and keep the page) if rel was rendered from the same inputs and is still there."""
@@ -226,7 +232,9 @@ class SiteWriter:
         if (self.files != set(old["files"]) or self.pages != old["pages"] or days != old["days"]
                 or not (self.root / MANIFEST).is_file()):
             write_atomic(self.root / MANIFEST, manifest_bytes(self.files, self.pages, days), durable=False)
-        remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
+        if self.interrupted:
+            remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
+        (self.root / RENDERING).unlink(missing_ok=True)
         return removed
 
 

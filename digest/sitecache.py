@@ -23,7 +23,7 @@ from .archive import Archive, Day, dumps, remove_stale_temps, write_atomic
 from .config import Radar
 from .radar import radar_hits
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 PARALLEL_FROM = 8    # tasks (days to index or render) before worker processes pay for themselves
 MANIFEST = ".academichub-manifest"
 RENDERING = ".academichub-rendering"

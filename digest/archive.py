@@ -16,6 +16,11 @@ from .errors import ArchiveError
 from .papers import Paper, Update
 
 SCHEMA = 1
+# mkstemp makes owner-only files; published pages and committed archive files must be world-readable
+# (a web server or a Pages artifact running as another user reads them).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _FILE_MODE)
             handle.write(data)
             if durable:
                 handle.flush()

@@ -18,7 +18,7 @@ from digest.collect import CollectReport, collect
 from digest.config import Config, load_config
 from digest.errors import ConfigError, DigestError
 from digest.probe import probe_sources
-from digest.render import render_site
+from digest.render import render_archive
 from digest.verify import verify_archive
 from digest.summarize import summarize_stage
 
@@ -144,10 +144,9 @@ def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
 
 def render_stage(config: Config, archive: Archive, out: Path) -> None:
     started = time.monotonic()
-    days = archive.read_days()
-    written, removed = render_site(config, days, archive.read_state(), out, archive.read_briefings())
-    print(f"render: {sum(len(d.papers) for d in days)} papers over {len(days)} days -> {out}: "
-          f"{written} files written, {removed} removed, {time.monotonic() - started:.1f} s")
+    report = render_archive(config, archive, out)
+    print(f"render: {report.papers} papers over {report.days} days -> {out}: "
+          f"{report.written} files written, {report.removed} removed, {time.monotonic() - started:.1f} s")
 
 
 def check_stage(config: Config, online: bool, day: date) -> bool:

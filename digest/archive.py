@@ -16,6 +16,11 @@ from .errors import ArchiveError
 from .papers import Paper, Update
 
 SCHEMA = 1
+# mkstemp makes owner-only files; published pages and committed archive files must be world-readable
+# (a web server or a Pages artifact running as another user reads them).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,12 @@ def remove_stale_temps(folder: Path) -> int:
     return len(stale)
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write bytes via a temporary file and rename; skip when unchanged. Return True if written."""
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
+    """Write bytes via a temporary file and rename; skip when unchanged. Return True if written.
+
+    durable=False skips the fsync: for site/, which any render can rebuild from content/, a crash
+    may leave an old page but never a torn one, and thousands of fsyncs would dominate a render.
+    """
     try:
         if path.read_bytes() == data:
             return False
@@ -93,9 +102,11 @@ def write_atomic(path: Path, data: bytes) -> bool:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _FILE_MODE)
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if _KILL_AT_WRITE:
             _crash_hook()
         os.replace(tmp, path)
@@ -159,10 +170,18 @@ class Archive:
     def read_day(self, day: date) -> Day | None:
         path = self.day_path(day)
         try:
-            data = json.loads(path.read_bytes())
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
+        return self.parse_day(path, raw)
+
+    def parse_day(self, path: Path, raw: bytes) -> Day:
+        """Return the Day in a day file's bytes; raise ArchiveError naming the file if they are not one."""
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
             raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise ArchiveError(f"{path}: unknown schema {data.get('schema') if isinstance(data, dict) else '?'}")

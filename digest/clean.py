@@ -44,6 +44,8 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(markup: str) -> str:
     """Return the visible text of an HTML fragment, scripts and styles dropped, entities decoded."""
+    if "<" not in markup:  # no tags: what the parser would do is decode the entities (most arXiv abstracts)
+        return html.unescape(markup) if "&" in markup else markup
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
@@ -57,6 +59,8 @@ _LEFTOVER_ENTITY = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0
 
 def repair_entities(text: str) -> str:
     """Decode entity references left in already-decoded text, with or without their semicolon."""
+    if "&" not in text:
+        return text
     for _ in range(2):  # `&amp;amp;` needs two rounds
         fixed = _LEFTOVER_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
         if fixed == text:
@@ -89,6 +93,8 @@ def tex_accents_to_unicode(text: str) -> str:
         return text
     pieces = _MATH.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside math
+        if "\\" not in pieces[i]:
+            continue
         piece = _TEX_ACCENT.sub(_accent, pieces[i])
         pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
     return "".join(pieces)
@@ -96,7 +102,7 @@ def tex_accents_to_unicode(text: str) -> str:
 
 def squash_space(text: str) -> str:
     """Collapse runs of whitespace to one space and trim."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() and re's \s agree on what is whitespace; this is faster
 
 
 # Plain-text fields still carry inline markup (PLOS titles: `<i>Drosophila</i>`); only these known
@@ -106,7 +112,7 @@ _INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|m
 
 def clean_text(value: str, is_html: bool = True) -> str:
     """Return plain, single-spaced text from a feed field (HTML or plain), entities and accents repaired."""
-    text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value)
+    text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
     return squash_space(tex_accents_to_unicode(repair_entities(text)))
 
 
@@ -217,17 +223,31 @@ def link_hash_id(url: str) -> str:
     return "url:" + hashlib.sha256(url.strip().encode()).hexdigest()[:16]
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
+
+
 def first_sentences(text: str, max_chars: int = 320) -> str:
     """Return the first one or two sentences of text within max_chars, for an extractive summary."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])", text.strip())
-    chosen = ""
-    for sentence in sentences:
-        candidate = f"{chosen} {sentence}".strip()
-        if chosen and len(candidate) > max_chars:
-            break
-        chosen = candidate
-        if len(chosen) >= max_chars * 0.45:
-            break
+    text = text.strip()
+    # Only the opening matters: split a generous head, and the whole text only if the head ran out.
+    head = text[: 2 * max_chars]
+    sentences = _SENTENCE_BREAK.split(head)
+    chosen, used = _opening(sentences, max_chars)
+    if used == len(sentences) and len(head) < len(text):
+        chosen, _ = _opening(_SENTENCE_BREAK.split(text), max_chars)
     if len(chosen) > max_chars:
         chosen = chosen[: max_chars - 1].rsplit(" ", 1)[0] + "…"
     return chosen
+
+
+def _opening(sentences: list[str], max_chars: int) -> tuple[str, int]:
+    """Return the leading sentences that fit max_chars (at least one) and how many pieces were looked at."""
+    chosen = ""
+    for used, sentence in enumerate(sentences, 1):
+        candidate = f"{chosen} {sentence}".strip()
+        if chosen and len(candidate) > max_chars:
+            return chosen, used
+        chosen = candidate
+        if len(chosen) >= max_chars * 0.45:
+            return chosen, used
+    return chosen, len(sentences)

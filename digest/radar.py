@@ -24,6 +24,11 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(fold(keyword)).replace(r"\ ", r"[\s\-]+") + r"s?(?!\w)")
 
 
+@lru_cache(maxsize=256)
+def _first_word(keyword: str) -> str:
+    return fold(keyword).split(" ")[0] if fold(keyword) else ""
+
+
 def radar_hits(paper: Paper, radar: Radar) -> tuple[str, ...]:
     """Return the radar's authors and keywords this paper matches, in the radar's order."""
     if not radar.authors and not radar.keywords:
@@ -31,5 +36,6 @@ def radar_hits(paper: Paper, radar: Radar) -> tuple[str, ...]:
     authors = {fold(a) for a in paper.authors}
     hits = [a for a in radar.authors if fold(a) in authors]
     text = fold(f"{paper.title} {paper.abstract}")
-    hits.extend(k for k in radar.keywords if _keyword_pattern(k).search(text))
+    # The substring test first: the whole-word pattern is much slower and almost never matches.
+    hits.extend(k for k in radar.keywords if _first_word(k) in text and _keyword_pattern(k).search(text))
     return tuple(hits)

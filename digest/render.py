@@ -5,25 +5,35 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from . import briefing as briefings
-from .archive import Briefing, Day, State, remove_stale_temps, write_atomic
+from .archive import Archive, Briefing, Day, State
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
 from .papers import Paper, Update
 from .radar import radar_hits
+from .sitecache import (
+    ArchiveDays,
+    DayInfo,
+    DaySource,
+    MemoryDays,
+    SiteWriter,
+    code_version,
+    fingerprint,
+    worker_pool,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-MANIFEST = ".academichub-manifest"
 
 
 @dataclass(frozen=True)
@@ -56,33 +66,15 @@ class Ref(str):
         return ref
 
 
-@dataclass
-class SiteWriter:
-    """Collects every output file so unchanged ones are left alone and vanished ones removed."""
+@dataclass(frozen=True)
+class DayJob:
+    """One day's pages that need rendering, with the fingerprints to record for them."""
 
-    root: Path
-    written: int = 0
-    files: set[str] = field(default_factory=set)
-
-    def write(self, rel: str, data: str | bytes) -> None:
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        self.files.add(rel)
-        if write_atomic(self.root / rel, payload):
-            self.written += 1
-
-    def finish(self) -> int:
-        """Remove files an earlier render wrote that this one did not; return how many."""
-        manifest = self.root / MANIFEST
-        old = set(manifest.read_text(encoding="utf-8").split("\n")) if manifest.exists() else set()
-        removed = 0
-        for rel in sorted(old - self.files - {""}):
-            target = (self.root / rel).resolve()
-            if self.root.resolve() in target.parents and target.is_file():
-                target.unlink()
-                removed += 1
-        write_atomic(manifest, "\n".join(sorted(self.files)).encode("utf-8"))
-        remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
-        return removed
+    info: DayInfo
+    prev_day: date | None
+    next_day: date | None
+    day_print: str | None                      # None: the day page itself is fresh
+    topics: tuple[tuple[str, str, str], ...]    # (topic id, name, fingerprint) of its topic pages to render
 
 
 def make_env() -> Environment:
@@ -96,22 +88,34 @@ def make_env() -> Environment:
 
 
 class Renderer:
-    def __init__(self, config: Config, days: list[Day], state: State, out: Path,
+    def __init__(self, config: Config, source: DaySource, state: State, out: Path,
                  stored_briefings: Mapping[tuple[date, str], Briefing] | None = None):
         self.config, self.site = config, config.site
-        self.days = [d for d in days if d.papers]   # a day with nothing to read never becomes a page
-        self.days.sort(key=lambda d: d.day)
+        self.source = source
         self.state = state
         self.writer = SiteWriter(Path(out))
+        infos, self.day_cache = source.index(self.writer.manifest.get("days") or {}, config.radar)
+        # A day with nothing to read never becomes a page, but its new versions still mark older cards.
+        self.days = [info for info in infos if info.size]
         self.env = make_env()
         self.lang = self.site.default_language
         self.t = translator(self.lang)
+        self._labels: dict[str, Markup] = {}
         self.labels = {s.id: s.label for s in config.sources}
+        self.topic_names = {tid: topic.name(self.lang) for tid, topic in config.topics.items()}
+        self.notes = {key: self.tt(key) for key in ("standfirst_note", "summary_extractive")}
         self._radar: dict[tuple[str, date], tuple[str, ...]] = {}
-        self.latest_update: dict[str, tuple[Update, date]] = {}
-        for day in sorted(days, key=lambda d: d.day):
-            for update in day.updates:
-                self.latest_update[update.id] = (update, day.day)
+        self.on_radar = {(data["id"], info.day) for info in infos for _, data in info.radar}
+        self.latest_update: dict[str, tuple[int | None, date]] = {}
+        for info in infos:
+            for uid, version in info.updates:
+                self.latest_update[uid] = (version, info.day)
+        # Everything besides the data that shapes a page: templates, code, settings and language.
+        settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
+        self.version = fingerprint(code_version(), repr(settings), self.lang)
+        self.loaded: dict[date, Day] = {}
+        self.shared = {info.day for info in self.window()}  # days the feeds and topic pages read again
+        self.feed_item_cache: dict[str, dict[str, Any]] = {}
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
             self.briefings.setdefault(on, {})[lang] = stored
@@ -128,6 +132,10 @@ class Renderer:
 
     def tt(self, key: str, **values: Any) -> Markup:
         """A UI string in the default language, tagged so static/site.js can swap in another language."""
+        if not values:   # a fixed label: every card asks for the same few, so build each once
+            if key not in self._labels:
+                self._labels[key] = Markup(f'<span data-i18n="{key}">{escape(self.t(key))}</span>')
+            return self._labels[key]
         args = ""
         if values:
             data = {k: "@" + v.key if isinstance(v, Ref) else v for k, v in values.items()}
@@ -149,8 +157,7 @@ class Renderer:
         return f"{base}/{path}" if base else path
 
     def topic_name(self, topic: str) -> str:
-        known = self.config.topics.get(topic)
-        return known.name(self.lang) if known else topic
+        return self.topic_names.get(topic, topic)
 
     def summary_of(self, paper: Paper) -> tuple[str, str]:
         """The summary a card shows in the default language, and its provenance note."""
@@ -158,12 +165,14 @@ class Renderer:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
             return summary, self.tt("summary_llm", model=paper.summary_model or "LLM")
         if paper.abstract_kind == "standfirst":
-            return "", self.tt("standfirst_note")
-        return first_sentences(paper.abstract), self.tt("summary_extractive")
+            return "", self.notes["standfirst_note"]
+        return first_sentences(paper.abstract), self.notes["summary_extractive"]
 
     def radar_of(self, paper: Paper) -> tuple[str, ...]:
         """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""
         key = (paper.id, paper.day)
+        if key not in self.on_radar:   # the day index already knows which papers match: most do not
+            return ()
         if key not in self._radar:
             self._radar[key] = radar_hits(paper, self.config.radar)
         return self._radar[key]
@@ -174,14 +183,147 @@ class Renderer:
                        for tid in paper.topics)
         update = None
         if paper.id in self.latest_update:
-            newer, on = self.latest_update[paper.id]
-            if newer.version and (paper.version or 0) < newer.version and on > paper.day:
-                update = self.tt("updated_to", version=newer.version, day=on.isoformat())
+            version, on = self.latest_update[paper.id]
+            if version and (paper.version or 0) < version and on > paper.day:
+                update = self.tt("updated_to", version=version, day=on.isoformat())
         label = self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
         others = tuple((lang, paper.summary[lang]) for lang in self.site.languages
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
         return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
                     self.radar_of(paper), others)
+
+    def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
+        return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
+
+    def page(self, rel_dir: str, template: str, print_: str | None = None, **context: Any) -> None:
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
+        self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html, print_)
+
+    def fresh(self, rel: str, *inputs: Any) -> tuple[bool, str]:
+        """Return (page is up to date, fingerprint of its inputs)."""
+        print_ = fingerprint(self.version, rel, *inputs)
+        return self.writer.fresh(rel, print_), print_
+
+    def load(self, info: DayInfo) -> Day:
+        """Return a day's papers, read at most once per render: only the feed window's days stay in memory."""
+        day = self.loaded.get(info.day) or self.source.load(info)
+        if info.day in self.shared:
+            self.loaded[info.day] = day
+        return day
+
+    def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
+        """Return the later new versions of this day's papers: they change the day's cards."""
+        found = []
+        for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
+            version, on = self.latest_update[pid]
+            if on > info.day:
+                found.append((pid, version, on.isoformat()))
+        return found
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def render(self) -> tuple[int, int]:
+        """Write the whole site; return (files written, files removed)."""
+        self.run_jobs([job for job in (self.plan_day(i) for i in range(len(self.days))) if job])
+        self.front_page()
+        self.topic_pages()
+        rows = self.archive_rows()
+        fresh, print_ = self.fresh("archive/index.html", [(info.day, info.size, counts) for info, counts in rows])
+        if not fresh:
+            self.page("archive", "archive.html", print_, days=rows)
+        self.page("status", "status.html", rows=self.status_rows(), warn_failures=self.config.fetch.warn_failures)
+        self.reader_pages()
+        self.feeds()
+        self.briefing_feed()
+        self.small_files()
+        self.static()
+        removed = self.writer.finish(self.day_cache)
+        return self.writer.written, removed
+
+    def run_jobs(self, jobs: list[DayJob]) -> None:
+        """Render the days' pages: in this process, or for a large batch in one worker per core."""
+        global _WORKER
+        _WORKER = self  # a forked worker inherits this renderer: nothing needs pickling but the results
+        try:
+            with worker_pool(len(jobs)) as pool:
+                if pool is None:
+                    for job in jobs:
+                        self.day_pages(job)
+                    return
+                batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+                for written, files, pages in pool.imap_unordered(_render_batch, batches):
+                    self.writer.written += written
+                    self.writer.files.update(files)
+                    self.writer.pages.update(pages)
+        finally:
+            _WORKER = None
+
+    def window(self) -> list[DayInfo]:
+        """Return the days of the feeds' rolling window, newest first."""
+        if not self.days:
+            return []
+        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1)
+        return [info for info in reversed(self.days) if info.day >= since]
+
+    def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
+        return [(tid, self.topic_name(tid), info.counts[tid]) for tid in self.config.topics if tid in info.counts]
+
+    def plan_day(self, i: int) -> DayJob | None:
+        """Return the day's pages to render (fingerprints of those that are), or None if all are fresh."""
+        info = self.days[i]
+        prev_day = self.days[i - 1].day if i else None
+        next_day = self.days[i + 1].day if i + 1 < len(self.days) else None
+        iso = info.day.isoformat()
+        fresh, day_print = self.fresh(f"{iso}/index.html", info.key, prev_day, next_day, self.marks(info),
+                                      self.briefing_key(info.day))
+        topics = []
+        for tid, name, _ in self.topic_counts(info):
+            # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
+            topic_fresh, print_ = self.fresh(f"{iso}/{tid}/index.html", info.key)
+            if not topic_fresh:
+                topics.append((tid, name, print_))
+        if fresh and not topics:
+            return None
+        return DayJob(info, prev_day, next_day, None if fresh else day_print, tuple(topics))
+
+    def day_pages(self, job: DayJob) -> None:
+        info, iso = job.info, job.info.day.isoformat()
+        counts = self.topic_counts(info)
+        day = self.load(info)
+        maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
+        if job.day_print:
+            self.page(iso, "day.html", job.day_print, day=day, cards=self.cards(day.papers, "../"), counts=counts,
+                      prev_day=job.prev_day, next_day=job.next_day, updates=self.update_rows(day), topic=None,
+                      is_front=False, math=bool(maths), briefing=self.briefing(day))
+        for tid, name, print_ in job.topics:
+            self.day_topic_page(day, tid, name, counts, print_, maths)
+
+    def day_topic_page(self, day: Day, tid: str, name: str, counts: list[tuple[str, str, int]], print_: str,
+                       maths: set[str]) -> None:
+        """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
+        entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
+        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", print_, day=day, entries=entries, topic=(tid, name),
+                  counts=counts, math=any(p.id in maths for _, p in entries))
+
+    def front_page(self) -> None:
+        if not self.days:
+            self.page("", "day.html", day=None, cards=[], counts=[], prev_day=None, next_day=None, updates=[],
+                      topic=None, is_front=True)
+            return
+        info = self.days[-1]
+        prev_day = self.days[-2].day if len(self.days) > 1 else None
+        fresh, print_ = self.fresh("index.html", info.key, prev_day, self.marks(info), self.briefing_key(info.day))
+        if fresh:
+            return
+        latest = self.load(info)
+        self.page("", "day.html", print_, day=latest, cards=self.cards(latest.papers, "./"),
+                  counts=self.topic_counts(info), prev_day=prev_day, next_day=None, updates=self.update_rows(latest),
+                  topic=None, is_front=True, math=has_math(latest.papers), briefing=self.briefing(latest))
+
+    def briefing_key(self, day: date) -> list[tuple[str, str, str]]:
+        """Return what the stored briefings of a day contribute to its pages' fingerprints."""
+        return [(lang, b.model, b.text) for lang, b in sorted(self.briefings.get(day, {}).items())]
 
     def briefing_for(self, day: Day, lang: str) -> tuple[str, str, str, str]:
         """Return (Markdown, its language, its note, "llm" or "offline") of the day's briefing for a reader of lang.
@@ -215,98 +357,40 @@ class Renderer:
 
     def briefing_feed(self) -> None:
         """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""
-        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1) if self.days else None
+        window = self.window()
+        fresh, print_ = self.fresh("briefing.xml", [(i.day, i.key, self.briefing_key(i.day)) for i in window])
+        if fresh:
+            return
         items: list[dict[str, Any]] = []
-        for day in reversed(self.days):
-            if since is None or day.day < since:
-                break
-            url = self.absolute(f"{day.day.isoformat()}/")
-            items.append({"day": day.day, "url": url, "text": self.briefing_text(day)})
+        for info in window:
+            url = self.absolute(f"{info.day.isoformat()}/")
+            items.append({"day": info.day, "url": url, "text": self.briefing_text(self.load(info))})
         self.writer.write("briefing.xml", self.env.get_template("briefing.xml").render(
             site=self.site, t=self.t, lang=self.lang, self_url=self.absolute("briefing.xml"), home=self.absolute(""),
-            updated=items[0]["day"].isoformat() if items else "1970-01-01", items=items))
+            updated=items[0]["day"].isoformat() if items else "1970-01-01", items=items), print_)
 
-    def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
-        return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
-
-    def page(self, rel_dir: str, template: str, **context: Any) -> None:
-        depth = rel_dir.count("/") + 1 if rel_dir else 0
-        html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
-        self.writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html)
-
-    # -- pages ---------------------------------------------------------------------------------
-
-    def render(self) -> tuple[int, int]:
-        """Write the whole site; return (files written, files removed)."""
-        for i, day in enumerate(self.days):
-            prev_day = self.days[i - 1].day if i else None
-            next_day = self.days[i + 1].day if i + 1 < len(self.days) else None
-            self.day_pages(day, prev_day, next_day)
-        self.front_page()
-        self.topic_pages()
-        self.page("archive", "archive.html", days=self.archive_rows())
-        self.page("status", "status.html", rows=self.status_rows(), warn_failures=self.config.fetch.warn_failures)
-        self.reader_pages()
-        self.feeds()
-        self.briefing_feed()
-        self.small_files()
-        self.static()
-        removed = self.writer.finish()
-        return self.writer.written, removed
-
-    def topic_counts(self, day: Day) -> list[tuple[str, str, int]]:
-        counts: dict[str, int] = {}
-        for paper in day.papers:
-            for topic in paper.topics:
-                if topic in self.config.topics:
-                    counts[topic] = counts.get(topic, 0) + 1
-        return [(tid, self.topic_name(tid), counts[tid]) for tid in self.config.topics if tid in counts]
-
-    def day_pages(self, day: Day, prev_day: date | None, next_day: date | None) -> None:
-        iso = day.day.isoformat()
-        self.page(iso, "day.html", day=day, cards=self.cards(day.papers, "../"), counts=self.topic_counts(day),
-                  prev_day=prev_day, next_day=next_day, updates=self.update_rows(day), topic=None, is_front=False,
-                  math=has_math(day.papers), briefing=self.briefing(day))
-        for tid, name, _ in self.topic_counts(day):
-            self.day_topic_page(day, tid, name)
-
-    def day_topic_page(self, day: Day, tid: str, name: str) -> None:
-        """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
-        entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
-        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", day=day, entries=entries, topic=(tid, name),
-                  counts=self.topic_counts(day), math=has_math(p for _, p in entries))
-
-    def front_page(self) -> None:
-        if not self.days:
-            self.page("", "day.html", day=None, cards=[], counts=[], prev_day=None, next_day=None, updates=[],
-                      topic=None, is_front=True)
-            return
-        latest = self.days[-1]
-        prev_day = self.days[-2].day if len(self.days) > 1 else None
-        self.page("", "day.html", day=latest, cards=self.cards(latest.papers, "./"), counts=self.topic_counts(latest),
-                  prev_day=prev_day, next_day=None, updates=self.update_rows(latest), topic=None, is_front=True,
-                  math=has_math(latest.papers), briefing=self.briefing(latest))
-
-    def update_rows(self, day: Day) -> list[tuple[Update, str]]:
+    def update_rows(self, day: Day) -> list[tuple[Update, str, str]]:
         return [(u, self.labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
                 for u in day.updates]
 
     def topic_pages(self) -> None:
+        window = self.window()
         for tid, topic in self.config.topics.items():
-            recent = []
-            for day in reversed(self.days):
-                papers = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
-                if papers:
-                    recent.append((day.day, papers))
-                if len(recent) == 7:
-                    break
-            self.page(f"topics/{tid}", "topic.html", topic=(tid, topic.name(self.lang)), recent=recent,
-                      math=any(has_math(p for _, p in papers) for _, papers in recent))
-            self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
-                                                                  f"{self.site.title} · {topic.name(self.lang)}"))
+            recent_infos = [info for info in reversed(self.days) if tid in info.counts][:7]
+            fresh, print_ = self.fresh(f"topics/{tid}/index.html", [(i.day, i.key) for i in recent_infos])
+            if not fresh:
+                recent = [(info.day, [(i, p) for i, p in enumerate(self.load(info).papers, 1) if tid in p.topics])
+                          for info in recent_infos]
+                self.page(f"topics/{tid}", "topic.html", print_, topic=(tid, topic.name(self.lang)), recent=recent,
+                          math=any(has_math(p for _, p in papers) for _, papers in recent))
+            fresh, print_ = self.fresh(f"topics/{tid}/feed.xml", [(i.day, i.key) for i in window if tid in i.counts])
+            if not fresh:
+                self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
+                                                                      f"{self.site.title} · {topic.name(self.lang)}"),
+                                  print_)
 
-    def archive_rows(self) -> list[tuple[Day, list[tuple[str, str, int]]]]:
-        return [(day, self.topic_counts(day)) for day in reversed(self.days)]
+    def archive_rows(self) -> list[tuple[DayInfo, list[tuple[str, str, int]]]]:
+        return [(info, self.topic_counts(info)) for info in reversed(self.days)]
 
     def status_rows(self) -> list[tuple[Any, Any]]:
         return [(source, self.state.sources.get(source.id)) for source in self.config.sources]
@@ -315,25 +399,27 @@ class Renderer:
 
     def feed_papers(self, topic: str | None = None) -> list[Paper]:
         """Papers of the rolling feed window, newest day first: a quiet day never empties a feed."""
-        if not self.days:
-            return []
-        since = self.days[-1].day - timedelta(days=self.site.feed_days - 1)
-        papers = []
-        for day in reversed(self.days):
-            if day.day < since:
+        papers: list[Paper] = []
+        for info in self.window():
+            if topic is None or topic in info.counts:
+                papers.extend(p for p in self.load(info).papers if topic is None or topic in p.topics)
+            if len(papers) >= self.site.feed_max_items:
                 break
-            papers.extend(p for p in day.papers if topic is None or topic in p.topics)
         return papers[: self.site.feed_max_items]
 
     def feed_items(self, papers: list[Paper]) -> list[dict[str, Any]]:
         items = []
         for paper in papers:
-            card = self.card(0, paper, self.absolute(""))
-            summary = card.summary or paper.abstract
-            # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
-            items.append({"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
-                          "topics": [name for _, name, _ in card.topics],
-                          "link": card.url or self.absolute(f"{paper.day.isoformat()}/")})
+            item = self.feed_item_cache.get(paper.id)
+            if item is None:   # the site feed and each topic's feed share their items
+                card = self.card(0, paper, self.absolute(""))
+                summary = card.summary or paper.abstract
+                # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
+                item = {"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
+                        "topics": [name for _, name, _ in card.topics],
+                        "link": card.url or self.absolute(f"{paper.day.isoformat()}/")}
+                self.feed_item_cache[paper.id] = item
+            items.append(item)
         return items
 
     def atom(self, papers: list[Paper], rel: str, title: str) -> str:
@@ -342,20 +428,25 @@ class Renderer:
             updated=papers[0].day.isoformat() if papers else "1970-01-01", items=self.feed_items(papers))
 
     def feeds(self) -> None:
+        window = [(i.day, i.key) for i in self.window()]
+        atom_fresh, atom_print = self.fresh("feed.xml", window)
+        rss_fresh, rss_print = self.fresh("rss.xml", window)
+        if atom_fresh and rss_fresh:
+            return
         papers = self.feed_papers()
-        self.writer.write("feed.xml", self.atom(papers, "feed.xml", self.site.title))
+        self.writer.write("feed.xml", self.atom(papers, "feed.xml", self.site.title), atom_print)
         self.writer.write("rss.xml", self.env.get_template("rss.xml").render(
             site=self.site, self_url=self.absolute("rss.xml"), home=self.absolute(""),
             description=localised(self.site.description, self.lang) if self.site.description else self.site.tagline,
-            lang=self.lang, updated=papers[0].day if papers else None, items=self.feed_items(papers)))
+            lang=self.lang, updated=papers[0].day if papers else None, items=self.feed_items(papers)), rss_print)
 
     def small_files(self) -> None:
         self.writer.write("sources.opml", self.env.get_template("sources.opml").render(
             site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
         pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
-        for day in self.days:
-            pages.append(f"{day.day.isoformat()}/")
-            pages.extend(f"{day.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(day))
+        for info in self.days:
+            pages.append(f"{info.day.isoformat()}/")
+            pages.extend(f"{info.day.isoformat()}/{tid}/" for tid, _, _ in self.topic_counts(info))
         self.writer.write("sitemap.xml", self.env.get_template("sitemap.xml").render(
             urls=[self.absolute(p) for p in pages] if self.site.base_url else []))
         sitemap = f"Sitemap: {self.absolute('sitemap.xml')}\n" if self.site.base_url else ""
@@ -391,35 +482,46 @@ class Renderer:
 
     def search_index(self) -> None:
         """Write search/index.json (the shard list) and one compact shard per month, newest first."""
-        months: dict[str, list[list[str]]] = {}
-        for day in reversed(self.days):
-            rows = months.setdefault(day.day.isoformat()[:7], [])
-            for paper in day.papers:
-                rows.append(search_row(paper, self.short_summary(paper)))
+        months: dict[str, list[DayInfo]] = {}
+        for info in reversed(self.days):
+            months.setdefault(info.day.isoformat()[:7], []).append(info)
         shards = []
-        for month, rows in months.items():
-            self.writer.write(f"search/{month}.json", compact_json({"month": month, "papers": rows}))
-            shards.append({"month": month, "count": len(rows), "file": f"{month}.json"})
+        for month, infos in months.items():
+            rel = f"search/{month}.json"
+            fresh, print_ = self.fresh(rel, [(i.day, i.key) for i in infos])   # only this month's shard changes
+            if not fresh:
+                rows = [search_row(p, self.short_summary(p)) for info in infos for p in self.load(info).papers]
+                self.writer.write(rel, compact_json({"month": month, "papers": rows}), print_)
+            shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
             {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
 
-    def radar_papers(self) -> list[tuple[Paper, tuple[str, ...]]]:
-        """Every archived paper on the owner's radar, newest day first, with what it matched."""
-        found = []
-        for day in reversed(self.days):
-            for paper in day.papers:
-                if hits := self.radar_of(paper):
-                    found.append((paper, hits))
-        return found
-
     def radar_page(self) -> None:
-        found = self.radar_papers()[: self.site.feed_max_items]
-        numbers = {(d.day, p.id): i for d in self.days for i, p in enumerate(d.papers, 1)}
+        """The newest papers on the owner's radar, found through the day index: only their days are read."""
+        chosen, total = [], 0
+        for info in reversed(self.days):
+            if total >= self.site.feed_max_items:
+                break
+            if info.radar:
+                chosen.append(info)
+                total += len(info.radar)
+        inputs = [(i.day, i.key) for i in chosen]
+        page_fresh, page_print = self.fresh("radar/index.html", inputs)
+        feed_fresh, feed_print = self.fresh("radar/feed.xml", inputs)
+        if page_fresh and feed_fresh:
+            return
+        found, numbers = [], {}
+        for info in chosen:
+            for number, data in info.radar:
+                paper = Paper.from_json(data)
+                found.append((paper, self.radar_of(paper)))
+                numbers[(paper.day, paper.id)] = number
+        found = found[: self.site.feed_max_items]
         entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
-        self.page("radar", "radar.html", radar=self.config.radar, entries=entries,
+        self.page("radar", "radar.html", page_print, radar=self.config.radar, entries=entries,
                   math=has_math(p for _, p, _ in entries))
         self.writer.write("radar/feed.xml", self.atom([p for p, _ in found], "radar/feed.xml",
-                                                      f"{self.site.title} · {self.t('radar')}"))
+                                                      f"{self.site.title} · {self.t('radar')}"), feed_print)
 
 
 def has_math(papers: Iterable[Paper]) -> bool:
@@ -441,7 +543,38 @@ def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+BATCH = 8            # days per task handed to a worker
+_WORKER: Renderer | None = None
+
+
+def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str]]:
+    """In a forked worker: render some days' pages; return what the parent's writer must record."""
+    renderer = _WORKER
+    assert renderer is not None
+    writer = renderer.writer
+    writer.written, writer.files, writer.pages = 0, set(), {}
+    renderer.loaded.clear()
+    for job in jobs:
+        renderer.day_pages(job)
+    return writer.written, writer.files, writer.pages
+
+
 def render_site(config: Config, days: list[Day], state: State, out: Path,
                 stored_briefings: Mapping[tuple[date, str], Briefing] | None = None) -> tuple[int, int]:
-    """Render the archive into out/; return (files written, files removed)."""
-    return Renderer(config, days, state, out, stored_briefings).render()
+    """Render days held in memory into out/; return (files written, files removed)."""
+    return Renderer(config, MemoryDays(days), state, out, stored_briefings).render()
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    written: int
+    removed: int
+    papers: int
+    days: int
+
+
+def render_archive(config: Config, archive: Archive, out: Path) -> RenderReport:
+    """Render the archive in content/ into out/, reading only the days whose pages changed."""
+    renderer = Renderer(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings())
+    written, removed = renderer.render()
+    return RenderReport(written, removed, sum(i.size for i in renderer.days), len(renderer.days))

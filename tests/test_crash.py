@@ -14,6 +14,7 @@ import build
 from digest import archive
 from digest.archive import Archive
 from digest.collect import unrecorded
+from digest.sitecache import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"
@@ -21,7 +22,9 @@ DAY1, DAY2 = "2026-06-16", "2026-06-17"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    # The render cache records each day file's size and modification time, which differ from folder to folder.
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
 
 
 def args(where: Path, day: str) -> list[str]:

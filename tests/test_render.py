@@ -107,3 +107,13 @@ def test_empty_archive_still_has_a_front_page(tmp_path, config):
     assert "No papers yet" in (tmp_path / "index.html").read_text()
     assert not (tmp_path / "2026-06-16").exists()
     assert not feedparser.parse((tmp_path / "feed.xml").read_bytes()).bozo
+
+
+def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
+    import os
+    from digest.archive import write_atomic
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / "page.html"
+    assert write_atomic(target, b"x")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -1,0 +1,150 @@
+"""Incremental render: only pages whose inputs changed are rendered, and the result equals a full render."""
+
+import hashlib
+import os
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.archive import Archive, Day, State
+from digest.config import load_config
+from digest.papers import Paper, Update
+from digest.render import render_archive
+from digest.sitecache import MANIFEST
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST = date(2026, 6, 1)
+
+
+def paper(n: int, day: date, topics=("cs.LG",)) -> Paper:
+    # Every seventh paper is by an author on the demo's radar: the radar page gathers them across days.
+    authors = ("Ada Lovelace", "Chiwun Yang") if n % 7 == 5 else ("Ada Lovelace",)
+    return Paper(id=f"arXiv:2606.{10000 + n}", title=f"Paper {n}", authors=authors,
+                 abstract=f"Abstract of paper {n}. It has two sentences.", url=f"https://arxiv.org/abs/2606.{10000 + n}",
+                 day=day, sources=("arxiv-cs-lg",), topics=topics, version=1, announce="new")
+
+
+def add_day(archive: Archive, i: int, updates=()) -> date:
+    day = FIRST + timedelta(days=i)
+    papers = tuple(paper(i * 10 + k, day, ("cs.LG", "cs.AI") if k % 2 else ("cs.LG",)) for k in range(3))
+    archive.write_day(Day(day, papers, tuple(updates)))
+    return day
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+@pytest.fixture
+def setup(tmp_path):
+    config = load_config(ROOT / "demo" / "sources.yaml")
+    archive = Archive(tmp_path / "content")
+    for i in range(20):
+        add_day(archive, i)
+    archive.write_state(State())
+    return config, archive, tmp_path / "site"
+
+
+def test_noop_render_writes_nothing(setup):
+    config, archive, site = setup
+    first = render_archive(config, archive, site)
+    assert first.written > 20 * 3 and first.days == 20 and first.papers == 60
+    again = render_archive(config, archive, site)
+    assert (again.written, again.removed) == (0, 0)
+
+
+def test_new_day_rewrites_only_what_changed_and_equals_a_full_render(setup, tmp_path):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    before = tree(site)
+    # The new day also announces v2 of a paper from day 3: that day's card must say so.
+    update = Update("arXiv:2606.10030", 2, "Paper 30", "https://arxiv.org/abs/2606.10030", ("arxiv-cs-lg",), "replace")
+    new_day = add_day(archive, 20, [update])
+    report = render_archive(config, archive, site)
+    after = tree(site)
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    assert f"{new_day}/index.html" in changed and "index.html" in changed and "feed.xml" in changed
+    assert f"{FIRST + timedelta(days=19)}/index.html" in changed         # its "next day" link
+    assert f"{FIRST + timedelta(days=3)}/index.html" in changed          # the card marked "updated to v2"
+    assert f"{FIRST + timedelta(days=5)}/index.html" not in changed      # an untouched day
+    assert report.written == len(changed) < 40
+    assert "updated to v2" in (site / str(FIRST + timedelta(days=3)) / "index.html").read_text()
+    assert "radar/index.html" in changed and "Paper 201" in (site / "radar" / "index.html").read_text()
+    # The same archive rendered from scratch gives the same site, byte for byte.
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == after
+
+
+def test_touched_but_unchanged_day_is_not_rerendered(setup):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    path = archive.day_path(FIRST)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # as a git checkout does
+    assert render_archive(config, archive, site).written == 0
+
+
+def test_edited_day_file_and_deleted_page_are_rendered_again(setup):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    day = archive.read_day(FIRST)
+    archive.write_day(Day(day.day, (*day.papers[:2], paper(999, FIRST))))
+    (site / str(FIRST + timedelta(days=7)) / "index.html").unlink()
+    render_archive(config, archive, site)
+    assert "Paper 999" in (site / str(FIRST) / "index.html").read_text()
+    assert (site / str(FIRST + timedelta(days=7)) / "index.html").is_file()
+
+
+def test_template_or_config_change_rerenders_every_page(setup, tmp_path):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    text = (ROOT / "demo" / "sources.yaml").read_text().replace("title: AcademicHub", "title: Renamed Hub", 1)
+    (tmp_path / "sources.yaml").write_text(text)
+    shutil.copytree(ROOT / "demo" / "feeds", tmp_path / "feeds")
+    renamed = load_config(tmp_path / "sources.yaml")
+    render_archive(renamed, archive, site)
+    assert all("Renamed Hub" in p.read_text() for p in site.glob("2026-06-*/index.html"))
+    assert all("Renamed Hub" in p.read_text() for p in site.glob("2026-06-*/*/index.html"))
+
+
+def test_deleting_site_gives_the_same_result(setup):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    before = tree(site)
+    shutil.rmtree(site)
+    render_archive(config, archive, site)
+    assert tree(site) == before
+
+
+def test_worker_processes_render_the_same_site(setup, tmp_path, monkeypatch):
+    config, archive, site = setup
+    for i in range(20, 40):
+        add_day(archive, i)
+    from digest import render, sitecache
+    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 10**6)
+    serial = render_archive(config, archive, tmp_path / "serial")
+    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(render, "BATCH", 3)
+    parallel = render_archive(config, archive, site)
+    assert parallel.written == serial.written > 40 * 3
+    assert tree(site) == tree(tmp_path / "serial")
+    assert render_archive(config, archive, site).written == 0   # the workers' fingerprints were recorded
+
+
+def test_a_new_stored_briefing_rerenders_its_day_front_page_and_briefing_feed(setup):
+    from digest.archive import Briefing
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    latest = FIRST + timedelta(days=19)
+    before = tree(site)
+    archive.write_briefing(Briefing(latest, "en", "test-model", "v1", "", "Today: **Paper 190** leads [01](#arXiv:2606.10190)."))
+    report = render_archive(config, archive, site)
+    after = tree(site)
+    changed = {rel for rel in after if after[rel] != before.get(rel)}
+    assert {"index.html", f"{latest.isoformat()}/index.html", "briefing.xml"} <= changed
+    assert f"{(latest - timedelta(days=1)).isoformat()}/index.html" not in changed
+    assert "Paper 190</strong> leads" in (site / "index.html").read_text()
+    assert report.written == len(changed)

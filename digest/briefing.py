@@ -130,11 +130,11 @@ OFFLINE = {
            "themes": "**Most frequent themes** in the titles: {list}",
            "across": "**Across fields**: {count} papers are listed under more than one topic, such as {list}",
            "radar": "**Radar**: {count} papers match: {list}"},
-    "zh": {"intro": "**离线简报**:尚未配置大语言模型,以下为当天论文的统计,并非分析。",
-           "papers": "**{count} 篇论文**,涉及 {topics} 个主题:{list}",
-           "themes": "**标题中最常见的主题**:{list}",
-           "across": "**跨领域**:{count} 篇论文同时属于多个主题,例如 {list}",
-           "radar": "**雷达**:{count} 篇论文匹配:{list}"},
+    "zh": {"intro": "**离线简报**：尚未配置大语言模型，以下为当天论文的统计，并非分析。",
+           "papers": "**{count} 篇论文**，涉及 {topics} 个主题：{list}",
+           "themes": "**标题中最常见的主题**：{list}",
+           "across": "**跨领域**：{count} 篇论文同时属于多个主题，例如 {list}",
+           "radar": "**雷达**：{count} 篇论文匹配：{list}"},
 }
 
 _STOP = set("""a an the of for and or in on to with by from at as is are be via using use based towards toward into

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day, State
+from .cardhtml import card_html, host
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -83,7 +84,7 @@ def make_env() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["two"] = lambda n: f"{n:02d}"
     env.filters["safe_url"] = safe_url
-    env.filters["host"] = lambda url: (urlsplit(url).hostname or url).removeprefix("www.")
+    env.filters["host"] = host
     return env
 
 
@@ -192,8 +193,9 @@ class Renderer:
         return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
                     self.radar_of(paper), others)
 
-    def cards(self, papers: Iterable[Paper], root: str) -> list[Card]:
-        return [self.card(i, p, root) for i, p in enumerate(papers, 1)]
+    def cards(self, papers: Iterable[Paper], root: str) -> list[Markup]:
+        """The day page's cards as HTML, numbered from 01."""
+        return [card_html(self.card(i, p, root), root, self.t, self.tt) for i, p in enumerate(papers, 1)]
 
     def page(self, rel_dir: str, template: str, print_: str | None = None, **context: Any) -> None:
         depth = rel_dir.count("/") + 1 if rel_dir else 0

@@ -1,0 +1,79 @@
+"""One paper's card as HTML, built in Python: a Jinja macro call per card was half of a full render."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup
+
+from .clean import safe_url
+
+if TYPE_CHECKING:   # render.py holds the Card and imports this module
+    from .render import Card
+
+
+def host(url: str) -> str:
+    """The host name a link points at, without a leading www. (the "also at" line names it)."""
+    return (urlsplit(url).hostname or url).removeprefix("www.")
+
+
+def escape(value: Any) -> str:
+    """markupsafe.escape's exact output as a plain str: building a Markup per field cost more than the card."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+@lru_cache(maxsize=1 << 16)
+def author_link(root: str, name: str) -> str:
+    """One author's link to the search page (authors recur across days, so each is built once)."""
+    return (f'<a class="author" href="{escape(root)}search/?author={escape(quote(name, safe="/"))}" '
+            f'data-author="{escape(name)}">{escape(name)}</a>')
+
+
+def card_html(c: "Card", root: str, t: Callable[..., str], tt: Callable[..., Markup]) -> Markup:
+    """Return the card's <article>: every feed-born text escaped, every link re-checked by safe_url."""
+    paper = c.paper
+    iso = paper.day.isoformat()
+    meta = [f'<span class="label">{escape(c.label)}</span> <time datetime="{iso}">{iso}</time>']
+    if paper.announce == "cross":
+        meta.append(f' <span class="tag">{tt("cross_list")}</span>')
+    if paper.version and paper.version > 1:
+        meta.append(f' <span class="tag">v{escape(paper.version)}</span>')
+    if c.update:
+        meta.append(f' <span class="tag updated">{escape(c.update)}</span>')
+    if c.radar:
+        meta.append(f' <span class="radar-mark">{tt("radar_mark")}: {escape(", ".join(c.radar))}</span>')
+    title = escape(paper.title)
+    if c.url:
+        title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
+    out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
+           f'data-authors="{escape("|".join(c.authors))}">\n',
+           f'  <p class="num">{escape(c.number)}.</p>\n',
+           f'  <p class="meta">{"".join(meta)}</p>\n',
+           f'  <h2 class="title">{title}</h2>\n']
+    for link in paper.links:
+        checked = safe_url(link)
+        if checked:
+            out.append(f'  <p class="also"><a href="{escape(checked)}" rel="noopener">'
+                       f'{escape(t("also_at", host=host(checked)))}</a></p>\n')
+    if c.authors:
+        names = ", ".join([author_link(root, a) for a in c.authors])
+        out.append(f'  <p class="authors"><span class="k">{tt("authors")}:</span> {names}</p>\n')
+    if c.summary:
+        others = "".join(f' data-summary-{escape(lang)}="{escape(text)}"' for lang, text in c.other_summaries)
+        out.append(f'  <p class="summary"{others}>{escape(c.summary)}</p>\n')
+    out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
+    if paper.abstract and paper.abstract != c.summary:
+        label = tt("standfirst") if paper.abstract_kind == "standfirst" else tt("show_abstract")
+        out.append(f'  <details class="abstract"><summary>{label}</summary><p>{escape(paper.abstract)}</p></details>\n')
+    if c.topics:
+        badges = "".join(
+            (f'<a class="badge" href="{escape(href)}" data-i18n="topic.{escape(tid)}">{escape(name)}</a> ' if href
+             else f'<span class="badge plain">{escape(name)}</span> ') for tid, name, href in c.topics)
+        out.append(f'  <p class="topics">{badges}</p>\n')
+    out.append("</article>\n")
+    return Markup("".join(out))

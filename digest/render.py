@@ -183,7 +183,7 @@ class Renderer:
         topics = tuple((tid, self.topic_name(tid), f"{root}topics/{tid}/" if tid in self.config.topics else None)
                        for tid in paper.topics)
         update = None
-        if paper.id in self.latest_update:
+        if paper.id in self.latest_update and paper.day in self.shared:   # see marks(): the feed window only
             version, on = self.latest_update[paper.id]
             if version and (paper.version or 0) < version and on > paper.day:
                 update = self.tt("updated_to", version=version, day=on.isoformat())
@@ -215,7 +215,14 @@ class Renderer:
         return day
 
     def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
-        """Return the later new versions of this day's papers: they change the day's cards."""
+        """Return the later new versions of this day's papers: they change the day's cards.
+
+        Only days in the feed window mark their cards: a new version of an old paper would otherwise
+        re-render an old day page every day (about 30 of them a day on a year of arXiv). The new day's
+        "Updated versions" list announces every new version, old or not.
+        """
+        if info.day not in self.shared:
+            return []
         found = []
         for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
             version, on = self.latest_update[pid]

@@ -60,18 +60,26 @@ def test_new_day_rewrites_only_what_changed_and_equals_a_full_render(setup, tmp_
     config, archive, site = setup
     render_archive(config, archive, site)
     before = tree(site)
-    # The new day also announces v2 of a paper from day 3: that day's card must say so.
-    update = Update("arXiv:2606.10030", 2, "Paper 30", "https://arxiv.org/abs/2606.10030", ("arxiv-cs-lg",), "replace")
-    new_day = add_day(archive, 20, [update])
+    # The new day also announces v2 of a paper from day 10 (in the 14-day feed window): that day's card must
+    # say so; and v2 of a paper from day 3 (older): its day page stays as it was, the new day lists it.
+    update = Update("arXiv:2606.10100", 2, "Paper 100", "https://arxiv.org/abs/2606.10100", ("arxiv-cs-lg",), "replace")
+    old = Update("arXiv:2606.10030", 2, "Paper 30", "https://arxiv.org/abs/2606.10030", ("arxiv-cs-lg",), "replace")
+    new_day = add_day(archive, 20, [update, old])
     report = render_archive(config, archive, site)
     after = tree(site)
     changed = {rel for rel in after if before.get(rel) != after[rel]}
     assert f"{new_day}/index.html" in changed and "index.html" in changed and "feed.xml" in changed
     assert f"{FIRST + timedelta(days=19)}/index.html" in changed         # its "next day" link
-    assert f"{FIRST + timedelta(days=3)}/index.html" in changed          # the card marked "updated to v2"
+    assert f"{FIRST + timedelta(days=10)}/index.html" in changed         # the card marked "updated to v2"
+    assert f"{FIRST + timedelta(days=3)}/index.html" not in changed      # older than the feed window
     assert f"{FIRST + timedelta(days=5)}/index.html" not in changed      # an untouched day
     assert report.written == len(changed) < 40
-    assert "updated to v2" in (site / str(FIRST + timedelta(days=3)) / "index.html").read_text()
+    marked = (site / str(FIRST + timedelta(days=10)) / "index.html").read_text()
+    card = marked.split('id="arXiv:2606.10100"', 1)[1].split("</article>", 1)[0]
+    assert f"updated to v2 on {new_day}" in card
+    assert "updated to" not in (site / str(FIRST + timedelta(days=3)) / "index.html").read_text()
+    updates = (site / str(new_day) / "index.html").read_text().split('class="updates"', 1)[1]
+    assert "Paper 100" in updates and "Paper 30" in updates
     assert "radar/index.html" in changed and "Paper 201" in (site / "radar" / "index.html").read_text()
     # The same archive rendered from scratch gives the same site, byte for byte.
     fresh = tmp_path / "fresh"

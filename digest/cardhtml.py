@@ -1,4 +1,4 @@
-"""One paper's card as HTML, built in Python: a Jinja macro call per card was half of a full render."""
+"""A paper's card and compact entry as HTML, built in Python: a Jinja macro call per card was half of a full render."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .clean import safe_url
 
 if TYPE_CHECKING:   # render.py holds the Card and imports this module
+    from .papers import Paper
     from .render import Card
 
 
@@ -76,4 +77,19 @@ def card_html(c: "Card", root: str, t: Callable[..., str], tt: Callable[..., Mar
              else f'<span class="badge plain">{escape(name)}</span> ') for tid, name, href in c.topics)
         out.append(f'  <p class="topics">{badges}</p>\n')
     out.append("</article>\n")
+    return Markup("".join(out))
+
+
+def entry_html(number: int, p: "Paper", href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
+    """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
+    out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}">'
+           f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{escape(p.title)}</a>']
+    if p.authors:
+        more = " et al." if len(p.authors) > 3 else ""
+        out.append(f' <span class="by">{escape(", ".join(p.authors[:3]))}{more}</span>')
+    if hits:
+        out.append(f' <span class="radar-mark">{escape(", ".join(hits))}</span>')
+    if summary:
+        out.append(f'<br><span class="sum">{escape(summary)}</span>')
+    out.append("</li>\n")
     return Markup("".join(out))

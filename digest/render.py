@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day, State
-from .cardhtml import card_html, host
+from .cardhtml import card_html, entry_html, host
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -85,6 +85,7 @@ def make_env() -> Environment:
     env.filters["two"] = lambda n: f"{n:02d}"
     env.filters["safe_url"] = safe_url
     env.filters["host"] = host
+    env.globals["entry"] = entry_html   # a Python function: a macro call per entry cost more than the page
     return env
 
 

@@ -93,3 +93,17 @@ def entry_html(number: int, p: "Paper", href: str, hits: tuple[str, ...] = (), s
         out.append(f'<br><span class="sum">{escape(summary)}</span>')
     out.append("</li>\n")
     return Markup("".join(out))
+
+
+def atom_entry(item: dict[str, Any]) -> Markup:
+    """One feed item as an Atom <entry>, built once per paper: the site's and its topics' feeds share it."""
+    paper = item["paper"]
+    iso = paper.day.isoformat()
+    version = f"v{escape(paper.version)}" if paper.version else ""
+    out = ["  <entry>\n", f"    <id>{escape(paper.id)}{version}</id>\n", f"    <title>{escape(paper.title)}</title>\n",
+           f'    <link rel="alternate" type="text/html" href="{escape(item["link"])}"/>\n',
+           f"    <published>{iso}T00:00:00Z</published>\n", f"    <updated>{iso}T00:00:00Z</updated>\n"]
+    out += [f"    <author><name>{escape(a)}</name></author>\n" for a in paper.authors or (item["label"],)]
+    out += [f'    <category term="{escape(name)}"/>\n' for name in item["topics"]]
+    out.append(f'    <summary type="text">{escape(item["summary"])}</summary>\n  </entry>\n')
+    return Markup("".join(out))

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day, State
-from .cardhtml import card_html, entry_html, host
+from .cardhtml import atom_entry, card_html, entry_html, host
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -428,6 +428,7 @@ class Renderer:
                 item = {"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
                         "topics": [name for _, name, _ in card.topics],
                         "link": card.url or self.absolute(f"{paper.day.isoformat()}/")}
+                item["atom"] = atom_entry(item)
                 self.feed_item_cache[paper.id] = item
             items.append(item)
         return items

@@ -117,6 +117,7 @@ class Renderer:
         self.version = fingerprint(code_version(), repr(settings), self.lang)
         self.loaded: dict[date, Day] = {}
         self.shared = {info.day for info in self.window()}  # days the feeds and topic pages read again
+        self._firsts: dict[str, str] = {}   # abstract -> its first sentences, for the shared days' papers
         self.feed_item_cache: dict[str, dict[str, Any]] = {}
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
@@ -168,7 +169,13 @@ class Renderer:
             return summary, self.tt("summary_llm", model=paper.summary_model or "LLM")
         if paper.abstract_kind == "standfirst":
             return "", self.notes["standfirst_note"]
-        return first_sentences(paper.abstract), self.notes["summary_extractive"]
+        if paper.day not in self.shared:
+            return first_sentences(paper.abstract), self.notes["summary_extractive"]
+        # The feed window's papers are summarised for cards, feeds, entries and search: cut each once.
+        cut = self._firsts.get(paper.abstract)
+        if cut is None:
+            cut = self._firsts[paper.abstract] = first_sentences(paper.abstract)
+        return cut, self.notes["summary_extractive"]
 
     def radar_of(self, paper: Paper) -> tuple[str, ...]:
         """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""

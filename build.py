@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from dataclasses import replace
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from digest.archive import Archive, State
 from digest.collect import CollectReport, collect
-from digest.config import Config, load_config
+from digest.config import HTTP_URL, Config, load_config
 from digest.errors import ConfigError, DigestError
 from digest.probe import probe_sources
 from digest.render import render_archive
@@ -59,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _base_url(text: str) -> str:
     """Return an absolute http(s) URL or "", for --base-url."""
-    if text and not re.match(r"^https?://[^/\s]+(/\S*)?$", text):
+    if text and not HTTP_URL.match(text):
         raise argparse.ArgumentTypeError(f"expected an absolute http(s) URL, got {text!r}")
     return text
 

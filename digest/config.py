@@ -315,29 +315,33 @@ def _check_radar(check: _Checker, radar: Radar) -> None:
                 check.problem(f"radar.{key}[{i}]", f"expected a name or word of at least 2 letters, got {item!r}")
 
 
-def _check_site(check: _Checker, site: Site) -> None:
-    for lang in site.languages:
+# An absolute http(s) URL: the site's own address, an LLM endpoint.
+HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+def _check_languages(check: _Checker, key: str, languages: tuple[str, ...]) -> None:
+    for lang in languages:
         if lang not in LANGUAGES:
-            check.problem("site.languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-    if not site.languages:
-        check.problem("site.languages", "list at least one language")
+            check.problem(key, f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+    if not languages:
+        check.problem(key, "list at least one language")
+
+
+def _check_site(check: _Checker, site: Site) -> None:
+    _check_languages(check, "site.languages", site.languages)
     if site.default_language not in site.languages:
         check.problem("site.default_language", f"{site.default_language!r} is not in site.languages")
     try:
         ZoneInfo(site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         check.problem("site.timezone", f"unknown time zone {site.timezone!r} (use a name like UTC or Asia/Shanghai)")
-    if site.base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", site.base_url):
+    if site.base_url and not HTTP_URL.match(site.base_url):
         check.problem("site.base_url", f"expected an absolute http(s) URL or \"\", got {site.base_url!r}")
 
 
 def _check_llm(check: _Checker, llm: LLMOptions) -> None:
-    for lang in llm.languages:
-        if lang not in LANGUAGES:
-            check.problem("llm.languages", f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-    if not llm.languages:
-        check.problem("llm.languages", "list at least one language")
-    if llm.base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", llm.base_url):
+    _check_languages(check, "llm.languages", llm.languages)
+    if llm.base_url and not HTTP_URL.match(llm.base_url):
         check.problem("llm.base_url", f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", llm.api_key_env):
         check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")

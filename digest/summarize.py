@@ -133,6 +133,10 @@ class Outcome:
     attempted: int = 0
     papers_by_day: dict[str, int] = field(default_factory=dict)
 
+    def days(self) -> set[date]:
+        """Return the digest days this run produced something for: the only day files to rewrite."""
+        return {date.fromisoformat(d) for d in self.papers_by_day} | {b.day for b in self.briefings}
+
 
 async def summarize_batch(client: Client, day: date, batch: list[Paper], options: LLMOptions, out: Outcome) -> None:
     """Ask for one batch; ask once more, strictly, for the papers the first answer missed."""
@@ -237,10 +241,11 @@ async def run(config: Config, archive: Archive, client: Client, days: Sequence[D
 
 def store(archive: Archive, outcome: Outcome, model: str, options: LLMOptions,
           only: set[date] | None = None) -> list[date]:
-    """Write the new summaries and briefings into content/ (of the `only` days, else all); return days rewritten."""
+    """Write the new summaries and briefings into content/ (of the `only` days, else of every day the run
+    produced something for); return days rewritten."""
     changed = []
     tag = prompt_tag(options)
-    for day_date in sorted(only) if only is not None else archive.day_dates():
+    for day_date in sorted(outcome.days() if only is None else only):
         day = archive.read_day(day_date)   # read again: the file on disk is the truth
         if day is None or not any(p.id in outcome.summaries for p in day.papers):
             continue

@@ -198,9 +198,14 @@ def clean_authors(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@]+(?:[/?#][^\"<> \n\t]*)?\Z")
+
+
 def safe_url(url: str | None) -> str:
     """Return the URL if it is an absolute http(s) URL, else "" (no javascript:, data: or relative links)."""
     url = (url or "").strip()
+    if url.isascii() and _PLAIN_HTTP.match(url):   # the usual link, without urlsplit: every card checks several
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -229,25 +234,30 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
 def first_sentences(text: str, max_chars: int = 320) -> str:
     """Return the first one or two sentences of text within max_chars, for an extractive summary."""
     text = text.strip()
-    # Only the opening matters: split a generous head, and the whole text only if the head ran out.
+    # Only the opening matters: look at a generous head, and at the whole text only if the head ran out.
     head = text[: 2 * max_chars]
-    sentences = _SENTENCE_BREAK.split(head)
-    chosen, used = _opening(sentences, max_chars)
-    if used == len(sentences) and len(head) < len(text):
-        chosen, _ = _opening(_SENTENCE_BREAK.split(text), max_chars)
+    chosen, ran_out = _opening(head, max_chars)
+    if ran_out and len(head) < len(text):
+        chosen, _ = _opening(text, max_chars)
     if len(chosen) > max_chars:
         chosen = chosen[: max_chars - 1].rsplit(" ", 1)[0] + "…"
     return chosen
 
 
-def _opening(sentences: list[str], max_chars: int) -> tuple[str, int]:
-    """Return the leading sentences that fit max_chars (at least one) and how many pieces were looked at."""
-    chosen = ""
-    for used, sentence in enumerate(sentences, 1):
+def _opening(text: str, max_chars: int) -> tuple[str, bool]:
+    """Return the leading sentences that fit max_chars (at least one), and whether the text's last one was reached.
+
+    Sentences are found one break at a time: a summary needs the first two or three of a long abstract.
+    """
+    chosen, start = "", 0
+    breaks = _SENTENCE_BREAK.finditer(text)
+    while True:
+        found = next(breaks, None)
+        sentence = text[start:found.start()] if found else text[start:]
         candidate = f"{chosen} {sentence}".strip()
         if chosen and len(candidate) > max_chars:
-            return chosen, used
+            return chosen, found is None
         chosen = candidate
-        if len(chosen) >= max_chars * 0.45:
-            return chosen, used
-    return chosen, len(sentences)
+        if len(chosen) >= max_chars * 0.45 or found is None:
+            return chosen, found is None
+        start = found.end()

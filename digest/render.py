@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day, State
-from .cardhtml import atom_entry, card_html, entry_html, host
+from .cardhtml import atom_entry, card_html, entry_html, host, topic_badges
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -80,12 +80,21 @@ class DayJob:
 
 def make_env() -> Environment:
     """Return the Jinja2 environment: autoescape on for HTML and XML, undefined names are errors."""
+    # Compiling the templates costs a quarter of a one-day render: the compiled code is kept in the user's
+    # temporary folder (Jinja's default, private to the user), under a name that changes with our code and
+    # templates, since Jinja's own key would not see a change to the options below.
+    cache = FileSystemBytecodeCache(pattern=f"academichub-{code_version()}-%s.cache")
+    for old in Path(cache.directory).glob("academichub-*.cache"):   # an earlier version's, never read again
+        if not old.name.startswith(f"academichub-{code_version()}-"):
+            old.unlink(missing_ok=True)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "xml", "opml"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      bytecode_cache=cache, auto_reload=False)   # a render never sees a template change
     env.filters["two"] = lambda n: f"{n:02d}"
     env.filters["safe_url"] = safe_url
     env.filters["host"] = host
     env.globals["entry"] = entry_html   # a Python function: a macro call per entry cost more than the page
+    env.globals["topic_badges"] = topic_badges   # on every day, day-and-topic and archive row
     return env
 
 
@@ -117,7 +126,11 @@ class Renderer:
         self.version = fingerprint(code_version(), repr(settings), self.lang)
         self.loaded: dict[date, Day] = {}
         self.shared = {info.day for info in self.window()}  # days the feeds and topic pages read again
-        self._firsts: dict[str, str] = {}   # abstract -> its first sentences, for the shared days' papers
+        # abstract -> its first sentences: cards, entries, feeds and search all show them, so each is cut once.
+        # The feed window's stay for the whole render; another day's only while that day is being rendered.
+        self._firsts: dict[str, str] = {}
+        self._day_firsts: dict[str, str] = {}
+        self.search_rows: dict[date, list[list[str]]] = {}   # day -> its search index rows, from its day job
         self.feed_item_cache: dict[str, dict[str, Any]] = {}
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
@@ -169,12 +182,10 @@ class Renderer:
             return summary, self.tt("summary_llm", model=paper.summary_model or "LLM")
         if paper.abstract_kind == "standfirst":
             return "", self.notes["standfirst_note"]
-        if paper.day not in self.shared:
-            return first_sentences(paper.abstract), self.notes["summary_extractive"]
-        # The feed window's papers are summarised for cards, feeds, entries and search: cut each once.
-        cut = self._firsts.get(paper.abstract)
+        cache = self._firsts if paper.day in self.shared else self._day_firsts
+        cut = cache.get(paper.abstract)
         if cut is None:
-            cut = self._firsts[paper.abstract] = first_sentences(paper.abstract)
+            cut = cache[paper.abstract] = first_sentences(paper.abstract)
         return cut, self.notes["summary_extractive"]
 
     def radar_of(self, paper: Paper) -> tuple[str, ...]:
@@ -269,10 +280,11 @@ class Renderer:
                         self.day_pages(job)
                     return
                 batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
-                for written, files, pages in pool.imap_unordered(_render_batch, batches):
+                for written, files, pages, rows in pool.imap_unordered(_render_batch, batches):
                     self.writer.written += written
                     self.writer.files.update(files)
                     self.writer.pages.update(pages)
+                    self.search_rows.update(rows)
         finally:
             _WORKER = None
 
@@ -308,20 +320,26 @@ class Renderer:
         info, iso = job.info, job.info.day.isoformat()
         counts = self.topic_counts(info)
         day = self.load(info)
+        self._day_firsts = {}
         maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
         if job.day_print:
             self.page(iso, "day.html", job.day_print, day=day, cards=self.cards(day.papers, "../"), counts=counts,
                       prev_day=job.prev_day, next_day=job.next_day, updates=self.update_rows(day), topic=None,
                       is_front=False, math=bool(maths), briefing=self.briefing(day))
+        # A cross-listed paper is on several of the day's topic pages: its entry is built once.
+        entries = {p.id: entry_html(i, p, f"../#{p.id}", summary=self.short_summary(p))
+                   for i, p in enumerate(day.papers, 1)} if job.topics else {}
+        listed_in: dict[str, list[str]] = {}
+        for p in day.papers if job.topics else ():
+            for tid in p.topics:
+                listed_in.setdefault(tid, []).append(p.id)
         for tid, name, print_ in job.topics:
-            self.day_topic_page(day, tid, name, counts, print_, maths)
-
-    def day_topic_page(self, day: Day, tid: str, name: str, counts: list[tuple[str, str, int]], print_: str,
-                       maths: set[str]) -> None:
-        """One topic on one day: compact entries pointing at the cards, so no abstract is repeated."""
-        entries = [(i, p) for i, p in enumerate(day.papers, 1) if tid in p.topics]
-        self.page(f"{day.day.isoformat()}/{tid}", "daytopic.html", print_, day=day, entries=entries, topic=(tid, name),
-                  counts=counts, math=any(p.id in maths for _, p in entries))
+            listed = listed_in.get(tid, [])
+            self.page(f"{iso}/{tid}", "daytopic.html", print_, day=day, topic=(tid, name), counts=counts,
+                      entries=Markup("".join(entries[pid] + "\n" for pid in listed)),
+                      math=any(pid in maths for pid in listed))
+        # The day's search rows travel back with its pages: the month's shard need not read the day again.
+        self.search_rows[info.day] = [search_row(p, self.short_summary(p)) for p in day.papers]
 
     def front_page(self) -> None:
         if not self.days:
@@ -508,11 +526,19 @@ class Renderer:
             rel = f"search/{month}.json"
             fresh, print_ = self.fresh(rel, [(i.day, i.key) for i in infos])   # only this month's shard changes
             if not fresh:
-                rows = [search_row(p, self.short_summary(p)) for info in infos for p in self.load(info).papers]
+                rows = [row for info in infos for row in self.day_search_rows(info)]
                 self.writer.write(rel, compact_json({"month": month, "papers": rows}), print_)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
             {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
+
+    def day_search_rows(self, info: DayInfo) -> list[list[str]]:
+        """A day's rows of the search index: from its day job if it was rendered now, else read from the day."""
+        rows = self.search_rows.get(info.day)
+        if rows is None:
+            self._day_firsts = {}
+            rows = [search_row(p, self.short_summary(p)) for p in self.load(info).papers]
+        return rows
 
     def radar_page(self) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -565,16 +591,17 @@ BATCH = 8            # days per task handed to a worker
 _WORKER: Renderer | None = None
 
 
-def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str]]:
-    """In a forked worker: render some days' pages; return what the parent's writer must record."""
+def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str], dict[date, list[list[str]]]]:
+    """In a forked worker: render some days' pages; return what the parent's writer and search index need."""
     renderer = _WORKER
     assert renderer is not None
     writer = renderer.writer
     writer.written, writer.files, writer.pages = 0, set(), {}
     renderer.loaded.clear()
+    renderer.search_rows = {}
     for job in jobs:
         renderer.day_pages(job)
-    return writer.written, writer.files, writer.pages
+    return writer.written, writer.files, writer.pages, renderer.search_rows
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path,

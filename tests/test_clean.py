@@ -110,6 +110,17 @@ def test_doi_from_text(raw, doi):
     ("/relative/path", False),
     ('https://x.org/"onmouseover="alert(1)', False),
     ("", False),
+    # the fast path for plain links and urlsplit must agree at their edges
+    ("http://a", True),
+    ("HTTPS://arxiv.org/abs/1", True),
+    ("https://[::1]/x", True),
+    ("https://[::1/x", False),         # urlsplit refuses the broken IPv6 host
+    ("https://ü.example/x", True),
+    ("https://", False),
+    ("https:///x", False),
+    ("https://x.org/a b", False),
+    ("https://x.org/<b>", False),
+    ("https://a@b.org:8080/c?d=1#e", True),
 ])
 def test_safe_url(url, ok):
     assert safe_url(url) == (url if ok else "")

@@ -526,11 +526,28 @@ class Renderer:
             rel = f"search/{month}.json"
             fresh, print_ = self.fresh(rel, [(i.day, i.key) for i in infos])   # only this month's shard changes
             if not fresh:
-                rows = [row for info in infos for row in self.day_search_rows(info)]
-                self.writer.write(rel, compact_json({"month": month, "papers": rows}), print_)
+                # Each day's rows are marked with what they were made from, so a new day reuses the rest.
+                keys = {info.day.isoformat(): fingerprint(self.version, info.key) for info in infos}
+                earlier = self.earlier_rows(rel, keys) if any(i.day not in self.search_rows for i in infos) else {}
+                rows = [row for info in infos
+                        for row in earlier.get(info.day.isoformat()) or self.day_search_rows(info)]
+                self.writer.write(rel, compact_json({"month": month, "days": keys, "papers": rows}), print_)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
             {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
+
+    def earlier_rows(self, rel: str, keys: dict[str, str]) -> dict[str, list[list[str]]]:
+        """Return the rows of the shard an earlier render wrote, by day, for the days still made from the same."""
+        try:
+            earlier = json.loads((self.writer.root / rel).read_bytes())
+            same = {day for day, key in earlier["days"].items() if keys.get(day) == key}
+            found: dict[str, list[list[str]]] = {}
+            for row in earlier["papers"]:
+                if row[1] in same:
+                    found.setdefault(row[1], []).append(row)
+            return found
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return {}   # none yet, or not one we wrote: read the days instead
 
     def day_search_rows(self, info: DayInfo) -> list[list[str]]:
         """A day's rows of the search index: from its day job if it was rendered now, else read from the day."""

@@ -156,3 +156,33 @@ def test_a_new_stored_briefing_rerenders_its_day_front_page_and_briefing_feed(se
     assert f"{(latest - timedelta(days=1)).isoformat()}/index.html" not in changed
     assert "Paper 190</strong> leads" in (site / "index.html").read_text()
     assert report.written == len(changed)
+
+
+def test_a_new_day_reuses_its_months_search_rows_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    read = []
+    parse = Archive.parse_day
+    monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's other days' rows
+    # come from the shard the last render wrote.
+    window = {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
+    assert str(new_day) in read and set(read) <= window
+    shard = (site / "search" / "2026-06.json").read_text()
+    assert "Paper 10" in shard and "Paper 200" in shard
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
+def test_a_shard_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    (site / "search" / "2026-06.json").write_text('{"days": {"2026-06-01": 1}, "papers": [[1], "x"]}')
+    add_day(archive, 20)
+    render_archive(config, archive, site)
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)

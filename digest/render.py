@@ -206,11 +206,15 @@ class Renderer:
             version, on = self.latest_update[paper.id]
             if version and (paper.version or 0) < version and on > paper.day:
                 update = self.tt("updated_to", version=version, day=on.isoformat())
-        label = self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
+        label = self.label_of(paper)
         others = tuple((lang, paper.summary[lang]) for lang in self.site.languages
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
         return Card(f"{number:02d}", paper, safe_url(paper.url), label, paper.authors, summary, note, topics, update,
                     self.radar_of(paper), others)
+
+    def label_of(self, paper: Paper) -> str:
+        """The label of the paper's first source (its card's and feed item's)."""
+        return self.labels.get(paper.sources[0], paper.sources[0]) if paper.sources else ""
 
     def cards(self, papers: Iterable[Paper], root: str) -> list[Markup]:
         """The day page's cards as HTML, numbered from 01."""
@@ -414,10 +418,15 @@ class Renderer:
             recent_infos = [info for info in reversed(self.days) if tid in info.counts][:7]
             fresh, print_ = self.fresh(f"topics/{tid}/index.html", [(i.day, i.key) for i in recent_infos])
             if not fresh:
-                recent = [(info.day, [(i, p) for i, p in enumerate(self.load(info).papers, 1) if tid in p.topics])
-                          for info in recent_infos]
+                recent, math = [], False
+                for info in recent_infos:
+                    listed = [(i, p) for i, p in enumerate(self.load(info).papers, 1) if tid in p.topics]
+                    iso = info.day.isoformat()
+                    entries = "".join(f"  {entry_html(i, p, f'../../{iso}/#{p.id}')}\n" for i, p in listed)
+                    recent.append((info.day, len(listed), Markup(entries)))
+                    math = math or has_math(p for _, p in listed)
                 self.page(f"topics/{tid}", "topic.html", print_, topic=(tid, topic.name(self.lang)), recent=recent,
-                          math=any(has_math(p for _, p in papers) for _, papers in recent))
+                          math=math)
             fresh, print_ = self.fresh(f"topics/{tid}/feed.xml", [(i.day, i.key) for i in window if tid in i.counts])
             if not fresh:
                 self.writer.write(f"topics/{tid}/feed.xml", self.atom(self.feed_papers(tid), f"topics/{tid}/feed.xml",
@@ -447,12 +456,11 @@ class Renderer:
         for paper in papers:
             item = self.feed_item_cache.get(paper.id)
             if item is None:   # the site feed and each topic's feed share their items
-                card = self.card(0, paper, self.absolute(""))
-                summary = card.summary or paper.abstract
+                summary = self.summary_of(paper)[0] or paper.abstract
                 # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
-                item = {"paper": paper, "summary": summary, "summary_html": html.escape(summary), "label": card.label,
-                        "topics": [name for _, name, _ in card.topics],
-                        "link": card.url or self.absolute(f"{paper.day.isoformat()}/")}
+                item = {"paper": paper, "summary": summary, "summary_html": html.escape(summary),
+                        "label": self.label_of(paper), "topics": [self.topic_name(tid) for tid in paper.topics],
+                        "link": safe_url(paper.url) or self.absolute(f"{paper.day.isoformat()}/")}
                 item["atom"] = atom_entry(item)
                 self.feed_item_cache[paper.id] = item
             items.append(item)

@@ -23,7 +23,8 @@ from .archive import Archive, Day, dumps, remove_stale_temps, write_atomic
 from .config import Radar
 from .radar import radar_hits
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
+ID_SEPARATOR = "\x1f"   # the ASCII unit separator: never part of a paper id
 PARALLEL_FROM = 8    # tasks (days to index or render) before worker processes pay for themselves
 MANIFEST = ".academichub-manifest"
 RENDERING = ".academichub-rendering"
@@ -52,14 +53,15 @@ class DayInfo:
     radar: tuple[tuple[int, dict[str, Any]], ...] = ()
 
     def to_json(self) -> list[Any]:
-        return [self.day.isoformat(), self.key, self.size, self.counts, list(self.ids),
+        # The ids as one string: a year's index holds 110,000 of them, and one string per day reads 2x faster.
+        return [self.day.isoformat(), self.key, self.size, self.counts, ID_SEPARATOR.join(self.ids),
                 [list(u) for u in self.updates], [list(r) for r in self.radar]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
         day, key, size, counts, ids, updates, radar = data
-        return cls(date.fromisoformat(day), key, size, counts, tuple(ids), tuple((i, v) for i, v in updates),
-                   tuple((n, paper) for n, paper in radar))
+        return cls(date.fromisoformat(day), key, size, counts, tuple(ids.split(ID_SEPARATOR)) if ids else (),
+                   tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar))
 
 
 def summarise(day: Day, key: str, radar: Radar) -> DayInfo:

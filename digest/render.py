@@ -132,7 +132,8 @@ class Renderer:
         # The feed window's stay for the whole render; another day's only while that day is being rendered.
         self._firsts: dict[str, str] = {}
         self._day_firsts: dict[str, str] = {}
-        self.search_rows: dict[date, list[list[str]]] = {}   # day -> its search index rows, from its day job
+        # day -> its rows of the search index as JSON, from its day job: encoded in the worker, joined here.
+        self.search_rows: dict[date, str] = {}
         self.feed_item_cache: dict[str, dict[str, Any]] = {}
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
@@ -346,7 +347,7 @@ class Renderer:
                       entries=Markup("".join(entries[pid] + "\n" for pid in listed)),
                       math=any(pid in maths for pid in listed))
         # The day's search rows travel back with its pages: the month's shard need not read the day again.
-        self.search_rows[info.day] = [search_row(p, self.short_summary(p)) for p in day.papers]
+        self.search_rows[info.day] = rows_json([search_row(p, self.short_summary(p)) for p in day.papers])
 
     def front_page(self) -> None:
         if not self.days:
@@ -540,15 +541,16 @@ class Renderer:
                 # Each day's rows are marked with what they were made from, so a new day reuses the rest.
                 keys = {info.day.isoformat(): fingerprint(self.version, info.key) for info in infos}
                 earlier = self.earlier_rows(rel, keys) if any(i.day not in self.search_rows for i in infos) else {}
-                rows = [row for info in infos
-                        for row in earlier.get(info.day.isoformat()) or self.day_search_rows(info)]
-                self.writer.write(rel, compact_json({"month": month, "days": keys, "papers": rows}), print_)
+                rows = ",".join(filter(None, (earlier.get(i.day.isoformat()) or self.day_search_rows(i) for i in infos)))
+                # The same bytes as compact_json of the whole shard, without decoding and encoding every row again.
+                head = compact_json({"month": month, "days": keys})[:-1]
+                self.writer.write(rel, f'{head},"papers":[{rows}]}}', print_)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
             {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
 
-    def earlier_rows(self, rel: str, keys: dict[str, str]) -> dict[str, list[list[str]]]:
-        """Return the rows of the shard an earlier render wrote, by day, for the days still made from the same."""
+    def earlier_rows(self, rel: str, keys: dict[str, str]) -> dict[str, str]:
+        """Return the rows (as JSON) of the shard an earlier render wrote, by day, for the days made from the same."""
         try:
             earlier = json.loads((self.writer.root / rel).read_bytes())
             same = {day for day, key in earlier["days"].items() if keys.get(day) == key}
@@ -556,16 +558,16 @@ class Renderer:
             for row in earlier["papers"]:
                 if row[1] in same:
                     found.setdefault(row[1], []).append(row)
-            return found
+            return {day: rows_json(rows) for day, rows in found.items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return {}   # none yet, or not one we wrote: read the days instead
 
-    def day_search_rows(self, info: DayInfo) -> list[list[str]]:
-        """A day's rows of the search index: from its day job if it was rendered now, else read from the day."""
+    def day_search_rows(self, info: DayInfo) -> str:
+        """A day's rows of the search index as JSON: from its day job if it was rendered now, else from the day."""
         rows = self.search_rows.get(info.day)
         if rows is None:
             self._day_firsts = {}
-            rows = [search_row(p, self.short_summary(p)) for p in self.load(info).papers]
+            rows = rows_json([search_row(p, self.short_summary(p)) for p in self.load(info).papers])
         return rows
 
     def radar_page(self) -> None:
@@ -611,6 +613,11 @@ def search_row(paper: Paper, summary: str) -> list[str]:
     return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics)]
 
 
+def rows_json(rows: list[list[str]]) -> str:
+    """The rows as the elements of a compact JSON array, comma-separated: shards join days' rows as text."""
+    return compact_json(rows)[1:-1]
+
+
 def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -619,7 +626,7 @@ BATCH = 8            # days per task handed to a worker
 _WORKER: Renderer | None = None
 
 
-def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str], dict[date, list[list[str]]]]:
+def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str], dict[date, str]]:
     """In a forked worker: render some days' pages; return what the parent's writer and search index need."""
     renderer = _WORKER
     assert renderer is not None

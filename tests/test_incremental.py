@@ -186,3 +186,21 @@ def test_a_shard_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+
+
+def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):
+    import tempfile
+
+    from digest.render import make_env
+    from digest.sitecache import code_version
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))   # Jinja's per-user cache folder lives here
+    (tmp_path / "tmp").mkdir()
+    make_env()   # makes the folder
+    folder = next((tmp_path / "tmp").iterdir())
+    stale = folder / "academichub-0123456789abcdef01234567-x.cache"
+    stale.write_bytes(b"from an earlier version of the code")
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept and all(name.startswith(f"academichub-{code_version()}-") for name in kept)
+    assert not stale.exists()

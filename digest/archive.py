@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -179,17 +180,25 @@ class Archive:
 
     def parse_day(self, path: Path, raw: bytes) -> Day:
         """Return the Day in a day file's bytes; raise ArchiveError naming the file if they are not one."""
+        # A day file is some ten thousand small containers, none in a cycle: the garbage collector would
+        # run a dozen times per file over a growing heap for nothing, so it waits until the day is built.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise ArchiveError(f"{path}: unknown schema {data.get('schema') if isinstance(data, dict) else '?'}")
-        try:
-            return Day(date.fromisoformat(data["day"]), tuple(Paper.from_json(p) for p in data["papers"]),
-                       tuple(Update.from_json(u) for u in data.get("updates") or ()))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
+            try:
+                data = json.loads(raw)
+            except ValueError as exc:
+                raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
+            if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+                raise ArchiveError(f"{path}: unknown schema {data.get('schema') if isinstance(data, dict) else '?'}")
+            try:
+                return Day(date.fromisoformat(data["day"]), tuple(map(Paper.from_json, data["papers"])),
+                           tuple(map(Update.from_json, data.get("updates") or ())))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
+        finally:
+            if collecting:
+                gc.enable()
 
     def read_days(self) -> list[Day]:
         return [d for d in (self.read_day(day) for day in self.day_dates()) if d is not None]

@@ -50,17 +50,40 @@ class Paper:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Paper":
-        return cls(
-            id=data["id"], title=data["title"], authors=tuple(data.get("authors") or ()),
-            abstract=data.get("abstract") or "", url=data.get("url") or "", day=date.fromisoformat(data["day"]),
-            sources=tuple(data.get("sources") or ()), topics=tuple(data.get("topics") or ()),
-            version=data.get("version"), doi=data.get("doi"),
-            published=date.fromisoformat(data["published"]) if data.get("published") else None,
-            announce=data.get("announce"), abstract_kind=data.get("abstract_kind") or "abstract",
-            links=tuple(data.get("links") or ()),
-            summary=dict(data.get("summary") or {}), summary_model=data.get("summary_model"),
-            summary_prompt=data.get("summary_prompt"), summary_version=data.get("summary_version"),
-        )
+        values = {
+            "id": data["id"], "title": data["title"], "authors": tuple(data.get("authors") or ()),
+            "abstract": data.get("abstract") or "", "url": data.get("url") or "", "day": _date(data["day"]),
+            "sources": tuple(data.get("sources") or ()), "topics": tuple(data.get("topics") or ()),
+            "version": data.get("version"), "doi": data.get("doi"),
+            "published": _date(data["published"]) if data.get("published") else None,
+            "announce": data.get("announce"), "abstract_kind": data.get("abstract_kind") or "abstract",
+            "links": tuple(data.get("links") or ()),
+            "summary": dict(data.get("summary") or {}), "summary_model": data.get("summary_model"),
+            "summary_prompt": data.get("summary_prompt"), "summary_version": data.get("summary_version"),
+        }
+        if cls is not Paper:
+            return cls(**values)
+        # A render reads every archived paper, often more than once: filling the instance's dict in one
+        # step skips the frozen __init__'s call per field (a third of the time). It sets exactly what
+        # __init__ would (tests/test_papers.py checks the field list), and Paper has no __post_init__.
+        paper = _new_object(cls)
+        paper.__dict__.update(values)
+        return paper
+
+
+_new_object = object.__new__
+_DATES: dict[str, date] = {}
+
+
+def _date(text: str) -> date:
+    """Return date.fromisoformat(text), remembered: a day file's papers share a handful of dates."""
+    found = _DATES.get(text) if type(text) is str else None
+    if found is None:
+        found = date.fromisoformat(text)
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        _DATES[text] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -80,8 +103,14 @@ class Update:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Update":
-        return cls(id=data["id"], version=data.get("version"), title=data["title"], url=data.get("url") or "",
-                   sources=tuple(data.get("sources") or ()), announce=data.get("announce"))
+        values = {"id": data["id"], "version": data.get("version"), "title": data["title"],
+                  "url": data.get("url") or "", "sources": tuple(data.get("sources") or ()),
+                  "announce": data.get("announce")}
+        if cls is not Update:
+            return cls(**values)
+        update = _new_object(cls)   # as in Paper.from_json
+        update.__dict__.update(values)
+        return update
 
 
 @dataclass(frozen=True)

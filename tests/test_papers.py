@@ -1,8 +1,9 @@
+from dataclasses import FrozenInstanceError, fields
 from datetime import date
 
 import pytest
 
-from digest.papers import Paper, digest_day, ingest, merge_entries
+from digest.papers import Paper, Update, digest_day, ingest, merge_entries
 from digest.parse import Entry
 
 ORDER = {"lg": 0, "cv": 1, "ai": 2, "plos": 3}
@@ -106,3 +107,54 @@ def test_replacements_of_unseen_papers_can_be_ignored_per_source():
     shown = ingest([entry("ai", "arXiv:8", announce="replace", version=2, categories=("cs.AI",))], {"arXiv:8": 1}, {},
                    D2, TOPICS, ORDER, {}, ignore_replacements={"ai"})
     assert [u.id for u in shown.updates[D1]] == ["arXiv:8"]
+
+
+FULL = Paper(id="arXiv:2606.1", title="T", authors=("Jörg Müller", "A. B"), abstract="Text.", url="https://a/1",
+             day=D2, sources=("lg", "ai"), topics=("cs.LG", "cs.AI"), version=3, doi="10.1/x", published=D1,
+             announce="cross", abstract_kind="standfirst", links=("https://j/1",), summary={"zh": "中", "en": "E"},
+             summary_model="m", summary_prompt="p1", summary_version=2)
+BARE = Paper(id="url:1", title="T", authors=(), abstract="", url="", day=D1, sources=(), topics=())
+
+
+@pytest.mark.parametrize("paper", [FULL, BARE], ids=["every-field", "defaults"])
+def test_from_json_round_trip_gives_the_same_paper(paper):
+    back = Paper.from_json(paper.to_json())
+    assert back == paper and back.to_json() == paper.to_json()
+    # The fast path fills the instance's dict itself: exactly the fields __init__ sets, in their order.
+    assert list(vars(back)) == [f.name for f in fields(Paper)] and vars(back) == vars(paper)
+    assert isinstance(back.authors, tuple) and isinstance(back.links, tuple) and back.summary is not paper.summary
+    with pytest.raises(FrozenInstanceError):
+        back.title = "changed"  # type: ignore[misc]
+
+
+def test_from_json_fills_defaults_for_missing_and_null_fields():
+    data = {"id": "x", "title": "T", "day": "2026-06-16", "authors": None, "published": "", "abstract_kind": None,
+            "summary": None, "links": None}
+    assert Paper.from_json(data) == Paper(id="x", title="T", authors=(), abstract="", url="", day=D1, sources=(),
+                                          topics=())
+
+
+@pytest.mark.parametrize("data,error", [
+    ({"title": "T", "day": "2026-06-16"}, KeyError),
+    ({"id": "x", "title": "T", "day": "16/06/2026"}, ValueError),
+    ({"id": "x", "title": "T", "day": 20260616}, TypeError),
+    ({"id": "x", "title": "T", "day": "2026-06-16", "published": ["2026"]}, TypeError),
+    (["id", "x"], TypeError),
+])
+def test_from_json_rejects_malformed_papers_as_before(data, error):
+    with pytest.raises(error):
+        Paper.from_json(data)
+
+
+def test_from_json_of_a_subclass_builds_the_subclass():
+    class Marked(Paper):
+        pass
+    back = Marked.from_json(FULL.to_json())
+    assert type(back) is Marked and back.to_json() == FULL.to_json()
+
+
+def test_update_round_trip():
+    update = Update("arXiv:1", 2, "T", "https://a/1", ("lg",), "replace")
+    back = Update.from_json(update.to_json())
+    assert back == update and list(vars(back)) == [f.name for f in fields(Update)]
+    assert Update.from_json({"id": "x", "title": "T"}) == Update("x", None, "T", "", (), None)

@@ -64,6 +64,17 @@ def test_radar_hits_on_hard_cases(authors, keywords, title, abstract, names, exp
     assert radar_hits(p, radar) == expected == reference_hits(p, radar)
 
 
+def test_no_combining_mark_below_u0300():
+    # fold looks for marks only in runs of characters from U+0300 on.
+    assert not any(unicodedata.combining(chr(code)) for code in range(0x300))
+    assert unicodedata.combining("\u0300")
+
+
+def test_fold_of_long_mixed_text_equals_the_reference():
+    text = "We study the Schro\u0308dinger – equation’s ﬁne “structure”, İstanbul ΣΑΣ ß\u00a0\u3000 Ａ中文 " * 40
+    assert fold(text) == reference_fold(text)
+
+
 def test_radar_given_lists_still_matches():
     assert radar_hits(paper("Optimal transport", ("A B",)), Radar(["a b"], ["optimal transport"])) == \
         ("a b", "optimal transport")  # type: ignore[arg-type]

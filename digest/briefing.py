@@ -7,8 +7,9 @@ import html
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import markdown
 import nh3
@@ -94,6 +95,17 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
+def _sanitise(markup: str, card_ids: Iterable[str]) -> str:
+    """Return markup cleaned by nh3: the briefing's few tags, and links only to the given cards of the page."""
+    allowed = {f"#{card_id}" for card_id in card_ids}
+
+    def keep(tag: str, attr: str, value: str) -> str | None:
+        return value if tag == "a" and attr == "href" and value in allowed else None
+
+    return nh3.clean(markup, tags=_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"},
+                     attribute_filter=keep, link_rel=None, strip_comments=True)
+
+
 def to_html(text: str, anchors: Mapping[str, str]) -> str:
     """Render briefing Markdown to safe HTML: raw HTML off, links only to the page's cards, then sanitised."""
 
@@ -102,20 +114,12 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
         return f"[{number}](#{match.group(2)})" if number else f"\\[{match.group(1)}\\]"
 
     text = _LINKED.sub(renumber, text)
-    html = _markdown().reset().convert(text)
-    html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
-    allowed = {f"#{card_id}" for card_id in anchors}
-
-    def keep(tag: str, attr: str, value: str) -> str | None:
-        return value if tag == "a" and attr == "href" and value in allowed else None
-
-    return nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"},
-                     attribute_filter=keep, link_rel=None, strip_comments=True)
+    markup = _markdown().reset().convert(text)
+    return _sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors)
 
 
-def to_text(text: str, anchors: Mapping[str, str]) -> str:
-    """Return the briefing as plain text (for feeds, whose readers must get no markup): card numbers kept."""
-    markup = to_html(text, anchors)
+def plain_text(markup: str) -> str:
+    """Return a briefing's sanitised HTML as plain text (for feeds, whose readers must get no markup)."""
     markup = re.sub(r"</(p|li|h3|h4|blockquote)>", "\n", re.sub(r"<li>", "• ", markup))
     plain = html.unescape(nh3.clean(markup, tags=set()))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in plain.splitlines())).strip()
@@ -123,19 +127,22 @@ def to_text(text: str, anchors: Mapping[str, str]) -> str:
 
 # -- the offline briefing -------------------------------------------------------------------------
 
+# Written as HTML, not Markdown: the values filled in are escaped with html.escape, so a feed's title stays
+# text without a Markdown round-trip (which cost most of a long archive's briefing time).
 OFFLINE = {
-    "en": {"intro": "**Offline briefing**: no language model is configured, so these are counts taken from the "
-                    "day's papers, not an analysis.",
-           "papers": "**{count} papers** across {topics} topics: {list}",
-           "themes": "**Most frequent themes** in the titles: {list}",
-           "across": "**Across fields**: {count} papers are listed under more than one topic, such as {list}",
-           "radar": "**Radar**: {count} papers match: {list}"},
-    "zh": {"intro": "**离线简报**：尚未配置大语言模型，以下为当天论文的统计，并非分析。",
-           "papers": "**{count} 篇论文**，涉及 {topics} 个主题：{list}",
-           "themes": "**标题中最常见的主题**：{list}",
-           "across": "**跨领域**：{count} 篇论文同时属于多个主题，例如 {list}",
-           "radar": "**雷达**：{count} 篇论文匹配：{list}"},
+    "en": {"intro": "<strong>Offline briefing</strong>: no language model is configured, so these are counts taken "
+                    "from the day's papers, not an analysis.",
+           "papers": "<strong>{count} papers</strong> across {topics} topics: {list}",
+           "themes": "<strong>Most frequent themes</strong> in the titles: {list}",
+           "across": "<strong>Across fields</strong>: {count} papers are listed under more than one topic, such as {list}",
+           "radar": "<strong>Radar</strong>: {count} papers match: {list}"},
+    "zh": {"intro": "<strong>离线简报</strong>：尚未配置大语言模型，以下为当天论文的统计，并非分析。",
+           "papers": "<strong>{count} 篇论文</strong>，涉及 {topics} 个主题：{list}",
+           "themes": "<strong>标题中最常见的主题</strong>：{list}",
+           "across": "<strong>跨领域</strong>：{count} 篇论文同时属于多个主题，例如 {list}",
+           "radar": "<strong>雷达</strong>：{count} 篇论文匹配：{list}"},
 }
+SHOW_ACROSS, SHOW_RADAR = 3, 5   # cross-listed papers and radar matches named in the briefing
 
 _STOP = set("""a an the of for and or in on to with by from at as is are be via using use based towards toward into
 over under than its their our we new novel approach approaches method methods study analysis data
@@ -144,50 +151,84 @@ high low two one multi non effect effects role evidence i ii iii based-on -based
 _TOKEN = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]|\n")   # words, and the line breaks between titles
 
 
-def _escape(text: str) -> str:
-    """Backslash-escape Markdown's punctuation so a feed's title stays text."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", text)
-
-
 def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
     """Return the most frequent two-word and one-word terms of the titles, with how often they occur."""
-    return list(_themes(tuple(titles), limit))
-
-
-@lru_cache(maxsize=8)   # each day's page is rendered in every language, and its feed entry too
-def _themes(titles: tuple[str, ...], limit: int) -> tuple[tuple[str, int], ...]:
-    # One regex pass over all titles at once: this runs for every day page of a long archive.
-    keep = [w if len(w) > 2 and w not in _STOP else "" for w in _TOKEN.findall("\n".join(titles).lower())]
-    words = Counter(w for w in keep if w)
-    pairs = Counter(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
-    chosen = [(term, n) for term, n in pairs.most_common(limit) if n >= 2][: limit // 2]
+    # One regex pass over all titles at once, each distinct word judged once, tuples counted and sorted in C, and
+    # only the top of each ranking walked in Python: this runs for every day of a long archive. most_common() is a
+    # stable sort, so ties keep their first-seen order.
+    tokens = _TOKEN.findall("\n".join(titles).lower())
+    counted = Counter(tokens)
+    kept = {w: w if len(w) > 2 and w not in _STOP else "" for w in counted}
+    keep = list(map(kept.__getitem__, tokens))   # a dropped word (or a title's end) breaks a pair
+    chosen: list[tuple[str, int]] = []
+    for (a, b), n in Counter(zip(keep, keep[1:])).most_common():
+        if n < 2 or len(chosen) == limit // 2:
+            break
+        if a and b:
+            chosen.append((f"{a} {b}", n))
     used = {w for term, _ in chosen for w in term.split()}
-    chosen += [(w, n) for w, n in words.most_common(limit * 2) if n >= 2 and w not in used][: limit - len(chosen)]
-    return tuple(sorted(chosen, key=lambda item: (-item[1], item[0])))
+    ranked: list[tuple[str, int]] = []   # the limit * 2 most frequent kept words seen twice
+    for w, n in counted.most_common():
+        if n < 2 or len(ranked) == limit * 2:
+            break
+        if kept[w]:
+            ranked.append((w, n))
+    chosen += [(w, n) for w, n in ranked if w not in used][: limit - len(chosen)]
+    return sorted(chosen, key=lambda item: (-item[1], item[0]))
 
 
-def offline(papers: Sequence[Paper], topic_names: Mapping[str, str], lang: str,
-            radar: Radar | Callable[[Paper], tuple[str, ...]] | None = None) -> str:
-    """Return the offline briefing in Markdown: topic counts, frequent themes, cross-listed papers, radar matches."""
-    words = OFFLINE.get(lang, OFFLINE["en"])
-    sep = " · "
-    cite = lambda i, p: f"[{i:02d}](#{p.id}) {_escape(p.title)}"  # noqa: E731
-    counts: Counter[str] = Counter(t for p in papers for t in p.topics if t in topic_names)
-    lines = [words["intro"], ""]
-    lines.append("- " + words["papers"].format(
-        count=len(papers), topics=len(counts),
-        list=sep.join(f"{_escape(topic_names[t])} {n}" for t, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])))))
-    if top := themes(p.title for p in papers):
-        lines.append("- " + words["themes"].format(list=sep.join(f"{_escape(t)} ({n})" for t, n in top)))
-    across = [(i, p) for i, p in enumerate(papers, 1) if len({t for t in p.topics if t in topic_names}) > 1]
-    if across:
-        lines.append("- " + words["across"].format(count=len(across), list="; ".join(
-            f"{cite(i, p)} ({', '.join(_escape(topic_names[t]) for t in p.topics if t in topic_names)})"
-            for i, p in across[:3])))
+@dataclass(frozen=True)
+class Counts:
+    """What the offline briefing says about a day, in every language: counted once per day."""
+    papers: int
+    topics: tuple[tuple[str, int], ...]                       # topic id, papers; most first
+    themes: tuple[tuple[str, int], ...]
+    across: int                                               # papers under more than one topic
+    across_shown: tuple[tuple[int, Paper, tuple[str, ...]], ...]   # card number, paper, its topic ids
+    radar: int                                                # papers the radar matches
+    radar_shown: tuple[tuple[int, Paper, tuple[str, ...]], ...]    # card number, paper, what it matched
+
+
+def count(papers: Sequence[Paper], topic_ids: Container[str],
+          radar: Radar | Callable[[Paper], tuple[str, ...]] | None = None) -> Counts:
+    """Return the day's offline-briefing counts: topics, frequent title themes, cross-listed papers, radar matches."""
     # The renderer passes its own cached matcher: the keyword search is the costly part of a long archive.
     match = radar if callable(radar) else (lambda p: radar_hits(p, radar) if radar else ())
-    hits = [(i, p, found) for i, p in enumerate(papers, 1) if (found := match(p))]
-    if hits:
-        lines.append("- " + words["radar"].format(count=len(hits), list="; ".join(
-            f"{cite(i, p)} ({_escape(', '.join(found))})" for i, p, found in hits[:5])))
-    return "\n".join(lines) + "\n"
+    listed: list[str] = []
+    across: list[tuple[int, Paper, tuple[str, ...]]] = []
+    hits: list[tuple[int, Paper, tuple[str, ...]]] = []
+    n_across = n_hits = 0
+    for number, paper in enumerate(papers, 1):
+        mine = [t for t in paper.topics if t in topic_ids]
+        listed += mine
+        if len(mine) > 1 and len(set(mine)) > 1:
+            n_across += 1
+            if len(across) < SHOW_ACROSS:
+                across.append((number, paper, tuple(mine)))
+        if found := match(paper):
+            n_hits += 1
+            if len(hits) < SHOW_RADAR:
+                hits.append((number, paper, found))
+    topics = Counter(listed)
+    return Counts(len(papers), tuple(sorted(topics.items(), key=lambda c: (-c[1], c[0]))),
+                  tuple(themes(p.title for p in papers)), n_across, tuple(across), n_hits, tuple(hits))
+
+
+def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
+    """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards."""
+    words = OFFLINE.get(lang, OFFLINE["en"])
+    esc, sep = html.escape, " · "
+    cite = lambda i, p: f'<a href="#{esc(p.id)}">{i:02d}</a> {esc(p.title)}'  # noqa: E731
+    items = [words["papers"].format(count=counts.papers, topics=len(counts.topics),
+                                    list=sep.join(f"{esc(topic_names[t])} {n}" for t, n in counts.topics))]
+    if counts.themes:
+        items.append(words["themes"].format(list=sep.join(f"{esc(t)} ({n})" for t, n in counts.themes)))
+    if counts.across:
+        items.append(words["across"].format(count=counts.across, list="; ".join(
+            f"{cite(i, p)} ({esc(', '.join(topic_names[t] for t in mine))})" for i, p, mine in counts.across_shown)))
+    if counts.radar:
+        items.append(words["radar"].format(count=counts.radar, list="; ".join(
+            f"{cite(i, p)} ({esc(', '.join(found))})" for i, p, found in counts.radar_shown)))
+    markup = f"<p>{words['intro']}</p>\n<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>"
+    # Sanitised all the same, so a slip in the code above can never reach a page.
+    return _sanitise(markup, {p.id for _, p, _ in counts.across_shown + counts.radar_shown})

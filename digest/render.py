@@ -138,6 +138,7 @@ class Renderer:
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
             self.briefings.setdefault(on, {})[lang] = stored
+        self.briefing_cache: dict[date, dict[str, Any]] = {}   # day -> its offline counts ("") and briefing per language
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -369,34 +370,41 @@ class Renderer:
         return [(lang, b.model, b.text) for lang, b in sorted(self.briefings.get(day, {}).items())]
 
     def briefing_for(self, day: Day, lang: str) -> tuple[str, str, str, str]:
-        """Return (Markdown, its language, its note, "llm" or "offline") of the day's briefing for a reader of lang.
+        """Return (sanitised HTML, its language, its note, "llm" or "offline") of the day's briefing for a reader of lang.
 
-        The LLM's briefing in that language, else in another language, else the offline one counted here.
+        The LLM's briefing in that language, else in another language, else the offline one counted here. Kept per
+        day: the day page, the front page and the briefing feed all ask, and the offline counts serve every language.
         """
+        cache = self.briefing_cache.setdefault(day.day, {})
+        if lang in cache:
+            return cache[lang]
         stored = self.briefings.get(day.day, {})
         chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
         if chosen is not None and chosen.text.strip():
-            return chosen.text, chosen.lang, translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm"
+            anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
+            cache[lang] = (briefings.to_html(chosen.text, anchors), chosen.lang,
+                           translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm")
+            return cache[lang]
+        if "" not in cache:
+            cache[""] = briefings.count(day.papers, self.config.topics, self.radar_of)
         names = {tid: topic.name(lang) for tid, topic in self.config.topics.items()}
-        text = briefings.offline(day.papers, names, lang, self.radar_of)
-        return text, lang, translator(lang)("briefing_offline"), "offline"
+        cache[lang] = (briefings.offline(cache[""], names, lang), lang, translator(lang)("briefing_offline"), "offline")
+        return cache[lang]
 
     def briefing(self, day: Day) -> dict[str, Any]:
         """Return the day's briefing block: one sanitised HTML variant per site language (static/site.js picks one)."""
-        anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
         variants = []
         for lang in self.site.languages:
-            text, written_in, note, kind = self.briefing_for(day, lang)
+            markup, written_in, note, kind = self.briefing_for(day, lang)
             variants.append({"lang": lang, "html_lang": "zh-Hans" if written_in == "zh" else written_in,
-                             "html": briefings.to_html(text, anchors), "note": note, "kind": kind})
+                             "html": markup, "note": note, "kind": kind})
         default = next(v for v in variants if v["lang"] == self.lang)
         return {"kind": default["kind"], "variants": variants}
 
     def briefing_text(self, day: Day) -> str:
         """Return the day's briefing in the default language as plain text with its note, for the feed."""
-        text, _, note, _ = self.briefing_for(day, self.lang)
-        anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
-        return f"{briefings.to_text(text, anchors)}\n\n{note}"
+        markup, _, note, _ = self.briefing_for(day, self.lang)
+        return f"{briefings.plain_text(markup)}\n\n{note}"
 
     def briefing_feed(self) -> None:
         """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""

@@ -1,6 +1,7 @@
 """The pure parts of summarising: parsing model answers, batching, card links, safe Markdown, the offline briefing."""
 
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 
@@ -99,17 +100,85 @@ def test_offline_briefing_counts_themes_cross_lists_and_radar():
               paper(2, title="Diffusion models in weather forecasting"),
               paper(3, title="Graph neural networks for tumour growth", topics=("medicine",), authors=("Chiwun Yang",)),
               paper(4, title="A *markdown* title with [a link](javascript:x) <b>")]
-    text = briefing.offline(papers, topics, "en", radar=Radar(authors=("Chiwun Yang",), keywords=("weather",)))
-    assert text.startswith("**Offline briefing**")
-    assert "**4 papers** across 3 topics: Machine Learning 2 · Medicine 2 · Computer Vision 1" in text
-    assert "diffusion models (2)" in text and "tumour (2)" in text
-    assert "[01](#arXiv:2606.10001) Diffusion models for tumour segmentation (Computer Vision, Medicine)" in text
-    assert "**Radar**: 2 papers match: [02](#arXiv:2606.10002) Diffusion models in weather forecasting (weather); " \
-           "[03](#arXiv:2606.10003) Graph neural networks for tumour growth (Chiwun Yang)" in text
-    html = briefing.to_html(text, {p.id: f"{i:02d}" for i, p in enumerate(papers, 1)})
-    assert "javascript" not in html.split("markdown")[0] and "<b>" not in html
-    zh = briefing.offline(papers, topics, "zh")
-    assert zh.startswith("**离线简报**") and "4 篇论文" in zh and "雷达" not in zh
+    counts = briefing.count(papers, topics, radar=Radar(authors=("Chiwun Yang",), keywords=("weather",)))
+    assert (counts.papers, counts.topics, counts.across, counts.radar) == (
+        4, (("cs.LG", 2), ("medicine", 2), ("cs.CV", 1)), 1, 2)
+    html = briefing.offline(counts, topics, "en")
+    assert html.startswith("<p><strong>Offline briefing</strong>")
+    assert "<strong>4 papers</strong> across 3 topics: Machine Learning 2 · Medicine 2 · Computer Vision 1" in html
+    assert "diffusion models (2)" in html and "tumour (2)" in html
+    assert ('<a href="#arXiv:2606.10001">01</a> Diffusion models for tumour segmentation (Computer Vision, Medicine)'
+            in html)
+    assert ('<strong>Radar</strong>: 2 papers match: <a href="#arXiv:2606.10002">02</a> Diffusion models in weather '
+            'forecasting (weather); <a href="#arXiv:2606.10003">03</a> Graph neural networks for tumour growth '
+            '(Chiwun Yang)') in html
+    zh = briefing.offline(briefing.count(papers, topics), topics, "zh")
+    assert zh.startswith("<p><strong>离线简报</strong>") and "4 篇论文" in zh and "雷达" not in zh
+    text = briefing.plain_text(html)
+    assert text.startswith("Offline briefing: no language model") and "<" not in text
+    assert "• 4 papers across 3 topics" in text and "\n\n• Radar: 2 papers match: 02 Diffusion models in weather" in text
+
+
+def test_offline_briefing_is_the_html_the_markdown_round_trip_made():
+    # Pinned: the bytes the former Markdown -> HTML -> nh3 path produced for the same day, punctuation and all.
+    topics = {"cs.LG": "Machine Learning", "medicine": "Medicine & Health", "cs.CV": "Computer Vision"}
+    papers = [paper(1, title="Diffusion models for tumour segmentation", topics=("cs.CV", "medicine")),
+              paper(2, title='Diffusion models in weather forecasting: "a" Q&A it\'s 2.5x (v2) [re-run] *fast* _it_ '
+                             "#1 + 10%"),
+              paper(3, title="Graph neural networks for tumour growth — Schrödinger's cat", topics=("medicine", "cs.LG"),
+                    authors=("Chiwun Yang",)),
+              paper(4, title="Weather graph neural networks", topics=("cs.LG", "cs.LG", "other"))]
+    counts = briefing.count(papers, topics, Radar(authors=("Chiwun Yang",), keywords=("weather",)))
+    assert briefing.offline(counts, topics, "en") == (
+        "<p><strong>Offline briefing</strong>: no language model is configured, so these are counts taken from the "
+        "day's papers, not an analysis.</p>\n<ul>\n"
+        "<li><strong>4 papers</strong> across 3 topics: Machine Learning 4 · Medicine &amp; Health 2 · Computer Vision 1"
+        "</li>\n<li><strong>Most frequent themes</strong> in the titles: diffusion models (2) · graph neural (2) · "
+        "neural networks (2) · tumour (2) · weather (2)</li>\n"
+        "<li><strong>Across fields</strong>: 2 papers are listed under more than one topic, such as "
+        '<a href="#arXiv:2606.10001">01</a> Diffusion models for tumour segmentation (Computer Vision, Medicine &amp; '
+        'Health); <a href="#arXiv:2606.10003">03</a> Graph neural networks for tumour growth — Schrödinger\'s cat '
+        "(Medicine &amp; Health, Machine Learning)</li>\n"
+        '<li><strong>Radar</strong>: 3 papers match: <a href="#arXiv:2606.10002">02</a> Diffusion models in weather '
+        'forecasting: "a" Q&amp;A it\'s 2.5x (v2) [re-run] *fast* _it_ #1 + 10% (weather); '
+        '<a href="#arXiv:2606.10003">03</a> Graph neural networks for tumour growth — Schrödinger\'s cat (Chiwun Yang); '
+        '<a href="#arXiv:2606.10004">04</a> Weather graph neural networks (weather)</li>\n</ul>')
+
+
+class _Markup(HTMLParser):
+    """Collects the tags, attributes and text of a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_offline_briefing_keeps_a_hostile_title_text_and_links_only_cards():
+    hostile = ("<script>alert(1)</script> [03](javascript:alert(2)) javascript:alert(3) <img src=x onerror=alert(4)> "
+               "**bold** a|b ~c &copy; &amp;")
+    topics = {"cs.LG": "<b>ML</b>", "medicine": "Medicine"}
+    papers = [paper(1, title=hostile, topics=("cs.LG", "medicine")),
+              paper(2, id='x" onmouseover="alert(5)', title="Quoted id", topics=("cs.LG", "medicine"), authors=("Eve",)),
+              paper(3, title="Plain")]
+    html = briefing.offline(briefing.count(papers, topics, Radar(authors=("Eve",), keywords=())), topics, "en")
+    parsed = _Markup()
+    parsed.feed(html)
+    assert {tag for tag, _ in parsed.tags} <= {"p", "strong", "ul", "li", "a"}
+    links = [(tag, attrs) for tag, attrs in parsed.tags if attrs]
+    assert links and all(tag == "a" and [name for name, _ in attrs] == ["href"] for tag, attrs in links)
+    assert {value for _, attrs in links for _, value in attrs} == {"#arXiv:2606.10001", '#x" onmouseover="alert(5)'}
+    text = "".join(parsed.text)
+    assert hostile in text and "<b>ML</b>" in text   # shown as the feed wrote it, no stray Markdown backslashes
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and 'href="javascript' not in html
+    feed = briefing.plain_text(html)
+    assert hostile in feed and "<b>ML</b>" in feed
 
 
 def test_themes_skip_stopwords_and_prefer_two_word_terms():

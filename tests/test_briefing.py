@@ -2,16 +2,19 @@
 
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from digest import briefing
-from digest.archive import Archive, Briefing
+from digest.archive import Archive, Briefing, Day, State
 from digest.config import Radar, load_config
 from digest.errors import ConfigError
 from digest.llm import endpoint, estimate_tokens, parse_json
 from digest.config import LLMOptions
 from digest.papers import Paper
+from digest.render import render_site
 from digest.summarize import batches, clean_summary, read_summaries
 
 D = date(2026, 6, 17)
@@ -242,3 +245,30 @@ def test_a_big_day_is_sampled_across_topics_for_the_briefing():
     import json
     sent = json.loads(briefing.request(papers, {}, ["en"]))["papers"]
     assert len(sent) == briefing.MAX_PAPERS and len(sent[0]["text"]) <= 140
+
+
+def test_a_rendered_day_shows_the_offline_briefing_per_language_and_its_feed_text(tmp_path):
+    config = load_config(Path(__file__).resolve().parent.parent / "demo" / "sources.yaml")
+    hostile = "Cross <script>alert(1)</script> [03](javascript:alert(2))"
+    papers = (paper(1, title=hostile, topics=("cs.LG", "cs.CV")), paper(2, title="Plain one"))
+    render_site(config, [Day(D, papers)], State(), tmp_path)
+    page = (tmp_path / D.isoformat() / "index.html").read_text()
+    assert page.count('class="briefing briefing-offline"') == 1
+
+    def variant(lang):
+        return page.split(f'data-variant="{lang}"', 1)[1].split("</div>", 1)[0]
+
+    en, zh = variant("en"), variant("zh")
+    assert "Machine Learning 2 · Computer Vision 1" in en and "机器学习 2 · 计算机视觉 1" in zh
+    assert "(Machine Learning, Computer Vision)" in en and "(机器学习, 计算机视觉)" in zh
+    for html in (en, zh):
+        assert '<a href="#arXiv:2606.10001">01</a> Cross &lt;script&gt;alert(1)&lt;/script&gt; ' \
+               "[03](javascript:alert(2))" in html and "<script" not in html and 'href="javascript' not in html
+    front = (tmp_path / "index.html").read_text()
+    assert front.split('data-variant="en"', 1)[1].split("</div>", 1)[0] == en
+    atom = "{http://www.w3.org/2005/Atom}"
+    [content] = ElementTree.parse(tmp_path / "briefing.xml").getroot().iter(f"{atom}content")
+    assert content.get("type") == "text"
+    assert content.text.startswith("Offline briefing: no language model is configured")
+    assert f"such as 01 {hostile} (Machine Learning, Computer Vision)" in content.text
+    assert content.text.endswith("not written by a language model.")

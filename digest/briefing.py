@@ -153,27 +153,18 @@ _TOKEN = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]|\n")   # words, and the lin
 
 def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
     """Return the most frequent two-word and one-word terms of the titles, with how often they occur."""
-    # One regex pass over all titles at once, each distinct word judged once, tuples counted and sorted in C, and
-    # only the top of each ranking walked in Python: this runs for every day of a long archive. most_common() is a
-    # stable sort, so ties keep their first-seen order.
+    # One regex pass over all titles at once and each distinct word judged once: this runs for every day of a long
+    # archive. A word seen once can be neither a theme nor in a pair seen twice, so it is dropped before pairing.
+    # Stable sorts keep ties in first-seen order, as Counter.most_common does.
     tokens = _TOKEN.findall("\n".join(titles).lower())
     counted = Counter(tokens)
-    kept = {w: w if len(w) > 2 and w not in _STOP else "" for w in counted}
+    kept = {w: w if n > 1 and len(w) > 2 and w not in _STOP else "" for w, n in counted.items()}
     keep = list(map(kept.__getitem__, tokens))   # a dropped word (or a title's end) breaks a pair
-    chosen: list[tuple[str, int]] = []
-    for (a, b), n in Counter(zip(keep, keep[1:])).most_common():
-        if n < 2 or len(chosen) == limit // 2:
-            break
-        if a and b:
-            chosen.append((f"{a} {b}", n))
+    pairs = Counter(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
+    chosen = sorted(((term, n) for term, n in pairs.items() if n > 1), key=lambda item: -item[1])[: limit // 2]
     used = {w for term, _ in chosen for w in term.split()}
-    ranked: list[tuple[str, int]] = []   # the limit * 2 most frequent kept words seen twice
-    for w, n in counted.most_common():
-        if n < 2 or len(ranked) == limit * 2:
-            break
-        if kept[w]:
-            ranked.append((w, n))
-    chosen += [(w, n) for w, n in ranked if w not in used][: limit - len(chosen)]
+    words = sorted(((w, n) for w, n in counted.items() if kept[w]), key=lambda item: -item[1])[: limit * 2]
+    chosen += [(w, n) for w, n in words if w not in used][: limit - len(chosen)]
     return sorted(chosen, key=lambda item: (-item[1], item[0]))
 
 

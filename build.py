@@ -19,7 +19,6 @@ from digest.errors import ConfigError, DigestError
 from digest.probe import probe_sources
 from digest.render import render_archive
 from digest.verify import verify_archive
-from digest.summarize import summarize_stage
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE / "demo"
@@ -117,6 +116,9 @@ def streak_note(failures: int, state: State, source_id: str, config: Config) -> 
 
 def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
     """Add LLM summaries and briefings to content/, or say in one line that offline ones are used."""
+    # Imported here: the openai client takes half a second to import, which render, check and verify never need.
+    from digest.summarize import summarize_stage
+
     report = summarize_stage(config, archive, os.environ, demo)
     if report.endpoint is None:
         why = "llm.enabled is false" if not config.llm.enabled else (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -110,23 +111,15 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     kept = {s.id: state.sources.get(s.id) or SourceState() for s in sources}
     targets = [_target(s, kept[s.id], config, run_date) for s in sources]
 
-    days = archive.read_days()
-    seen_versions: dict[str, int] = {}
-    seen_dois: dict[str, str] = {}
-    for archived in days:
-        for paper in archived.papers:
-            seen_versions[paper.id] = max(seen_versions.get(paper.id, 0), paper.version or 0)
-            if paper.doi:
-                seen_dois.setdefault(paper.doi, paper.id)
-        for update in archived.updates:
-            seen_versions[update.id] = max(seen_versions.get(update.id, 0), update.version or 0)
+    known = scan_archive(archive, state)
+    seen_versions, seen_dois = known.versions, known.dois
 
     def seen(entry: Entry) -> bool:
         return is_seen(entry, seen_versions, seen_dois)
 
     # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
     # converges to what the uninterrupted run would have saved (and such a source is not stale).
-    contributed, recovered = unrecorded(days, state)
+    contributed, recovered = known.latest, known.unrecorded
 
     gathered = gather_sources(targets, settings, item_limit)
     if config.fetch.stale_window > 0:
@@ -147,7 +140,9 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order,
                     seen_dois, ignoring)
 
-    by_day = {d.day: d for d in days}
+    # Only the days this run changes are read whole: those it adds to, and those holding a paper it links.
+    touched = {*result.papers, *result.updates, *(on for pid in result.links for on in known.home.get(pid, ()))}
+    by_day = {d.day: d for d in map(archive.read_day, sorted(touched)) if d is not None}
     _add_links(archive, by_day, result.links)
     new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
     seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
@@ -176,18 +171,49 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
                          tuple(warnings))
 
 
-def unrecorded(days: list[Day], state: State) -> tuple[dict[str, date], dict[str, int]]:
-    """Per source, the latest day and the count of stored items dated after the source's recorded last_day."""
-    latest: dict[str, date] = {}
-    count: dict[str, int] = {}
-    for day in days:
+@dataclass
+class KnownPapers:
+    """What the fetch stage needs to know of the archive, gathered one day file at a time."""
+
+    versions: dict[str, int] = field(default_factory=dict)   # paper id -> newest version stored (0: none given)
+    dois: dict[str, str] = field(default_factory=dict)       # DOI -> the id of the card holding it
+    home: dict[str, list[date]] = field(default_factory=dict)   # paper id -> the day(s) its card is on
+    latest: dict[str, date] = field(default_factory=dict)    # see unrecorded()
+    unrecorded: dict[str, int] = field(default_factory=dict)
+
+    def add(self, day: Day, state: State) -> None:
+        for paper in day.papers:
+            self.versions[paper.id] = max(self.versions.get(paper.id, 0), paper.version or 0)
+            self.home.setdefault(paper.id, []).append(day.day)
+            if paper.doi:
+                self.dois.setdefault(paper.doi, paper.id)
+        for update in day.updates:
+            self.versions[update.id] = max(self.versions.get(update.id, 0), update.version or 0)
+        iso = day.day.isoformat()
         for item in (*day.papers, *day.updates):
             for sid in item.sources:
-                known = state.sources.get(sid)
-                if known is None or known.last_day is None or day.day.isoformat() > known.last_day:
-                    latest[sid] = max(latest.get(sid, day.day), day.day)
-                    count[sid] = count.get(sid, 0) + 1
-    return latest, count
+                recorded = state.sources.get(sid)
+                if recorded is None or recorded.last_day is None or iso > recorded.last_day:
+                    self.latest[sid] = max(self.latest.get(sid, day.day), day.day)
+                    self.unrecorded[sid] = self.unrecorded.get(sid, 0) + 1
+
+
+def scan_archive(archive: Archive, state: State) -> KnownPapers:
+    """Read the archive's ids day by day: a year of days held at once would be hundreds of megabytes."""
+    known = KnownPapers()
+    for on in archive.day_dates():
+        day = archive.read_day(on)
+        if day is not None:
+            known.add(day, state)
+    return known
+
+
+def unrecorded(days: Iterable[Day], state: State) -> tuple[dict[str, date], dict[str, int]]:
+    """Per source, the latest day and the count of stored items dated after the source's recorded last_day."""
+    known = KnownPapers()
+    for day in days:
+        known.add(day, state)
+    return known.latest, known.unrecorded
 
 
 def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abstract: int

@@ -187,3 +187,17 @@ def test_job_summary_names_each_state(runs):
     assert "| PLOS Computational Biology | unchanged | 0 | 0 |  |" in sat
     assert "| Nature (Science) | stale | 0 | 2 |  |" in sat
     assert "| arXiv (CS.CV) | stale | 0 | 1 |  |" in reports[MON].markdown(MON, labels)
+
+
+def test_the_fetch_stage_scan_knows_what_the_whole_archive_holds(runs):
+    from digest.collect import scan_archive, unrecorded
+
+    _, archive, _, _ = runs
+    days = archive.read_days()
+    known = scan_archive(archive, archive.read_state())
+    assert known.home == {p.id: [d.day] for d in days for p in d.papers}
+    assert known.dois == {p.doi: p.id for d in days for p in d.papers if p.doi}
+    assert set(known.versions) == {p.id for d in days for p in (*d.papers, *d.updates)}
+    assert known.versions["arXiv:2606.20005"] == max(p.version or 0 for d in days for p in (*d.papers, *d.updates)
+                                                     if p.id == "arXiv:2606.20005")
+    assert (known.latest, known.unrecorded) == unrecorded(days, archive.read_state())

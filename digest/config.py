@@ -131,6 +131,11 @@ def guess_family(url: str) -> str:
     return "generic"
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents and marks, six times faster (a
+# render reads the config too, and one new day's render takes well under a second).
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Lines:
     """Maps a dotted key path (`sources[2].url`) to its line in the YAML text."""
 
@@ -138,7 +143,7 @@ class _Lines:
         self.lines: dict[str, int] = {}
         self.duplicates: list[tuple[str, int, int]] = []  # (key path, its line, the earlier line)
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=FAST_LOADER)
         except yaml.YAMLError:
             root = None
         if root is not None:
@@ -275,7 +280,10 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config file: {exc.strerror or exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.load(text, Loader=FAST_LOADER)   # a safe loader, like safe_load's
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)   # for the pure-Python parser's message, which names the problem better
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name

@@ -8,6 +8,8 @@ import os
 import re
 import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,6 +88,18 @@ def remove_stale_temps(folder: Path) -> int:
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while building many objects that form no cycles; restore it after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
@@ -182,9 +196,7 @@ class Archive:
         """Return the Day in a day file's bytes; raise ArchiveError naming the file if they are not one."""
         # A day file is some ten thousand small containers, none in a cycle: the garbage collector would
         # run a dozen times per file over a growing heap for nothing, so it waits until the day is built.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             try:
                 data = json.loads(raw)
             except ValueError as exc:
@@ -196,9 +208,6 @@ class Archive:
                            tuple(map(Update.from_json, data.get("updates") or ())))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
-        finally:
-            if collecting:
-                gc.enable()
 
     def read_days(self) -> list[Day]:
         return [d for d in (self.read_day(day) for day in self.day_dates()) if d is not None]

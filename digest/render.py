@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup, escape
 
 from . import briefing as briefings
-from .archive import Archive, Briefing, Day, State
+from .archive import Archive, Briefing, Day, State, collector_paused
 from .cardhtml import atom_entry, card_html, entry_html, host, topic_badges
 from .clean import first_sentences, safe_url
 from .config import Config
@@ -647,25 +645,11 @@ def _render_batch(jobs: list[DayJob]) -> tuple[int, set[str], dict[str, str], di
     return writer.written, writer.files, writer.pages, renderer.search_rows
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a render.
-
-    A render holds a year's index and makes few reference cycles (about ten a day of pages), but the
-    collector's passes over the objects it holds took a sixth of a one-day render.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def render_site(config: Config, days: list[Day], state: State, out: Path,
                 stored_briefings: Mapping[tuple[date, str], Briefing] | None = None) -> tuple[int, int]:
     """Render days held in memory into out/; return (files written, files removed)."""
+    # A render holds a year's index and makes few reference cycles (about ten a day of pages), but the
+    # collector's passes over what it holds took a sixth of a one-day render.
     with collector_paused():
         return Renderer(config, MemoryDays(days), state, out, stored_briefings).render()
 
@@ -680,7 +664,7 @@ class RenderReport:
 
 def render_archive(config: Config, archive: Archive, out: Path) -> RenderReport:
     """Render the archive in content/ into out/, reading only the days whose pages changed."""
-    with collector_paused():
+    with collector_paused():   # as in render_site
         renderer = Renderer(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings())
         written, removed = renderer.render()
     return RenderReport(written, removed, sum(i.size for i in renderer.days), len(renderer.days))

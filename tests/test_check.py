@@ -133,6 +133,63 @@ def test_verify_reports_an_unreadable_archive(demo_content, tmp_path, capsys):
     assert "\n" not in err and err.startswith(f"{new / 'state.json'}: unreadable state file")
 
 
+def test_verify_checks_a_changed_day_beside_byte_identical_ones(demo_content, tmp_path):
+    """Verify skips parsing days whose bytes did not change, yet every change on another day is still caught."""
+    base = demo_content / "day2"
+    new = tmp_path / "new"
+    shutil.copytree(base, new)
+    day2 = new / "days" / "2026-06-17.json"
+    data = json.loads(day2.read_text())
+    gone = data["papers"].pop(1)["id"]
+    day2.write_text(json.dumps(data))
+    assert (new / "days" / "2026-06-16.json").read_bytes() == (base / "days" / "2026-06-16.json").read_bytes()
+    assert verify_archive(Archive(new), Archive(base)).problems == [f"{day2}: paper {gone} is gone"]
+    # A torn new file is reported as before, named, whatever the days around it.
+    day2.write_text('{"schema": 1, "day": "2026-06-17", "papers": [')
+    verdict = verify_archive(Archive(new), Archive(base))
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith(f"{day2}: unreadable day file")
+    day2.write_text('{"schema": 1, "day": "2026-06-17", "papers": [{"id": 3}]}')
+    verdict = verify_archive(Archive(new), Archive(base))
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith(f"{day2}: malformed day file")
+    # A day only in the new archive is parsed and counted; a torn one there is reported too.
+    shutil.copy(base / "days" / "2026-06-17.json", day2)
+    shutil.copy(day2, new / "days" / "2026-06-18.json")
+    data = json.loads(day2.read_text())
+    data["day"] = "2026-06-18"
+    (new / "days" / "2026-06-18.json").write_text(json.dumps(data))
+    assert verify_archive(Archive(new), Archive(base)).problems == []
+    (new / "days" / "2026-06-18.json").write_text("{")
+    assert verify_archive(Archive(new), Archive(base)).problems[0].startswith(f"{new / 'days' / '2026-06-18.json'}: unreadable")
+
+
+def test_verify_message_counts_only_changed_days(demo_content, tmp_path):
+    """Papers on untouched days are never counted as added; new ones and new versions on changed days are."""
+    base = tmp_path / "base"
+    shutil.copytree(demo_content / "day2", base)
+    day2 = base / "days" / "2026-06-17.json"
+    data = json.loads(day2.read_text())
+    kept = len(data["papers"]) - 2
+    data["papers"], data["updates"] = data["papers"][:kept], data["updates"][:1]
+    day2.write_text(json.dumps(data))
+    verdict = verify_archive(Archive(demo_content / "day2"), Archive(base))
+    assert verdict.problems == []
+    assert re.fullmatch(r"digest 2026-06-17: 2 papers from \d+ sources?, 2 new versions", verdict.message), verdict.message
+
+
+def test_verify_reports_an_unreadable_baseline_day(demo_content, tmp_path):
+    """A torn day in the baseline is named as the baseline's, unless the new archive has a problem of its own."""
+    base = tmp_path / "base"
+    shutil.copytree(demo_content / "day2", base)
+    (base / "days" / "2026-06-16.json").write_text("[")
+    verdict = verify_archive(Archive(demo_content / "day2"), Archive(base))
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith(f"baseline: {base / 'days' / '2026-06-16.json'}")
+    new = tmp_path / "new"
+    shutil.copytree(demo_content / "day2", new)
+    (new / "days" / "2026-06-17.json").write_text("[")
+    verdict = verify_archive(Archive(new), Archive(base))
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith(f"{new / 'days' / '2026-06-17.json'}: unreadable")
+
+
 # ---- --summary and --base-url -----------------------------------------------------------------------
 
 

@@ -50,17 +50,35 @@ def is_current(paper: Paper, model: str, options: LLMOptions) -> bool:
             and paper.summary_version == paper.version and all(paper.summary.get(lang) for lang in options.languages))
 
 
-def pending(days: Sequence[Day], model: str, options: LLMOptions) -> list[tuple[date, list[Paper]]]:
-    """Return the papers needing a summary, newest day first (the front page matters most), capped at max_papers."""
+def needs_summary(day: Day, model: str, options: LLMOptions) -> list[Paper]:
+    """Return the day's papers that have an abstract but no current summary, in card order."""
+    return [p for p in day.papers if p.abstract.strip() and not is_current(p, model, options)]
+
+
+@dataclass
+class Scan:
+    """What a run needs from the archive, gathered one day at a time: never the whole archive at once."""
+
+    recent: list[Day] = field(default_factory=list)        # the latest days with papers, up to briefing_days
+    todo: list[tuple[date, list[Paper]]] = field(default_factory=list)   # newest day first, max_papers in all
+    waiting: int = 0                                        # every paper needing a summary, uncapped
+
+
+def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
+    """Read the archive newest day first (the front page matters most); keep the briefing days and capped papers."""
+    found = Scan()
     left = options.max_papers
-    found = []
-    for day in sorted(days, key=lambda d: d.day, reverse=True):
-        todo = [p for p in day.papers if p.abstract.strip() and not is_current(p, model, options)][:left]
-        if todo:
-            found.append((day.day, todo))
-            left -= len(todo)
-        if left <= 0:
-            break
+    for on in reversed(archive.day_dates()):
+        day = archive.read_day(on)
+        if day is None:
+            continue
+        if day.papers and len(found.recent) < options.briefing_days:
+            found.recent.append(day)
+        todo = needs_summary(day, model, options)
+        found.waiting += len(todo)
+        if left > 0 and todo:
+            found.todo.append((day.day, todo[:left]))
+            left -= len(todo[:left])
     return found
 
 
@@ -215,15 +233,15 @@ def _briefing_texts(answer: Any, langs: Sequence[str]) -> dict[str, str]:
     return texts
 
 
-async def run(config: Config, archive: Archive, client: Client, days: Sequence[Day], out: Outcome) -> Outcome:
+async def run(config: Config, archive: Archive, client: Client, found: Scan, out: Outcome) -> Outcome:
     """Ask for every missing briefing (latest days first) and summary (newest first) within the run's caps."""
     options, model = config.llm, client.endpoint.model
     names = {tid: topic.name("en") for tid, topic in config.topics.items()}
     jobs: dict[date, list[Any]] = {}
-    for day in sorted((d for d in days if d.papers), key=lambda d: d.day, reverse=True)[: options.briefing_days]:
+    for day in found.recent:
         if langs := stale_briefings(day, archive, model, options):
             jobs.setdefault(day.day, []).append(write_briefing(client, day, langs, names, model, options, out))
-    for on, papers in pending(days, model, options):
+    for on, papers in found.todo:
         out.attempted += len(papers)
         jobs.setdefault(on, []).extend(summarize_batch(client, on, batch, options, out)
                                        for batch in batches(papers, options.batch_size, options.batch_chars))
@@ -298,16 +316,16 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
     report = Report(target)
     if target is None:
         return report
-    days = archive.read_days()
+    found = scan(archive, target.model, config.llm)
     client = make_client(target, config.llm)
     outcome = Outcome()
     try:
-        asyncio.run(run(config, archive, client, days, outcome))
+        asyncio.run(run(config, archive, client, found, outcome))
     finally:
         # Whatever arrived before a crash or Ctrl-C is kept; nothing stored earlier is touched otherwise.
         store(archive, outcome, target.model, config.llm)
         record_usage(archive, client, outcome)
-    todo = sum(len(p) for _, p in pending(days, target.model, replace(config.llm, max_papers=1 << 30)))
+    todo = found.waiting
     report.pending = todo - len(outcome.summaries)
     report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefings)
     report.usage, report.usage_by_day = client.total, dict(sorted(client.usage.items()))

@@ -419,3 +419,27 @@ def test_a_run_killed_half_way_keeps_every_finished_day(tmp_path, llm):
     assert all(p.summary for p in archive.read_day(D2).papers)
     assert archive.read_briefing(D2, "zh") is not None
     assert (tmp_path / "content" / "days" / "2026-06-16.json").read_bytes() == day1
+
+
+def test_scan_keeps_only_the_briefing_days_and_the_capped_papers(tmp_path):
+    """The stage reads the archive day by day, newest first: what it keeps matches the caps, the count is whole."""
+    from digest.config import LLMOptions
+    from digest.summarize import prompt_tag, scan
+    options = LLMOptions(model="m", max_papers=5, briefing_days=2)
+    done = dict(summary={"en": "A summary of it.", "zh": "一个摘要。"}, summary_model="m",
+                summary_prompt=prompt_tag(options), summary_version=1)
+    archive = Archive(tmp_path / "content")
+    days = [date(2026, 6, d) for d in (10, 11, 12, 13, 14)]
+    archive.write_day(Day(days[0], tuple(paper(i, days[0]) for i in range(4))))                # 4 pending
+    archive.write_day(Day(days[1], tuple(paper(10 + i, days[1], **done) for i in range(3))))   # all current
+    archive.write_day(Day(days[2], (paper(20, days[2]), paper(21, days[2], abstract=" "),      # no text: skipped
+                                    paper(22, days[2], **done), paper(23, days[2], version=2, **done))))
+    archive.write_day(Day(days[3], ()))                                                        # an empty day
+    archive.write_day(Day(days[4], tuple(paper(40 + i, days[4]) for i in range(3))))           # 3 pending
+    found = scan(archive, "m", options)
+    assert [d.day for d in found.recent] == [days[4], days[2]]
+    assert [(on, [p.id for p in todo]) for on, todo in found.todo] == [
+        (days[4], ["arXiv:2606.10040", "arXiv:2606.10041", "arXiv:2606.10042"]),
+        (days[2], ["arXiv:2606.10020", "arXiv:2606.10023"])]
+    assert found.waiting == 3 + 2 + 4
+    assert scan(archive, "other", options).waiting == 3 + 3 + 3 + 4   # another model: every summary is stale

@@ -183,14 +183,18 @@ class Archive:
         return sorted(found)
 
     def read_day(self, day: date) -> Day | None:
+        raw = self.day_bytes(day)
+        return None if raw is None else self.parse_day(self.day_path(day), raw)
+
+    def day_bytes(self, day: date) -> bytes | None:
+        """Return a day file's bytes, or None when there is none; raise ArchiveError naming it if unreadable."""
         path = self.day_path(day)
         try:
-            raw = path.read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
-        return self.parse_day(path, raw)
 
     def parse_day(self, path: Path, raw: bytes) -> Day:
         """Return the Day in a day file's bytes; raise ArchiveError naming the file if they are not one."""

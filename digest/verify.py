@@ -34,13 +34,13 @@ def verify_archive(new: Archive, old: Archive | None = None) -> Verdict:
     tally = _Tally()
     for day in sorted(set(new.day_dates()) | set(old.day_dates() if old else ())):
         try:
-            raw = _read(new, day)
+            raw = new.day_bytes(day)
         except ArchiveError as exc:
             return Verdict([str(exc)], "")
         before_raw = None
         if old is not None and baseline_error is None:
             try:
-                before_raw = _read(old, day)
+                before_raw = old.day_bytes(day)
             except ArchiveError as exc:
                 baseline_error = f"baseline: {exc}"
         if raw is not None and raw == before_raw:
@@ -70,17 +70,6 @@ def verify_archive(new: Archive, old: Archive | None = None) -> Verdict:
     for source in sorted(set(old_state.sources) - set(state.sources)):
         problems.append(f"{new.root / 'state.json'}: the fetch state of source '{source}' is gone")
     return Verdict(problems, _message(tally, state.last_run))
-
-
-def _read(archive: Archive, day: date) -> bytes | None:
-    """Return a day file's bytes, or None when it does not exist."""
-    path = archive.day_path(day)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
 
 
 def _compare(new: Archive, day: date, before: Day | None, after: Day | None, tally: _Tally) -> list[str]:

@@ -214,7 +214,15 @@ class Archive:
                 raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
 
     def read_days(self) -> list[Day]:
-        return [d for d in (self.read_day(day) for day in self.day_dates()) if d is not None]
+        return list(self.iter_days())
+
+    def iter_days(self, newest_first: bool = False) -> Iterator[Day]:
+        """Yield the archived days one at a time: a stage that needs only part of each never holds them all."""
+        dates = self.day_dates()
+        for on in reversed(dates) if newest_first else dates:
+            day = self.read_day(on)
+            if day is not None:
+                yield day
 
     def write_day(self, day: Day) -> bool:
         return write_atomic(self.day_path(day.day), dumps(day.to_json()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -178,7 +177,9 @@ class KnownPapers:
     versions: dict[str, int] = field(default_factory=dict)   # paper id -> newest version stored (0: none given)
     dois: dict[str, str] = field(default_factory=dict)       # DOI -> the id of the card holding it
     home: dict[str, list[date]] = field(default_factory=dict)   # paper id -> the day(s) its card is on
-    latest: dict[str, date] = field(default_factory=dict)    # see unrecorded()
+    # Per source, the latest day and the count of stored items dated after its recorded last_day: what a
+    # killed run stored but never recorded in state.json.
+    latest: dict[str, date] = field(default_factory=dict)
     unrecorded: dict[str, int] = field(default_factory=dict)
 
     def add(self, day: Day, state: State) -> None:
@@ -201,19 +202,9 @@ class KnownPapers:
 def scan_archive(archive: Archive, state: State) -> KnownPapers:
     """Read the archive's ids day by day: a year of days held at once would be hundreds of megabytes."""
     known = KnownPapers()
-    for on in archive.day_dates():
-        day = archive.read_day(on)
-        if day is not None:
-            known.add(day, state)
-    return known
-
-
-def unrecorded(days: Iterable[Day], state: State) -> tuple[dict[str, date], dict[str, int]]:
-    """Per source, the latest day and the count of stored items dated after the source's recorded last_day."""
-    known = KnownPapers()
-    for day in days:
+    for day in archive.iter_days():
         known.add(day, state)
-    return known.latest, known.unrecorded
+    return known
 
 
 def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abstract: int

@@ -68,10 +68,7 @@ def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
     """Read the archive newest day first (the front page matters most); keep the briefing days and capped papers."""
     found = Scan()
     left = options.max_papers
-    for on in reversed(archive.day_dates()):
-        day = archive.read_day(on)
-        if day is None:
-            continue
+    for day in archive.iter_days(newest_first=True):
         if day.papers and len(found.recent) < options.briefing_days:
             found.recent.append(day)
         todo = needs_summary(day, model, options)

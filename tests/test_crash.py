@@ -13,7 +13,7 @@ from pathlib import Path
 import build
 from digest import archive
 from digest.archive import Archive
-from digest.collect import unrecorded
+from digest.collect import scan_archive
 from digest.sitecache import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,8 @@ def test_kill_at_any_write_loses_nothing_and_converges(tmp_path, capsys):
     expected = tree(reference / "content"), tree(reference / "site")
     # After runs that were not killed, no stored item is missing from state.json: recovery adds nothing.
     ref = Archive(reference / "content")
-    assert unrecorded(ref.read_days(), ref.read_state()) == ({}, {})
+    known = scan_archive(ref, ref.read_state())
+    assert (known.latest, known.unrecorded) == ({}, {})
     assert build.main(args(base, DAY1)) == 0
     day1 = (base / "content" / "days" / f"{DAY1}.json").read_bytes()
     capsys.readouterr()

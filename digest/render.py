@@ -136,7 +136,8 @@ class Renderer:
         self.briefings: dict[date, dict[str, Briefing]] = {}
         for (on, lang), stored in sorted((stored_briefings or {}).items()):
             self.briefings.setdefault(on, {})[lang] = stored
-        self.briefing_cache: dict[date, dict[str, Any]] = {}   # day -> its offline counts ("") and briefing per language
+        self.briefing_cache: dict[date, dict[str, tuple[str, str, str, str]]] = {}   # day -> language -> briefing_for()
+        self.briefing_counts: dict[date, briefings.Counts] = {}   # day -> what its offline briefing says, in any language
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -383,10 +384,10 @@ class Renderer:
             cache[lang] = (briefings.to_html(chosen.text, anchors), chosen.lang,
                            translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm")
             return cache[lang]
-        if "" not in cache:
-            cache[""] = briefings.count(day.papers, self.config.topics, self.radar_of)
+        if day.day not in self.briefing_counts:
+            self.briefing_counts[day.day] = briefings.count(day.papers, self.config.topics, self.radar_of)
         names = {tid: topic.name(lang) for tid, topic in self.config.topics.items()}
-        cache[lang] = (briefings.offline(cache[""], names, lang), lang, translator(lang)("briefing_offline"), "offline")
+        cache[lang] = (briefings.offline(self.briefing_counts[day.day], names, lang), lang, translator(lang)("briefing_offline"), "offline")
         return cache[lang]
 
     def briefing(self, day: Day) -> dict[str, Any]:

@@ -42,6 +42,17 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+# XML 1.0 allows tab, newline, carriage return and U+0020 on, less the surrogates and U+FFFE/U+FFFF;
+# UTF-8 cannot encode a lone surrogate at all. Everything from a feed or a model passes this gate
+# before it reaches content/, a page or a feed, so no output can be ill-formed or unwritable.
+_NOT_XML_TEXT = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Return text with every character that XML 1.0 or UTF-8 refuses removed (controls, surrogates, U+FFFE/F)."""
+    return _NOT_XML_TEXT.sub("", text) if _NOT_XML_TEXT.search(text) else text
+
+
 def html_to_text(markup: str) -> str:
     """Return the visible text of an HTML fragment, scripts and styles dropped, entities decoded."""
     if "<" not in markup:  # no tags: what the parser would do is decode the entities (most arXiv abstracts)

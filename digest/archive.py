@@ -51,6 +51,7 @@ class SourceState:
     last_day: str | None = None       # latest digest day this source contributed to
     last_error: str | None = None
     failures: int = 0                 # consecutive failed runs
+    dropped: dict[str, int] = field(default_factory=dict)   # items not shown on the last check, by reason
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from .clean import clean_authors, clean_text, doi_from_text, split_authors
+from .clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
 from .errors import SourceError
-from .parse import Entry, is_editorial
+from .parse import Entry, drop_reason, gate_entry
 
 # https://api.biorxiv.org/details/biorxiv, https://api.biorxiv.org/details/medrxiv/ (any host, for tests)
 _DETAILS = re.compile(r"^(?P<base>https?://[^?#]+/details/(?P<server>biorxiv|medrxiv))/?$", re.I)
@@ -26,6 +26,7 @@ class Page:
     entries: list[Entry]
     count: int           # records on this page, before the subject filter
     total: int | None    # records in the whole range, as the API claims
+    dropped: dict[str, int] = field(default_factory=dict)   # records that are no paper, by reason (parse.DROP_REASONS)
 
 
 def details_base(url: str) -> tuple[str, str] | None:
@@ -83,19 +84,29 @@ def parse_page(body: bytes, source_id: str, server: str, subjects: Sequence[str]
     records = [r for r in data.get("collection") or () if isinstance(r, dict)]
     wanted = {subject_key(s) for s in subjects}
     entries = []
+    dropped: dict[str, int] = {}
     for record in records:
+        # JSON escapes can spell lone surrogates and control characters, which no XML parser stopped.
+        record = {k: xml_text(v) if isinstance(v, str) else v for k, v in record.items()}
+        why = None
         if wanted and subject_key(str(record.get("category") or "")) not in wanted:
-            continue
-        entry = _entry(record, source_id, server)
-        if entry is not None and not is_editorial(entry):
-            entries.append(entry)
-    return Page(entries, len(records), _int(message.get("total")))
+            why = "subject"
+        elif not doi_from_text(str(record.get("doi") or "")):
+            why = "no_doi"
+        else:
+            entry = _entry(record, source_id, server)
+            why = drop_reason(entry)
+        if why:
+            dropped[why] = dropped.get(why, 0) + 1
+        else:
+            entries.append(gate_entry(entry))
+    return Page(entries, len(records), _int(message.get("total")), dropped)
 
 
 def _entry(record: dict[str, Any], source_id: str, server: str) -> Entry | None:
     """Return the Entry of one API record, or None without a DOI or title."""
     doi = doi_from_text(str(record.get("doi") or ""))
-    title = clean_text(str(record.get("title") or ""), is_html=True)
+    title = clean_title(str(record.get("title") or ""), is_html=True)
     if not doi or not title:
         return None
     version = _int(record.get("version")) or 1

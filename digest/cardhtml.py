@@ -92,6 +92,12 @@ def card_html(c: "Card", root: str, t: Callable[..., str], tt: Callable[..., Mar
     return Markup("".join(out))
 
 
+def card_fragment(paper_id: str) -> str:
+    """Return "#<id>" for a link to a paper's card, percent-encoded: a browser decodes a fragment before it looks
+    the id up, so an id holding `%` (a DOI or a link hash may) needs its `%` written as `%25`."""
+    return "#" + quote(paper_id, safe=":/")
+
+
 def entry_html(number: int, p: "Paper", href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
     out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}">'

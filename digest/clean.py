@@ -89,7 +89,9 @@ _TEX_ACCENT = re.compile(r"\{?\\([`'^\"~=.]|[uvHckr](?=[\s{]))\s*(?:\{\s*(\\[ij]
 _TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\aa": "å", r"\AA": "Å"}
 # `{\o}`, `\o{}`, or `\o ` whose space TeX swallows: `S\o ren` is Søren, `\aa ngstr\"om` ångström.
 _TEX_LETTER = re.compile(r"\{(\\(?:ss|o|O|ae|AE|l|L|aa|AA))\}|(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])(?:\{\}| (?=[A-Za-z]))?")
-_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
+# A span ends at its closer and never crosses another opener: `\(.+?\)` would scan to the end of the
+# text from each of many unclosed `\(`, quadratic in the text's length (a 99 KB abstract took 13 s).
+_MATH = re.compile(r"(\$\$(?:(?!\$\$).)+\$\$|\$[^$]+\$|\\\((?:(?!\\[()]).)+\\\)|\\\[(?:(?!\\[\[\]]).)+\\\])", re.S)
 
 
 def _accent(match: re.Match) -> str:
@@ -121,10 +123,25 @@ def squash_space(text: str) -> str:
 _INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+)(?:\s[^<>]*)?/?>", re.I)
 
 
+# Raw feed fields are cut to this many characters before any cleaning, so a hostile or broken item
+# costs bounded time; real abstracts are a few thousand characters (fetch.max_abstract keeps 10,000).
+RAW_TEXT_CAP = 100_000
+
+
 def clean_text(value: str, is_html: bool = True) -> str:
     """Return plain, single-spaced text from a feed field (HTML or plain), entities and accents repaired."""
+    value = value[:RAW_TEXT_CAP]
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(tex_accents_to_unicode(repair_entities(text)))
+    return squash_space(xml_text(tex_accents_to_unicode(repair_entities(text))))
+
+
+# A title longer than this is not a title (a feed that put its body there): kept cut, at a word.
+TITLE_MAX = 1000
+
+
+def clean_title(value: str, is_html: bool = True) -> str:
+    """Return a feed item's title as clean_text does, at most TITLE_MAX characters."""
+    return clip_text(clean_text(value, is_html), TITLE_MAX)
 
 
 _ARXIV_PREFIX = re.compile(
@@ -154,7 +171,7 @@ def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
     return match.group(1), int(match.group(2)) if match.group(2) else None
 
 
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>|;]+)", re.I)
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>|;\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+)", re.I)
 
 
 def doi_from_text(text: str) -> str | None:
@@ -209,7 +226,7 @@ def clean_authors(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@]+(?:[/?#][^\"<> \n\t]*)?\Z")
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@]+(?:[/?#][^\"<> \x00-\x1f\x7f]*)?\Z")
 
 
 def safe_url(url: str | None) -> str:
@@ -221,7 +238,8 @@ def safe_url(url: str | None) -> str:
         parts = urlsplit(url)
     except ValueError:
         return ""
-    if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\"<> \n\t"):
+    if (parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\"<> \n\t")
+            and not _NOT_XML_TEXT.search(url)):
         return url
     return ""
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 from .archive import Archive, Day, SourceState, State
 from .arxiv import ITEM_LIMIT, listing
@@ -16,6 +16,7 @@ from .config import Config, Source
 from .fetch import FetchSettings, polite_interval
 from .gather import Gathered, Target, gather_sources
 from .papers import card_order, ingest, is_seen
+from .i18n import MESSAGES
 from .parse import Entry
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
@@ -34,15 +35,22 @@ class SourceReport:
     seen: int = 0
     error: str | None = None
     note: str | None = None  # a warning on success (fallback used, an API total that lied)
+    dropped: dict[str, int] = field(default_factory=dict)   # items that are no paper, by parse.DROP_REASONS key
 
     @property
     def words(self) -> str:
         return STATUS_WORDS.get(self.status, self.status)
 
+    def dropped_words(self) -> str:
+        """Return "2 untitled, 1 listed twice": what was not shown and why, or ""."""
+        words = MESSAGES["en"]
+        return ", ".join(f"{n} {words.get('drop_' + why, why)}" for why, n in sorted(self.dropped.items()))
+
     def line(self) -> str:
         if self.status == "failed":
             return f"  {self.source:<28} failed           {self.error}"
-        return f"  {self.source:<28} {self.words:<16} {self.new} new, {self.seen} seen"
+        dropped = f", {sum(self.dropped.values())} not shown ({self.dropped_words()})" if self.dropped else ""
+        return f"  {self.source:<28} {self.words:<16} {self.new} new, {self.seen} seen{dropped}"
 
 
 def source_location(source: Source, config: Config, run_date: date, url: str | None = None) -> str:
@@ -94,10 +102,10 @@ class CollectReport:
     def markdown(self, day: date, labels: dict[str, str]) -> str:
         """Return the run as a Markdown table, one row per source, for a CI job summary."""
         rows = [f"### fetch {day}: {self.new_papers} new papers, {self.new_versions} new versions", "",
-                "| source | state | new | seen | note |", "| --- | --- | ---: | ---: | --- |"]
+                "| source | state | new | seen | not shown | note |", "| --- | --- | ---: | ---: | --- | --- |"]
         for r in self.sources:
             note = (r.error or r.note or "").replace("|", "\\|")
-            rows.append(f"| {labels.get(r.source, r.source)} | {r.words} | {r.new} | {r.seen} | {note} |")
+            rows.append(f"| {labels.get(r.source, r.source)} | {r.words} | {r.new} | {r.seen} | {r.dropped_words()} | {note} |")
         return "\n".join(rows) + "\n"
 
 
@@ -129,9 +137,11 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     for sid, got in gathered.items():
         if got.status == "ok":
             warnings.extend(got.warnings)
-            bounded, note = bound_entries(list(got.entries), sid, config.fetch.max_items, config.fetch.max_abstract)
+            unique, repeated = once_each(got.entries)
+            bounded, note = bound_entries(unique, sid, config.fetch.max_items, config.fetch.max_abstract)
             warnings.extend([note] if note else [])
-            gathered[sid] = replace(got, entries=tuple(bounded))
+            dropped = add_counts(got.dropped, {"duplicate": repeated, "over_cap": len(unique) - len(bounded)})
+            gathered[sid] = replace(got, entries=tuple(bounded), dropped=dropped)
     entries = [e for g in gathered.values() if g.status == "ok" for e in g.entries]
     last_day = {sid: date.fromisoformat(s.last_day) for sid, s in state.sources.items() if s.last_day}
     order = {s.id: i for i, s in enumerate(config.sources)}
@@ -160,6 +170,8 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     for source in sources:
         got = gathered[source.id]
         report = _report(got, seen, new_by_source, seen_by_source)
+        if got.status == "ok":
+            report = replace(report, dropped=add_counts(got.dropped, result.dropped_by_source.get(source.id, {})))
         after = _next_state(kept[source.id], report, got, run_date, contributed.get(source.id))
         state.sources[source.id] = replace(after, url=portable(after.url, config))
         reports.append(report)
@@ -168,6 +180,24 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
     archive.write_state(state)
     return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
                          tuple(warnings))
+
+
+def once_each(entries: Sequence[Entry]) -> tuple[list[Entry], int]:
+    """Return a source's entries with a repeated id (and version) kept once, and how many repeats were dropped."""
+    kept: dict[tuple[str, int | None], Entry] = {}
+    for entry in entries:
+        kept.setdefault((entry.id, entry.version), entry)
+    return list(kept.values()), len(entries) - len(kept)
+
+
+def add_counts(*counts: Mapping[str, int]) -> dict[str, int]:
+    """Return reason counts summed, zeros left out."""
+    total: dict[str, int] = {}
+    for one in counts:
+        for why, n in one.items():
+            if n:
+                total[why] = total.get(why, 0) + n
+    return total
 
 
 @dataclass
@@ -304,7 +334,8 @@ def _next_state(old: SourceState, report: SourceReport, fetched: Gathered, run_d
         etag, last_modified = fetched.etag or old.etag, fetched.last_modified or old.last_modified
     else:
         etag, last_modified = fetched.etag, fetched.last_modified
-    state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0)
+    state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0,
+                    dropped=dict(sorted(report.dropped.items())))
     if report.note:
         state.last_error = report.note
     if contributed is not None:

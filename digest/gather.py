@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import sys
+import traceback
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Any, Coroutine, Sequence
 
 from . import arxiv, biorxiv
 from .config import Source
 from .errors import SourceError
 from .fetch import FetchRequest, FetchResult, FetchSettings, Session, make_client
-from .parse import Entry, is_cut_short, parse_feed
+from .parse import Entry, is_cut_short, read_feed
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Gathered:
     note: str | None = None            # a warning on success: the fallback was used, the API's total was wrong
     overlaps: bool = False             # a date-range answer that re-lists days already seen by design
     warnings: tuple[str, ...] = ()     # e.g. a feed cut short: its complete items were kept
+    dropped: dict[str, int] = field(default_factory=dict)   # items that are no paper, by parse.DROP_REASONS key
 
 
 async def gather(targets: Sequence[Target], settings: FetchSettings, item_limit: int = arxiv.ITEM_LIMIT,
@@ -54,18 +57,33 @@ async def gather(targets: Sequence[Target], settings: FetchSettings, item_limit:
     listed = [(t.source.id, t.location) for t in targets if t.source.family == "arxiv"]
     groups, _ = arxiv.group_sources(listed)
     grouped = {sid for g in groups for sid in g.source_ids}
-    jobs = [_group(session, g, by_id, item_limit) for g in groups]
+    jobs = [_isolated(_group(session, g, by_id, item_limit), [by_id[sid] for sid in g.source_ids]) for g in groups]
     for target in targets:
         if target.source.id in grouped:
             continue
         api = biorxiv.details_base(target.location) if target.source.family == "biorxiv" else None
-        jobs.append(_api(session, target, api) if api and target.since else _feed(session, target))
+        jobs.append(_isolated(_api(session, target, api) if api and target.since else _feed(session, target), [target]))
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(job) for job in jobs]
     out: dict[str, Gathered] = {}
     for task in tasks:
         out.update(task.result())
     return out
+
+
+async def _isolated(job: Coroutine[Any, Any, dict[str, Gathered]], targets: Sequence[Target]) -> dict[str, Gathered]:
+    """Run one source's job so that any exception from reading, parsing or adapting its feed fails only it.
+
+    An exception here is a bug (expected failures are results already): its traceback goes to the log,
+    and the other sources still publish."""
+    try:
+        return await job
+    except Exception as exc:  # noqa: BLE001 - the whole point: one source's bug must not cost the run
+        names = "+".join(t.source.id for t in targets)
+        print(f"source '{names}': internal error, traceback follows (please report it):", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        why = f"source '{names}': internal error while reading its feed: {type(exc).__name__}: {exc}"[:300]
+        return {t.source.id: Gathered(t.source.id, "failed", url=t.location, error=why) for t in targets}
 
 
 def gather_sources(targets: Sequence[Target], settings: FetchSettings,
@@ -93,11 +111,11 @@ def _from_result(result: FetchResult, source: Source) -> Gathered:
     if result.status == "not_modified":
         return Gathered(source.id, "not_modified", url=result.url, etag=result.etag, last_modified=result.last_modified)
     try:
-        entries = parse_feed(result.body or b"", source.id, source.family)
+        parsed = read_feed(result.body or b"", source.id, source.family)
     except SourceError as exc:
         return Gathered(source.id, "failed", url=result.url, error=str(exc))
-    return Gathered(source.id, "ok", tuple(entries), result.url, result.etag, result.last_modified,
-                    warnings=_cut_short(result, source.id, len(entries)))
+    return Gathered(source.id, "ok", tuple(parsed.entries), result.url, result.etag, result.last_modified,
+                    warnings=_cut_short(result, source.id, len(parsed.entries)), dropped=parsed.dropped)
 
 
 def _cut_short(result: FetchResult, label: str, kept: int) -> tuple[str, ...]:
@@ -117,7 +135,7 @@ async def _fallback(session: Session, target: Target, why: str) -> Gathered:
                         error=f"{why}; the fallback failed too: {gathered.error}")
     # No validators: they belong to the fallback URL, and the main URL should be asked afresh next time.
     return Gathered(source.id, gathered.status, gathered.entries, target.location,
-                    note=f"{why}; used the fallback {target.fallback}")
+                    note=f"{why}; used the fallback {target.fallback}", dropped=gathered.dropped)
 
 
 async def _group(session: Session, group: arxiv.Group, targets: dict[str, Target], item_limit: int
@@ -142,9 +160,10 @@ async def _group(session: Session, group: arxiv.Group, targets: dict[str, Target
         return {t.source.id: Gathered(t.source.id, "not_modified", url=url, etag=result.etag,
                                       last_modified=result.last_modified) for t in members}
     try:
-        entries = parse_feed(result.body or b"", label, "arxiv")
+        parsed = read_feed(result.body or b"", label, "arxiv")
     except SourceError as exc:
         return {t.source.id: Gathered(t.source.id, "failed", url=url, error=str(exc)) for t in members}
+    entries = parsed.entries
     if len(entries) >= item_limit and len(group.members) > 1:
         # The listing was cut at arXiv's limit: ask for each half of the categories instead.
         out = {}
@@ -153,7 +172,9 @@ async def _group(session: Session, group: arxiv.Group, targets: dict[str, Target
         return out
     by_source = arxiv.attribute(entries, group)
     cut = _cut_short(result, label, len(entries))
-    return {sid: Gathered(sid, "ok", tuple(found), url, result.etag, result.last_modified, warnings=cut if i == 0 else ())
+    # An item dropped from a joined listing names no category it could be counted under: the first member holds it.
+    return {sid: Gathered(sid, "ok", tuple(found), url, result.etag, result.last_modified, warnings=cut if i == 0 else (),
+                          dropped=parsed.dropped if i == 0 else {})
             for i, (sid, found) in enumerate(by_source.items())}
 
 
@@ -164,6 +185,7 @@ async def _api(session: Session, target: Target, api: tuple[str, str]) -> dict[s
     assert target.since is not None
     until = target.until or target.since
     found: dict[tuple[str, int | None], Entry] = {}
+    dropped: dict[str, int] = {}
     cursor, total, page_size, pages = 0, None, biorxiv.PAGE_SIZE, 0
     while pages < biorxiv.MAX_PAGES:
         url = biorxiv.page_url(base, target.since, until, cursor, source.subjects)
@@ -184,7 +206,11 @@ async def _api(session: Session, target: Target, api: tuple[str, str]) -> dict[s
             total = page.total
             if total is not None and total > page.count > 0:
                 page_size = page.count  # the server's page size, whatever it is today
+        for why, n in page.dropped.items():
+            dropped[why] = dropped.get(why, 0) + n
         for entry in page.entries:
+            if (entry.id, entry.version) in found:
+                dropped["duplicate"] = dropped.get("duplicate", 0) + 1
             found.setdefault((entry.id, entry.version), entry)
         cursor += page.count
         if page.count == 0:
@@ -196,4 +222,5 @@ async def _api(session: Session, target: Target, api: tuple[str, str]) -> dict[s
         note = f"source '{source.id}': the details API reported {total} records but gave {cursor}"
     elif pages >= biorxiv.MAX_PAGES:
         note = f"source '{source.id}': stopped after {pages} pages of the details API"
-    return {source.id: Gathered(source.id, "ok", tuple(found.values()), target.location, note=note, overlaps=True)}
+    return {source.id: Gathered(source.id, "ok", tuple(found.values()), target.location, note=note, overlaps=True,
+                                dropped=dropped)}

@@ -44,6 +44,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "follows_none": "You follow nothing yet.", "follow_matches": "Papers matching what you follow",
         "followed_mark": "On my radar", "followed_only": "Only papers on my radar", "math_note": "Formulas are typeset in the browser.",
         "st_dead": "failing {count} runs in a row: check its URL",
+        "dropped": "Not shown (last check)",
+        "drop_untitled": "untitled", "drop_editorial": "news, correction or reply", "drop_duplicate": "listed twice",
+        "drop_cut_short": "cut short", "drop_subject": "outside the subjects filter", "drop_no_doi": "no DOI",
+        "drop_date": "dated before 1991 or after the run day", "drop_over_cap": "over fetch.max_items",
+        "drop_ignored_version": "new version of a paper never shown (replacements: ignore)",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -86,6 +91,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "follows_none": "你还没有关注任何内容。", "follow_matches": "与你的关注相符的论文",
         "followed_mark": "我的雷达", "followed_only": "只看我的雷达", "math_note": "公式在浏览器中排版。",
         "st_dead": "已连续失败 {count} 次：请检查其地址",
+        "dropped": "未收录（最近检查）",
+        "drop_untitled": "无标题", "drop_editorial": "新闻、更正或回复", "drop_duplicate": "重复列出",
+        "drop_cut_short": "条目被截断", "drop_subject": "不在所选学科内", "drop_no_doi": "无 DOI",
+        "drop_date": "日期早于 1991 年或晚于运行日", "drop_over_cap": "超出 fetch.max_items",
+        "drop_ignored_version": "从未收录论文的新版本（replacements: ignore）",
     },
 }
 

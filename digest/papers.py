@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
 from .parse import Entry
@@ -122,6 +122,7 @@ class Ingest:
     new_by_source: dict[str, int]
     seen_by_source: dict[str, int]
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # archived paper id -> pages found for it
+    dropped_by_source: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> parse.DROP_REASONS key -> n
 
 
 def merge_entries(entries: Iterable[Entry], source_order: Mapping[str, int]) -> list[Entry]:
@@ -164,6 +165,18 @@ def _announce_rank(announce: str | None) -> int:
     return {"new": 0, None: 1, "cross": 2, "replace": 3, "replace-cross": 4}.get(announce, 5)
 
 
+# arXiv opened in August 1991: an earlier date is a placeholder (`1900-01-01`), and a date more than a
+# couple of days (time zones, a journal's early online date) after the run day is a feed's error.
+# Neither may open a page of its own.
+EARLIEST = date(1991, 1, 1)
+FUTURE_MARGIN = timedelta(days=2)
+
+
+def in_date_window(published: date | None, run_date: date) -> bool:
+    """True when an item's date (or its lack of one) can place it on a digest day."""
+    return published is None or EARLIEST <= published <= run_date + FUTURE_MARGIN
+
+
 def digest_day(published: date | None, last_day: date | None, run_date: date) -> date:
     """Return the day a newly seen paper belongs to: the source's date if it is still open, else the run date."""
     if published is None or published > run_date:
@@ -202,6 +215,13 @@ def ingest(
     seen_dois = seen_dois or {}
     ignoring = set(ignore_replacements)
     links: dict[str, tuple[str, ...]] = {}
+    dropped: dict[str, dict[str, int]] = {}
+
+    def drop(entry: Entry, why: str) -> None:
+        for s in entry.sources:
+            counts = dropped.setdefault(s, {})
+            counts[why] = counts.get(why, 0) + 1
+
     for entry in merge_entries(entries, source_order):
         known = entry.id in seen_versions
         is_update = entry.announce not in (None, *NEW_TYPES)
@@ -212,8 +232,12 @@ def ingest(
             if shown_as and entry.url:  # the other version of a paper shown earlier: its card links this one
                 links[shown_as] = tuple(dict.fromkeys((*links.get(shown_as, ()), entry.url, *entry.links)))
             continue
+        if not in_date_window(entry.published, run_date):
+            drop(entry, "date")
+            continue
         if is_update and not known and set(entry.sources) <= ignoring:
-            continue  # a new version of a paper never shown, from sources that ignore those
+            drop(entry, "ignored_version")  # a new version of a paper never shown, from sources that ignore those
+            continue
         for s in entry.sources:
             new_by_source[s] += 1
         # The source whose topic is the paper's primary category is its home (its label on the card).
@@ -234,7 +258,7 @@ def ingest(
             published=entry.published, announce=entry.announce, abstract_kind=entry.abstract_kind,
             links=entry.links,
         ))
-    return Ingest(papers, updates, new_by_source, seen_by_source, links)
+    return Ingest(papers, updates, new_by_source, seen_by_source, links, dropped)
 
 
 def card_order(paper: Paper, source_order: Mapping[str, int]) -> tuple:

@@ -12,8 +12,8 @@ from typing import Any, Callable
 import feedparser
 from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, for the same answer
 
-from .clean import (arxiv_id_from_text, clean_authors, clean_text, doi_from_text, html_to_text, link_hash_id,
-                    safe_url, split_arxiv_description, split_authors)
+from .clean import (_NOT_XML_TEXT, RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
+                    html_to_text, link_hash_id, safe_url, split_arxiv_description, split_authors, xml_text)
 from .errors import SourceError
 
 
@@ -36,10 +36,32 @@ class Entry:
     links: tuple[str, ...] = ()        # other pages of the same paper (a journal version), set when merging
 
 
+# Why a listed item is not a paper of this run: the keys counted per source; their words, for the build
+# output, the job summary and /status/, are the i18n messages `drop_<key>`.
+DROP_REASONS = ("untitled", "editorial", "duplicate", "cut_short", "subject", "no_doi", "date", "ignored_version",
+                "over_cap")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A feed's entries, how many items it listed, and why the rest were dropped (reason -> count)."""
+
+    entries: list[Entry]
+    listed: int
+    dropped: dict[str, int]
+
+
 def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
     """Parse a feed document into entries; raise SourceError when it is not a feed at all."""
+    return read_feed(body, source_id, family).entries
+
+
+def read_feed(body: bytes, source_id: str, family: str) -> Parsed:
+    """Parse a feed document into entries, counting every item dropped by its reason; SourceError if no feed."""
+    body = repair_charrefs(body)
     # A cut-short document is not well-formed XML, so it always takes feedparser's path below.
     items = plain_rss_items(body) if family == "arxiv" else None
+    dropped: dict[str, int] = {}
     if items is None:
         parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
         # No feed version means feedparser found no feed root at all: an HTML error page parses cleanly.
@@ -47,14 +69,76 @@ def parse_feed(body: bytes, source_id: str, family: str) -> list[Entry]:
             reason = parsed.get("bozo_exception")
             what = _looks_like(body, reason is not None)
             raise SourceError(f"source '{source_id}': not a feed ({what}{': ' + _one_line(reason) if reason else ''})")
-        items = parsed.entries[:-1] if is_cut_short(body) else parsed.entries  # the last item may be cut mid-text
+        items = parsed.entries
+        if is_cut_short(body) and items:  # the last item may be cut mid-text
+            items, dropped["cut_short"] = items[:-1], 1
     adapter = ADAPTERS.get(family, _generic)
     entries = []
     for item in items:
         entry = adapter(item, source_id)
-        if entry is not None and entry.title and not is_editorial(entry):
-            entries.append(entry)
-    return entries
+        why = drop_reason(entry)
+        if why:
+            dropped[why] = dropped.get(why, 0) + 1
+        else:
+            entries.append(gate_entry(entry))
+    return Parsed(entries, len(items) + dropped.get("cut_short", 0), dropped)
+
+
+def drop_reason(entry: Entry | None) -> str | None:
+    """Return why an adapted item is not a paper (a key of DROP_REASONS), or None for a paper."""
+    if entry is None or not entry.title:
+        return "untitled"
+    return "editorial" if is_editorial(entry) else None
+
+
+def gate_entry(entry: Entry) -> Entry:
+    """Return the entry with every text field through the XML text gate: nothing illegal reaches content/."""
+    fields = (entry.id, entry.title, entry.abstract, entry.url, entry.doi or "", *entry.authors, *entry.categories)
+    if not any(map(_NOT_XML_TEXT.search, fields)):
+        return entry   # the usual case: one scan per field, no copy
+    return replace(entry, id=xml_text(entry.id), title=xml_text(entry.title), abstract=xml_text(entry.abstract),
+                   url=safe_url(entry.url), doi=xml_text(entry.doi) if entry.doi else None,
+                   authors=tuple(filter(None, map(xml_text, entry.authors))),
+                   categories=tuple(filter(None, map(xml_text, entry.categories))))
+
+
+# A numeric character reference to no XML character (a lone surrogate, U+110000 and beyond, a control
+# character) stops feedparser and ElementTree outright, costing the whole feed; generators also write
+# an emoji as its UTF-16 surrogate pair in two references. Such references are mended in the bytes:
+# a pair becomes the one character it encodes, a control character is dropped, anything else is U+FFFD.
+_CHARREFS = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);?(?:&#([xX][0-9a-fA-F]+|[0-9]+);?)?")
+
+
+def _code_point(ref: bytes) -> int:
+    """Return the code point a reference's digits name, or -1 when it is too long to be one."""
+    digits = ref[1:] if ref[:1] in b"xX" else ref
+    if len(digits.lstrip(b"0")) > 7:
+        return -1
+    return int(digits, 16) if ref[:1] in b"xX" else int(digits)
+
+
+def _mended(code: int, original: bytes) -> bytes:
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return original
+    if 0 <= code < 0x20 or code in (0xFFFE, 0xFFFF):
+        return b""
+    return b"&#xFFFD;"
+
+
+def _mend_charrefs(match: re.Match[bytes]) -> bytes:
+    first, second = _code_point(match.group(1)), match.group(2)
+    if second is None:
+        return _mended(first, match.group(0))
+    low = _code_point(second)
+    if 0xD800 <= first <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+        return b"&#x%X;" % (0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))
+    one, two = match.group(0).split(b"&#")[1:]
+    return _mended(first, b"&#" + one) + _mended(low, b"&#" + two)
+
+
+def repair_charrefs(body: bytes) -> bytes:
+    """Return a feed's bytes with every numeric character reference naming a legal XML character."""
+    return _CHARREFS.sub(_mend_charrefs, body) if b"&#" in body else body
 
 
 _COMPLETE_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf|item|entry)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.I | re.S)
@@ -170,17 +254,17 @@ def _field(item: Any, key: str) -> tuple[str, bool]:
     return item.get(key) or "", detail.get("type", "text/html") in ("text/html", "application/xhtml+xml")
 
 
-def _text(item: Any, key: str) -> str:
-    value, is_html = _field(item, key)
-    return clean_text(value, is_html)
+def _title(item: Any) -> str:
+    value, is_html = _field(item, "title")
+    return clean_title(value, is_html)
 
 
 def _body_html(item: Any) -> str:
     """Return the fullest body an item carries: content:encoded / Atom content, else its description."""
     for content in item.get("content") or ():
         if content.get("value"):
-            return content["value"]
-    return item.get("summary") or ""
+            return content["value"][:RAW_TEXT_CAP]
+    return (item.get("summary") or "")[:RAW_TEXT_CAP]
 
 
 def _published(item: Any) -> date | None:
@@ -195,11 +279,14 @@ def _published(item: Any) -> date | None:
             pass
         try:
             return parsedate_to_datetime(raw).date()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             pass
         parsed = item.get(f"{key}_parsed")
-        if parsed:
-            return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+        try:
+            if parsed:
+                return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+        except (ValueError, OverflowError):   # MySQL's zero date `0000-00-00` means "no date"
+            pass
     return None
 
 
@@ -235,13 +322,13 @@ def _generic(item: Any, source_id: str) -> Entry | None:
     url = safe_url(item.get("link"))
     ident, doi, version = _identity(item, url)
     return Entry(
-        sources=(source_id,), id=ident, title=_text(item, "title"), authors=_authors(item),
+        sources=(source_id,), id=ident, title=_title(item), authors=_authors(item),
         abstract=clean_text(_body_html(item)), url=url, version=version, doi=doi, published=_published(item),
     )
 
 
 def _arxiv(item: Any, source_id: str) -> Entry | None:
-    description = html_to_text(item.get("summary") or "")
+    description = html_to_text((item.get("summary") or "")[:RAW_TEXT_CAP])
     arxiv_id, version, announce, abstract = split_arxiv_description(description)
     link_id, link_version = arxiv_id_from_text(" ".join(str(item.get(k) or "") for k in ("id", "link")))
     arxiv_id = arxiv_id or link_id
@@ -250,7 +337,7 @@ def _arxiv(item: Any, source_id: str) -> Entry | None:
     announce = announce or (item.get("arxiv_announce_type") or "").strip().lower() or None
     categories = tuple(t["term"].strip() for t in item.get("tags") or () if (t.get("term") or "").strip())
     return Entry(
-        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=_text(item, "title"), authors=_authors(item),
+        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=_title(item), authors=_authors(item),
         abstract=clean_text(abstract, is_html=False), url=safe_url(item.get("link")) or f"https://arxiv.org/abs/{arxiv_id}",
         version=version or link_version, doi=doi_from_text(item.get("arxiv_doi") or ""), categories=categories,
         published=_published(item), announce=announce,

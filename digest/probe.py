@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +44,12 @@ def probe_sources(config: Config, run_date: date, settings: FetchSettings | None
             entries = parse_feed(fetched.body or b"", source.id, source.family)
         except SourceError as exc:
             probes.append(Probe(source.id, "failing", detail=str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug on one feed must not hide the others' answers
+            print(f"source '{source.id}': internal error, traceback follows (please report it):", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            probes.append(Probe(source.id, "failing", detail=f"source '{source.id}': internal error while reading "
+                                                             f"its feed: {type(exc).__name__}: {exc}"[:300]))
             continue
         probes.append(Probe(source.id, "ok" if entries else "empty", len(entries), fetched.url))
     return probes

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day, State, collector_paused
-from .cardhtml import atom_entry, card_html, entry_html, host, topic_badges
+from .cardhtml import atom_entry, card_fragment, card_html, entry_html, host, topic_badges
 from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
@@ -93,6 +93,7 @@ def make_env() -> Environment:
     env.filters["two"] = lambda n: f"{n:02d}"
     env.filters["safe_url"] = safe_url
     env.filters["host"] = host
+    env.filters["fragment"] = card_fragment
     env.globals["entry"] = entry_html   # a Python function: a macro call per entry cost more than the page
     env.globals["topic_badges"] = topic_badges   # on every day, day-and-topic and archive row
     return env
@@ -335,7 +336,7 @@ class Renderer:
                       prev_day=job.prev_day, next_day=job.next_day, updates=self.update_rows(day), topic=None,
                       is_front=False, math=bool(maths), briefing=self.briefing(day))
         # A cross-listed paper is on several of the day's topic pages: its entry is built once.
-        entries = {p.id: entry_html(i, p, f"../#{p.id}", summary=self.short_summary(p))
+        entries = {p.id: entry_html(i, p, "../" + card_fragment(p.id), summary=self.short_summary(p))
                    for i, p in enumerate(day.papers, 1)} if job.topics else {}
         listed_in: dict[str, list[str]] = {}
         for p in day.papers if job.topics else ():
@@ -433,7 +434,7 @@ class Renderer:
                 for info in recent_infos:
                     listed = [(i, p) for i, p in enumerate(self.load(info).papers, 1) if tid in p.topics]
                     iso = info.day.isoformat()
-                    entries = "".join(f"  {entry_html(i, p, f'../../{iso}/#{p.id}')}\n" for i, p in listed)
+                    entries = "".join(f"  {entry_html(i, p, f'../../{iso}/' + card_fragment(p.id))}\n" for i, p in listed)
                     recent.append((info.day, len(listed), Markup(entries)))
                     math = math or has_math(p for _, p in listed)
                 self.page(f"topics/{tid}", "topic.html", print_, topic=(tid, topic.name(self.lang)), recent=recent,

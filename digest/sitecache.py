@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .archive import Archive, Day, dumps, remove_stale_temps, write_atomic
+from .clean import xml_text
 from .config import Radar
 from .radar import radar_hits
 
@@ -214,6 +215,10 @@ class SiteWriter:
         return False
 
     def write(self, rel: str, data: str | bytes, print_: str | None = None) -> None:
+        if isinstance(data, str) and rel.endswith((".xml", ".opml")):
+            # Feed readers reject a whole feed for one illegal character. Everything a feed holds passed the
+            # text gate on its way into content/; a hand-edited archive file may not have, so gate once more.
+            data = xml_text(data)
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.files.add(rel)
         if print_ is not None:

@@ -122,7 +122,7 @@
       return step(start);
     });
   }
-  function paperLink(row) { return ROOT + row.day + "/#" + row.id; }
+  function paperLink(row) { return ROOT + row.day + "/#" + encodeURIComponent(row.id); }
   function resultItem(row) {
     var li = el("li", { "class": "result" });
     li.appendChild(el("a", { href: paperLink(row) }, row.title));
@@ -209,7 +209,9 @@
   function showHashTarget() {
     // A link to one card (from search, a topic page or the radar) must land on its batch.
     if (!location.hash || !section) return;
-    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* a hand-typed `%` that encodes nothing: look it up as it is */ }
+    var target = document.getElementById(id);
     var i = cards.indexOf(target);
     if (i >= 0 && target.hidden && !currentAuthor()) { batch = Math.floor(i / batchSize); refreshCards(); target.scrollIntoView(); }
   }

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from digest.archive import Archive, State
 from digest.collect import CollectReport, collect
-from digest.config import HTTP_URL, Config, load_config
+from digest.config import Config, load_config, site_url
 from digest.errors import ConfigError, DigestError
 from digest.probe import probe_sources
 from digest.render import render_archive
@@ -56,10 +56,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _base_url(text: str) -> str:
-    """Return an absolute http(s) URL or "", for --base-url."""
-    if text and not HTTP_URL.match(text):
-        raise argparse.ArgumentTypeError(f"expected an absolute http(s) URL, got {text!r}")
-    return text
+    """Return an absolute http(s) URL or "", for --base-url: the rule of sources.yaml's site.base_url."""
+    try:
+        return site_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def demo_days() -> list[date]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -17,8 +17,14 @@ from .errors import ConfigError
 LANGUAGES = ("en", "zh")
 FAMILIES = ("arxiv", "biorxiv", "plos", "nature", "generic")
 REPLACEMENTS = ("list", "ignore")
-_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
-_TOPIC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
+# Checked with fullmatch (`$` would let a final newline by). Ids and topics name folders and URL segments
+# (/YYYY-MM-DD/<topic>/, /topics/<topic>/); a topic ends in a letter or digit since Windows drops a final dot.
+_SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9\-]*")
+_TOPIC_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
+ID_MAX = 64   # characters of a source or topic id: a short folder name, well inside any file system's limit
+# A newline, a tab or another control character: no one-line setting (a label, a URL, a header) holds one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")   # what an HTTP header value may safely hold
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,7 @@ class _Lines:
     def at(self, path: str) -> int:
         """Return the line of path, or of its nearest parent in the file (1 when none is)."""
         while path not in self.lines and path:
-            parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+            parent = re.sub(r"(\.[^.\[]+|\[\d+\])\Z", "", path)
             path = parent if parent != path else ""  # a missing top-level key: the loop must end
         return self.lines.get(path, 1)
 
@@ -177,7 +183,9 @@ class _Checker:
         self.filename, self.lines, self.problems = filename, lines, []
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{self.filename}:{self.lines.at(path)}: {path}: {message}")
+        # A key may itself hold a newline ("cs.LG\n"): escaped, so each problem stays one line.
+        shown = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), path)
+        self.problems.append(f"{self.filename}:{self.lines.at(path)}: {shown}: {message}")
 
     def record(self, cls: type, data: Any, path: str, overrides: dict[str, Any] | None = None) -> Any:
         """Build a dataclass from a mapping, checking key names and value types; None on failure."""
@@ -253,14 +261,77 @@ def _article(kind: str) -> str:
     return {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
 
 
-_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,24}$", re.I)
+_HOST = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,24}", re.I)
+
+# An absolute http(s) URL: the site's own address, an LLM endpoint. Matched whole, with fullmatch.
+HTTP_URL = re.compile(r"https?://[^/\s]+(/\S*)?")
+
+
+def _http_problem(url: str) -> str | None:
+    """Return why an http(s) URL cannot be sent as written (httpx would refuse it), or None."""
+    if _CONTROL.search(url):   # checked first: urlsplit silently drops a newline or a tab
+        return f"expected a URL on one line, without control characters, got {url!r}"
+    if any(c.isspace() for c in url):
+        return f"expected a URL without spaces (write a space as %20), got {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port   # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return f"expected a host and an optional port from 0 to 65535, got {url!r}"
+    host = parts.hostname or ""
+    if not host.isascii():
+        import idna   # httpx's own encoder (IDNA 2008): a host it accepts here is one fetch can reach
+        try:
+            idna.encode(host)
+        except idna.IDNAError as exc:
+            return f"the host {host!r} has no IDNA (xn--) form for HTTP: {exc}"
+    try:
+        url.encode("utf-8")   # what percent-encoding a non-ASCII path needs; only a lone surrogate fails
+    except UnicodeEncodeError:
+        return f"expected a URL that can be percent-encoded as UTF-8, got {url!r}"
+    return None
+
+
+def _http_url(url: str) -> str:
+    """Return an absolute http(s) URL in its ASCII form (IDNA host, percent-encoded path); ValueError says why not."""
+    if (why := _http_problem(url)) is not None:   # first: it names a newline or a space precisely
+        raise ValueError(why)
+    if not HTTP_URL.fullmatch(url):
+        raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host = parts.hostname or ""
+    if not host.isascii():
+        import idna
+        hostport = hostport.lower().replace(host, idna.encode(host).decode("ascii"), 1)
+    keep = "/%:@!$&'()*+,;=-._~?#[]"   # reserved characters and escapes already written stay as they are
+    return urlunsplit((parts.scheme, quote(userinfo + at, safe=keep) + hostport, quote(parts.path, safe=keep),
+                       quote(parts.query, safe=keep), quote(parts.fragment, safe=keep)))
+
+
+def site_url(url: str) -> str:
+    """Return the published site's address in its ASCII form, or "" for none; ValueError says why it is unusable.
+
+    It goes into every absolute link and, when site.contact is empty, into the User-Agent header, which
+    holds ASCII only: a non-ASCII host is IDNA-encoded and a non-ASCII path percent-encoded."""
+    if not url:
+        return ""
+    ascii_url = _http_url(url)
+    parts = urlsplit(ascii_url)
+    if parts.query or parts.fragment or ascii_url.endswith(("?", "#")):   # links are the address + "/path"
+        raise ValueError(f"expected the site's address without a ?query or #fragment, got {url!r}")
+    return ascii_url
 
 
 def _check_url(url: str, base_dir: Path) -> str | None:
     """Return why a source URL is unusable, or None."""
     first = url.split("/", 1)[0]
-    if "://" not in url and _HOST.match(first) and "/" in url and not (base_dir / first).is_dir():
+    if "://" not in url and _HOST.fullmatch(first) and "/" in url and not (base_dir / first).is_dir():
         return f"expected an http(s) URL, got {url!r}: write https://{url} (a local feed file is a path)"
+    if _CONTROL.search(url):   # a `|` block's final newline: a path or URL that names nothing
+        return f"expected a URL or path on one line, without control characters, got {url!r}"
     if "://" not in url:
         return None if not url.startswith(("http:", "https:")) and url.strip() else "expected an http(s) URL or a local path"
     parts = urlsplit(url)
@@ -268,7 +339,7 @@ def _check_url(url: str, base_dir: Path) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"expected an http(s) URL, got {url!r}"
-    return None
+    return _http_problem(url)
 
 
 def load_config(path: str | Path) -> Config:
@@ -303,7 +374,7 @@ def load_config(path: str | Path) -> Config:
     site = check.record(Site, data.get("site"), "site") or Site()
     fetch = check.record(FetchOptions, data.get("fetch"), "fetch") or FetchOptions()
     llm = check.record(LLMOptions, data.get("llm"), "llm") or LLMOptions()
-    _check_site(check, site)
+    site = _check_site(check, site)
     _check_llm(check, llm)
     topics = _load_topics(check, data.get("topics"))
     sources = _load_sources(check, data.get("sources"), topics, path.parent)
@@ -323,10 +394,6 @@ def _check_radar(check: _Checker, radar: Radar) -> None:
                 check.problem(f"radar.{key}[{i}]", f"expected a name or word of at least 2 letters, got {item!r}")
 
 
-# An absolute http(s) URL: the site's own address, an LLM endpoint.
-HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
-
-
 def _check_languages(check: _Checker, key: str, languages: tuple[str, ...]) -> None:
     for lang in languages:
         if lang not in LANGUAGES:
@@ -335,7 +402,17 @@ def _check_languages(check: _Checker, key: str, languages: tuple[str, ...]) -> N
         check.problem(key, "list at least one language")
 
 
-def _check_site(check: _Checker, site: Site) -> None:
+def _check_line(check: _Checker, key: str, text: str, example: str) -> None:
+    """Report text that is blank or holds a newline: a name shown on one line (a tab title, a card's badge)."""
+    if not text.strip():
+        check.problem(key, f"expected a name, e.g. {example}, got {text!r}")
+    elif _CONTROL.search(text):
+        check.problem(key, f"expected one line without control characters, got {text!r}")
+
+
+def _check_site(check: _Checker, site: Site) -> Site:
+    """Report the site's problems; return it with base_url in the ASCII form links and headers use."""
+    _check_line(check, "site.title", site.title, "Lab Digest")
     _check_languages(check, "site.languages", site.languages)
     if site.default_language not in site.languages:
         check.problem("site.default_language", f"{site.default_language!r} is not in site.languages")
@@ -343,15 +420,21 @@ def _check_site(check: _Checker, site: Site) -> None:
         ZoneInfo(site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         check.problem("site.timezone", f"unknown time zone {site.timezone!r} (use a name like UTC or Asia/Shanghai)")
-    if site.base_url and not HTTP_URL.match(site.base_url):
-        check.problem("site.base_url", f"expected an absolute http(s) URL or \"\", got {site.base_url!r}")
+    if not _PRINTABLE_ASCII.fullmatch(site.contact):   # an e-mail's non-ASCII domain: write its xn-- form
+        check.problem("site.contact", f"must be printable ASCII for the User-Agent header, got {site.contact!r}")
+    try:
+        return replace(site, base_url=site_url(site.base_url))
+    except ValueError as exc:
+        check.problem("site.base_url", str(exc))
+        return site
 
 
 def _check_llm(check: _Checker, llm: LLMOptions) -> None:
     _check_languages(check, "llm.languages", llm.languages)
-    if llm.base_url and not HTTP_URL.match(llm.base_url):
-        check.problem("llm.base_url", f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", llm.api_key_env):
+    if llm.base_url and (why := _http_problem(llm.base_url) or (None if HTTP_URL.fullmatch(llm.base_url) else
+                         f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")):
+        check.problem("llm.base_url", why)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", llm.api_key_env):
         check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")
     if not llm.model.strip():
         check.problem("llm.model", "name the model, e.g. gpt-4o-mini, deepseek-chat or llama3.1")
@@ -362,11 +445,17 @@ def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:
         check.problem("topics", "expected a mapping of topic id to its names, e.g. cs.LG: {en: Machine Learning}")
         return {}
     topics = {}
+    folders: dict[str, str] = {}   # folded id -> topic id
     for topic_id, names in data.items():
         where = f"topics.{topic_id}"
-        if not isinstance(topic_id, str) or not _TOPIC_ID.match(topic_id):
-            check.problem(where, "a topic id is letters, digits, dots and dashes")
+        if not isinstance(topic_id, str) or not _TOPIC_ID.fullmatch(topic_id) or len(topic_id) > ID_MAX:
+            check.problem(where, f"{topic_id!r}: a topic id is at most {ID_MAX} letters, digits, dots and dashes, "
+                                 "starting and ending with a letter or digit (it names a folder and a URL segment)")
             continue
+        if (earlier := folders.setdefault(topic_id.lower(), topic_id)) != topic_id:
+            # macOS and Windows fold case: topics/cs.lg/ would overwrite topics/cs.LG/
+            check.problem(where, f"{topic_id!r} and {earlier!r} would share one folder where case is ignored "
+                                 "(macOS, Windows): rename one")
         converted = check.value("dict[str, str]", names, where)
         if converted is _BAD and isinstance(names, dict):  # keep the topic: its sources are not wrong too
             converted = {k: v for k, v in names.items() if k in LANGUAGES and isinstance(v, str)} or {"en": topic_id}
@@ -391,11 +480,12 @@ def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic], base_dir
         source = check.record(Source, item, where)
         if source is None:
             continue
-        if not _SOURCE_ID.match(source.id):
-            check.problem(f"{where}.id", f"{source.id!r}: use lower-case letters, digits and dashes")
+        if not _SOURCE_ID.fullmatch(source.id) or len(source.id) > ID_MAX:
+            check.problem(f"{where}.id", f"{source.id!r}: use lower-case letters, digits and dashes, at most {ID_MAX}")
         elif source.id in seen:
             check.problem(f"{where}.id", f"duplicate source id {source.id!r}")
         seen.add(source.id)
+        _check_line(check, f"{where}.label", source.label, "arXiv (CS.LG)")
         if (why := _check_url(source.url, base_dir)) is not None:
             check.problem(f"{where}.url", why)
         if topics and source.topic not in topics:  # no topics at all is reported once, under topics
@@ -406,6 +496,8 @@ def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic], base_dir
             check.problem(f"{where}.replacements", f"expected one of: {', '.join(REPLACEMENTS)}, got {source.replacements!r}")
         if source.subjects and (item.get("family") or guess_family(source.url)) != "biorxiv":
             check.problem(f"{where}.subjects", "subjects filter the bioRxiv/medRxiv details API; set family: biorxiv")
+        for j, subject in enumerate(source.subjects):   # one subject is sent in the API's URL
+            _check_line(check, f"{where}.subjects[{j}]", subject, "bioinformatics")
         if "family" in item and source.family not in FAMILIES:
             check.problem(f"{where}.family", f"unknown family {source.family!r} (one of: {', '.join(FAMILIES)})")
         elif "family" not in item:

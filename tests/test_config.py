@@ -194,3 +194,121 @@ def test_a_local_folder_named_like_a_host_is_still_a_path(tmp_path):
     (tmp_path / "lab.example").mkdir()
     config = load_config(write(tmp_path, GOOD.replace("https://rss.arxiv.org/rss/cs.LG", "lab.example/feed.xml")))
     assert config.sources[0].url == "lab.example/feed.xml"
+
+
+# Values that passed `check` and then broke a fetch (an HTTP header, a URL) or the site's paths (ids and
+# topics name folders and URL segments). Each is one line naming the key, its line and the value.
+UNSAFE_VALUES = [
+    # contact and base_url go into the User-Agent header: printable ASCII, one line
+    (("  title: Lab Digest", '  title: Lab Digest\n  contact: "José <j@x.org>"'),
+     r"sources.yaml:3: site.contact: must be printable ASCII for the User-Agent header, got 'José <j@x.org>'$"),
+    (("  title: Lab Digest", '  title: Lab Digest\n  contact: "j@x.org\\nX-Evil: 1"'),
+     r"sources.yaml:3: site.contact: must be printable ASCII for the User-Agent header, got 'j@x.org\\nX-Evil: 1'$"),
+    (("  title: Lab Digest", "  title: Lab Digest\n  base_url: |\n    https://forker.github.io/hub"),
+     r"sources.yaml:3: site.base_url: expected a URL on one line, without control characters, got 'https://forker.github.io/hub\\n'$"),
+    (("  title: Lab Digest", "  title: Lab Digest\n  base_url: https://forker.github.io:8o8o/hub"),
+     r"sources.yaml:3: site.base_url: expected a host and an optional port from 0 to 65535, got 'https://forker.github.io:8o8o/hub'$"),
+    (("  title: Lab Digest", "  title: Lab Digest\n  base_url: https://😀.example/"),
+     r"sources.yaml:3: site.base_url: the host '😀.example' has no IDNA \(xn--\) form for HTTP: "),
+    (("  title: Lab Digest", "  title: Lab Digest\n  base_url: https://forker.github.io/hub?v=2"),
+     r"sources.yaml:3: site.base_url: expected the site's address without a \?query or #fragment, got 'https://forker.github.io/hub\?v=2'$"),
+    (("site:", "llm:\n  base_url: \"http://127.0.0.1:11434/v1\\n\"\nsite:"),
+     r"sources.yaml:2: llm.base_url: expected a URL on one line, without control characters, got 'http://127.0.0.1:11434/v1\\n'$"),
+    (("site:", "llm:\n  api_key_env: \"OPENAI_API_KEY\\n\"\nsite:"),
+     r"sources.yaml:2: llm.api_key_env: expected the name of an environment variable, got 'OPENAI_API_KEY\\n'$"),
+    # source ids and topics name folders and URL segments: a safe set of characters, at most 64
+    (("  - id: arxiv-cs-lg", "  - id: |\n      arxiv-cs-lg"),
+     r"sources.yaml:7: sources\[0\].id: 'arxiv-cs-lg\\n': use lower-case letters, digits and dashes, at most 64$"),
+    (("  - id: arxiv-cs-lg", "  - id: " + "a" * 300),
+     r"sources.yaml:7: sources\[0\].id: 'a{300}': use lower-case letters, digits and dashes, at most 64$"),
+    (("  cs.LG: {en: Machine Learning, zh: 机器学习}\n", "  cs.LG: {en: Machine Learning, zh: 机器学习}\n  \"cs.CV\\n\": {en: Vision}\n"),
+     r"sources.yaml:6: topics.cs.CV\\n: 'cs.CV\\n': a topic id is at most 64 letters, digits, dots and dashes, "
+     r"starting and ending with a letter or digit \(it names a folder and a URL segment\)$"),
+    (("  cs.LG: {en: Machine Learning, zh: 机器学习}\n", "  cs.LG: {en: Machine Learning, zh: 机器学习}\n  " + "x" * 300 + ": {en: Long}\n"),
+     r"sources.yaml:6: topics.x{300}: 'x{300}': a topic id is at most 64 letters"),
+    (("  cs.LG: {en: Machine Learning, zh: 机器学习}\n", "  cs.LG: {en: Machine Learning, zh: 机器学习}\n  cs.: {en: CS}\n"),
+     r"sources.yaml:6: topics.cs.: 'cs.': a topic id is at most 64 letters, digits, dots and dashes, starting and ending"),
+    (("  cs.LG: {en: Machine Learning, zh: 机器学习}\n", "  cs.LG: {en: Machine Learning, zh: 机器学习}\n  cs.lg: {en: Again}\n"),
+     r"sources.yaml:6: topics.cs.lg: 'cs.lg' and 'cs.LG' would share one folder where case is ignored \(macOS, Windows\): rename one$"),
+    # feed URLs: httpx refuses a newline, an invalid port, a host with no IDNA form
+    (("https://rss.arxiv.org/rss/cs.LG", '"https://rss.arxiv.org/rss/cs.LG\\n"'),
+     r"sources.yaml:9: sources\[0\].url: expected a URL or path on one line, without control characters, got 'https://rss.arxiv.org/rss/cs.LG\\n'$"),
+    (("https://rss.arxiv.org/rss/cs.LG", '"feeds/lab.xml\\n"'),
+     r"sources.yaml:9: sources\[0\].url: expected a URL or path on one line, without control characters, got 'feeds/lab.xml\\n'$"),
+    (("https://rss.arxiv.org/rss/cs.LG", "https://rss.arxiv.org/rss/cs LG"),
+     r"sources.yaml:9: sources\[0\].url: expected a URL without spaces \(write a space as %20\), got 'https://rss.arxiv.org/rss/cs LG'$"),
+    (("https://rss.arxiv.org/rss/cs.LG", "https://rss.arxiv.org:99999/rss/cs.LG"),
+     r"sources.yaml:9: sources\[0\].url: expected a host and an optional port from 0 to 65535, got 'https://rss.arxiv.org:99999/rss/cs.LG'$"),
+    (("https://rss.arxiv.org/rss/cs.LG", "https://bü_cher.example/feed"),
+     r"sources.yaml:9: sources\[0\].url: the host 'bü_cher.example' has no IDNA \(xn--\) form for HTTP: "),
+    (("    topic: cs.LG\n", "    topic: cs.LG\n    fallback: \"https://x.org/feed\\r\\n\"\n"),
+     r"sources.yaml:11: sources\[0\].fallback: expected a URL or path on one line, without control characters, got 'https://x.org/feed\\r\\n'$"),
+    (("    topic: cs.LG\n", "    topic: cs.LG\n    family: biorxiv\n    subjects: [\"bioinformatics\\n\"]\n"),
+     r"sources.yaml:12: sources\[0\].subjects\[0\]: expected one line without control characters, got 'bioinformatics\\n'$"),
+    # names shown on one line: the tab title, a card's badge
+    (("  title: Lab Digest", '  title: "Lab\\nDigest"'), r"sources.yaml:2: site.title: expected one line without control characters, got 'Lab\\nDigest'$"),
+    (("    label: arXiv (CS.LG)", "    label: |\n      arXiv (CS.LG)"),
+     r"sources.yaml:8: sources\[0\].label: expected one line without control characters, got 'arXiv \(CS.LG\)\\n'$"),
+    (("    label: arXiv (CS.LG)", '    label: " "'), r"sources.yaml:8: sources\[0\].label: expected a name, e.g. arXiv \(CS.LG\), got ' '$"),
+]
+
+
+@pytest.mark.parametrize("change, expected", UNSAFE_VALUES, ids=[e.split(": ", 2)[1] for _, e in UNSAFE_VALUES])
+def test_a_value_unsafe_in_a_header_url_or_path_is_one_clear_line(tmp_path, change, expected):
+    assert change[0] in GOOD, change
+    found = problems(tmp_path, GOOD.replace(*change, 1))
+    assert len(found) == 1, found
+    assert re.match(expected, found[0]), found[0]
+
+
+def test_real_ids_and_non_ascii_urls_are_accepted(tmp_path):
+    topics = ["cs.LG", "q-bio.GN", "physics.comp-ph", "quant-ph", "math.PR", "bioinformatics", "t" * 64]
+    text = GOOD.replace("  cs.LG: {en: Machine Learning, zh: 机器学习}\n",
+                        "".join(f"  {t}: {{en: {t}}}\n" for t in topics))
+    text = text.replace("  title: Lab Digest", "  title: Lab Digest\n  base_url: https://Bücher.example/über/\n"
+                        "  contact: mailto:lab@xn--bcher-kva.example")
+    text += "  - {id: " + "s" * 64 + ", label: Bücher, url: \"https://bücher.example/neu/über.xml\", topic: q-bio.GN}\n"
+    config = load_config(write(tmp_path, text))
+    assert list(config.topics) == topics
+    # the site's address goes into links and the User-Agent: stored in the ASCII form HTTP sends
+    assert config.site.base_url == "https://xn--bcher-kva.example/%C3%BCber/"
+    assert config.sources[1].url == "https://bücher.example/neu/über.xml"   # httpx encodes a feed URL itself
+
+
+def test_the_user_agent_is_a_valid_header_for_any_config_that_loads(tmp_path):
+    import httpx2
+    from digest.collect import fetch_settings
+    config = load_config(write(tmp_path, GOOD.replace("  title: Lab Digest", "  base_url: https://bücher.example/hub/")))
+    agent = fetch_settings(config).user_agent
+    assert "https://xn--bcher-kva.example/hub/" in agent
+    assert httpx2.Headers({"User-Agent": agent})["User-Agent"] == agent
+
+
+@pytest.mark.parametrize("online", [[], ["--online"]])
+def test_check_refuses_a_non_ascii_contact_before_any_fetch(tmp_path, capsys, online):
+    import build
+    path = write(tmp_path, GOOD.replace("  title: Lab Digest", '  title: Lab Digest\n  contact: "José <j@x.org>"'))
+    assert build.main(["check", *online, "--config", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "sources.yaml:3: site.contact: must be printable ASCII for the User-Agent header, got 'José <j@x.org>'\n"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("https://bücher.example/hub", "https://xn--bcher-kva.example/hub"),
+    ("", ""),
+])
+def test_base_url_option_uses_the_config_rule(given, expected):
+    import build
+    assert build.parse_args(["--base-url", given]).base_url == expected
+
+
+@pytest.mark.parametrize("given, message", [
+    ("https://forker.github.io/hub\n", "expected a URL on one line, without control characters, got 'https://forker.github.io/hub\\n'"),
+    ("https://forker.github.io/hub?v=2", "expected the site's address without a ?query or #fragment"),
+])
+def test_bad_base_url_option_is_a_usage_error(capsys, given, message):
+    import build
+    with pytest.raises(SystemExit):
+        build.parse_args(["--base-url", given])
+    assert f"--base-url: {message}" in capsys.readouterr().err

@@ -12,10 +12,11 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.archive import Archive, State
+from digest.archive import Archive, State, remove_stale_temps
 from digest.collect import CollectReport, collect
 from digest.config import HTTP_URL, Config, load_config
 from digest.errors import ConfigError, DigestError
+from digest.lock import hold_archive
 from digest.probe import probe_sources
 from digest.render import render_archive
 from digest.verify import verify_archive
@@ -176,6 +177,10 @@ def verify_stage(content: Path, baseline: Path | None) -> bool:
     return True
 
 
+def print_now(line: str) -> None:
+    print(line, flush=True)
+
+
 def serve(site: Path, port: int) -> None:
     import functools
     import http.server
@@ -208,12 +213,18 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if check_stage(config, args.online, day) else 1
         archive = Archive(content)
         ok = True
-        if args.stage in ("all", "fetch"):
-            summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
-            runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
-            ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
-        if args.stage in ("all", "summarize"):
-            summarize_step(config, archive, args.demo)
+        if args.stage in ("all", "fetch", "summarize"):
+            # One run at a time writes content/: two at once would each rewrite the day files and
+            # state.json from what they read, and the later rename would drop the other's papers.
+            with hold_archive(content, config.fetch.lock_wait, waiting=print_now, took_over=print_now):
+                remove_stale_temps(content)   # what a killed fetch or summarize left (a live pid keeps its own)
+                if args.stage in ("all", "fetch"):
+                    summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+                    runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
+                    ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
+                if args.stage in ("all", "summarize"):
+                    summarize_step(config, archive, args.demo)
+        # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             render_stage(config, archive, args.site)
     except ConfigError as exc:

@@ -37,6 +37,10 @@ class WriteError(DigestError):
         return cls(f"{path}: cannot write: {exc.strerror or exc}; {remedy} (no file was half-written)")
 
 
+class ArchiveBusy(DigestError):
+    """Another run holds the lock on content/ and did not let go within the wait."""
+
+
 # What the disk said -> what the user can do about it.
 _REMEDIES = {
     errno.ENOSPC: "free space and run again",

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from digest.archive import Archive, State, remove_stale_temps
 from digest.collect import CollectReport, collect
 from digest.config import HTTP_URL, Config, load_config
-from digest.errors import ConfigError, DigestError
+from digest.errors import ConfigError, DigestError, WriteError
 from digest.lock import hold_archive
 from digest.probe import probe_sources
 from digest.render import render_archive
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage in ("all", "fetch", "summarize"):
             # One run at a time writes content/: two at once would each rewrite the day files and
             # state.json from what they read, and the later rename would drop the other's papers.
-            with hold_archive(content, config.fetch.lock_wait, waiting=print_now, took_over=print_now):
+            with hold_archive(content, config.fetch.lock_wait, waited=print_now, took_over=print_now):
                 remove_stale_temps(content)   # what a killed fetch or summarize left (a live pid keeps its own)
                 if args.stage in ("all", "fetch"):
                     summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
@@ -226,7 +226,14 @@ def main(argv: list[str] | None = None) -> int:
                     summarize_step(config, archive, args.demo)
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
-            render_stage(config, archive, args.site)
+            try:
+                render_stage(config, archive, args.site)
+            except OSError as exc:
+                # write_atomic names its own refusals; this catches the render's other writes to site/
+                # (its folders, its in-progress marker) on a full or read-only disk.
+                if exc.errno not in WriteError.DISK:
+                    raise
+                raise WriteError.from_os(exc.filename or args.site, exc) from None
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

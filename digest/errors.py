@@ -37,6 +37,9 @@ class WriteError(DigestError):
         return cls(f"{path}: cannot write: {exc.strerror or exc}; {remedy} (no file was half-written)")
 
 
+    DISK: frozenset[int] = frozenset()   # the errnos a disk gives for a write it refuses (set below)
+
+
 class ArchiveBusy(DigestError):
     """Another run holds the lock on content/ and did not let go within the wait."""
 
@@ -45,11 +48,12 @@ class ArchiveBusy(DigestError):
 _REMEDIES = {
     errno.ENOSPC: "free space and run again",
     errno.EDQUOT: "free space (a disk quota is reached) and run again",
-    errno.EFBIG: "the file is larger than this system allows a process to write; raise the limit and run again",
-    errno.EROFS: "the file system is read-only: mount it writable or use another folder",
+    errno.EFBIG: "the file is larger than this process may write: raise its file size limit (ulimit -f) and run again",
+    errno.EROFS: "mount it writable or use another folder",
     errno.EACCES: "make the folder writable for this user and run again",
     errno.EPERM: "make the folder writable for this user and run again",
     errno.ENAMETOOLONG: "use a shorter folder path",
     errno.ENOTDIR: "a file stands where a folder should be: move it away and run again",
     errno.EISDIR: "a folder stands where a file should be: move it away and run again",
 }
+WriteError.DISK = frozenset(_REMEDIES)

@@ -25,32 +25,29 @@ POLL = 0.05   # seconds between tries while another run holds the lock
 
 
 @contextmanager
-def hold_archive(root: Path, wait: float, waiting: Callable[[str], None] | None = None,
+def hold_archive(root: Path, wait: float, waited: Callable[[str], None] | None = None,
                  took_over: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock on root for the block; wait up to `wait` seconds for another run to let go.
 
-    waiting(line) is called once if another run holds it; took_over(line) if a killed run's owner record
-    was left behind. Raise ArchiveBusy naming the holder when the wait runs out, WriteError when the
-    folder cannot be written at all.
+    waited(line) is told, once the lock is had, whom this run waited for; took_over(line) when a killed
+    run's owner record was left behind. Raise ArchiveBusy naming the holder when the wait runs out (the
+    run's only line), WriteError when the folder cannot be written at all.
     """
     root = Path(root)
     path = root / LOCK_NAME
-    deadline = time.monotonic() + wait
-    told = False
+    started = time.monotonic()
+    holder: dict[str, object] | None = None
+    blocked = False
+    fd = _open(path)
     while True:
-        fd = _open(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            owner = _owner(fd)
-            os.close(fd)
-            if time.monotonic() >= deadline:
-                raise ArchiveBusy(f"{root}: another run holds the archive ({_holder(owner)}); waited {wait:g} s "
+            blocked, holder = True, _owner(fd) or holder
+            if time.monotonic() - started >= wait:
+                os.close(fd)
+                raise ArchiveBusy(f"{root}: another run holds the archive ({_holder(holder)}); waited {wait:g} s "
                                   f"(fetch.lock_wait): run again when it has finished") from None
-            if waiting and not told:
-                waiting(f"{root}: another run holds the archive ({_holder(owner)}); "
-                        f"waiting up to {wait:g} s for it to finish")
-                told = True
             time.sleep(POLL)
             continue
         # The last holder removes the file as it lets go: a lock taken on a file no longer at the path
@@ -59,11 +56,13 @@ def hold_archive(root: Path, wait: float, waiting: Callable[[str], None] | None 
             current = os.stat(path).st_ino
         except FileNotFoundError:
             current = None
-        if current != os.fstat(fd).st_ino:
-            os.close(fd)
-            continue
-        break
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)
+        fd = _open(path)
     try:
+        if blocked and waited:
+            waited(f"{root}: waited {time.monotonic() - started:.1f} s for another run ({describe(holder)}) to finish")
         left = _owner(fd)
         if left and took_over:
             took_over(f"{path}: the run that held it ({describe(left)}) ended without letting go; taking it over")
@@ -71,7 +70,7 @@ def hold_archive(root: Path, wait: float, waiting: Callable[[str], None] | None 
         yield
     finally:
         try:
-            path.unlink()   # while still locked: a run waiting on this file sees it gone and retries
+            path.unlink()   # while still locked: a run waiting on this file sees it gone and opens the new one
         except OSError:
             pass
         os.close(fd)   # releases the flock

@@ -178,6 +178,7 @@ def verify_stage(content: Path, baseline: Path | None) -> bool:
 
 
 def print_now(line: str) -> None:
+    """Print a line at once: a run that waited for the lock says so before its own output."""
     print(line, flush=True)
 
 

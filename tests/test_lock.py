@@ -20,7 +20,7 @@ from feedserver import FeedServer, Request, conditional
 import build
 from digest.archive import Archive, remove_stale_temps, write_atomic
 from digest.errors import WriteError
-from digest.lock import LOCK_NAME, hold_archive
+from digest.lock import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-06-17"
@@ -312,3 +312,17 @@ def test_a_full_or_read_only_archive_ends_in_one_line_and_stays_whole(tmp_path, 
         f"{tmp_path / 'mnt' / 'content' / 'days' / '2026-06-17.json'}"
     assert err == f"{named}: cannot write: {reason}" + err.split(reason, 1)[1] and err.count("\n") == 1, err
     assert {p.relative_to(content): p.read_bytes() for p in content.rglob("*") if p.is_file()} == before
+
+
+def test_a_read_only_site_ends_render_in_one_line(tmp_path):
+    unshare = private_mount()
+    config, content, site = ROOT / "demo" / "sources.yaml", tmp_path / "content", tmp_path / "site"
+    assert build.main(["fetch", "--config", str(config), "--content", str(content), "--date", "2026-06-16"]) == 0
+    site.mkdir()
+    done = subprocess.run([*unshare, "sh", "-c", 'mount -t tmpfs -o size=1m,ro tmpfs "$1" && shift && exec "$@"', "sh",
+                           str(site), sys.executable, "build.py", "render", "--config", str(config),
+                           "--content", str(content), "--site", str(site)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"{site}/"), done.stderr
+    assert ": cannot write: Read-only file system; mount it writable or use another folder" in done.stderr

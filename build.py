@@ -12,10 +12,11 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.archive import Archive, State
+from digest.archive import Archive, State, remove_stale_temps
 from digest.collect import CollectReport, collect
 from digest.config import Config, load_config, site_url
-from digest.errors import ConfigError, DigestError
+from digest.errors import ConfigError, DigestError, WriteError
+from digest.lock import hold_archive
 from digest.probe import probe_sources
 from digest.render import render_archive
 from digest.verify import verify_archive
@@ -177,6 +178,11 @@ def verify_stage(content: Path, baseline: Path | None) -> bool:
     return True
 
 
+def print_now(line: str) -> None:
+    """Print a line at once: a run that waited for the lock says so before its own output."""
+    print(line, flush=True)
+
+
 def serve(site: Path, port: int) -> None:
     import functools
     import http.server
@@ -209,14 +215,27 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if check_stage(config, args.online, day) else 1
         archive = Archive(content)
         ok = True
-        if args.stage in ("all", "fetch"):
-            summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
-            runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
-            ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
-        if args.stage in ("all", "summarize"):
-            summarize_step(config, archive, args.demo)
+        if args.stage in ("all", "fetch", "summarize"):
+            # One run at a time writes content/: two at once would each rewrite the day files and
+            # state.json from what they read, and the later rename would drop the other's papers.
+            with hold_archive(content, config.fetch.lock_wait, waited=print_now, took_over=print_now):
+                remove_stale_temps(content)   # what a killed fetch or summarize left (a live pid keeps its own)
+                if args.stage in ("all", "fetch"):
+                    summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+                    runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
+                    ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
+                if args.stage in ("all", "summarize"):
+                    summarize_step(config, archive, args.demo)
+        # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
-            render_stage(config, archive, args.site)
+            try:
+                render_stage(config, archive, args.site)
+            except OSError as exc:
+                # write_atomic names its own refusals; this catches the render's other writes to site/
+                # (its folders, its in-progress marker) on a full or read-only disk.
+                if exc.errno not in WriteError.DISK:
+                    raise
+                raise WriteError.from_os(exc.filename or args.site, exc) from None
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchiveError
+from .errors import ArchiveError, WriteError
 from .papers import Paper, Update
 
 SCHEMA = 1
@@ -73,7 +73,9 @@ def dumps(data: Any) -> bytes:
 # any write leaves content/ whole. Unset in normal runs.
 _KILL_AT_WRITE = int(os.environ.get("ACADEMICHUB_TEST_KILL_AT_WRITE") or 0)
 _renames = 0
-_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # what mkstemp below names its files
+# A temporary file is named .<name>.<pid>.<random>.tmp: the pid of the run writing it tells cleanup whether
+# that run is still alive (another run's live temporary file must never be deleted under it).
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]{8}\.tmp$")
 
 
 def _crash_hook() -> None:
@@ -84,11 +86,27 @@ def _crash_hook() -> None:
 
 
 def remove_stale_temps(folder: Path) -> int:
-    """Delete temporary files a killed run left under folder; return how many."""
-    stale = [p for p in Path(folder).rglob(".*.tmp") if _TEMP_NAME.match(p.name) and p.is_file()]
+    """Delete temporary files that runs no longer alive left under folder; return how many."""
+    stale = [p for p in Path(folder).rglob(".*.tmp")
+             if (m := _TEMP_NAME.match(p.name)) and not pid_alive(int(m[1])) and p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+def pid_alive(pid: int) -> bool:
+    """Return whether a process with this pid runs on this host (ours always does)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # alive, but another user's
+        return True
+    except OverflowError:
+        return False
+    return True
 
 
 @contextmanager
@@ -108,15 +126,17 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
 
     durable=False skips the fsync: for site/, which any render can rebuild from content/, a crash
     may leave an old page but never a torn one, and thousands of fsyncs would dominate a render.
+    A disk that refuses the write (full, read-only, a name too long) raises WriteError naming the path;
+    the file is then as it was.
     """
     try:
         if path.read_bytes() == data:
             return False
-    except FileNotFoundError:
+    except OSError:   # missing, or unreadable: the write below replaces it or says why it cannot
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        fd, tmp = _temp_file(path)
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), _FILE_MODE)
             handle.write(data)
@@ -126,10 +146,23 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
         if _KILL_AT_WRITE:
             _crash_hook()
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise WriteError.from_os(path, exc) from None
         raise
     return True
+
+
+def _temp_file(path: Path) -> tuple[int, str]:
+    """Open a new temporary file beside path, named for this process; create the folder if it is missing."""
+    prefix, folder = f".{path.name}.{os.getpid()}.", path.parent
+    try:
+        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
 
 
 @dataclass(frozen=True)

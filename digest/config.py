@@ -81,6 +81,8 @@ class FetchOptions:
     warn_failures: int = 3        # warn in the build summary when a source fails this many runs in a row
     # seconds during which a stale arXiv category is asked again in the same run (0 = only later runs)
     stale_window: float = field(default=0.0, metadata={"zero_ok": True})
+    # seconds a run waits for another run holding content/ before it gives up (0 = not at all)
+    lock_wait: float = field(default=5.0, metadata={"zero_ok": True})
 
 
 @dataclass(frozen=True)

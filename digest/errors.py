@@ -1,5 +1,7 @@
 """Expected failures: each message names the source or config key and says what to do next."""
 
+import errno
+
 
 class DigestError(Exception):
     """A failure a user can act on; build.py prints it as one line and exits non-zero."""
@@ -23,3 +25,35 @@ class SourceError(DigestError):
 
 class ArchiveError(DigestError):
     """A file in content/ is unreadable or of an unknown schema."""
+
+
+class WriteError(DigestError):
+    """The disk refused a write to content/ or site/ (full, read-only, a name too long); nothing was half-written."""
+
+    @classmethod
+    def from_os(cls, path: object, exc: OSError) -> "WriteError":
+        """Return the one line naming the path, the disk's reason and what to do about it."""
+        remedy = _REMEDIES.get(exc.errno or 0, "fix it and run again")
+        return cls(f"{path}: cannot write: {exc.strerror or exc}; {remedy} (no file was half-written)")
+
+
+    DISK: frozenset[int] = frozenset()   # the errnos a disk gives for a write it refuses (set below)
+
+
+class ArchiveBusy(DigestError):
+    """Another run holds the lock on content/ and did not let go within the wait."""
+
+
+# What the disk said -> what the user can do about it.
+_REMEDIES = {
+    errno.ENOSPC: "free space and run again",
+    errno.EDQUOT: "free space (a disk quota is reached) and run again",
+    errno.EFBIG: "the file is larger than this process may write: raise its file size limit (ulimit -f) and run again",
+    errno.EROFS: "mount it writable or use another folder",
+    errno.EACCES: "make the folder writable for this user and run again",
+    errno.EPERM: "make the folder writable for this user and run again",
+    errno.ENAMETOOLONG: "use a shorter folder path",
+    errno.ENOTDIR: "a file stands where a folder should be: move it away and run again",
+    errno.EISDIR: "a folder stands where a file should be: move it away and run again",
+}
+WriteError.DISK = frozenset(_REMEDIES)

@@ -13,6 +13,7 @@ from llmserver import MARKER, LLMServer
 
 import build
 from digest.archive import Archive
+from digest.briefing import plain_text, to_html
 from digest.clean import xml_text
 from digest.config import load_config
 from digest.llm import Client
@@ -223,3 +224,33 @@ def test_a_bug_handling_one_answer_costs_only_its_batch_and_shows_its_traceback(
     assert build.main(["render", *args]) == 0
     archive = check_site_and_content(tmp_path, llm)
     assert poisoned(archive).summary == {}
+
+
+# -- the render side: Markdown that turns references into refused characters ---------------------------------------
+
+REFERENCES = ["&#1;", "&#x1;", "&#x1F;", "&#0;", "&#xFFFE;", "&#xffff;", "&#xD800;", "&#55296;", "&#x110000;",
+              "\x01", "\x0c", "\ufffe"]
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_briefing_html_and_feed_text_carry_no_refused_character(reference):
+    markup = to_html(f"### Themes {reference}\n\n- **bold {reference}** [01](#a) and `{reference}`\n\n> {reference}",
+                     {"a": "01"})
+    text = plain_text(markup)
+    assert xml_text(markup) == markup and xml_text(text) == text
+    assert '<a href="#a">01</a>' in markup and "Themes" in text
+
+
+def test_a_hand_edited_briefing_with_references_renders_well_formed_feeds(tmp_path, capsys):
+    config = project(tmp_path)
+    args = ["--config", str(config), "--content", str(tmp_path / "content"), "--site", str(tmp_path / "site")]
+    assert build.main(["fetch", *args, "--date", DAY.isoformat()]) == 0    # no LLM configured: offline summaries
+    (tmp_path / "content" / "days" / f"{DAY}.briefing.en.md").write_text(
+        "### Written by hand &#1; &#x1f; &#xFFFE; &#xD800; \x0c\n\nStart with [01](#x) &#0; and **this**.\n",
+        encoding="utf-8")
+    assert build.main(["render", *args]) == 0
+    for path in sorted((tmp_path / "site").rglob("*.xml")):
+        ElementTree.parse(path)
+    assert refused_characters(tmp_path / "site", {".html", ".xml", ".json", ".js", ".txt", ".opml"}) == []
+    front = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'class="briefing briefing-llm"' in front and "Written by hand" in front

@@ -14,7 +14,7 @@ from typing import Callable, Container, Iterable, Mapping, Sequence
 import markdown
 import nh3
 
-from .clean import first_sentences
+from .clean import first_sentences, xml_text
 from .config import Radar
 from .papers import Paper
 from .radar import radar_hits
@@ -115,13 +115,15 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
 
     text = _LINKED.sub(renumber, text)
     markup = _markdown().reset().convert(text)
-    return _sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors)
+    # Gated last: a character reference in the Markdown (`&#1;`, `&#xFFFE;`, from a model or a hand-edited file)
+    # comes out of the HTML parser in nh3 as the character itself, which no XML feed may carry.
+    return xml_text(_sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors))
 
 
 def plain_text(markup: str) -> str:
     """Return a briefing's sanitised HTML as plain text (for feeds, whose readers must get no markup)."""
     markup = re.sub(r"</(p|li|h3|h4|blockquote)>", "\n", re.sub(r"<li>", "• ", markup))
-    plain = html.unescape(nh3.clean(markup, tags=set()))
+    plain = xml_text(html.unescape(nh3.clean(markup, tags=set())))   # unescaping can make characters too
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in plain.splitlines())).strip()
 
 

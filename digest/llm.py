@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import openai
 
+from .clean import xml_text
 from .config import LLMOptions
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -57,7 +58,12 @@ def estimate_tokens(text: str) -> int:
 
 
 def parse_json(text: str) -> Any:
-    """Return the JSON object in a model's answer, tolerating code fences and chatter around it; None if none."""
+    """Return the JSON object in a model's answer, tolerating code fences and chatter around it; None if none.
+
+    Every string in it (keys too) has passed clean.xml_text: this is the one gate between a model and content/,
+    so no summary or briefing can hold a character that UTF-8 cannot write or XML 1.0 refuses, whether the model
+    wrote it raw or as a JSON escape (`\\ud800`, `\\u0001`) that only json.loads turns into one.
+    """
     text = text.strip()
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
     candidates = [text, fenced.group(1) if fenced else ""]
@@ -68,12 +74,24 @@ def parse_json(text: str) -> Any:
         if not candidate:
             continue
         try:
-            value = json.loads(candidate)
-        except ValueError:
+            # strict=False: a raw control character inside a string costs that character, not the whole answer.
+            value = _gated(json.loads(candidate, strict=False))
+        except (ValueError, RecursionError):   # RecursionError: nesting deeper than the parser (or _gated) goes
             continue
         if isinstance(value, (dict, list)):
             return value
     return None
+
+
+def _gated(value: Any) -> Any:
+    """Return a parsed JSON value with xml_text applied to every string in it."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, list):
+        return [_gated(item) for item in value]
+    if isinstance(value, dict):
+        return {xml_text(key): _gated(item) for key, item in value.items()}
+    return value
 
 
 @dataclass
@@ -158,9 +176,12 @@ class Client:
         return self._fail("rejected every form of the request (400)")
 
     def _answer(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
-        choices = getattr(response, "choices", None) or []
-        message = getattr(choices[0], "message", None) if choices else None
-        text = getattr(message, "content", None) or ""
+        # The client builds the completion without validating it: a server may send any shape (choices a number
+        # or a map, content a number), and each of those is an unusable answer, not an exception.
+        choices = getattr(response, "choices", None)
+        message = getattr(choices[0], "message", None) if isinstance(choices, list) and choices else None
+        text = getattr(message, "content", None)
+        text = text if isinstance(text, str) else ""
         usage = getattr(response, "usage", None)
         prompt = getattr(usage, "prompt_tokens", None)
         completion = getattr(usage, "completion_tokens", None)
@@ -168,7 +189,7 @@ class Client:
                       completion if isinstance(completion, int) else estimate_tokens(text))
         self.usage.setdefault(day, Usage()).add(spent)
         self._spent += spent.prompt_tokens + spent.completion_tokens
-        if not isinstance(text, str) or not text.strip():
+        if not text.strip():
             return self._fail("empty answer")
         return text
 

@@ -6,13 +6,15 @@ import asyncio
 import json
 import re
 import time
+import traceback
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day
 from .config import Config, LLMOptions
+from .errors import DigestError
 from .llm import Client, Endpoint, Usage, endpoint, parse_json
 from .papers import Paper
 
@@ -131,7 +133,7 @@ def read_summaries(answer: Any, batch: Sequence[Paper], languages: Sequence[str]
         given = item.get("n", item.get("id", position if len(items) == len(batch) else None))
         try:
             number = int(given)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):   # OverflowError: 1e400 and Infinity are valid JSON
             continue
         texts = {lang: clean_summary(item.get(lang), lang) for lang in languages}
         if 1 <= number <= len(batch) and all(texts.values()):
@@ -147,6 +149,7 @@ class Outcome:
     briefings: list[Briefing] = field(default_factory=list)
     attempted: int = 0
     papers_by_day: dict[str, int] = field(default_factory=dict)
+    unstored: list[str] = field(default_factory=list)    # what could not be written, one phrase each
 
     def days(self) -> set[date]:
         """Return the digest days this run produced something for: the only day files to rewrite."""
@@ -244,7 +247,7 @@ async def run(config: Config, archive: Archive, client: Client, found: Scan, out
                                        for batch in batches(papers, options.batch_size, options.batch_chars))
 
     async def finish(on: date, work: list[Any]) -> None:
-        await asyncio.gather(*work)
+        await asyncio.gather(*(costs_only_itself(client, on, job) for job in work))
         store(archive, out, model, options, only={on})   # a run cut short later keeps every finished day
 
     try:
@@ -254,23 +257,57 @@ async def run(config: Config, archive: Archive, client: Client, found: Scan, out
     return out
 
 
+async def costs_only_itself(client: Client, on: date, job: Awaitable[None]) -> None:
+    """Await one batch's or briefing's work; a bug while handling its answer costs only that job, not the stage.
+
+    The traceback still goes to stderr (a bug must be seen), the job counts as a request that gave nothing usable
+    (the one problem line names it), its papers keep their offline summaries, and every other job goes on.
+    """
+    try:
+        await job
+    except Exception as exc:   # not BaseException: Ctrl-C and cancellation still end the run
+        traceback.print_exc()
+        said = " ".join(str(exc).split())[:200]   # the problem stays one line
+        client.unusable(f"an answer for {on} could not be handled ({type(exc).__name__}: {said})")
+
+
 def store(archive: Archive, outcome: Outcome, model: str, options: LLMOptions,
           only: set[date] | None = None) -> list[date]:
     """Write the new summaries and briefings into content/ (of the `only` days, else of every day the run
-    produced something for); return days rewritten."""
+    produced something for); return days rewritten.
+
+    A file that cannot be written costs only itself: its traceback goes to stderr, it is named in
+    outcome.unstored, and what it held is dropped from the outcome (not counted, not tried again this run).
+    """
     changed = []
     tag = prompt_tag(options)
     for day_date in sorted(outcome.days() if only is None else only):
-        day = archive.read_day(day_date)   # read again: the file on disk is the truth
-        if day is None or not any(p.id in outcome.summaries for p in day.papers):
-            continue
-        papers = tuple(replace(p, summary=outcome.summaries[p.id], summary_model=model, summary_prompt=tag,
-                               summary_version=p.version) if p.id in outcome.summaries else p for p in day.papers)
-        if archive.write_day(replace(day, papers=papers)):
-            changed.append(day_date)
-    for item in outcome.briefings:
+        ids: set[str] = set()
+        try:
+            day = archive.read_day(day_date)   # read again: the file on disk is the truth
+            ids = {p.id for p in day.papers if p.id in outcome.summaries} if day else set()
+            if day is None or not ids:
+                continue
+            papers = tuple(replace(p, summary=outcome.summaries[p.id], summary_model=model, summary_prompt=tag,
+                                   summary_version=p.version) if p.id in ids else p for p in day.papers)
+            if archive.write_day(replace(day, papers=papers)):
+                changed.append(day_date)
+        except DigestError:
+            raise                              # an unreadable archive is the reader's to fix: build.py says how
+        except Exception:
+            traceback.print_exc()
+            outcome.unstored.append(f"the summaries of {day_date}")
+            for paper_id in ids:
+                del outcome.summaries[paper_id]
+            outcome.papers_by_day.pop(day_date.isoformat(), None)
+    for item in list(outcome.briefings):
         if only is None or item.day in only:
-            archive.write_briefing(item)
+            try:
+                archive.write_briefing(item)
+            except Exception:
+                traceback.print_exc()
+                outcome.unstored.append(f"the {item.lang} briefing of {item.day}")
+                outcome.briefings.remove(item)
     return changed
 
 
@@ -320,8 +357,10 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
         asyncio.run(run(config, archive, client, found, outcome))
     finally:
         # Whatever arrived before a crash or Ctrl-C is kept; nothing stored earlier is touched otherwise.
-        store(archive, outcome, target.model, config.llm)
-        record_usage(archive, client, outcome)
+        try:
+            store(archive, outcome, target.model, config.llm)
+        finally:
+            record_usage(archive, client, outcome)   # the requests were made and paid for, whatever was stored
     todo = found.waiting
     report.pending = todo - len(outcome.summaries)
     report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefings)
@@ -329,5 +368,8 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
     report.capped = client.capped or outcome.attempted < todo
     report.problem = client.stopped or (f"llm: {target.url}: {client.failed} requests gave nothing usable, last: {client.last_error}"
                                         if client.failed else None)
+    if outcome.unstored:   # still one line: build.py prints the problem once
+        unstored = f"could not store {', '.join(outcome.unstored)}"
+        report.problem = f"{report.problem}; {unstored}" if report.problem else f"llm: {target.url}: {unstored}"
     report.seconds = time.monotonic() - started
     return report

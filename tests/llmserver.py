@@ -21,6 +21,9 @@ from feedserver import Drop, FeedServer, Handler, Reply, Request, retry_after, s
 HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> <a href="javascript:alert(1)" onclick="x()">'
            'link</a> [click](javascript:alert(1)) ![pixel](http://tracker.invalid/p.png)')
 
+MARKER = "POISON"          # a paper whose title holds this gets the hostile answers of `laced` and `misshapen`
+_SPLICE = "@@SPLICE@@"
+
 
 class LLMServer(FeedServer):
     """A fake model behind /v1/chat/completions that counts requests and tokens."""
@@ -89,6 +92,36 @@ class LLMServer(FeedServer):
             content["summaries"] = content["summaries"][:1]
         return self._complete(req, json.dumps(content, ensure_ascii=False))
 
+    def laced(self, payload: str) -> Handler:
+        """Answer correctly, but splice `payload` into every briefing and into the summaries of papers whose title
+        holds MARKER. It goes in as JSON text, as is: `\\ud800` is an escape the client's json.loads decodes into a
+        lone surrogate, a raw character stays raw (a raw surrogate reaches the client through the body's escape)."""
+        def handler(req: Request) -> Reply:
+            content = json.loads(self._content(req, hostile=False))
+            if "summaries" in content:
+                for item, paper in zip(content["summaries"], self._task(req)["papers"]):
+                    if MARKER in paper["title"]:
+                        item.update({k: f"{v} {_SPLICE} end" for k, v in item.items() if k != "n"})
+            else:
+                content = {lang: f"{text} {_SPLICE} end" for lang, text in content.items()}
+            return self._complete(req, json.dumps(content, ensure_ascii=False).replace(_SPLICE, payload))
+        return handler
+
+    def misshapen(self, summaries: str | None = None, briefing: str | None = None, body: bytes | None = None) -> Handler:
+        """Answer correctly, except: a summary request carrying a paper whose title holds MARKER gets `summaries` as
+        the answer text, or `body` as the whole HTTP body; a briefing request gets `briefing` as the answer text."""
+        def handler(req: Request) -> Reply:
+            task = self._task(req)
+            if "briefing" in json.loads(req.body)["messages"][0]["content"]:
+                return self.answer(req) if briefing is None else self._complete(req, briefing)
+            if not any(MARKER in p["title"] for p in task["papers"]):
+                return self.answer(req)
+            if body is not None:
+                self._wait(req)
+                return Reply(200, {"Content-Type": "application/json"}, body)
+            return self._complete(req, summaries if summaries is not None else self._content(req, hostile=False))
+        return handler
+
     def slow(self, seconds: float) -> Handler:
         """Answer correctly after `seconds`."""
         def handler(req: Request) -> Reply:
@@ -132,7 +165,16 @@ class LLMServer(FeedServer):
                 "model": body.get("model", "?"),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
-        return Reply(200, {"Content-Type": "application/json"}, json.dumps(data, ensure_ascii=False).encode())
+        try:
+            encoded = json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:   # a lone surrogate in the content (see `laced`) travels as its JSON escape
+            encoded = json.dumps(data).encode()
+        return Reply(200, {"Content-Type": "application/json"}, encoded)
+
+    @staticmethod
+    def _task(req: Request) -> dict[str, Any]:
+        """Return the JSON our prompt sends as the user message: the languages and the numbered papers."""
+        return json.loads(json.loads(req.body)["messages"][1]["content"])
 
     @staticmethod
     def _content(req: Request, hostile: bool) -> str:

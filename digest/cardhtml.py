@@ -93,9 +93,9 @@ def card_html(c: "Card", root: str, t: Callable[..., str], tt: Callable[..., Mar
 
 
 def card_fragment(paper_id: str) -> str:
-    """Return "#<id>" for a link to a paper's card, percent-encoded: a browser decodes a fragment before it looks
-    the id up, so an id holding `%` (a DOI or a link hash may) needs its `%` written as `%25`."""
-    return "#" + quote(paper_id, safe=":/")
+    """Return "#<id>" for a link to a paper's card. A browser percent-decodes a fragment before it looks the id
+    up, so the one character an id may hold that would change (`%`, in a DOI or a link) is written `%25`."""
+    return "#" + paper_id.replace("%", "%25")
 
 
 def entry_html(number: int, p: "Paper", href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:

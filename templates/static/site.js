@@ -122,7 +122,7 @@
       return step(start);
     });
   }
-  function paperLink(row) { return ROOT + row.day + "/#" + encodeURIComponent(row.id); }
+  function paperLink(row) { return ROOT + row.day + "/#" + row.id.replace(/%/g, "%25"); }  // as cardhtml.card_fragment
   function resultItem(row) {
     var li = el("li", { "class": "result" });
     li.appendChild(el("a", { href: paperLink(row) }, row.title));

@@ -14,6 +14,7 @@ from typing import Callable, Container, Iterable, Mapping, Sequence
 import markdown
 import nh3
 
+from .cardhtml import card_fragment
 from .clean import first_sentences, xml_text
 from .config import Radar
 from .papers import Paper
@@ -97,7 +98,7 @@ def _markdown() -> markdown.Markdown:
 
 def _sanitise(markup: str, card_ids: Iterable[str]) -> str:
     """Return markup cleaned by nh3: the briefing's few tags, and links only to the given cards of the page."""
-    allowed = {f"#{card_id}" for card_id in card_ids}
+    allowed = {card_fragment(card_id) for card_id in card_ids}
 
     def keep(tag: str, attr: str, value: str) -> str | None:
         return value if tag == "a" and attr == "href" and value in allowed else None
@@ -111,7 +112,7 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
 
     def renumber(match: re.Match[str]) -> str:
         number = anchors.get(match.group(2))
-        return f"[{number}](#{match.group(2)})" if number else f"\\[{match.group(1)}\\]"
+        return f"[{number}]({card_fragment(match.group(2))})" if number else f"\\[{match.group(1)}\\]"
 
     text = _LINKED.sub(renumber, text)
     markup = _markdown().reset().convert(text)
@@ -211,7 +212,7 @@ def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
     """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards."""
     words = OFFLINE.get(lang, OFFLINE["en"])
     esc, sep = html.escape, " · "
-    cite = lambda i, p: f'<a href="#{esc(p.id)}">{i:02d}</a> {esc(p.title)}'  # noqa: E731
+    cite = lambda i, p: f'<a href="{esc(card_fragment(p.id))}">{i:02d}</a> {esc(p.title)}'  # noqa: E731
     items = [words["papers"].format(count=counts.papers, topics=len(counts.topics),
                                     list=sep.join(f"{esc(topic_names[t])} {n}" for t, n in counts.topics))]
     if counts.themes:

@@ -215,3 +215,40 @@ def test_state_records_every_items_fate(built):
     state = json.loads((tmp / "content" / "state.json").read_text(encoding="utf-8"))
     dropped = state["sources"]["dropped-items"]["dropped"]
     assert state["sources"]["dropped-items"]["new"] + sum(dropped.values()) == 5
+
+
+def test_a_lone_surrogate_in_the_details_api_json_is_mended_and_the_rest_stored(tmp_path, capsys):
+    """JSON escapes spell characters no XML parser stopped: `\\ud800`, `\\u0001`, `\\uffff` in bioRxiv's answer."""
+    day = "2026-06-22"
+    records = [
+        {"doi": "10.1101/2026.06.20.600001", "title": "Lone \ud800 surrogate \u0001 in JSON", "date": day,
+         "authors": "Okafor, C. N.; Li\udc00, X.", "version": "1", "category": "bioinformatics", "server": "biorxiv",
+         "abstract": "Abstract \uffff with \ud83d\ude00 a real pair."},
+        {"doi": "10.1101/2026.06.20.600002", "title": "A healthy preprint", "date": day, "authors": "Li, X.",
+         "version": "1", "category": "bioinformatics", "server": "biorxiv", "abstract": "Fine."},
+    ]
+    body = json.dumps({"messages": [{"status": "ok", "count": 2, "total": "2"}], "collection": records}).encode()
+    assert b"\\ud800" in body   # json.dumps escapes the lone surrogate: what a server writing JSON sends
+    with FeedServer() as server:
+        server.route_prefix("/details/biorxiv", ok(body, "application/json"))
+        server.route("/plain.xml", ok(feed(item("A plain paper", url("plain"), when=f"{day}T08:00:00Z"))))
+        (tmp_path / "sources.yaml").write_text(
+            "topics: {bioinformatics: Bioinformatics, misc: Misc}\nsources:\n"
+            f'  - {{id: bio, label: bioRxiv, topic: bioinformatics, url: "{server.url("details/biorxiv")}", family: biorxiv}}\n'
+            f'  - {{id: plain, label: Plain, topic: misc, url: "{server.url("plain.xml")}"}}\n', encoding="utf-8")
+        code = build.main(["--config", str(tmp_path / "sources.yaml"), "--content", str(tmp_path / "content"),
+                           "--site", str(tmp_path / "site"), "--date", day])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    stored = {p.title: p for p in Archive(tmp_path / "content").read_day(date.fromisoformat(day)).papers}
+    assert set(stored) == {"Lone surrogate in JSON", "A healthy preprint", "A plain paper"}, out
+    mended = stored["Lone surrogate in JSON"]
+    assert mended.authors == ("C. N. Okafor", "X. Li") and mended.abstract == "Abstract with \U0001F600 a real pair."
+    for path in (tmp_path / "site").rglob("*.xml"):
+        ET.parse(path)
+
+
+def test_a_briefing_link_to_a_card_whose_id_holds_a_percent_survives_sanitising():
+    from digest.briefing import to_html
+    html = to_html("Read [03](#doi:10.1/a%20b) first.", {"doi:10.1/a%20b": "03"})
+    assert '<a href="#doi:10.1/a%2520b">03</a>' in html   # the browser decodes %25 back to the card's id

@@ -273,9 +273,9 @@ class Archive:
         if (loaded := _read_file(path, "usage file")) is None:
             return {}
         data, suspect = loaded
+        if found := field_problem(data, _USAGE_FIELDS):
+            raise ArchiveError(f"{path}: {found[0]}: {found[1]}")
         days = data.get("days") or {}
-        if type(days) is not dict:
-            raise ArchiveError(f"{path}: days: {wrong_type('an object of days', days)}")
         for day, counts in days.items():
             if DATE.problem(day) is not None:
                 raise ArchiveError(f"{path}: day {json.dumps(day, ensure_ascii=False)}: {DATE.problem(day)}")
@@ -322,6 +322,7 @@ class Archive:
 # The file-level fields of the archive's JSON files, in the kinds papers.py checks a record's fields with.
 _DAY_FIELDS = (("day", DATE), ("papers", Kind((list,), "a list of papers")),
                ("updates", Kind((list, type(None)), "a list of updates")))
+_USAGE_FIELDS = (("days", Kind((dict, type(None)), "an object of days")),)
 _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None)), "an object of sources")))
 # SourceState's fields by their annotation; collect parses these three as dates.
 _SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
@@ -387,8 +388,8 @@ def _refused_in(value: Any, where: str = "") -> str | None:
         return None
     items = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
     for key, item in items:
-        label = f"{where}.{key}" if where else str(key)
-        if found := _refused_in(key, f"{label} (the name)") if type(key) is str else None:
+        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else key
+        if type(key) is str and (found := _refused_in(key, f"{label} (its name)")):
             return found
         if found := _refused_in(item, label):
             return found

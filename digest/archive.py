@@ -277,8 +277,8 @@ class Archive:
             raise ArchiveError(f"{path}: {found[0]}: {found[1]}")
         days = data.get("days") or {}
         for day, counts in days.items():
-            if DATE.problem(day) is not None:
-                raise ArchiveError(f"{path}: day {json.dumps(day, ensure_ascii=False)}: {DATE.problem(day)}")
+            if (problem := DATE.problem(day)) is not None:
+                raise ArchiveError(f"{path}: day {json.dumps(day, ensure_ascii=False)}: {problem}")
             if type(counts) is not dict:
                 raise ArchiveError(f"{path}: day {day}: {wrong_type('an object of counts', counts)}")
             if found := field_problem(counts, tuple((name, COUNT) for name in counts)):
@@ -305,11 +305,12 @@ class Archive:
                 raise ArchiveError(f"{where}: {wrong_type('an object', source)}")
             # A field this build does not know would be dropped by the next write: refused, as in sources.yaml.
             if unknown := sorted(set(source) - _SOURCE_NAMES):
-                raise ArchiveError(f"{where}: {unknown[0]}: unknown field (known: {', '.join(_SOURCE_NAMES_SORTED)})")
+                known = ", ".join(name for name, _ in _SOURCE_FIELDS)
+                raise ArchiveError(f"{where}: {unknown[0]}: unknown field (known: {known})")
             if found := field_problem(source, _SOURCE_FIELDS):
                 raise ArchiveError(f"{where}: {found[0]}: {found[1]}")
-        if suspect and (found := _refused_in({"last_run": data.get("last_run"), "sources": sources})):  # as in parse_day
-            raise ArchiveError(f"{path}: {found}")
+        if suspect and (found := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
+            raise ArchiveError(f"{path}: {found}")   # refused, not dropped, as in parse_day
         return State(last_run=data.get("last_run"), sources={k: SourceState(**s) for k, s in sources.items()})
 
     def write_state(self, state: State) -> bool:
@@ -328,7 +329,6 @@ _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None))
 _SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
                         else {"int": COUNT, "str | None": TEXT_OR_NULL}[f.type]) for f in fields(SourceState))
 _SOURCE_NAMES = frozenset(name for name, _ in _SOURCE_FIELDS)
-_SOURCE_NAMES_SORTED = [name for name, _ in _SOURCE_FIELDS]
 
 
 def _read_file(path: Path, what: str) -> tuple[dict[str, Any], bool] | None:

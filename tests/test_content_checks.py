@@ -69,11 +69,14 @@ CASES = [
     ("published-not-a-date", *paper(4, published="yesterday"),
      '{file}: paper {P}: published: expected a date (YYYY-MM-DD), got "yesterday"'),
     ("no-id", *paper(5, id=None), "{file}: paper #6: id: missing, expected a string"),
-    ("control-character", *paper(0, title="Survival\u0007 Models"), "{file}: paper {P}: title: holds U+0007, " + REFUSED),
-    ("lone-surrogate", *paper(1, abstract="Half a pair: \ud83d."), "{file}: paper {P}: abstract: holds U+D83D, " + REFUSED),
+    ("control-character", *paper(0, title="Survival\u0007 Models"),
+     "{file}: paper {P}: title: holds U+0007, " + REFUSED),
+    ("lone-surrogate", *paper(1, abstract="Half a pair: \ud83d."),
+     "{file}: paper {P}: abstract: holds U+D83D, " + REFUSED),
     ("noncharacter", *paper(2, authors=["Wei Zhang", "Jane\uffff Roe"]),
      "{file}: paper {P}: authors[1]: holds U+FFFF, " + REFUSED),
-    ("tex-as-escape", *paper(3, summary={"en": "\beta decay"}), "{file}: paper {P}: summary.en: holds U+0008, " + REFUSED),
+    ("tex-as-escape", *paper(3, summary={"en": "\beta decay"}),   # "\beta" typed into JSON is a backspace
+     "{file}: paper {P}: summary.en: holds U+0008, " + REFUSED),
     ("paper-not-object", D16, lambda f: f[D16]["papers"].__setitem__(0, "arXiv:2606.13504"),
      '{file}: paper #1: expected an object, got "arXiv:2606.13504"'),
     ("duplicate-id", D16, duplicate,
@@ -176,7 +179,8 @@ def test_the_valid_archive_passes_both(valid, tmp_path, capsys):
     ({"schema": 1, "days": []}, "days: expected an object of days, got []"),
     ({"schema": 1, "days": {"June 16": {}}}, 'day "June 16": expected a date (YYYY-MM-DD), got "June 16"'),
     ({"schema": 1, "days": {"2026-06-16": 3}}, "day 2026-06-16: expected an object of counts, got 3"),
-    ({"schema": 1, "days": {"2026-06-16": {"requests": "3"}}}, 'day 2026-06-16: requests: expected an integer, got "3"'),
+    ({"schema": 1, "days": {"2026-06-16": {"requests": "3"}}},
+     'day 2026-06-16: requests: expected an integer, got "3"'),
 ], ids=["not-object", "newer-schema", "days-list", "day-not-a-date", "counts-number", "count-string"])
 def test_a_damaged_usage_file_is_one_line_naming_it(valid, tmp_path, capsys, usage, line):
     content = tmp_path / "content"
@@ -198,4 +202,5 @@ def test_a_backslash_in_text_is_not_taken_for_an_escape(valid, tmp_path):
     data = json.loads(path.read_text(encoding="utf-8"))
     data["papers"][0]["abstract"] = 'A "quoted" \\beta, \\ufffe and \\u0007 as text, and \\\\b too.'
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert Archive(content).read_day(Archive(content).day_dates()[0]).papers[0].abstract == data["papers"][0]["abstract"]
+    day = Archive(content).read_day(Archive(content).day_dates()[0])
+    assert day.papers[0].abstract == data["papers"][0]["abstract"]

@@ -10,13 +10,14 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchiveError, WriteError
-from .papers import Paper, Update
+from .clean import xml_text
+from .errors import ArchiveError, RecordError, WriteError
+from .papers import COUNT, COUNTS, DATE, DATE_OR_NULL, TEXT_OR_NULL, Kind, Paper, Update, field_problem, wrong_type
 
 SCHEMA = 1
 # mkstemp makes owner-only files; published pages and committed archive files must be world-readable
@@ -231,21 +232,31 @@ class Archive:
             raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
 
     def parse_day(self, path: Path, raw: bytes) -> Day:
-        """Return the Day in a day file's bytes; raise ArchiveError naming the file if they are not one."""
+        """Return the Day in a day file's bytes; raise ArchiveError naming the file (and paper, field) if not one."""
         # A day file is some ten thousand small containers, none in a cycle: the garbage collector would
         # run a dozen times per file over a growing heap for nothing, so it waits until the day is built.
         with collector_paused():
-            try:
-                data = json.loads(raw)
-            except ValueError as exc:
-                raise ArchiveError(f"{path}: unreadable day file ({exc}); restore it from git") from None
-            if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-                raise ArchiveError(f"{path}: unknown schema {data.get('schema') if isinstance(data, dict) else '?'}")
-            try:
-                return Day(date.fromisoformat(data["day"]), tuple(map(Paper.from_json, data["papers"])),
-                           tuple(map(Update.from_json, data.get("updates") or ())))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ArchiveError(f"{path}: malformed day file ({exc!r}); restore it from git") from None
+            data, suspect = _read_json(path, raw, "day file")
+            if found := field_problem(data, _DAY_FIELDS):
+                raise ArchiveError(f"{path}: {found[0]}: {found[1]}")
+            if data["day"] != path.stem:
+                # Readers find a day by its file's name, collect by its field: two names for one day would
+                # let one file silently stand in for another.
+                raise ArchiveError(f"{path}: day: the file is named for {path.stem} but holds {data['day']}; "
+                                   f"a day file holds its own day: fix the field or rename the file")
+            papers = _records(path, data["papers"], Paper.from_json)
+            updates = _records(path, data.get("updates") or (), Update.from_json)
+            if len(papers) != len({p.id for p in papers}):
+                seen: set[str] = set()
+                twice = next(p.id for p in papers if p.id in seen or seen.add(p.id))
+                raise ArchiveError(f"{path}: paper {twice}: listed twice in one day (two cards with one "
+                                   f"HTML id); keep one")
+            # A character XML 1.0 refuses is refused here rather than dropped: the site then always shows the
+            # committed file as it is, verify stops it before a commit, and the fix is one edit. Dropping it
+            # silently would leave content/ and the site disagreeing until some later write rewrote the file.
+            if suspect and (found := _refused_in_records(data)):
+                raise ArchiveError(f"{path}: {found}")
+            return Day(date.fromisoformat(data["day"]), papers, updates)
 
     def read_days(self) -> list[Day]:
         return list(self.iter_days())
@@ -293,32 +304,155 @@ class Archive:
     def read_usage(self) -> dict[str, dict[str, int]]:
         """Return LLM usage by digest day: requests, prompt_tokens, completion_tokens, papers, briefings."""
         path = self.root / "usage.json"
-        try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
+        if (loaded := _read_file(path, "usage file")) is None:
             return {}
-        except (OSError, ValueError) as exc:
-            raise ArchiveError(f"{path}: unreadable usage file ({exc}); restore it from git") from None
-        days = data.get("days") if isinstance(data, dict) else None
-        return {k: dict(v) for k, v in (days or {}).items() if isinstance(v, dict)}
+        data, suspect = loaded
+        if found := field_problem(data, _USAGE_FIELDS):
+            raise ArchiveError(f"{path}: {found[0]}: {found[1]}")
+        days = data.get("days") or {}
+        for day, counts in days.items():
+            if (problem := DATE.problem(day)) is not None:
+                raise ArchiveError(f"{path}: day {json.dumps(day, ensure_ascii=False)}: {problem}")
+            if type(counts) is not dict:
+                raise ArchiveError(f"{path}: day {day}: {wrong_type('an object of counts', counts)}")
+            if found := field_problem(counts, tuple((name, COUNT) for name in counts)):
+                raise ArchiveError(f"{path}: day {day}: {found[0]}: {found[1]}")
+        if suspect and (found := _refused_in(days)):   # as in parse_day
+            raise ArchiveError(f"{path}: {found}")
+        return {k: dict(v) for k, v in days.items()}
 
     def write_usage(self, usage: dict[str, dict[str, int]]) -> bool:
         return write_atomic(self.root / "usage.json", dumps({"schema": SCHEMA, "days": dict(sorted(usage.items()))}))
 
     def read_state(self) -> State:
+        """Return the fetch state; raise ArchiveError naming the file, the source and the field if it is not one."""
         path = self.root / "state.json"
-        try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
+        if (loaded := _read_file(path, "state file")) is None:
             return State()
-        except (OSError, ValueError) as exc:
-            raise ArchiveError(f"{path}: unreadable state file ({exc}); restore it from git") from None
-        known = set(vars(SourceState()))
-        sources = {k: SourceState(**{f: v for f, v in s.items() if f in known}) for k, s in (data.get("sources") or {}).items()}
-        return State(last_run=data.get("last_run"), sources=sources)
+        data, suspect = loaded
+        if found := field_problem(data, _STATE_FIELDS):
+            raise ArchiveError(f"{path}: {found[0]}: {found[1]}")
+        sources = data.get("sources") or {}
+        for name, source in sources.items():
+            where = f"{path}: source {json.dumps(name, ensure_ascii=False)}"
+            if type(source) is not dict:
+                raise ArchiveError(f"{where}: {wrong_type('an object', source)}")
+            # A field this build does not know would be dropped by the next write: refused, as in sources.yaml.
+            if unknown := sorted(set(source) - _SOURCE_NAMES):
+                known = ", ".join(name for name, _ in _SOURCE_FIELDS)
+                raise ArchiveError(f"{where}: {unknown[0]}: unknown field (known: {known})")
+            if found := field_problem(source, _SOURCE_FIELDS):
+                raise ArchiveError(f"{where}: {found[0]}: {found[1]}")
+        if suspect and (found := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
+            raise ArchiveError(f"{path}: {found}")   # refused, not dropped, as in parse_day
+        return State(last_run=data.get("last_run"), sources={k: SourceState(**s) for k, s in sources.items()})
 
     def write_state(self, state: State) -> bool:
         """Write state.json, the last file of a fetch, and clear temporary files a killed run left."""
         written = write_atomic(self.root / "state.json", dumps(state.to_json()))
         remove_stale_temps(self.root)
         return written
+
+
+# The file-level fields of the archive's JSON files, in the kinds papers.py checks a record's fields with.
+_DAY_FIELDS = (("day", DATE), ("papers", Kind((list,), "a list of papers")),
+               ("updates", Kind((list, type(None)), "a list of updates")))
+_USAGE_FIELDS = (("days", Kind((dict, type(None)), "an object of days")),)
+_STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None)), "an object of sources")))
+# SourceState's fields by their annotation; collect parses these three as dates.
+_SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
+                        else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[f.type]) for f in fields(SourceState))
+_SOURCE_NAMES = frozenset(name for name, _ in _SOURCE_FIELDS)
+
+
+def _read_file(path: Path, what: str) -> tuple[dict[str, Any], bool] | None:
+    """Return what _read_json does for the file at path, or None when there is none."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ArchiveError(f"{path}: unreadable {what} ({exc}); restore it from git") from None
+    return _read_json(path, raw, what)
+
+
+def _read_json(path: Path, raw: bytes, what: str) -> tuple[dict[str, Any], bool]:
+    """Return the JSON object in an archive file's bytes, and whether it may hold characters XML 1.0 refuses.
+
+    Raise ArchiveError naming the file when the bytes are not UTF-8 JSON, not an object, or of another schema:
+    the one schema rule of every file in content/."""
+    try:
+        text = raw.decode("utf-8-sig")   # strict: a raw lone surrogate is refused here; an editor's BOM is not
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ArchiveError(f"{path}: unreadable {what} ({exc}); restore it from git") from None
+    if type(data) is not dict:
+        raise ArchiveError(f"{path}: {wrong_type('a JSON object', data)}; restore it from git")
+    if data.get("schema") != SCHEMA:
+        # A newer build's file read (and later rewritten) by this one would lose what it added.
+        found = "no schema" if "schema" not in data else f"unknown schema {json.dumps(data['schema'])}"
+        raise ArchiveError(f"{path}: {found} (this build reads schema {SCHEMA}): update AcademicHub, "
+                           f"or restore the file from git")
+    return data, _may_hold_refused(text)
+
+
+def _may_hold_refused(text: str) -> bool:
+    """Return False when a JSON text surely decodes to no character XML 1.0 refuses; True when it may."""
+    # Strict UTF-8 has refused raw surrogates and json.loads raw control characters, so one arrives only
+    # as an escape (\b, \f, \uXXXX) or as a raw U+FFFE/U+FFFF. Finding each backslash is a memchr, and a
+    # day file holds a few hundred (quotes, TeX): scanning every string instead would cost a third of a parse.
+    if "\ufffe" in text or "\uffff" in text:
+        return True
+    find = text.find
+    at = find("\\")
+    while at >= 0:
+        if text[at + 1] in "bfu":   # json.loads accepted the text, so a backslash is never its last character
+            return True
+        at = find("\\", at + 2)   # past the escaped character, which may itself be a backslash
+    return False
+
+
+def _refused_in(value: Any, where: str = "") -> str | None:
+    """Return "field: holds U+0007, ..." for the first string (or key) in value with a character XML 1.0 refuses."""
+    if type(value) is str:
+        if xml_text(value) != value:
+            bad = next(c for c in value if not xml_text(c))
+            return (f"{where or 'value'}: holds U+{ord(bad):04X}, a character XML 1.0 does not allow "
+                    f"(a page or feed would be ill-formed); remove it")
+        return None
+    items = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
+    for key, item in items:
+        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else key
+        if type(key) is str and (found := _refused_in(key, f"{label} (its name)")):
+            return found
+        if found := _refused_in(item, label):
+            return found
+    return None
+
+
+def _refused_in_records(data: dict[str, Any]) -> str | None:
+    """Return _refused_in's line for the first paper or update of a day file that holds a refused character."""
+    for kind in ("papers", "updates"):
+        for record in data.get(kind) or ():
+            if found := _refused_in(record):
+                return f"{kind[:-1]} {record['id']}: {found}"
+    return _refused_in({k: v for k, v in data.items() if k not in ("papers", "updates")})
+
+
+def _records(path: Path, items: list[Any], read: Any) -> tuple[Any, ...]:
+    """Return read(item) for each record of a day file; raise ArchiveError naming the file, record and field."""
+    try:
+        return tuple(map(read, items))
+    except RecordError as exc:
+        if exc.pid is None:   # named by its place in the file instead: worked out only now, on failure
+            number = next(i for i, item in enumerate(items, 1) if _fails(read, item))
+            raise ArchiveError(f"{path}: {exc.kind} #{number}: {exc.detail}") from None
+        raise ArchiveError(f"{path}: {exc}") from None
+
+
+def _fails(read: Any, item: Any) -> bool:
+    try:
+        read(item)
+    except RecordError:
+        return True
+    return False

@@ -57,3 +57,15 @@ _REMEDIES = {
     errno.EISDIR: "a folder stands where a file should be: move it away and run again",
 }
 WriteError.DISK = frozenset(_REMEDIES)
+
+
+class RecordError(ArchiveError):
+    """One record of a day file (a paper, an update) holds a field of the wrong type; the reader adds the file."""
+
+    def __init__(self, kind: str, pid: str | None, field: str | None, problem: str):
+        self.kind, self.pid, self.field, self.problem = kind, pid, field, problem
+        self.detail = f"{field}: {problem}" if field else problem
+        super().__init__(f"{kind} {pid or 'without an id'}: {self.detail}")
+
+    def __reduce__(self):  # a forked render worker sends it back whole
+        return RecordError, (self.kind, self.pid, self.field, self.problem)

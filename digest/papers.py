@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
+from .errors import RecordError
 from .parse import Entry
 
 # arXiv's announce types: new and cross are the day's papers; replace* announce a new version.
@@ -50,17 +52,54 @@ class Paper:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Paper":
-        values = {
-            "id": data["id"], "title": data["title"], "authors": tuple(data.get("authors") or ()),
-            "abstract": data.get("abstract") or "", "url": data.get("url") or "", "day": _date(data["day"]),
-            "sources": tuple(data.get("sources") or ()), "topics": tuple(data.get("topics") or ()),
-            "version": data.get("version"), "doi": data.get("doi"),
-            "published": _date(data["published"]) if data.get("published") else None,
-            "announce": data.get("announce"), "abstract_kind": data.get("abstract_kind") or "abstract",
-            "links": tuple(data.get("links") or ()),
-            "summary": dict(data.get("summary") or {}), "summary_model": data.get("summary_model"),
-            "summary_prompt": data.get("summary_prompt"), "summary_version": data.get("summary_version"),
-        }
+        """Return the paper a day file's record holds; raise RecordError naming its first field that is wrong."""
+        # A render reads every archived paper, so the usual case costs one exact type test per field, written
+        # out (a loop over PAPER_FIELDS would double this function's time), and one join per non-empty list,
+        # which raises TypeError on an item that is not a string. The message is worked out from PAPER_FIELDS,
+        # on failure only; tests/test_papers.py checks that the two refuse the same values. type() is exact:
+        # "version": true is refused as not an integer.
+        try:
+            pid, title, authors, abstract = data.get("id"), data.get("title"), data.get("authors"), data.get("abstract")
+            url, day, sources, topics = data.get("url"), data.get("day"), data.get("sources"), data.get("topics")
+            version, doi, published = data.get("version"), data.get("doi"), data.get("published")
+            announce, kind, links = data.get("announce"), data.get("abstract_kind"), data.get("links")
+            summary = data.get("summary")
+            summary_model, summary_prompt = data.get("summary_model"), data.get("summary_prompt")
+            summary_version = data.get("summary_version")
+        except AttributeError:   # a list, a string, a number
+            raise RecordError("paper", None, None, wrong_type("an object", data)) from None
+        if not (type(pid) is str and type(title) is str and type(day) is str
+                and (authors is None or type(authors) is list) and (abstract is None or type(abstract) is str)
+                and (url is None or type(url) is str) and (sources is None or type(sources) is list)
+                and (topics is None or type(topics) is list) and (version is None or type(version) is int)
+                and (doi is None or type(doi) is str) and (published is None or type(published) is str)
+                and (announce is None or type(announce) is str) and (kind is None or type(kind) is str)
+                and (links is None or type(links) is list) and (summary is None or type(summary) is dict)
+                and (summary_model is None or type(summary_model) is str)
+                and (summary_prompt is None or type(summary_prompt) is str)
+                and (summary_version is None or type(summary_version) is int)):
+            raise record_error("paper", data, PAPER_FIELDS)
+        try:
+            if authors:
+                _join(authors)
+            if sources:
+                _join(sources)
+            if topics:
+                _join(topics)
+            if links:
+                _join(links)
+            if summary:
+                _join(summary), _join(summary.values())
+            values = {
+                "id": pid, "title": title, "authors": tuple(authors or ()), "abstract": abstract or "",
+                "url": url or "", "day": _date(day), "sources": tuple(sources or ()), "topics": tuple(topics or ()),
+                "version": version, "doi": doi, "published": _date(published) if published else None,
+                "announce": announce, "abstract_kind": kind or "abstract", "links": tuple(links or ()),
+                "summary": dict(summary or {}), "summary_model": summary_model,
+                "summary_prompt": summary_prompt, "summary_version": summary_version,
+            }
+        except (TypeError, ValueError):   # an item that is not a string, a date that is not one
+            raise record_error("paper", data, PAPER_FIELDS) from None
         if cls is not Paper:
             return cls(**values)
         # A render reads every archived paper, often more than once: filling the instance's dict in one
@@ -72,18 +111,96 @@ class Paper:
 
 
 _new_object = object.__new__
+_join = "".join
 _DATES: dict[str, date] = {}
 
 
 def _date(text: str) -> date:
     """Return date.fromisoformat(text), remembered: a day file's papers share a handful of dates."""
-    found = _DATES.get(text) if type(text) is str else None
+    found = _DATES.get(text)
     if found is None:
         found = date.fromisoformat(text)
         if len(_DATES) >= 4096:
             _DATES.clear()
         _DATES[text] = found
     return found
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one field of an archived file may hold (JSON types, exactly), and what a message calls it."""
+
+    types: tuple[type, ...]
+    expected: str                  # "a string": read as "expected a string, got 123"
+    items: bool = False            # a list's items, an object's keys and values, must be strings
+    is_date: bool = False          # a string that must be an ISO date
+
+    def problem(self, value: Any) -> str | None:
+        """Return what is wrong with value for this kind ("expected a string, got 123"), or None."""
+        if (type(value) not in self.types or (self.items and value and not _all_text(value))
+                or (self.is_date and (value or _NULL not in self.types) and not _is_date(value))):
+            return wrong_type(self.expected, value)
+        return None
+
+
+def _all_text(value: list | dict) -> bool:
+    return all(type(item) is str for item in ([*value, *value.values()] if type(value) is dict else value))
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+_NULL = type(None)
+TEXT, TEXT_OR_NULL = Kind((str,), "a string"), Kind((str, _NULL), "a string")
+DATE = Kind((str,), "a date (YYYY-MM-DD)", is_date=True)
+DATE_OR_NULL = Kind((str, _NULL), "a date (YYYY-MM-DD)", is_date=True)
+COUNT, COUNT_OR_NULL = Kind((int,), "an integer"), Kind((int, _NULL), "an integer")
+TEXTS = Kind((list, _NULL), "a list of strings", items=True)
+TEXT_MAP = Kind((dict, _NULL), "an object of strings", items=True)
+COUNTS = Kind((dict, _NULL), "an object of counts")
+
+# The fields of an archived record, in its dataclass's field order (tests/test_papers.py pins both). Each is
+# checked as the record is read: a hand-edited "authors": "One Name" must stop the build with one line naming
+# it, not crash a render or show "O, n, e" as the authors.
+PAPER_FIELDS = (
+    ("id", TEXT), ("title", TEXT), ("authors", TEXTS), ("abstract", TEXT_OR_NULL), ("url", TEXT_OR_NULL),
+    ("day", DATE), ("sources", TEXTS), ("topics", TEXTS), ("version", COUNT_OR_NULL), ("doi", TEXT_OR_NULL),
+    ("published", DATE_OR_NULL), ("announce", TEXT_OR_NULL), ("abstract_kind", TEXT_OR_NULL), ("links", TEXTS),
+    ("summary", TEXT_MAP), ("summary_model", TEXT_OR_NULL), ("summary_prompt", TEXT_OR_NULL),
+    ("summary_version", COUNT_OR_NULL))
+UPDATE_FIELDS = (("id", TEXT), ("version", COUNT_OR_NULL), ("title", TEXT), ("url", TEXT_OR_NULL),
+                 ("sources", TEXTS), ("announce", TEXT_OR_NULL))
+_UPDATE_NAMES = tuple(name for name, _ in UPDATE_FIELDS)
+
+
+def field_problem(data: Mapping[str, Any], fields: tuple[tuple[str, Kind], ...]) -> tuple[str, str] | None:
+    """Return (field, what is wrong) for the first field of data that does not hold its kind, or None."""
+    for name, kind in fields:
+        if name not in data and _NULL not in kind.types:
+            return name, f"missing, expected {kind.expected}"
+        if (problem := kind.problem(data.get(name))) is not None:
+            return name, problem
+    return None
+
+
+def record_error(kind: str, data: Mapping[str, Any], fields: tuple[tuple[str, Kind], ...]) -> RecordError:
+    """Return the error naming a record's first wrong field, by the record's id when it has a usable one."""
+    pid = data.get("id")
+    found = field_problem(data, fields)
+    if found is None:
+        raise AssertionError(f"a {kind}'s fast check refused it, but every field matches the table: {data!r}")
+    return RecordError(kind, pid if type(pid) is str and pid else None, *found)
+
+
+def wrong_type(expected: str, value: Any) -> str:
+    """Return "expected a string, got 123": the value as the JSON file shows it, shortened."""
+    shown = json.dumps(value, ensure_ascii=False, default=repr)
+    return f"expected {expected}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
 
 
 @dataclass(frozen=True)
@@ -103,9 +220,22 @@ class Update:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Update":
-        values = {"id": data["id"], "version": data.get("version"), "title": data["title"],
-                  "url": data.get("url") or "", "sources": tuple(data.get("sources") or ()),
-                  "announce": data.get("announce")}
+        """Return the update a day file's record holds; raise RecordError naming its first field that is wrong."""
+        try:
+            pid, version, title, url, sources, announce = map(data.get, _UPDATE_NAMES)
+        except AttributeError:   # as in Paper.from_json
+            raise RecordError("update", None, None, wrong_type("an object", data)) from None
+        if not (type(pid) is str and type(title) is str and (version is None or type(version) is int)
+                and (url is None or type(url) is str) and (sources is None or type(sources) is list)
+                and (announce is None or type(announce) is str)):
+            raise record_error("update", data, UPDATE_FIELDS)
+        try:
+            if sources:
+                _join(sources)
+        except TypeError:
+            raise record_error("update", data, UPDATE_FIELDS) from None
+        values = {"id": pid, "version": version, "title": title, "url": url or "", "sources": tuple(sources or ()),
+                  "announce": announce}
         if cls is not Update:
             return cls(**values)
         update = _new_object(cls)   # as in Paper.from_json

@@ -59,6 +59,7 @@ def verify_archive(new: Archive, old: Archive | None = None) -> Verdict:
             problems += _compare(new, day, before, after, tally)
     try:
         state = new.read_state()
+        new.read_usage()   # read by the next summarize: a damaged one is caught before it is committed
     except ArchiveError as exc:
         return Verdict([str(exc)], "")
     if baseline_error is not None:

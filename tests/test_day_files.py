@@ -33,9 +33,10 @@ def test_a_day_file_parses_back_to_the_same_day(tmp_path, collecting):
 @pytest.mark.parametrize("raw,message", [
     (b"{not json", "unreadable day file"),
     (b'{"schema": 9}', "unknown schema 9"),
-    (b'{"schema": 1, "day": "2026-06-16", "papers": [{"title": "no id"}]}', "malformed day file (KeyError('id'))"),
-    (b'{"schema": 1, "day": "2026-06-16", "papers": [["id"]]}', "malformed day file (TypeError("),
-    (b'{"schema": 1, "day": "2026-06-16", "papers": [], "updates": [{"id": "x"}]}', "malformed day file"),
+    (b'{"schema": 1, "day": "2026-06-16", "papers": [{"title": "no id"}]}', "paper #1: id: missing, expected a string"),
+    (b'{"schema": 1, "day": "2026-06-16", "papers": [["id"]]}', 'paper #1: expected an object, got ["id"]'),
+    (b'{"schema": 1, "day": "2026-06-16", "papers": [], "updates": [{"id": "x"}]}',
+     "update x: title: missing, expected a string"),
 ])
 def test_a_broken_day_file_is_one_error_naming_it(tmp_path, raw, message):
     path = Path(tmp_path) / "days" / "2026-06-16.json"

@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from digest.papers import Paper, Update, digest_day, ingest, merge_entries
+from digest.errors import RecordError
+from digest.papers import PAPER_FIELDS, UPDATE_FIELDS, Paper, Update, digest_day, ingest, merge_entries
 from digest.parse import Entry
 
 ORDER = {"lg": 0, "cv": 1, "ai": 2, "plos": 3}
@@ -134,16 +135,44 @@ def test_from_json_fills_defaults_for_missing_and_null_fields():
                                           topics=())
 
 
-@pytest.mark.parametrize("data,error", [
-    ({"title": "T", "day": "2026-06-16"}, KeyError),
-    ({"id": "x", "title": "T", "day": "16/06/2026"}, ValueError),
-    ({"id": "x", "title": "T", "day": 20260616}, TypeError),
-    ({"id": "x", "title": "T", "day": "2026-06-16", "published": ["2026"]}, TypeError),
-    (["id", "x"], TypeError),
+@pytest.mark.parametrize("data,message", [
+    ({"title": "T", "day": "2026-06-16"}, "paper without an id: id: missing, expected a string"),
+    ({"id": "x", "title": "T", "day": "16/06/2026"}, 'paper x: day: expected a date (YYYY-MM-DD), got "16/06/2026"'),
+    ({"id": "x", "title": "T", "day": 20260616}, "paper x: day: expected a date (YYYY-MM-DD), got 20260616"),
+    ({"id": "x", "title": "T", "day": "2026-06-16", "published": ["2026"]},
+     'paper x: published: expected a date (YYYY-MM-DD), got ["2026"]'),
+    (["id", "x"], 'paper without an id: expected an object, got ["id", "x"]'),
 ])
-def test_from_json_rejects_malformed_papers_as_before(data, error):
-    with pytest.raises(error):
+def test_from_json_names_the_field_of_a_malformed_paper(data, message):
+    with pytest.raises(RecordError) as caught:
         Paper.from_json(data)
+    assert str(caught.value) == message
+
+
+# Values of every JSON type, each wrong for some field; the fast check in from_json and the table that words the
+# message (PAPER_FIELDS, UPDATE_FIELDS) must refuse exactly the same ones, for every field.
+ODD_VALUES = [None, "", "x", "2026-06-16", 0, 3, -1, 2.0, True, False, [], ["a"], ["a", 5], [["a"]], {}, {"en": "E"},
+              {"en": 5}, {"en": None}]
+
+
+@pytest.mark.parametrize("record,table", [(Paper, PAPER_FIELDS), (Update, UPDATE_FIELDS)], ids=["paper", "update"])
+def test_the_fast_check_refuses_what_the_table_refuses(record, table):
+    assert [name for name, _ in table] == [f.name for f in fields(record)]
+    base = {"id": "x", "title": "T", "day": "2026-06-16"} if record is Paper else {"id": "x", "title": "T"}
+    for name, kind in table:
+        for value in ODD_VALUES:
+            data = {**base, name: value}
+            wrong = kind.problem(value)
+            try:
+                record.from_json(data)
+            except RecordError as exc:
+                assert wrong is not None and exc.field == name and str(exc).endswith(f"{name}: {wrong}"), (name, value)
+            else:
+                assert wrong is None, (name, value)
+        if name in base:
+            missing = {k: v for k, v in base.items() if k != name}
+            with pytest.raises(RecordError, match=f": {name}: missing, expected"):
+                record.from_json(missing)
 
 
 def test_from_json_of_a_subclass_builds_the_subclass():

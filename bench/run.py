@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark AcademicHub at archive scale and print one line per figure.
 
-    python bench/run.py                  # a year: 365 days x 300 papers (about 110,000), a few minutes
+    python bench/run.py                  # a year of the default sources' volume (about 320,000 papers)
+    python bench/run.py --days 365 --papers 300                             # the earlier profile, 110,000
     python bench/run.py --days 3 --papers 20 --feed-items 50 --sources 4   # smoke size (the tests run this)
+
+The default profile is the default sources.yaml's: about 1,200 new papers on a weekday (a third of arXiv's
+cross-listed, about 120 new versions), about 80 on a weekend day (bioRxiv, medRxiv, the journals), with
+abstracts and author lists as long as the real feeds' (shared/corpus/real/). Figures that grow with the
+archive are printed with their three-year projection.
 
 It builds a synthetic archive through digest.archive into a temporary folder, then measures:
 full render, incremental render after one new day, no-op render (each in a fresh child process,
@@ -13,8 +19,10 @@ from a slow 127.0.0.1 server (200 and 304). Nothing touches any host but 127.0.0
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.server
 import json
+import math
 import os
 import random
 import re
@@ -24,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,15 +45,28 @@ from digest.fetch import FetchRequest, FetchSettings, fetch_sources  # noqa: E40
 from digest.papers import Paper, Update, card_order, ingest  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
 
-# Twelve topics, as a default-sized digest has: nine arXiv categories and three journal/preprint topics.
-ARXIV = ["cs.LG", "cs.CV", "cs.AI", "cs.CL", "stat.ML", "quant-ph", "math.PR", "cs.RO", "eess.SP"]
+# The default sources.yaml: six arXiv categories, bioRxiv and medRxiv through the details API, two PLOS
+# journals and Nature. Each source's new papers per weekday and per weekend day (arXiv announces nothing on
+# weekends) add up to the volume the default sources bring: about 1,200 on a weekday, about 80 on a weekend.
+ARXIV = ["cs.LG", "cs.CV", "cs.AI", "cs.CL", "quant-ph", "math.PR"]
 OTHER = [("biorxiv-bioinformatics", "bioRxiv (Bioinfo)", "bioinformatics", "biorxiv", "doi:10.1101/"),
          ("medrxiv", "medRxiv (Medicine)", "medicine", "biorxiv", "doi:10.1101/"),
          ("plos-compbio", "PLOS Computational Biology", "comp-bio", "plos", "doi:10.1371/journal.pcbi."),
-         ("nature", "Nature (Science)", "comp-bio", "nature", "doi:10.1038/s41586-")]
-TOPICS = [*ARXIV, "bioinformatics", "medicine", "comp-bio"]
-# Share of a day's papers per source: arXiv dominates, as it does in the real default sources.
-WEIGHTS = [40, 34, 30, 26, 14, 20, 12, 14, 10] + [30, 30, 20, 10]
+         ("plos-medicine", "PLOS Medicine", "medicine", "plos", "doi:10.1371/journal.pmed."),
+         ("nature", "Nature (Science)", "science", "nature", "doi:10.1038/s41586-")]
+TOPICS = [*ARXIV, "bioinformatics", "medicine", "comp-bio", "science"]
+WEEKDAY = [330, 240, 190, 150, 110, 45] + [45, 70, 6, 4, 10]    # 1,200
+WEEKEND = [0, 0, 0, 0, 0, 0] + [25, 40, 3, 2, 10]               # 80
+CROSS_LISTED = 1 / 3          # arXiv cards that list other categories too (one card, several badges)
+NEW_VERSIONS = 120            # new versions of earlier arXiv papers announced on a weekday
+# Lengths as the real feeds in shared/corpus/real/ give them (10th, 50th, 90th percentile): arXiv abstracts
+# 740 / 1,170 / 1,670 characters and 1-2 / 3-5 / 5-8 authors (a long tail of collaborations); bioRxiv
+# abstracts 1,220 / 1,600 / 1,900 and 4 / 9 / 16 authors; Nature standfirsts 56 / 206 / 274 and 4 / 16 / 43
+# authors (137 at most). Drawn from log-normal laws with those medians and spreads.
+LENGTHS = {  # family -> (abstract median chars, sigma, authors median, sigma)
+    "arxiv": (1170, 0.28, 4, 0.55), "biorxiv": (1600, 0.2, 9, 0.45), "plos": (1600, 0.25, 6, 0.5),
+    "nature": (206, 0.3, 16, 0.75),
+}
 
 WORDS = ("model learning neural network data training method approach results show propose performance "
          "task framework based deep large language graph analysis problem optimization algorithm estimation "
@@ -70,18 +92,24 @@ def title(rng: random.Random) -> str:
     return " ".join(w.capitalize() for w in rng.choices(WORDS, k=rng.randint(7, 14)))
 
 
-def abstract(rng: random.Random) -> str:
-    """About 1,000-1,600 characters, the length of a typical arXiv abstract."""
-    return " ".join(sentence(rng, 14, 28) for _ in range(rng.randint(7, 10)))
+def abstract(rng: random.Random, chars: float = 1170, sigma: float = 0.28) -> str:
+    """An abstract of about rng.lognormvariate-drawn length around chars (an arXiv abstract by default)."""
+    target = max(60, int(rng.lognormvariate(math.log(chars), sigma)))
+    text = sentence(rng, 14, 28)
+    while len(text) < target:
+        text += " " + sentence(rng, 14, 28)
+    return text
 
 
-def authors(rng: random.Random) -> tuple[str, ...]:
-    count = min(int(rng.expovariate(1 / 4.5)) + 1, 40)
+def authors(rng: random.Random, median: float = 4, sigma: float = 0.55) -> tuple[str, ...]:
+    count = max(1, round(rng.lognormvariate(math.log(median), sigma)))
+    if rng.random() < 0.01:   # a collaboration
+        count = rng.randint(30, 300)
     return tuple(f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(count))
 
 
 def sources_yaml(sources: int) -> str:
-    """A sources.yaml with twelve topics and up to thirteen sources (all http, never fetched here)."""
+    """The default sources.yaml's topics and up to eleven sources (all http, never fetched here)."""
     lines = ["site:", "  title: AcademicHub Bench", "  languages: [en, zh]", "  default_language: en",
              "  feed_days: 14",
              # The owner's radar, as in the shipped sources.yaml: every paper is checked against it.
@@ -97,27 +125,37 @@ def sources_yaml(sources: int) -> str:
 
 
 class Generator:
-    """Makes realistic days of papers (cross-lists, updates of earlier papers) and writes them via Archive."""
+    """Makes realistic days of papers (cross-lists, updates of earlier papers) and writes them via Archive.
 
-    def __init__(self, config, papers_per_day: int, seed: int = 8):
+    With papers_per_day None, each day follows the default sources' profile (WEEKDAY / WEEKEND per source);
+    with a number, every day has that many papers spread over the sources by their weekday shares."""
+
+    def __init__(self, config, papers_per_day: int | None, seed: int = 8):
         self.rng = random.Random(seed)
         self.config = config
         self.per_day = papers_per_day
         self.order = {s.id: i for i, s in enumerate(config.sources)}
         self.sources = list(config.sources)
-        self.weights = WEIGHTS[: len(self.sources)]
         self.serial = 0
         self.known: list[tuple[str, int, str, str, tuple[str, ...]]] = []  # id, version, title, url, sources
 
-    def paper(self, day: date) -> Paper:
+    def counts(self, day: date) -> list[int]:
+        """Return each source's number of new papers on day."""
+        weekday = WEEKDAY[: len(self.sources)]
+        if self.per_day is None:
+            shares = weekday if day.weekday() < 5 else WEEKEND[: len(self.sources)]
+            return [round(n * self.rng.uniform(0.85, 1.15)) for n in shares]   # no two days alike
+        picks = self.rng.choices(range(len(self.sources)), weekday, k=self.per_day)
+        return [picks.count(i) for i in range(len(self.sources))]
+
+    def paper(self, day: date, source) -> Paper:
         rng = self.rng
-        source = rng.choices(self.sources, self.weights)[0]
         self.serial += 1
         is_arxiv = source.family == "arxiv"
         if is_arxiv:
             pid = f"{day:%y%m}.{self.serial % 100000:05d}"
             ident, url, topics = f"arXiv:{pid}", f"https://arxiv.org/abs/{pid}", [source.topic]
-            if rng.random() < 0.35:  # a cross-list: one card, several topic badges
+            if rng.random() < CROSS_LISTED and len(ARXIV) > 1:  # a cross-list: one card, several topic badges
                 topics += rng.sample([t for t in ARXIV if t != source.topic], rng.randint(1, 2))
             announce, version = ("new" if rng.random() < 0.8 else "cross"), 1
         else:
@@ -125,27 +163,32 @@ class Generator:
             doi = f"{prefix[4:]}{day:%Y.%m.%d}.{self.serial:06d}"
             ident, url, topics, announce, version = f"doi:{doi}", f"https://doi.org/{doi}", [source.topic], None, None
         kind = "standfirst" if source.family == "nature" else "abstract"
-        text = sentence(rng, 25, 45) if kind == "standfirst" else abstract(rng)
-        paper = Paper(id=ident, title=title(rng), authors=authors(rng), abstract=text, url=url, day=day,
-                      sources=(source.id,), topics=tuple(topics), version=version, doi=None, published=day,
-                      announce=announce, abstract_kind=kind)
+        chars, spread, people, people_spread = LENGTHS[source.family]
+        paper = Paper(id=ident, title=title(rng), authors=authors(rng, people, people_spread),
+                      abstract=abstract(rng, chars, spread), url=url, day=day, sources=(source.id,),
+                      topics=tuple(topics), version=version, doi=None, published=day, announce=announce,
+                      abstract_kind=kind)
         if is_arxiv:
             self.known.append((ident, 1, paper.title, url, paper.sources))
         return paper
 
     def day(self, day: date) -> Day:
-        papers = sorted((self.paper(day) for _ in range(self.per_day)), key=lambda p: card_order(p, self.order))
-        updates = []
-        for _ in range(min(len(self.known) // 10, self.per_day // 10)):  # about one in ten: new versions
+        updates = []   # new versions of papers of earlier days, drawn before today's are known
+        versions = (NEW_VERSIONS if day.weekday() < 5 else 0) if self.per_day is None else self.per_day // 10
+        for _ in range(min(len(self.known), versions)):   # new versions of earlier arXiv papers
             i = self.rng.randrange(len(self.known))
             ident, version, ttl, url, srcs = self.known[i]
             self.known[i] = (ident, version + 1, ttl, url, srcs)
             updates.append(Update(ident, version + 1, ttl, url, srcs, "replace"))
+        papers = [self.paper(day, source) for source, n in zip(self.sources, self.counts(day)) for _ in range(n)]
+        papers.sort(key=lambda p: card_order(p, self.order))
         return Day(day, tuple(papers), tuple(updates))
 
 
-def make_archive(folder: Path, days: int, papers: int, sources: int) -> tuple[Path, Path, Generator, date]:
-    """Write sources.yaml and `days` days of papers into folder; return (config, content, generator, next day)."""
+def make_archive(folder: Path, days: int, papers: int | None, sources: int
+                 ) -> tuple[Path, Path, Generator, date, int]:
+    """Write sources.yaml and `days` days of papers into folder; return (config, content, generator, next day,
+    papers written). The next day is a weekday, as the incremental figure's new day should be."""
     config_path = folder / "sources.yaml"
     config_path.write_text(sources_yaml(sources), encoding="utf-8")
     config = load_config(config_path)
@@ -154,14 +197,20 @@ def make_archive(folder: Path, days: int, papers: int, sources: int) -> tuple[Pa
     # The new day the incremental figure adds falls in mid-month, so its month's search shard already holds
     # fifteen days: the usual case, and dearer than a first of the month.
     first = date(2025, 6, 16)
+    written = 0
     for i in range(days):
-        archive.write_day(gen.day(first + timedelta(days=i)))
+        day = gen.day(first + timedelta(days=i))
+        written += len(day.papers)
+        archive.write_day(day)
     state = State(last_run=(first + timedelta(days=days - 1)).isoformat(),
-                  sources={s.id: SourceState(url=s.url, status="ok", new=papers // len(config.sources),
+                  sources={s.id: SourceState(url=s.url, status="ok", new=written // days // len(config.sources),
                                              checked=first.isoformat(), last_success=first.isoformat())
                            for s in config.sources})
     archive.write_state(state)
-    return config_path, folder / "content", gen, first + timedelta(days=days)
+    next_day = first + timedelta(days=days)
+    while next_day.weekday() >= 5:
+        next_day += timedelta(days=1)
+    return config_path, folder / "content", gen, next_day, written
 
 
 # ---- render, measured in a fresh child process -------------------------------------------------
@@ -233,6 +282,19 @@ def site_sizes(site: Path) -> tuple[int, int, dict[str, int]]:
         kind = next((name for name, pattern in PAGE_TYPES if pattern.search(rel)), "other")
         by_type[kind] += size
     return files, total, by_type
+
+
+def page_weights(site: Path) -> list[tuple[str, dict[str, int]]]:
+    """Return the front page's and the heaviest day page's bytes, gzipped bytes and HTML elements."""
+    def weigh(path: Path) -> dict[str, int]:
+        data = path.read_bytes()
+        return {"bytes": len(data), "gzip": len(gzip.compress(data, 6)),
+                "elements": len(re.findall(rb"<[a-zA-Z][^>]*>", data))}
+    days = sorted(site.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/index.html"), key=lambda p: p.stat().st_size)
+    pages = [("front page", weigh(site / "index.html"))]
+    if days:
+        pages.append((f"heaviest day page ({days[-1].parent.name})", weigh(days[-1])))
+    return pages
 
 
 # ---- parsing -----------------------------------------------------------------------------------
@@ -351,8 +413,9 @@ def line(name: str, value: str, target: str = "", ok: bool | None = None) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days in the archive (default 365)")
-    parser.add_argument("--papers", type=int, default=300, help="papers per day (default 300)")
-    parser.add_argument("--sources", type=int, default=13, help="sources in the config, at most 13 (default 13)")
+    parser.add_argument("--papers", type=int, help="papers on every day (default: the default sources' profile, "
+                                                   "about 1,200 on a weekday and 80 on a weekend day)")
+    parser.add_argument("--sources", type=int, default=11, help="sources in the config, at most 11 (default 11)")
     parser.add_argument("--feed-items", type=int, default=5000, help="items in the parsed arXiv feed (default 5000)")
     parser.add_argument("--fetch-sources", type=int, default=40, help="sources fetched from 127.0.0.1 (default 40)")
     parser.add_argument("--latency", type=float, default=0.3, help="the server's delay per answer, s (default 0.3)")
@@ -363,11 +426,18 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()
-        config, content, gen, next_day = make_archive(folder, args.days, args.papers, args.sources)
-        papers = args.days * args.papers
+        config, content, gen, next_day, papers = make_archive(folder, args.days, args.papers, args.sources)
         size = sum(p.stat().st_size for p in (content / "days").glob("*.json"))
-        line("archive", f"{args.days} days x {args.papers} = {papers} papers, content/ {size / 1e6:.1f} MB, "
-                        f"made in {time.perf_counter() - started:.1f} s")
+        scale = 3 * 365 / args.days   # the three-year projection: every figure that grows with the archive
+        profile = f"{args.papers} a day" if args.papers else "the default sources' weekday/weekend profile"
+        line("archive", f"{args.days} days, {papers:,} papers ({profile}), content/ {size / 1e6:.1f} MB "
+                        f"= {size / papers / 1000:.2f} KB per paper, made in {time.perf_counter() - started:.1f} s")
+        # git stores each day file zlib-compressed: the last days' ratio stands for the repository's.
+        sample = sorted((content / "days").glob("*.json"))[-30:]
+        ratio = sum(len(zlib.compress(p.read_bytes(), 6)) for p in sample) / max(1, sum(p.stat().st_size for p in sample))
+        line("   content/ in three years", f"{size * scale / 1e9:.2f} GB raw, the repository about "
+                                           f"{size * scale * ratio / 1e9:.2f} GB packed (day files compress to "
+                                           f"{ratio:.0%})")
         site = folder / "site"
         shutil.rmtree(site, ignore_errors=True)
 
@@ -378,14 +448,20 @@ def main(argv: list[str] | None = None) -> int:
         peak = full["peak_mb"] + (workers * full["worker_peak_mb"] if full["worker_peak_mb"] else 0)
         memory = (f"peak {full['peak_mb']:.0f} MB + {workers} workers x {full['worker_peak_mb']:.0f} MB <= {peak:.0f} MB"
                   if full["worker_peak_mb"] else f"peak {peak:.0f} MB")
+        # The daily job starts without site/ and renders it whole: at three years it must still fit the runner.
         line("1. full render", f"{full['seconds']:.2f} s ({full['cpu']:.1f} s CPU), {memory}, "
-                               f"{full['written']} files written", "< 15 s, < 500 MB", full["seconds"] < 15 and peak < 500)
+                               f"{full['written']} files written; 3 y ~ {full['seconds'] * scale:.0f} s",
+             "3 y < 300 s, < 2 GB", full["seconds"] * scale < 300 and peak < 2000)
         per_paper = total / papers
-        line("   site size", f"{total / 1e6:.1f} MB in {files} files, {per_paper / 1000:.2f} KB per paper",
-             "< 5 KB per paper", per_paper < 5000)
+        line("   site size", f"{total / 1e6:.1f} MB in {files} files, {per_paper / 1000:.2f} KB per paper; "
+                            f"3 y ~ {total * scale / 1e9:.2f} GB", "3 y < 1 GB (GitHub Pages)", total * scale < 1e9)
         for kind, size in by_type.items():
             if size:
                 line(f"     {kind}", f"{size / papers:,.0f} B per paper ({size / 1e6:.1f} MB)")
+        for name, page in page_weights(site):
+            line(f"   {name}", f"{page['bytes'] / 1000:.0f} KB, {page['gzip'] / 1000:.0f} KB gzipped, "
+                            f"{page['elements']:,} elements", "<= 150 KB, <= 40 KB gz, <= 1,500",
+                 page["bytes"] <= 150_000 and page["gzip"] <= 40_000 and page["elements"] <= 1500)
 
         new_day = gen.day(next_day)
         Archive(content).write_day(new_day)
@@ -417,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"(127.0.0.1, {args.latency * 1000:.0f} ms each, concurrency {settings.concurrency}, per_host {settings.per_host})"
         line(f"5. fetch {args.fetch_sources} sources", f"{fresh:.2f} s {where}", "< 2 s", fresh < 2)
         line(f"   fetch {args.fetch_sources} sources, all 304", f"{unchanged:.2f} s", "< 2 s", unchanged < 2)
+        took = time.perf_counter() - started
+        line("bench", f"{took:.0f} s in all", "<= 600 s for a year", took <= 600 if args.days >= 365 else None)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -21,5 +21,29 @@ def test_bench_prints_every_figure(tmp_path):
         assert re.search(rf"^\s*{re.escape(label)}\s", out, re.M), (label, out)
     written = {name: int(n) for name, n in re.findall(r"^(\d)\. [^\n]*?(\d+) files written", out, re.M)}
     assert written["1"] > 3 * 5 and 0 < written["2"] < written["1"] and written["3"] == 0, out
-    assert "3 days x 20 = 60 papers" in out and "40 items in" in out
+    assert "3 days, 60 papers (20 a day)" in out and "40 items in" in out
+    assert re.search(r"^   front page +\d+ KB, \d+ KB gzipped, [\d,]+ elements", out, re.M), out
     assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "content" / "days").glob("*.json"))) == 4
+
+
+def test_the_default_profile_is_the_default_sources_volume():
+    """A weekday brings about 1,200 papers (a third of arXiv's cross-listed) and 120 new versions; a weekend 80."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+
+    from digest.config import load_config
+    config_path = ROOT / "sources.yaml"
+    gen = bench.Generator(load_config(config_path), None)
+    assert [s.id for s in gen.sources] == [s.id for s in load_config(config_path).sources]   # the shipped sources
+    from datetime import date, timedelta
+    monday = date(2026, 6, 15)
+    week = [gen.day(monday + timedelta(days=i)) for i in range(7)]
+    weekdays, weekend = week[:5], week[5:]
+    assert all(1000 <= len(d.papers) <= 1400 for d in weekdays), [len(d.papers) for d in week]
+    assert all(60 <= len(d.papers) <= 100 for d in weekend), [len(d.papers) for d in week]
+    arxiv = [p for d in weekdays for p in d.papers if p.id.startswith("arXiv:")]
+    assert 0.28 < sum(len(p.topics) > 1 for p in arxiv) / len(arxiv) < 0.39
+    assert [len(d.updates) for d in week] == [0, 120, 120, 120, 120, 0, 0]   # none before a first batch is known
+    assert not any(p.id.startswith("arXiv:") for d in weekend for p in d.papers)
+    lengths = sorted(len(p.abstract) for p in arxiv)
+    assert 1000 < lengths[len(lengths) // 2] < 1350   # the real feeds' median arXiv abstract: 1,170 characters

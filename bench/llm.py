@@ -24,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from llmserver import LLMServer  # noqa: E402
 
 from digest.archive import Archive, Day  # noqa: E402
-from digest.config import load_config  # noqa: E402
+from digest.config import LLMOptions, load_config  # noqa: E402
 from digest.papers import Paper  # noqa: E402
 from digest.summarize import summarize_stage  # noqa: E402
 
@@ -91,14 +91,15 @@ def main() -> None:
           f"characters), server latency {args.latency * 1000:.0f} ms per request, concurrency {args.concurrency}")
     results = {}
     with LLMServer(latency=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
-        for label, batch_size in (("batched (llm.batch_size 8)", 8), ("one paper per request", 1)):
+        batched = LLMOptions().batch_size   # the default of sources.yaml
+        for label, batch_size in ((f"batched (llm.batch_size {batched})", batched), ("one paper per request", 1)):
             folder = Path(tmp) / str(batch_size)
             folder.mkdir()
             archive = Archive(folder / "content")
             archive.write_day(Day(DAY, papers))
             config = write_config(folder, server.base_url, args.concurrency, batch_size)
             results[f"{label}: first run"] = one_run(f"{label}: first run", server, config, archive)
-            if batch_size == 8:
+            if batch_size == batched:
                 results[f"{label}: second run"] = one_run(f"{label}: second run (cached)", server, config, archive)
         if server.errors:
             raise SystemExit(f"server errors: {server.errors!r}")

@@ -101,10 +101,11 @@ class LLMOptions:
     api_key_env: str = "OPENAI_API_KEY"  # name of the env var holding the key (none needed with a base_url)
     languages: tuple[str, ...] = ("en", "zh")
     concurrency: int = 4               # requests in flight
-    batch_size: int = 8                # short papers sharing one request (the instructions are paid once)
-    batch_chars: int = 8000            # title + abstract characters one request may carry
-    max_papers: int = 400              # papers summarised per run; the rest wait for the next run
-    max_tokens: int = 500000           # prompt + completion tokens spent per run, checked before each request
+    batch_size: int = 12               # papers sharing one request (the instructions are paid once)
+    batch_chars: int = 14000           # title + abstract characters one request may carry
+    # Sized for the default sources' weekday (about 1,200 new papers, plus new versions): no growing backlog.
+    max_papers: int = 1500             # papers summarised per run; the rest wait for the next run
+    max_tokens: int = 1000000          # prompt + completion tokens spent per run, checked before each request
     briefing_days: int = 3             # the latest days that get an LLM briefing
     timeout: float = 60.0              # seconds per request
     attempts: int = 3                  # tries for timeouts, dropped connections, 429 and 5xx (Retry-After honoured)

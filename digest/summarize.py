@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day
+from .clean import clip_text
 from .config import Config, LLMOptions
 from .errors import DigestError
 from .llm import Client, Endpoint, Usage, endpoint, parse_json
@@ -35,6 +36,9 @@ STRICT = ("An earlier answer to this request could not be used. Reply with ONLY 
           "with }}, no code fences and no commentary, with an entry for each of the papers numbered {numbers} and a "
           "non-empty text for each of: {langs}.")
 
+# A summary of one or two sentences needs an abstract's opening, not all of it: the text a request carries per
+# paper is cut here (at a word), which keeps a paper's tokens for both languages under 500 on a default weekday.
+INPUT_CHARS = 1000
 MAX_SUMMARY_CHARS = 600
 MAX_BRIEFING_CHARS = 6000
 TOKENS_PER_SUMMARY = 160     # completion allowance per paper and language
@@ -87,7 +91,7 @@ def batches(papers: Sequence[Paper], size: int, chars: int) -> list[list[Paper]]
     current: list[Paper] = []
     used = 0
     for paper in papers:
-        length = len(paper.abstract) + len(paper.title)
+        length = min(len(paper.abstract), INPUT_CHARS) + len(paper.title)
         if current and (len(current) >= size or used + length > chars):
             groups.append(current)
             current, used = [], 0
@@ -101,7 +105,8 @@ def batches(papers: Sequence[Paper], size: int, chars: int) -> list[list[Paper]]
 def request(batch: Sequence[Paper], languages: Sequence[str]) -> str:
     """Return the user message for a batch: the papers as JSON, numbered from 1."""
     return json.dumps({"languages": list(languages), "papers": [
-        {"n": i, "kind": p.abstract_kind, "title": p.title, "text": p.abstract} for i, p in enumerate(batch, 1)]},
+        {"n": i, "kind": p.abstract_kind, "title": p.title, "text": clip_text(p.abstract, INPUT_CHARS)}
+        for i, p in enumerate(batch, 1)]},
         ensure_ascii=False)
 
 

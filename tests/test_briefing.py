@@ -73,7 +73,7 @@ def test_clean_summary_caps_length():
 def test_batches_group_short_papers_and_count_a_long_one_at_what_the_request_carries():
     short = [paper(i, abstract="s" * 200) for i in range(5)]
     long = paper(9, abstract="l" * 9000)   # a request carries its first INPUT_CHARS (1,000) characters only
-    groups = batches(short[:3] + [long] + short[3:], size=8, chars=1500)
+    groups = batches(short[:3] + [long] + short[3:], size=8, chars=1100)
     assert [len(g) for g in groups] == [3, 1, 2]
     assert [len(g) for g in batches(short[:3] + [long] + short[3:], size=8, chars=6000)] == [6]
     assert [len(g) for g in batches(short, size=2, chars=6000)] == [2, 2, 1]

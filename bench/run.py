@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.archive import Archive, Day, SourceState, State  # noqa: E402
 from digest.config import load_config  # noqa: E402
-from digest.fetch import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
+from digest.sources.http import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
 from digest.papers import Paper, Update, card_order, ingest  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
 

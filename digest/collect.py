@@ -13,7 +13,7 @@ from .arxiv import ITEM_LIMIT, listing
 from .biorxiv import details_base
 from .clean import clip_text
 from .config import Config, Source
-from .fetch import FetchSettings, polite_interval
+from .sources.http import FetchSettings, polite_interval
 from .gather import Gathered, Target, gather_sources
 from .papers import card_order, ingest, is_seen
 from .i18n import MESSAGES

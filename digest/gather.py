@@ -12,7 +12,7 @@ from typing import Any, Coroutine, Sequence
 from . import arxiv, biorxiv
 from .config import Source
 from .errors import SourceError
-from .fetch import FetchRequest, FetchResult, FetchSettings, Session, make_client
+from .sources.http import FetchRequest, FetchResult, FetchSettings, Session, make_client
 from .parse import Entry, is_cut_short, read_feed
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from .collect import fetch_settings, source_location
 from .config import Config
 from .errors import SourceError
-from .fetch import FetchRequest, FetchSettings, fetch_sources
+from .sources.http import FetchRequest, FetchSettings, fetch_sources
 from .parse import parse_feed
 
 

@@ -1,4 +1,4 @@
-"""digest.fetch against a real loopback server, over real sockets."""
+"""digest.sources.http against a real loopback server, over real sockets."""
 
 import asyncio
 import time
@@ -25,7 +25,7 @@ from feedserver import (
     status,
 )
 
-from digest.fetch import (
+from digest.sources.http import (
     FetchRequest,
     FetchResult,
     FetchSettings,

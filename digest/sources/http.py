@@ -1,4 +1,4 @@
-"""Fetch each source's bytes over HTTP(S) or from disk: the only module that talks to feeds."""
+"""Fetch each source's bytes over HTTP(S) or from disk: the only code that talks to feed hosts."""
 
 from __future__ import annotations
 

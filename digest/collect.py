@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .archive import Archive, Day, SourceState, State
-from .arxiv import ITEM_LIMIT, listing
-from .biorxiv import details_base
+from .sources.arxiv import ITEM_LIMIT, listing
+from .sources.biorxiv import details_base
 from .clean import clip_text
 from .config import Config, Source
 from .sources.http import FetchSettings, polite_interval
-from .gather import Gathered, Target, gather_sources
+from .sources.gather import Gathered, Target, gather_sources
 from .papers import card_order, ingest, is_seen
 from .i18n import MESSAGES
-from .parse import Entry
+from .sources.feed import Entry
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
 

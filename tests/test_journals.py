@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.parse import Entry, is_editorial, parse_feed
+from digest.sources.feed import Entry, is_editorial, parse_feed
 
 FEEDS = Path(__file__).parent / "feeds"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import parse
+from digest.sources import feed as parse
 
 ROOT = Path(__file__).resolve().parent.parent
 ARXIV_FEEDS = sorted((ROOT / "demo" / "feeds").glob("*/arxiv-*.xml"))

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from .clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
-from .errors import SourceError
-from .parse import Entry, drop_reason, gate_entry
+from ..clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
+from ..errors import SourceError
+from .feed import Entry, drop_reason, gate_entry
 
 # https://api.biorxiv.org/details/biorxiv, https://api.biorxiv.org/details/medrxiv/ (any host, for tests)
 _DETAILS = re.compile(r"^(?P<base>https?://[^?#]+/details/(?P<server>biorxiv|medrxiv))/?$", re.I)

@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any, Coroutine, Sequence
 
 from . import arxiv, biorxiv
-from .config import Source
-from .errors import SourceError
-from .sources.http import FetchRequest, FetchResult, FetchSettings, Session, make_client
-from .parse import Entry, is_cut_short, read_feed
+from ..config import Source
+from ..errors import SourceError
+from .http import FetchRequest, FetchResult, FetchSettings, Session, make_client
+from .feed import Entry, is_cut_short, read_feed
 
 
 @dataclass(frozen=True)

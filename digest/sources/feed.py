@@ -12,9 +12,9 @@ from typing import Any, Callable
 import feedparser
 from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, for the same answer
 
-from .clean import (_NOT_XML_TEXT, RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
+from ..clean import (_NOT_XML_TEXT, RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
                     html_to_text, link_hash_id, safe_url, split_arxiv_description, split_authors, xml_text)
-from .errors import SourceError
+from ..errors import SourceError
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from .parse import Entry
+from .feed import Entry
 
 # arXiv's RSS/Atom listing returns at most this many items; a longer day needs the categories split.
 ITEM_LIMIT = 2000

@@ -34,7 +34,7 @@ from digest.archive import Archive, Day, SourceState, State  # noqa: E402
 from digest.config import load_config  # noqa: E402
 from digest.sources.http import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
 from digest.papers import Paper, Update, card_order, ingest  # noqa: E402
-from digest.sources.feed import parse_feed  # noqa: E402
+from digest.sources import parse_feed  # noqa: E402
 
 # Twelve topics, as a default-sized digest has: nine arXiv categories and three journal/preprint topics.
 ARXIV = ["cs.LG", "cs.CV", "cs.AI", "cs.CL", "stat.ML", "quant-ph", "math.PR", "cs.RO", "eess.SP"]

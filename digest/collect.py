@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .archive import Archive, Day, SourceState, State
-from .sources.arxiv import ITEM_LIMIT, listing
-from .sources.biorxiv import details_base
 from .clean import clip_text
 from .config import Config, Source
-from .sources.http import FetchSettings, polite_interval
-from .sources.gather import Gathered, Target, gather_sources
-from .papers import card_order, ingest, is_seen
 from .i18n import MESSAGES
+from .papers import card_order, ingest, is_seen
+from .sources import date_range, polite_hosts, retries_stale
+from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
+from .sources.gather import Gathered, Target, gather_sources
+from .sources.http import FetchSettings, polite_interval
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
 
@@ -77,14 +77,12 @@ def fetch_settings(config: Config) -> FetchSettings:
     """Return the fetch settings of sources.yaml, with the project's honest User-Agent."""
     from . import __version__
     contact = config.site.contact or config.site.base_url or "https://github.com/"
-    polite = {host: config.fetch.polite_interval for host in ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")}
-    polite["api.biorxiv.org"] = 1.0  # its paged API: one page at a time, a second apart
     return FetchSettings(
         user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
         attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
         max_bytes=config.fetch.max_bytes, deadline=config.fetch.deadline, budget=config.fetch.budget,
-        polite_hosts=polite, base_dir=config.base_dir,
+        polite_hosts=polite_hosts(config.fetch), base_dir=config.base_dir,
     )
 
 
@@ -263,20 +261,13 @@ def _add_links(archive: Archive, by_day: dict[date, Day], links: dict[str, tuple
             archive.write_day(by_day[day])
 
 
-# How far back the details API is asked, at most, when a source has not succeeded for a while.
-API_LOOKBACK = timedelta(days=7)
-
-
 def _target(source: Source, kept: SourceState, config: Config, run_date: date) -> Target:
     """Return what to ask for a source: its location, validators, and the API's date range."""
     location = source_location(source, config, run_date)
     # A source found stale earlier today is asked afresh: validators could only hide the new batch.
     fresh = kept.status == "stale" and kept.checked == run_date.isoformat()
-    since = until = None
-    if source.family == "biorxiv" and details_base(location):
-        last = date.fromisoformat(kept.last_success) if kept.last_success else run_date - timedelta(days=1)
-        # From the last success (papers posted later that day included), at least yesterday, at most a week.
-        since, until = max(min(last, run_date - timedelta(days=1)), run_date - API_LOOKBACK), run_date
+    last_success = date.fromisoformat(kept.last_success) if kept.last_success else None
+    since, until = date_range(source.family, location, last_success, run_date)
     fallback = source_location(source, config, run_date, source.fallback) if source.fallback else ""
     if fresh:
         return Target(source, location, since=since, until=until, fallback=fallback)
@@ -295,9 +286,10 @@ def _retry_stale(window: float, targets: list[Target], gathered: dict[str, Gathe
     deadline = time.monotonic() + window
 
     def stale() -> list[Target]:
-        # Only arXiv listings: one category serving yesterday's batch is a known glitch there, while a journal
-        # with nothing new is just quiet. A source already current earlier today is not waited for again.
-        return [t for t in targets if t.source.family == "arxiv" and listing(t.location)
+        # Only where the family says so (arXiv's listings: one category serving yesterday's batch is a known
+        # glitch there), while a journal with nothing new is just quiet. A source already current earlier today
+        # is not waited for again.
+        return [t for t in targets if retries_stale(t.source.family, t.location)
                 and _stale(gathered[t.source.id], seen)
                 and not (kept[t.source.id].checked == today and kept[t.source.id].status == "ok")]
 

@@ -11,7 +11,7 @@ from .collect import fetch_settings, source_location
 from .config import Config
 from .errors import SourceError
 from .sources.http import FetchRequest, FetchSettings, fetch_sources
-from .sources.feed import parse_feed
+from .sources import parse_feed
 
 
 @dataclass(frozen=True)

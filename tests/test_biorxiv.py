@@ -69,7 +69,7 @@ def test_parse_page_ids_authors_versions_and_subjects():
 
 
 def test_the_rss_fallback_gives_the_same_ids_as_the_api():
-    from digest.sources.feed import parse_feed
+    from digest.sources import parse_feed
     rss = {e.id: e for e in parse_feed(DEMO_RSS.read_bytes(), "bio", "biorxiv")}
     api_record = {**record(0), "doi": "10.1101/2026.06.12.645123", "version": "1"}
     body = json.dumps({"messages": [{"count": 1, "total": 1}], "collection": [api_record]}).encode()

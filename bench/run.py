@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from digest.archive import Archive, Day, SourceState, State  # noqa: E402
 from digest.config import load_config  # noqa: E402
-from digest.fetch import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
+from digest.sources.http import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
 from digest.papers import Paper, Update, card_order, ingest  # noqa: E402
-from digest.parse import parse_feed  # noqa: E402
+from digest.sources import parse_feed  # noqa: E402
 
 # The default sources.yaml: six arXiv categories, bioRxiv and medRxiv through the details API, two PLOS
 # journals and Nature. Each source's new papers per weekday and per weekend day (arXiv announces nothing on

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .archive import Archive, Day, SourceState, State
-from .arxiv import ITEM_LIMIT, listing
-from .biorxiv import details_base
 from .clean import clip_text
 from .config import Config, Source
-from .fetch import FetchSettings, polite_interval
-from .gather import Gathered, Target, gather_sources
-from .papers import card_order, ingest, is_seen
 from .i18n import MESSAGES
-from .parse import Entry
+from .papers import Ingest, card_order, ingest, is_seen
+from .sources import date_range, polite_hosts, retries_stale
+from .sources.arxiv import ITEM_LIMIT
+from .sources.feed import Entry
+from .sources.gather import Gathered, Target, gather_sources
+from .sources.http import FetchSettings, polite_interval
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"
 
@@ -77,14 +77,12 @@ def fetch_settings(config: Config) -> FetchSettings:
     """Return the fetch settings of sources.yaml, with the project's honest User-Agent."""
     from . import __version__
     contact = config.site.contact or config.site.base_url or "https://github.com/"
-    polite = {host: config.fetch.polite_interval for host in ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")}
-    polite["api.biorxiv.org"] = 1.0  # its paged API: one page at a time, a second apart
     return FetchSettings(
         user_agent=USER_AGENT.format(version=__version__, contact=contact), timeout=config.fetch.timeout,
         attempts=config.fetch.attempts, backoff=config.fetch.backoff, concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
         max_bytes=config.fetch.max_bytes, deadline=config.fetch.deadline, budget=config.fetch.budget,
-        polite_hosts=polite, base_dir=config.base_dir,
+        polite_hosts=polite_hosts(config.fetch), base_dir=config.base_dir,
     )
 
 
@@ -112,49 +110,73 @@ class CollectReport:
 def collect(config: Config, archive: Archive, run_date: date, settings: FetchSettings | None = None,
             item_limit: int = ITEM_LIMIT) -> CollectReport:
     """Fetch every enabled source for run_date and store what is new; report per source."""
-    settings = settings or fetch_settings(config)
+    plan = plan_run(config, archive, run_date)
+    gathered = fetch(plan, config, run_date, settings or fetch_settings(config), item_limit)
+    merged = merge(plan, gathered, config, archive, run_date)
+    return record(plan, merged, config, archive, run_date)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this run asks of each enabled source, and what the archive and state.json already hold."""
+
+    state: State
+    sources: list[Source]                  # the enabled ones, in sources.yaml order
+    kept: dict[str, SourceState]           # source id -> its state before this run
+    targets: list[Target]
+    known: KnownPapers
+
+    def seen(self, entry: Entry) -> bool:
+        """True when the archive held this entry (this version of it) before the run."""
+        return is_seen(entry, self.known.versions, self.known.dois)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What the run stored: each source's bounded answer, the merge's result, and each source's latest day."""
+
+    gathered: dict[str, Gathered]
+    result: Ingest
+    contributed: dict[str, date]
+    warnings: tuple[str, ...]
+
+
+def plan_run(config: Config, archive: Archive, run_date: date) -> Plan:
+    """Return the targets of every enabled source, from the config and the state, and the archive's ids."""
     state = archive.read_state()
     sources = [s for s in config.sources if s.enabled]
     kept = {s.id: state.sources.get(s.id) or SourceState() for s in sources}
     targets = [_target(s, kept[s.id], config, run_date) for s in sources]
+    return Plan(state, sources, kept, targets, scan_archive(archive, state))
 
-    known = scan_archive(archive, state)
-    seen_versions, seen_dois = known.versions, known.dois
 
-    def seen(entry: Entry) -> bool:
-        return is_seen(entry, seen_versions, seen_dois)
-
-    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
-    # converges to what the uninterrupted run would have saved (and such a source is not stale).
-    contributed, recovered = known.latest, known.unrecorded
-
-    gathered = gather_sources(targets, settings, item_limit)
+def fetch(plan: Plan, config: Config, run_date: date, settings: FetchSettings, item_limit: int
+          ) -> dict[str, Gathered]:
+    """Gather every target, then ask stale listings again for up to fetch.stale_window seconds."""
+    gathered = gather_sources(plan.targets, settings, item_limit)
     if config.fetch.stale_window > 0:
-        _retry_stale(config.fetch.stale_window, [t for t in targets if not recovered.get(t.source.id)], gathered, seen,
-                     kept, run_date, settings, item_limit)
+        # A source with items a killed run stored is not stale: those items are this run's.
+        fresh = [t for t in plan.targets if not plan.known.unrecorded.get(t.source.id)]
+        _retry_stale(config.fetch.stale_window, fresh, gathered, plan.seen, plan.kept, run_date, settings, item_limit)
+    return gathered
 
-    warnings: list[str] = []
-    for sid, got in gathered.items():
-        if got.status == "ok":
-            warnings.extend(got.warnings)
-            unique, repeated = once_each(got.entries)
-            bounded, note = bound_entries(unique, sid, config.fetch.max_items, config.fetch.max_abstract)
-            warnings.extend([note] if note else [])
-            dropped = add_counts(got.dropped, {"duplicate": repeated, "over_cap": len(unique) - len(bounded)})
-            gathered[sid] = replace(got, entries=tuple(bounded), dropped=dropped)
+
+def merge(plan: Plan, gathered: dict[str, Gathered], config: Config, archive: Archive, run_date: date) -> Merged:
+    """Bound each source's answer, merge the entries into papers and write the days they change."""
+    gathered, warnings = _bounded(gathered, config)
     entries = [e for g in gathered.values() if g.status == "ok" for e in g.entries]
+    state, known = plan.state, plan.known
     last_day = {sid: date.fromisoformat(s.last_day) for sid, s in state.sources.items() if s.last_day}
     order = {s.id: i for i, s in enumerate(config.sources)}
     ignoring = {s.id for s in config.sources if s.replacements == "ignore"}
-    result = ingest(entries, seen_versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order,
-                    seen_dois, ignoring)
+    result = ingest(entries, known.versions, last_day, run_date, {s.id: s.topic for s in config.sources}, order,
+                    known.dois, ignoring)
 
     # Only the days this run changes are read whole: those it adds to, and those holding a paper it links.
     touched = {*result.papers, *result.updates, *(on for pid in result.links for on in known.home.get(pid, ()))}
     by_day = {d.day: d for d in map(archive.read_day, sorted(touched)) if d is not None}
     _add_links(archive, by_day, result.links)
-    new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
-    seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
+    contributed = dict(known.latest)
     for day in sorted(set(result.papers) | set(result.updates)):
         old = by_day.get(day) or Day(day, ())
         have = {p.id for p in old.papers}
@@ -165,21 +187,46 @@ def collect(config: Config, archive: Archive, run_date: date, settings: FetchSet
         for item in (*result.papers.get(day, ()), *result.updates.get(day, ())):
             for sid in item.sources:
                 contributed[sid] = max(contributed.get(sid, day), day)
+    return Merged(gathered, result, contributed, warnings)
 
+
+def record(plan: Plan, merged: Merged, config: Config, archive: Archive, run_date: date) -> CollectReport:
+    """Write each source's new state (after the papers it covers are on disk) and return the run's report."""
+    result, state = merged.result, plan.state
+    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
+    # converges to what the uninterrupted run would have saved (and such a source is not stale).
+    recovered = plan.known.unrecorded
+    new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
+    seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
     reports = []
-    for source in sources:
-        got = gathered[source.id]
-        report = _report(got, seen, new_by_source, seen_by_source)
+    for source in plan.sources:
+        got = merged.gathered[source.id]
+        report = _report(got, plan.seen, new_by_source, seen_by_source)
         if got.status == "ok":
             report = replace(report, dropped=add_counts(got.dropped, result.dropped_by_source.get(source.id, {})))
-        after = _next_state(kept[source.id], report, got, run_date, contributed.get(source.id))
+        after = _next_state(plan.kept[source.id], report, got, run_date, merged.contributed.get(source.id))
         state.sources[source.id] = replace(after, url=portable(after.url, config))
         reports.append(report)
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
-    # Validators are saved only after the papers they cover are on disk.
     archive.write_state(state)
     return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
-                         tuple(warnings))
+                         merged.warnings)
+
+
+def _bounded(gathered: dict[str, Gathered], config: Config) -> tuple[dict[str, Gathered], tuple[str, ...]]:
+    """Return each answer with repeats dropped and within fetch.max_items and max_abstract, and the warnings."""
+    warnings: list[str] = []
+    out = {}
+    for sid, got in gathered.items():
+        if got.status == "ok":
+            warnings.extend(got.warnings)
+            unique, repeated = once_each(got.entries)
+            bounded, note = bound_entries(unique, sid, config.fetch.max_items, config.fetch.max_abstract)
+            warnings.extend([note] if note else [])
+            dropped = add_counts(got.dropped, {"duplicate": repeated, "over_cap": len(unique) - len(bounded)})
+            got = replace(got, entries=tuple(bounded), dropped=dropped)
+        out[sid] = got
+    return out, tuple(warnings)
 
 
 def once_each(entries: Sequence[Entry]) -> tuple[list[Entry], int]:
@@ -263,20 +310,13 @@ def _add_links(archive: Archive, by_day: dict[date, Day], links: dict[str, tuple
             archive.write_day(by_day[day])
 
 
-# How far back the details API is asked, at most, when a source has not succeeded for a while.
-API_LOOKBACK = timedelta(days=7)
-
-
 def _target(source: Source, kept: SourceState, config: Config, run_date: date) -> Target:
     """Return what to ask for a source: its location, validators, and the API's date range."""
     location = source_location(source, config, run_date)
     # A source found stale earlier today is asked afresh: validators could only hide the new batch.
     fresh = kept.status == "stale" and kept.checked == run_date.isoformat()
-    since = until = None
-    if source.family == "biorxiv" and details_base(location):
-        last = date.fromisoformat(kept.last_success) if kept.last_success else run_date - timedelta(days=1)
-        # From the last success (papers posted later that day included), at least yesterday, at most a week.
-        since, until = max(min(last, run_date - timedelta(days=1)), run_date - API_LOOKBACK), run_date
+    last_success = date.fromisoformat(kept.last_success) if kept.last_success else None
+    since, until = date_range(source.family, location, last_success, run_date)
     fallback = source_location(source, config, run_date, source.fallback) if source.fallback else ""
     if fresh:
         return Target(source, location, since=since, until=until, fallback=fallback)
@@ -295,9 +335,10 @@ def _retry_stale(window: float, targets: list[Target], gathered: dict[str, Gathe
     deadline = time.monotonic() + window
 
     def stale() -> list[Target]:
-        # Only arXiv listings: one category serving yesterday's batch is a known glitch there, while a journal
-        # with nothing new is just quiet. A source already current earlier today is not waited for again.
-        return [t for t in targets if t.source.family == "arxiv" and listing(t.location)
+        # Only where the family says so (arXiv's listings: one category serving yesterday's batch is a known
+        # glitch there), while a journal with nothing new is just quiet. A source already current earlier today
+        # is not waited for again.
+        return [t for t in targets if retries_stale(t.source.family, t.location)
                 and _stale(gathered[t.source.id], seen)
                 and not (kept[t.source.id].checked == today and kept[t.source.id].status == "ok")]
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
+from .sources import FAMILIES, guess_family
 
 LANGUAGES = ("en", "zh")
-FAMILIES = ("arxiv", "biorxiv", "plos", "nature", "generic")
 REPLACEMENTS = ("list", "ignore")
 # Checked with fullmatch (`$` would let a final newline by). Ids and topics name folders and URL segments
 # (/YYYY-MM-DD/<topic>/, /topics/<topic>/); a topic ends in a letter or digit since Windows drops a final dot.
@@ -128,16 +128,6 @@ class Config:
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)
-
-
-def guess_family(url: str) -> str:
-    """Return the adapter family a feed URL belongs to, by its host."""
-    host = (urlsplit(url).hostname or "").lower()
-    for needle, family in (("arxiv.org", "arxiv"), ("biorxiv.org", "biorxiv"), ("medrxiv.org", "biorxiv"),
-                           ("plos.org", "plos"), ("nature.com", "nature")):
-        if host == needle or host.endswith("." + needle):
-            return family
-    return "generic"
 
 
 # libyaml's safe loader when PyYAML was built with it: the same documents and marks, six times faster (a

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
 from .errors import RecordError
-from .parse import Entry
+from .sources.feed import Entry
 
 # arXiv's announce types: new and cross are the day's papers; replace* announce a new version.
 NEW_TYPES = ("new", "cross")

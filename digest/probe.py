@@ -10,8 +10,8 @@ from datetime import date
 from .collect import fetch_settings, source_location
 from .config import Config
 from .errors import SourceError
-from .fetch import FetchRequest, FetchSettings, fetch_sources
-from .parse import parse_feed
+from .sources.http import FetchRequest, FetchSettings, fetch_sources
+from .sources import parse_feed
 
 
 @dataclass(frozen=True)

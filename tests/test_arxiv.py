@@ -9,10 +9,10 @@ import pytest
 from feedserver import FeedServer, ok
 
 from digest.archive import Archive
-from digest.arxiv import Group, attribute, group_sources, listing
+from digest.sources.arxiv import Group, attribute, group_sources, listing
 from digest.collect import collect, fetch_settings
 from digest.config import load_config
-from digest.parse import Entry
+from digest.sources.feed import Entry
 
 DAY = date(2026, 6, 19)
 

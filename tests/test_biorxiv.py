@@ -10,7 +10,7 @@ import pytest
 from feedserver import FeedServer, Reply, details_api, ok, retry_after, status
 
 from digest.archive import Archive
-from digest.biorxiv import details_base, normalise_date, page_url, parse_page
+from digest.sources.biorxiv import details_base, normalise_date, page_url, parse_page
 from digest.collect import collect, fetch_settings
 from digest.config import load_config
 from digest.errors import SourceError
@@ -69,7 +69,7 @@ def test_parse_page_ids_authors_versions_and_subjects():
 
 
 def test_the_rss_fallback_gives_the_same_ids_as_the_api():
-    from digest.parse import parse_feed
+    from digest.sources import parse_feed
     rss = {e.id: e for e in parse_feed(DEMO_RSS.read_bytes(), "bio", "biorxiv")}
     api_record = {**record(0), "doi": "10.1101/2026.06.12.645123", "version": "1"}
     body = json.dumps({"messages": [{"count": 1, "total": 1}], "collection": [api_record]}).encode()

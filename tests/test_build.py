@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 import build
-from digest.parse import parse_feed
+from digest.sources import parse_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FEEDS = ROOT / "demo" / "feeds"

@@ -12,7 +12,7 @@ from feedserver import FeedServer, ok, sequence, status
 import build
 from digest.archive import Archive
 from digest.config import load_config
-from digest.parse import parse_feed
+from digest.sources import parse_feed
 from digest.verify import verify_archive
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from digest.archive import Day, State
 from digest.config import Config, FetchOptions, Site, Source, Topic
 from digest.errors import SourceError
 from digest.papers import ingest
-from digest.parse import parse_feed
+from digest.sources import parse_feed
 from digest.render import render_site
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feedparser"

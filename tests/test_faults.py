@@ -17,7 +17,8 @@ from feedserver import (FeedServer, drip, drop, gzip_bomb, huge, ok, redirect, r
 
 import build
 from digest.archive import Archive
-from digest.parse import is_cut_short, parse_feed
+from digest.sources import parse_feed
+from digest.sources.feed import is_cut_short
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FEEDS = ROOT / "demo" / "feeds"

@@ -1,4 +1,4 @@
-"""digest.fetch against a real loopback server, over real sockets."""
+"""digest.sources.http against a real loopback server, over real sockets."""
 
 import asyncio
 import time
@@ -25,7 +25,9 @@ from feedserver import (
     status,
 )
 
-from digest.fetch import (
+from digest.config import FetchOptions
+from digest.sources import polite_hosts
+from digest.sources.http import (
     FetchRequest,
     FetchResult,
     FetchSettings,
@@ -319,7 +321,7 @@ def test_results_keep_request_order_and_failures_name_their_source(feed_server: 
     ],
 )
 def test_polite_hosts_match_exactly_or_as_subdomain(host: str, expected: tuple[str, float] | None) -> None:
-    assert _polite(host, FetchSettings(user_agent=UA).polite_hosts) == expected
+    assert _polite(host, polite_hosts(FetchOptions())) == expected
 
 
 def test_drip_past_the_deadline_is_cut_off(feed_server: FeedServer) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.parse import Entry, is_editorial, parse_feed
+from digest.sources import parse_feed
+from digest.sources.feed import Entry, is_editorial
 
 FEEDS = Path(__file__).parent / "feeds"
 

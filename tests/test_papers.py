@@ -5,7 +5,7 @@ import pytest
 
 from digest.errors import RecordError
 from digest.papers import PAPER_FIELDS, UPDATE_FIELDS, Paper, Update, digest_day, ingest, merge_entries
-from digest.parse import Entry
+from digest.sources.feed import Entry
 
 ORDER = {"lg": 0, "cv": 1, "ai": 2, "plos": 3}
 TOPICS = {"lg": "cs.LG", "cv": "cs.CV", "ai": "cs.AI", "plos": "comp-bio"}

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import parse
+from digest.sources import arxiv, module, parse_feed
+from digest.sources.feed import read_items
 
 ROOT = Path(__file__).resolve().parent.parent
 ARXIV_FEEDS = sorted((ROOT / "demo" / "feeds").glob("*/arxiv-*.xml"))
@@ -35,25 +36,20 @@ TRICKY = [
 
 def slow(body: bytes, family: str = "arxiv"):
     """Parse with feedparser only, as every family but arXiv does."""
-    saved = parse.plain_rss_items
-    parse.plain_rss_items = lambda _: None
-    try:
-        return parse.parse_feed(body, "arxiv-cs-lg", family)
-    finally:
-        parse.plain_rss_items = saved
+    return read_items(body, "arxiv-cs-lg", module(family).ADAPTERS[family]).entries
 
 
 @pytest.mark.parametrize("path", ARXIV_FEEDS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_demo_arxiv_feeds_read_the_same_both_ways(path):
     body = path.read_bytes()
-    assert parse.plain_rss_items(body) is not None
-    assert parse.parse_feed(body, "arxiv-cs-lg", "arxiv") == slow(body)
+    assert arxiv.plain_rss_items(body) is not None
+    assert parse_feed(body, "arxiv-cs-lg", "arxiv") == slow(body)
 
 
 def test_entities_markup_tex_and_space_read_the_same_both_ways():
     body = feed(TRICKY)
-    assert parse.plain_rss_items(body) is not None
-    fast = parse.parse_feed(body, "arxiv-cs-lg", "arxiv")
+    assert arxiv.plain_rss_items(body) is not None
+    fast = parse_feed(body, "arxiv-cs-lg", "arxiv")
     assert fast == slow(body)
     assert fast[0].abstract == "It holds >90% of the time, for $a<b$." and fast[0].authors[0] == "André Martins"
 
@@ -66,6 +62,6 @@ def test_entities_markup_tex_and_space_read_the_same_both_ways():
     feed(TRICKY[:1]).replace(b"&lt;i&gt;", b"&nbsp;"),                          # an HTML entity: not XML
 ], ids=["encoding", "element", "email", "permalink", "html-entity"])
 def test_other_shapes_go_to_feedparser(body):
-    assert parse.plain_rss_items(body) is None
-    assert parse.parse_feed(body, "arxiv-cs-lg", "arxiv") == slow(body)
-    assert parse.parse_feed(body, "arxiv-cs-lg", "arxiv")
+    assert arxiv.plain_rss_items(body) is None
+    assert parse_feed(body, "arxiv-cs-lg", "arxiv") == slow(body)
+    assert parse_feed(body, "arxiv-cs-lg", "arxiv")

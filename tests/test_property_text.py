@@ -19,7 +19,7 @@ from digest.archive import Archive, Day
 from digest.config import load_config
 from digest.errors import SourceError
 from digest.papers import card_order, ingest
-from digest.parse import read_feed
+from digest.sources import read_feed
 from digest.render import render_archive
 
 RUN_DAY = date(2026, 6, 17)

@@ -1,22 +1,31 @@
-"""bioRxiv/medRxiv's public `details` API: request URLs by date range and cursor, JSON pages into Entries."""
+"""bioRxiv/medRxiv: the public `details` API (request URLs by date range and cursor, JSON pages into Entries,
+paged over the days since the last success), or their RSS/RDF feeds (`?rss=1` links), and the fallback."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Coroutine, Sequence
 
-from .clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
-from .errors import SourceError
-from .parse import Entry, drop_reason, gate_entry
+from ..clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
+from ..errors import SourceError
+from .feed import Adapter, Entry, drop_reason, gate_entry, replaced
+from .gather import Gathered, Target, fallback, fetch_feed
+from .generic import generic_item
+from .http import FetchRequest, Session
+
+if TYPE_CHECKING:
+    from ..config import FetchOptions
 
 # https://api.biorxiv.org/details/biorxiv, https://api.biorxiv.org/details/medrxiv/ (any host, for tests)
 _DETAILS = re.compile(r"^(?P<base>https?://[^?#]+/details/(?P<server>biorxiv|medrxiv))/?$", re.I)
 PAGE_SIZE = 100  # records per page, as documented; a page of a larger range tells us the real size
 MAX_PAGES = 200  # 200 pages of 100 is several weeks of all bioRxiv: a cursor loop must end somewhere
 SITES = {"biorxiv": "https://www.biorxiv.org", "medrxiv": "https://www.medrxiv.org"}
+# How far back the details API is asked, at most, when a source has not succeeded for a while.
+API_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -122,3 +131,80 @@ def _entry(record: dict[str, Any], source_id: str, server: str) -> Entry | None:
         url=f"{site}/content/{doi}v{version}", version=version, doi=doi,
         published=normalise_date(record.get("date")), announce=announce,
     )
+
+
+async def _api(session: Session, target: Target, api: tuple[str, str]) -> dict[str, Gathered]:
+    """Page through the bioRxiv/medRxiv details API for the target's date range, every record once."""
+    source = target.source
+    base, server = api
+    assert target.since is not None
+    until = target.until or target.since
+    found: dict[tuple[str, int | None], Entry] = {}
+    dropped: dict[str, int] = {}
+    cursor, total, page_size, pages = 0, None, PAGE_SIZE, 0
+    while pages < MAX_PAGES:
+        url = page_url(base, target.since, until, cursor, source.subjects)
+        result = await session.fetch(FetchRequest(source.id, url))
+        page, error = None, result.error or f"source '{source.id}': no answer"
+        if result.status == "ok":
+            try:
+                page = parse_page(result.body or b"", source.id, server, source.subjects)
+            except SourceError as exc:
+                error = str(exc)
+        if page is None:
+            why = f"{error} (page at cursor {cursor})"
+            if target.fallback:
+                return {source.id: await fallback(session, target, why)}
+            return {source.id: Gathered(source.id, "failed", url=target.location, error=why)}
+        pages += 1
+        if total is None:
+            total = page.total
+            if total is not None and total > page.count > 0:
+                page_size = page.count  # the server's page size, whatever it is today
+        for why, n in page.dropped.items():
+            dropped[why] = dropped.get(why, 0) + n
+        for entry in page.entries:
+            if (entry.id, entry.version) in found:
+                dropped["duplicate"] = dropped.get("duplicate", 0) + 1
+            found.setdefault((entry.id, entry.version), entry)
+        cursor += page.count
+        if page.count == 0:
+            break  # the records ran out, whatever the total said
+        if total is not None and cursor >= total and page.count < page_size:
+            break  # a short last page at the total: done (a full one may hide more behind a low total)
+    note = None
+    if total is not None and cursor != total:
+        note = f"source '{source.id}': the details API reported {total} records but gave {cursor}"
+    elif pages >= MAX_PAGES:
+        note = f"source '{source.id}': stopped after {pages} pages of the details API"
+    return {source.id: Gathered(source.id, "ok", tuple(found.values()), target.location, note=note, overlaps=True,
+                                dropped=dropped)}
+
+
+def rss_item(item: Any, source_id: str) -> Entry | None:
+    """Return the Entry of one RSS/RDF item, its link without the feed's `?rss=1`."""
+    entry = generic_item(item, source_id)
+    return replaced(entry, url=re.sub(r"\?rss=1$", "", entry.url)) if entry is not None else None
+
+
+ADAPTERS: dict[str, Adapter] = {"biorxiv": rss_item}
+
+
+def date_range(location: str, last_success: date | None, run_date: date) -> tuple[date | None, date | None]:
+    """Return the days the details API is asked for: from the last success (papers posted later that day
+    included), at least yesterday, at most API_LOOKBACK; (None, None) for a feed."""
+    if not details_base(location):
+        return None, None
+    yesterday = run_date - timedelta(days=1)
+    return max(min(last_success or yesterday, yesterday), run_date - API_LOOKBACK), run_date
+
+
+def job(session: Session, target: Target) -> Coroutine[Any, Any, dict[str, Gathered]]:
+    """Return the target's job: the details API page by page over its date range, else its feed."""
+    api = details_base(target.location)
+    return _api(session, target, api) if api and target.since else fetch_feed(session, target)
+
+
+def polite_hosts(options: FetchOptions) -> dict[str, float]:
+    """Return the details API's host: one page at a time, a second apart."""
+    return {"api.biorxiv.org": 1.0}

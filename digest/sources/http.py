@@ -1,4 +1,4 @@
-"""Fetch each source's bytes over HTTP(S) or from disk: the only module that talks to feeds."""
+"""Fetch each source's bytes over HTTP(S) or from disk: the only code that talks to feed hosts."""
 
 from __future__ import annotations
 
@@ -44,10 +44,8 @@ class FetchSettings:
     concurrency: int = 8  # total requests in flight
     per_host: int = 2  # max concurrent requests to any one host
     # host -> min seconds from one request's end to the next one's start; these hosts (and their
-    # subdomains) get one request at a time, as arXiv's terms ask: one connection, one request per 3 s.
-    polite_hosts: Mapping[str, float] = field(
-        default_factory=lambda: {"arxiv.org": 3.0, "export.arxiv.org": 3.0, "rss.arxiv.org": 3.0}
-    )
+    # subdomains) get one request at a time. Each family names its own (sources.polite_hosts).
+    polite_hosts: Mapping[str, float] = field(default_factory=dict)
     base_dir: Path = Path(".")  # for relative local paths
 
 

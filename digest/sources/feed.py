@@ -1,0 +1,180 @@
+"""What every family shares: the Entry record, feedparser on a feed's bytes, charref repair, the text gate on
+entries, why an item is dropped, and cut-short detection."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Callable
+
+import feedparser
+
+from ..clean import _NOT_XML_TEXT, safe_url, xml_text
+from ..errors import SourceError
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as one source listed it, cleaned; several may merge into one Paper."""
+
+    sources: tuple[str, ...]
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    url: str
+    version: int | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] = ()   # arXiv categories, primary first
+    published: date | None = None      # the date the source gives, in the source's own offset
+    announce: str | None = None
+    abstract_kind: str = "abstract"
+    links: tuple[str, ...] = ()        # other pages of the same paper (a journal version), set when merging
+
+
+# Why a listed item is not a paper of this run: the keys counted per source; their words, for the build
+# output, the job summary and /status/, are the i18n messages `drop_<key>`.
+DROP_REASONS = ("untitled", "editorial", "duplicate", "cut_short", "subject", "no_doi", "date", "ignored_version",
+                "over_cap")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A feed's entries, how many items it listed, and why the rest were dropped (reason -> count)."""
+
+    entries: list[Entry]
+    listed: int
+    dropped: dict[str, int]
+
+
+# A family's item adapter: one feedparser item (or a dict of the same fields) -> an Entry, or None.
+Adapter = Callable[[Any, str], "Entry | None"]
+
+
+def read_items(body: bytes, source_id: str, adapt: Adapter,
+               fast: Callable[[bytes], list[dict[str, Any]] | None] | None = None) -> Parsed:
+    """Parse a feed document into entries with a family's adapter, counting every item dropped by its reason.
+
+    `fast` may read the items of a shape it knows (arXiv's plain RSS) without feedparser, or return None.
+    Raise SourceError when the document is not a feed at all."""
+    body = repair_charrefs(body)
+    # A cut-short document is not well-formed XML, so it always takes feedparser's path below.
+    items = fast(body) if fast else None
+    dropped: dict[str, int] = {}
+    if items is None:
+        parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+        # No feed version means feedparser found no feed root at all: an HTML error page parses cleanly.
+        if not parsed.entries and not parsed.get("version"):
+            reason = parsed.get("bozo_exception")
+            what = _looks_like(body, reason is not None)
+            raise SourceError(f"source '{source_id}': not a feed ({what}{': ' + _clipped_line(reason) if reason else ''})")
+        items = parsed.entries
+        if is_cut_short(body) and items:  # the last item may be cut mid-text
+            items, dropped["cut_short"] = items[:-1], 1
+    entries = []
+    for item in items:
+        entry = adapt(item, source_id)
+        why = drop_reason(entry)
+        if why:
+            dropped[why] = dropped.get(why, 0) + 1
+        else:
+            entries.append(gate_entry(entry))
+    return Parsed(entries, len(items) + dropped.get("cut_short", 0), dropped)
+
+
+def drop_reason(entry: Entry | None) -> str | None:
+    """Return why an adapted item is not a paper (a key of DROP_REASONS), or None for a paper."""
+    if entry is None or not entry.title:
+        return "untitled"
+    return "editorial" if is_editorial(entry) else None
+
+
+def gate_entry(entry: Entry) -> Entry:
+    """Return the entry with every text field through the XML text gate: nothing illegal reaches content/."""
+    fields = (entry.id, entry.title, entry.abstract, entry.url, entry.doi or "", *entry.authors, *entry.categories)
+    if not any(map(_NOT_XML_TEXT.search, fields)):
+        return entry   # the usual case: one scan per field, no copy
+    return replace(entry, id=xml_text(entry.id), title=xml_text(entry.title), abstract=xml_text(entry.abstract),
+                   url=safe_url(entry.url), doi=xml_text(entry.doi) if entry.doi else None,
+                   authors=tuple(filter(None, map(xml_text, entry.authors))),
+                   categories=tuple(filter(None, map(xml_text, entry.categories))))
+
+
+# A numeric character reference to no XML character (a lone surrogate, U+110000 and beyond, a control
+# character) stops feedparser and ElementTree outright, costing the whole feed; generators also write
+# an emoji as its UTF-16 surrogate pair in two references. Such references are mended in the bytes:
+# a pair becomes the one character it encodes, a control character is dropped, anything else is U+FFFD.
+_CHARREFS = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);?(?:&#([xX][0-9a-fA-F]+|[0-9]+);?)?")
+
+
+def _code_point(ref: bytes) -> int:
+    """Return the code point a reference's digits name, or -1 when it is too long to be one."""
+    digits = ref[1:] if ref[:1] in b"xX" else ref
+    if len(digits.lstrip(b"0")) > 7:
+        return -1
+    return int(digits, 16) if ref[:1] in b"xX" else int(digits)
+
+
+def _mended(code: int, original: bytes) -> bytes:
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return original
+    if 0 <= code < 0x20 or code in (0xFFFE, 0xFFFF):
+        return b""
+    return b"&#xFFFD;"
+
+
+def _mend_charrefs(match: re.Match[bytes]) -> bytes:
+    first, second = _code_point(match.group(1)), match.group(2)
+    if second is None:
+        return _mended(first, match.group(0))
+    low = _code_point(second)
+    if 0xD800 <= first <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+        return b"&#x%X;" % (0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))
+    one, two = match.group(0).split(b"&#")[1:]
+    return _mended(first, b"&#" + one) + _mended(low, b"&#" + two)
+
+
+def repair_charrefs(body: bytes) -> bytes:
+    """Return a feed's bytes with every numeric character reference naming a legal XML character."""
+    return _CHARREFS.sub(_mend_charrefs, body) if b"&#" in body else body
+
+
+_COMPLETE_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf|item|entry)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.I | re.S)
+
+
+def is_cut_short(body: bytes) -> bool:
+    """True when the document stops before its root closes and not right after a whole item: truncated."""
+    return _COMPLETE_END.search(body[-4096:]) is None
+
+
+_EDITORIAL_TITLE = re.compile(
+    r"^\s*(?:correction|retraction|retracted|expression of concern|editorial expression of concern|"
+    r"author correction|publisher correction|erratum|corrigendum|addendum|reply to|response to|retraction note|"
+    r"matters arising|notice of retraction)\b",
+    re.I)
+
+
+def is_editorial(entry: Entry) -> bool:
+    """True for notices that are not papers: corrections, retractions, replies, Nature's news pieces."""
+    # Nature's news, comment and career pieces carry d41586 ids; research articles s41586, s41467, ...
+    return bool(_EDITORIAL_TITLE.match(entry.title)) or "/d41586-" in entry.url or "d41586-" in entry.id
+
+
+def _looks_like(body: bytes, unreadable: bool) -> str:
+    head = body[:512].lstrip().lower()
+    if not head:
+        return "empty body"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "an HTML page"
+    return "unreadable XML" if unreadable else "a document that is not RSS, Atom or RSS 1.0"
+
+
+def _clipped_line(value: Any) -> str:
+    """Return a parser's complaint on one line, at most 160 characters."""
+    return " ".join(str(value).split())[:160]
+
+
+def replaced(entry: Entry | None, **changes: Any) -> Entry | None:
+    """Return an adapted entry with some fields changed (None stays None: an item that is no entry)."""
+    return replace(entry, **changes) if entry is not None else None

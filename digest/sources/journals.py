@@ -1,0 +1,34 @@
+"""Journal feeds: PLOS (a "by Author" paragraph before the abstract) and Nature (a standfirst, not an abstract)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..clean import clean_text
+from .feed import Adapter, Entry, replaced
+from .generic import body_html, generic_item
+
+
+def plos_item(item: Any, source_id: str) -> Entry | None:
+    """Return the Entry of one PLOS item, its abstract without the byline paragraph."""
+    entry = generic_item(item, source_id)
+    # PLOS opens the body with a "by Author, Author" paragraph before the abstract.
+    body = re.sub(r"^\s*<p>\s*by\s[^<]*</p>", "", body_html(item), count=1, flags=re.I)
+    return replaced(entry, abstract=clean_text(body))
+
+
+_NATURE_BOILERPLATE = re.compile(r"^\s*<p>\s*[^<]*Published online:.*?</p>", re.I | re.S)
+
+
+def nature_item(item: Any, source_id: str) -> Entry | None:
+    """Return the Entry of one Nature item: its standfirst, without the journal and DOI line."""
+    entry = generic_item(item, source_id)
+    body = _NATURE_BOILERPLATE.sub("", body_html(item), count=1)
+    abstract = clean_text(body)
+    abstract = re.sub(r"^.*?Published online:[^;]*;\s*doi:\S+\s*", "", abstract)
+    # Nature's feed carries a standfirst only: the card must say so and no summary may claim more.
+    return replaced(entry, abstract=abstract, abstract_kind="standfirst")
+
+
+ADAPTERS: dict[str, Adapter] = {"plos": plos_item, "nature": nature_item}

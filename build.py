@@ -18,7 +18,7 @@ from digest.config import Config, load_config, site_url
 from digest.errors import ConfigError, DigestError, WriteError
 from digest.lock import hold_archive
 from digest.probe import probe_sources
-from digest.render import render_archive
+from digest.site import render_archive
 from digest.verify import verify_archive
 
 HERE = Path(__file__).resolve().parent

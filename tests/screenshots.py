@@ -29,7 +29,7 @@ def chinese_site(content: Path, site: Path) -> Path:
     """Render the demo archive with Chinese as the default language (for a site without a language switch)."""
     from digest.archive import Archive
     from digest.config import load_config
-    from digest.render import render_site
+    from digest.site import render_site
     config = load_config(HERE.parent / "demo" / "sources.yaml")
     config = dataclasses.replace(config, site=dataclasses.replace(config.site, default_language="zh"))
     archive = Archive(content)

@@ -249,6 +249,6 @@ def test_a_lone_surrogate_in_the_details_api_json_is_mended_and_the_rest_stored(
 
 
 def test_a_briefing_link_to_a_card_whose_id_holds_a_percent_survives_sanitising():
-    from digest.briefing import to_html
+    from digest.site.briefings import to_html
     html = to_html("Read [03](#doi:10.1/a%20b) first.", {"doi:10.1/a%20b": "03"})
     assert '<a href="#doi:10.1/a%2520b">03</a>' in html   # the browser decodes %25 back to the card's id

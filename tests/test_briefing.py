@@ -8,13 +8,14 @@ from xml.etree import ElementTree
 import pytest
 
 from digest import briefing
+from digest.site import briefings
 from digest.archive import Archive, Briefing, Day, State
 from digest.config import Radar, load_config
 from digest.errors import ConfigError
 from digest.llm import endpoint, estimate_tokens, parse_json
 from digest.config import LLMOptions
 from digest.papers import Paper
-from digest.render import render_site
+from digest.site import render_site
 from digest.summarize import batches, clean_summary, read_summaries
 
 D = date(2026, 6, 17)
@@ -90,7 +91,7 @@ def test_to_html_renumbers_and_keeps_only_links_to_cards_on_the_page():
     text = ("### Themes\n\n[07](#arXiv:1) and [08](#arXiv:gone) <script>alert(1)</script>\n\n"
             "[bad](javascript:alert(1)) [out](https://example.org/) ![p](https://tracker.invalid/p.png) "
             "<img src=x onerror=alert(1)>\n\n# Heading\n")
-    html = briefing.to_html(text, {"arXiv:1": "02"})
+    html = briefings.to_html(text, {"arXiv:1": "02"})
     assert '<a href="#arXiv:1">02</a>' in html
     assert "[08]" in html and "arXiv:gone" not in html
     assert "<script" not in html and "&lt;script&gt;" in html
@@ -104,10 +105,10 @@ def test_offline_briefing_counts_themes_cross_lists_and_radar():
               paper(2, title="Diffusion models in weather forecasting"),
               paper(3, title="Graph neural networks for tumour growth", topics=("medicine",), authors=("Chiwun Yang",)),
               paper(4, title="A *markdown* title with [a link](javascript:x) <b>")]
-    counts = briefing.count(papers, topics, radar=Radar(authors=("Chiwun Yang",), keywords=("weather",)))
+    counts = briefings.count(papers, topics, radar=Radar(authors=("Chiwun Yang",), keywords=("weather",)))
     assert (counts.papers, counts.topics, counts.across, counts.radar) == (
         4, (("cs.LG", 2), ("medicine", 2), ("cs.CV", 1)), 1, 2)
-    html = briefing.offline(counts, topics, "en")
+    html = briefings.offline(counts, topics, "en")
     assert html.startswith("<p><strong>Offline briefing</strong>")
     assert "<strong>4 papers</strong> across 3 topics: Machine Learning 2 · Medicine 2 · Computer Vision 1" in html
     assert "diffusion models (2)" in html and "tumour (2)" in html
@@ -116,9 +117,9 @@ def test_offline_briefing_counts_themes_cross_lists_and_radar():
     assert ('<strong>Radar</strong>: 2 papers match: <a href="#arXiv:2606.10002">02</a> Diffusion models in weather '
             'forecasting (weather); <a href="#arXiv:2606.10003">03</a> Graph neural networks for tumour growth '
             '(Chiwun Yang)') in html
-    zh = briefing.offline(briefing.count(papers, topics), topics, "zh")
+    zh = briefings.offline(briefings.count(papers, topics), topics, "zh")
     assert zh.startswith("<p><strong>离线简报</strong>") and "4 篇论文" in zh and "雷达" not in zh
-    text = briefing.plain_text(html)
+    text = briefings.plain_text(html)
     assert text.startswith("Offline briefing: no language model") and "<" not in text
     assert "• 4 papers across 3 topics" in text and "\n\n• Radar: 2 papers match: 02 Diffusion models in weather" in text
 
@@ -132,8 +133,8 @@ def test_offline_briefing_is_the_html_the_markdown_round_trip_made():
               paper(3, title="Graph neural networks for tumour growth — Schrödinger's cat", topics=("medicine", "cs.LG"),
                     authors=("Chiwun Yang",)),
               paper(4, title="Weather graph neural networks", topics=("cs.LG", "cs.LG", "other"))]
-    counts = briefing.count(papers, topics, Radar(authors=("Chiwun Yang",), keywords=("weather",)))
-    assert briefing.offline(counts, topics, "en") == (
+    counts = briefings.count(papers, topics, Radar(authors=("Chiwun Yang",), keywords=("weather",)))
+    assert briefings.offline(counts, topics, "en") == (
         "<p><strong>Offline briefing</strong>: no language model is configured, so these are counts taken from the "
         "day's papers, not an analysis.</p>\n<ul>\n"
         "<li><strong>4 papers</strong> across 3 topics: Machine Learning 4 · Medicine &amp; Health 2 · Computer Vision 1"
@@ -171,7 +172,7 @@ def test_offline_briefing_keeps_a_hostile_title_text_and_links_only_cards():
     papers = [paper(1, title=hostile, topics=("cs.LG", "medicine")),
               paper(2, id='x" onmouseover="alert(5)', title="Quoted id", topics=("cs.LG", "medicine"), authors=("Eve",)),
               paper(3, title="Plain")]
-    html = briefing.offline(briefing.count(papers, topics, Radar(authors=("Eve",), keywords=())), topics, "en")
+    html = briefings.offline(briefings.count(papers, topics, Radar(authors=("Eve",), keywords=())), topics, "en")
     parsed = _Markup()
     parsed.feed(html)
     assert {tag for tag, _ in parsed.tags} <= {"p", "strong", "ul", "li", "a"}
@@ -181,12 +182,12 @@ def test_offline_briefing_keeps_a_hostile_title_text_and_links_only_cards():
     text = "".join(parsed.text)
     assert hostile in text and "<b>ML</b>" in text   # shown as the feed wrote it, no stray Markdown backslashes
     assert "<script" not in html and "<img" not in html and "<b>" not in html and 'href="javascript' not in html
-    feed = briefing.plain_text(html)
+    feed = briefings.plain_text(html)
     assert hostile in feed and "<b>ML</b>" in feed
 
 
 def test_themes_skip_stopwords_and_prefer_two_word_terms():
-    top = briefing.themes(["Learning the learning rate", "A new approach to learning rate schedules", "Other"])
+    top = briefings.themes(["Learning the learning rate", "A new approach to learning rate schedules", "Other"])
     assert top == [("learning rate", 2)]
 
 

@@ -12,7 +12,7 @@ from digest.config import Config, FetchOptions, Site, Source, Topic
 from digest.errors import SourceError
 from digest.papers import ingest
 from digest.sources import parse_feed
-from digest.render import render_site
+from digest.site import render_site
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feedparser"
 RUN_DAY = date(2026, 6, 17)

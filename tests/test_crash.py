@@ -14,7 +14,7 @@ import build
 from digest import archive
 from digest.archive import Archive
 from digest.collect import scan_archive
-from digest.sitecache import MANIFEST
+from digest.site.writer import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"

@@ -11,8 +11,8 @@ import pytest
 from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
-from digest.render import render_archive
-from digest.sitecache import MANIFEST
+from digest.site import render_archive
+from digest.site.writer import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 1)
@@ -131,12 +131,11 @@ def test_worker_processes_render_the_same_site(setup, tmp_path, monkeypatch):
     config, archive, site = setup
     for i in range(20, 40):
         add_day(archive, i)
-    from digest import render, sitecache
-    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 10**6)
+    from digest.site import workers
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 10**6)
     serial = render_archive(config, archive, tmp_path / "serial")
-    monkeypatch.setattr(sitecache, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(render, "BATCH", 3)
-    parallel = render_archive(config, archive, site)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 2)
+    parallel = render_archive(config, archive, site, batch=3)
     assert parallel.written == serial.written > 40 * 3
     assert tree(site) == tree(tmp_path / "serial")
     assert render_archive(config, archive, site).written == 0   # the workers' fingerprints were recorded
@@ -191,11 +190,11 @@ def test_a_shard_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
 def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):
     import tempfile
 
-    from digest.render import make_env
-    from digest.sitecache import code_version
+    from digest.site.env import template_env
+    from digest.site.writer import code_version
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))   # Jinja's per-user cache folder lives here
     (tmp_path / "tmp").mkdir()
-    make_env()   # makes the folder
+    template_env()   # makes the folder
     folder = next((tmp_path / "tmp").iterdir())
     stale = folder / "academichub-0123456789abcdef01234567-x.cache"
     stale.write_bytes(b"from an earlier version of the code")

@@ -13,7 +13,7 @@ from llmserver import MARKER, LLMServer
 
 import build
 from digest.archive import Archive
-from digest.briefing import plain_text, to_html
+from digest.site.briefings import plain_text, to_html
 from digest.clean import xml_text
 from digest.config import load_config
 from digest.llm import Client

@@ -20,7 +20,7 @@ from digest.config import load_config
 from digest.errors import SourceError
 from digest.papers import card_order, ingest
 from digest.sources import read_feed
-from digest.render import render_archive
+from digest.site import render_archive
 
 RUN_DAY = date(2026, 6, 17)
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -8,7 +8,7 @@ import pytest
 from digest.archive import Day, SourceState, State
 from digest.config import load_config
 from digest.papers import Paper, Update
-from digest.render import render_site
+from digest.site import render_site
 
 ROOT = Path(__file__).resolve().parent.parent
 D1, D2 = date(2026, 6, 16), date(2026, 6, 17)

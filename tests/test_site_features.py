@@ -15,7 +15,7 @@ from digest.errors import ConfigError
 from digest.i18n import MESSAGES
 from digest.papers import Paper
 from digest.radar import radar_hits
-from digest.render import render_site
+from digest.site import render_site
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "templates" / "static"

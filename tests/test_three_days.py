@@ -12,7 +12,7 @@ from feedserver import FeedServer, conditional, details_api, ok
 from digest.archive import Archive
 from digest.collect import collect, fetch_settings
 from digest.config import load_config
-from digest.render import render_site
+from digest.site import render_site
 
 DAYS = Path(__file__).parent / "feeds" / "days"
 FRI, SAT, MON = date(2026, 6, 19), date(2026, 6, 20), date(2026, 6, 22)

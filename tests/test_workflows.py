@@ -112,8 +112,13 @@ class Runner:
                     "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "forker/academichub"}
         self.runs = 0
         seed = tmp / "seed"
-        shutil.copytree(ROOT, seed, ignore=shutil.ignore_patterns(
-            ".git", "site", "content", "__pycache__", ".pytest_cache", ".venv", "*.pyc"))
+        anywhere = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".venv", "*.pyc")
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            # The built site and the archive at the top only: digest/site/ is the render stage's code.
+            return anywhere(folder, names) | ({"site", "content"} & set(names) if Path(folder) == ROOT else set())
+
+        shutil.copytree(ROOT, seed, ignore=ignore)
         shutil.rmtree(seed / "demo" / "content", ignore_errors=True)
         # The fork's sources.yaml is the demo's, its feed paths made relative to the project root.
         demo = (ROOT / "demo" / "sources.yaml").read_text(encoding="utf-8")

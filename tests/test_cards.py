@@ -4,16 +4,16 @@ import pytest
 from markupsafe import Markup
 from markupsafe import escape as reference
 
-from digest import cardhtml
+from digest.site import cards
 
 
 @pytest.mark.parametrize("value", ["plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>', "", "ünïcode ≤ 5",
                                    3, None, Markup("<em>kept</em>")])
 def test_escape_matches_markupsafe(value):
-    assert cardhtml.escape(value) == str(reference(value))
-    assert isinstance(cardhtml.escape(value), str)
+    assert cards.escape(value) == str(reference(value))
+    assert isinstance(cards.escape(value), str)
 
 
 @pytest.mark.parametrize("text", ["plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>', "&amp; twice"])
 def test_python_fallback_matches_markupsafe(text):
-    assert cardhtml._escape_text(text) == str(reference(text))
+    assert cards._escape_text(text) == str(reference(text))

@@ -1,0 +1,98 @@
+"""The render stage: the archive in content/ -> the static site in site/, writing only what changed.
+
+Its parts, in the order a render uses them: `index` (what is known of each day without reading it), `plan`
+(which pages exist and what each is made from), `cards` (the card record and its HTML), `briefings` (the day's
+briefing made safe), `pages`, `feeds` and `search` (the outputs), all written through `writer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+
+from ..archive import Archive, Briefing, Day, State, collector_paused
+from ..config import Config
+from .briefings import Briefings
+from .cards import CardBuilder
+from .env import UiText, template_env
+from .feeds import Feeds
+from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
+from .pages import DayPages, PageMaker, SitePages
+from .plan import SitePlan
+from .search import SearchIndex
+from .workers import run_all
+from .writer import SiteWriter, code_version, inputs_key
+
+BATCH = 8            # days per task handed to a worker
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    written: int
+    removed: int
+    papers: int
+    days: int
+
+
+def render(config: Config, source: DaySource, state: State, out: Path,
+           stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH) -> RenderReport:
+    """Write the whole site into out/; return what was written and removed."""
+    site, lang = config.site, config.site.default_language
+    writer = SiteWriter.open(Path(out))
+    infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar)
+    index = DayIndex(infos, site.feed_days, config.topics)
+    radar = RadarIndex(infos, config.radar)
+    loader = DayLoader(source, index.shared)
+    topic_names = {tid: topic.name(lang) for tid, topic in config.topics.items()}
+    ui = UiText(lang, topic_names)
+    cards = CardBuilder(lang, site.languages, ui.plain, ui.tagged, topic_names,
+                        {s.id: s.label for s in config.sources}, index, radar)
+    briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
+    # Everything besides the data that shapes a page: templates, code, settings and language.
+    settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
+    plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
+                    briefings.inputs, site.feed_max_items)
+    maker = PageMaker(config, template_env(), ui, cards)
+    search = SearchIndex(writer, plan, index, loader, cards)
+    feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
+    pages = SitePages(maker, writer, plan, index, loader, briefings, state)
+
+    jobs = plan.day_jobs()
+    day_pages = DayPages(maker, writer, loader, briefings)
+    for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
+        writer.done.merge(done.written)
+        search.rendered.update(done.search_rows)
+    pages.front_page()
+    for tid, topic in config.topics.items():
+        pages.topic_page(tid, topic.name(lang))
+        feeds.topic_feed(tid, topic.name(lang))
+    pages.archive_page()
+    pages.status_page()
+    pages.catalogs()
+    pages.search_page()
+    search.write()
+    pages.radar(feeds)
+    feeds.site_feeds()
+    feeds.briefing_feed(ui.plain)
+    pages.small_files()
+    pages.static()
+    removed = writer.finish(day_cache)
+    return RenderReport(writer.done.count, removed, sum(i.size for i in index.days), len(index.days))
+
+
+def render_site(config: Config, days: list[Day], state: State, out: Path,
+                stored_briefings: Mapping[tuple[date, str], Briefing] | None = None) -> tuple[int, int]:
+    """Render days held in memory into out/; return (files written, files removed)."""
+    # A render holds a year's index and makes few reference cycles (about ten a day of pages), but the
+    # collector's passes over what it holds took a sixth of a one-day render.
+    with collector_paused():
+        report = render(config, MemoryDays(days), state, out, stored_briefings)
+    return report.written, report.removed
+
+
+def render_archive(config: Config, archive: Archive, out: Path, batch: int = BATCH) -> RenderReport:
+    """Render the archive in content/ into out/, reading only the days whose pages changed."""
+    with collector_paused():   # as in render_site
+        return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch)

@@ -1,0 +1,213 @@
+"""What a render knows of each day without reading it whole: the day index, its feed window and radar matches.
+
+The index is kept in site/ (the manifest). content/ stays the one source of truth: a day file's entry is trusted
+only while its size and modification time are unchanged (as make and git do), else the file is hashed and, if
+new, parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from ..archive import Archive, Day, dumps
+from ..config import Radar
+from ..papers import Paper
+from ..radar import radar_hits
+from .workers import run_all
+from .writer import inputs_key
+
+ID_SEPARATOR = "\x1f"   # the ASCII unit separator: never part of a paper id
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """One day as the renderer's index sees it: enough to plan pages without the papers themselves."""
+
+    day: date
+    key: str                               # hash of the day's content
+    size: int                              # papers
+    counts: dict[str, int]                 # topic -> papers listing it
+    ids: tuple[str, ...]                   # paper ids, for new versions announced on later days
+    updates: tuple[tuple[str, int | None], ...]  # (id, version) of the new versions announced this day
+    # The papers on the owner's radar, whole (number on the day, paper JSON): the radar page and feed
+    # gather them from across the archive, so they are kept here rather than re-read day by day.
+    radar: tuple[tuple[int, dict[str, Any]], ...] = ()
+
+    def to_json(self) -> list[Any]:
+        # The ids as one string: a year's index holds 110,000 of them, and one string per day reads 2x faster.
+        return [self.day.isoformat(), self.key, self.size, self.counts, ID_SEPARATOR.join(self.ids),
+                [list(u) for u in self.updates], [list(r) for r in self.radar]]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> DayInfo:
+        day, key, size, counts, ids, updates, radar = data
+        return cls(date.fromisoformat(day), key, size, counts, tuple(ids.split(ID_SEPARATOR)) if ids else (),
+                   tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar))
+
+
+def index_entry(day: Day, key: str, radar: Radar) -> DayInfo:
+    """Return the index entry of a parsed day (radar: the owner's follows, whose matches it lists)."""
+    counts: dict[str, int] = {}
+    for paper in day.papers:
+        for topic in paper.topics:
+            counts[topic] = counts.get(topic, 0) + 1
+    return DayInfo(day.day, key, len(day.papers), counts, tuple(p.id for p in day.papers),
+                   tuple((u.id, u.version) for u in day.updates),
+                   tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)))
+
+
+class DaySource(Protocol):
+    """Where the renderer gets its days: the archive on disk, or days already in memory."""
+
+    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
+        """Return every day's info, oldest first, and the cache entries to keep for next time."""
+
+    def load(self, info: DayInfo) -> Day:
+        """Return the day's papers."""
+
+
+class MemoryDays:
+    """Days handed over as objects (tests, callers that already hold them)."""
+
+    def __init__(self, days: Iterable[Day]):
+        self.days = {d.day: d for d in days}
+
+    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
+        infos = []
+        for day in sorted(self.days.values(), key=lambda d: d.day):
+            infos.append(index_entry(day, hashlib.blake2b(dumps(day.to_json()), digest_size=12).hexdigest(), radar))
+        return infos, {}
+
+    def load(self, info: DayInfo) -> Day:
+        return self.days[info.day]
+
+
+class ArchiveDays:
+    """Days read from content/days/ lazily: a day file unchanged since the last render is not even opened."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
+        follows = inputs_key(radar)  # a day's radar matches hold only for the radar they were found with
+        usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
+        found: dict[str, tuple[list[int], DayInfo | None]] = {}
+        for day in self.archive.day_dates():
+            path = self.archive.day_path(day)
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            entry = usable.get(path.name)
+            found[path.name] = (stamp, DayInfo.from_json(entry[2]) if entry and entry[0] == stamp else None)
+        # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
+        names = [name for name, (_, info) in found.items() if info is None]
+        todo = [(self.archive, name, radar, usable[name][2][1] if name in usable else None) for name in names]
+        for name, info in zip(names, run_all(index_file, todo)):
+            found[name] = (found[name][0], info or DayInfo.from_json(usable[name][2]))
+        infos = [info for _, info in found.values() if info is not None]
+        keep = {name: [stamp, follows, info.to_json()] for name, (stamp, info) in found.items() if info is not None}
+        return infos, keep
+
+    def load(self, info: DayInfo) -> Day:
+        day = self.archive.read_day(info.day)
+        if day is None:
+            raise FileNotFoundError(self.archive.day_path(info.day))
+        return day
+
+
+def index_file(task: tuple[Archive, str, Radar, str | None]) -> DayInfo | None:
+    """Return a day file's index entry, or None if its bytes still hash to the cached key (merely touched)."""
+    archive, name, radar, cached_key = task
+    path = archive.days_dir / name
+    data = path.read_bytes()
+    key = hashlib.blake2b(data, digest_size=12).hexdigest()
+    if key == cached_key:
+        return None
+    # The parsed day is not kept: a full render would otherwise hold the whole archive in memory.
+    return index_entry(archive.parse_day(path, data), key, radar)
+
+
+class RadarIndex:
+    """Which papers match the owner's radar: known from the day index, each paper's hits computed once."""
+
+    def __init__(self, infos: Iterable[DayInfo], radar: Radar):
+        self.radar = radar
+        self.on_radar = {(data["id"], info.day) for info in infos for _, data in info.radar}
+        self._hits: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    def hits(self, paper: Paper) -> tuple[str, ...]:
+        """Radar hits, computed once per paper (cards, the radar page and its feed all ask)."""
+        key = (paper.id, paper.day)
+        if key not in self.on_radar:   # the day index already knows which papers match: most do not
+            return ()
+        if key not in self._hits:
+            self._hits[key] = radar_hits(paper, self.radar)
+        return self._hits[key]
+
+
+class DayIndex:
+    """The archive's days as the index sees them: the pages' days, the feed window, later versions."""
+
+    def __init__(self, infos: list[DayInfo], feed_days: int, topics: Iterable[str]):
+        # A day with nothing to read never becomes a page, but its new versions still mark older cards.
+        self.days = [info for info in infos if info.size]
+        self.topics = tuple(topics)
+        self.latest_update: dict[str, tuple[int | None, date]] = {}
+        for info in infos:
+            for uid, version in info.updates:
+                self.latest_update[uid] = (version, info.day)
+        since = self.days[-1].day - timedelta(days=feed_days - 1) if self.days else date.max
+        self.window = [info for info in reversed(self.days) if info.day >= since]   # the feeds' days, newest first
+        self.shared = {info.day for info in self.window}   # days the feeds and topic pages read again
+
+    def neighbours(self, i: int) -> tuple[date | None, date | None]:
+        """Return the days before and after the i-th day page."""
+        return (self.days[i - 1].day if i else None, self.days[i + 1].day if i + 1 < len(self.days) else None)
+
+    def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
+        """Return the later new versions of this day's papers: they change the day's cards.
+
+        Only days in the feed window mark their cards: a new version of an old paper would otherwise
+        re-render an old day page every day (about 30 of them a day on a year of arXiv). The new day's
+        "Updated versions" list announces every new version, old or not.
+        """
+        if info.day not in self.shared:
+            return []
+        found = []
+        for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
+            version, on = self.latest_update[pid]
+            if on > info.day:
+                found.append((pid, version, on.isoformat()))
+        return found
+
+    def update_of(self, paper: Paper) -> tuple[int, date] | None:
+        """Return (version, day) of a later new version of a feed-window paper (see marks()), else None."""
+        if paper.id in self.latest_update and paper.day in self.shared:
+            version, on = self.latest_update[paper.id]
+            if version and (paper.version or 0) < version and on > paper.day:
+                return version, on
+        return None
+
+    def topic_ids(self, info: DayInfo) -> list[str]:
+        """Return the configured topics the day lists, in the configuration's order."""
+        return [tid for tid in self.topics if tid in info.counts]
+
+
+class DayLoader:
+    """Reads a day's papers at most once per render: only the feed window's days stay in memory."""
+
+    def __init__(self, source: DaySource, shared: set[date]):
+        self.source, self.shared = source, shared
+        self.kept: dict[date, Day] = {}
+
+    def load(self, info: DayInfo) -> Day:
+        day = self.kept.get(info.day) or self.source.load(info)
+        if info.day in self.shared:
+            self.kept[info.day] = day
+        return day

@@ -1,0 +1,231 @@
+"""The HTML pages: each day, each day and topic, the front page, topics, archive, status, search, radar, 404.
+
+Day pages are rendered in batches (`DayPages.render`), in this process or in forked workers; the other pages
+once per render (`SitePages`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from ..archive import Day, State
+from ..clean import safe_url
+from ..config import Config
+from ..i18n import catalog, localised
+from ..papers import Paper
+from .briefings import Briefings
+from .cards import CardBuilder, card_fragment, entry_html
+from .env import UiText
+from .feeds import Feeds
+from .index import DayIndex, DayInfo, DayLoader
+from .plan import DayJob, SitePlan
+from .search import day_rows
+from .writer import TEMPLATES, SiteWriter, Written, compact_json
+
+# A `$...$` span with something in it: only pages holding one load KaTeX.
+MATH = re.compile(r"\$[^$\s][^$]*\$")
+
+
+def has_math(papers: Iterable[Paper]) -> bool:
+    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
+    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+
+
+class PageMaker:
+    """Renders a page's template with what every page shows (site texts, language, links to the root)."""
+
+    def __init__(self, config: Config, env: Environment, ui: UiText, cards: CardBuilder):
+        self.config, self.site, self.env, self.ui, self.cards = config, config.site, env, ui, cards
+        self.lang = self.site.default_language
+
+    def absolute(self, path: str) -> str:
+        base = self.site.base_url.rstrip("/")
+        return f"{base}/{path}" if base else path
+
+    def common(self, depth: int, path: str) -> dict[str, Any]:
+        root = "../" * depth or "./"
+        return {"site": self.site, "lang": self.lang, "plain": self.ui.plain, "tagged": self.ui.tagged,
+                "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
+                "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
+                "description": localised(self.site.description, self.lang) if self.site.description else "",
+                "topics": self.config.topics, "canonical": self.absolute(path), "math": False}
+
+    def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
+              **context: Any) -> None:
+        """Render rel_dir/index.html from a template and write it."""
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
+        writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html, fingerprint)
+
+    def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
+        """A day's configured topics with their names and papers, for its topic badges."""
+        return [(tid, self.ui.topic_name(tid), info.counts[tid]) for tid in self.config.topics if tid in info.counts]
+
+    def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
+        """The day's "Updated versions": each with its source's label and its checked link."""
+        labels = self.cards.labels
+        return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url)) for u in day.updates]
+
+
+@dataclass
+class DayOutput:
+    """What rendering some days' pages gives back to the render: its writer's record and the days' search rows."""
+
+    written: Written
+    search_rows: dict[date, str] = field(default_factory=dict)
+
+
+class DayPages:
+    """Renders the day pages and day-and-topic pages of a batch of day jobs."""
+
+    def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings):
+        self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
+        self.cards = pages.cards
+
+    def render(self, jobs: list[DayJob]) -> DayOutput:
+        """Render the jobs' pages (maybe in a forked worker); return what the render's writer and search index need."""
+        writer = self.writer.share()
+        out = DayOutput(writer.done)
+        for job in jobs:
+            day = self.loader.load(job.info)
+            self.day(writer, job, day)
+            # The day's search rows travel back with its pages: the month's shard need not read the day again.
+            out.search_rows[job.info.day] = day_rows(day.papers, self.cards.short_summary)
+        return out
+
+    def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
+        iso = job.info.day.isoformat()
+        counts = self.pages.topic_counts(job.info)
+        maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
+        if job.page:
+            self.pages.write(writer, iso, "day.html", job.page.fingerprint, day=day,
+                             cards=self.cards.cards_html(day.papers, "../"), counts=counts, prev_day=job.prev_day,
+                             next_day=job.next_day, updates=self.pages.update_rows(day), topic=None, is_front=False,
+                             math=bool(maths), briefing=self.briefings.block(day))
+        if not job.topics:
+            return
+        # A cross-listed paper is on several of the day's topic pages: its entry is built once.
+        entries = {p.id: entry_html(i, p, "../" + card_fragment(p.id), summary=self.cards.short_summary(p))
+                   for i, p in enumerate(day.papers, 1)}
+        listed_in: dict[str, list[str]] = {}
+        for p in day.papers:
+            for tid in p.topics:
+                listed_in.setdefault(tid, []).append(p.id)
+        for tid, target in job.topics:
+            listed = listed_in.get(tid, [])
+            self.pages.write(writer, f"{iso}/{tid}", "daytopic.html", target.fingerprint, day=day,
+                             topic=(tid, self.pages.ui.topic_name(tid)), counts=counts,
+                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)),
+                             math=any(pid in maths for pid in listed))
+
+
+class SitePages:
+    """The pages written once per render: front page, topics, archive, status, search, radar and the usual files."""
+
+    def __init__(self, pages: PageMaker, writer: SiteWriter, plan: SitePlan, index: DayIndex, loader: DayLoader,
+                 briefings: Briefings, state: State):
+        self.pages, self.writer, self.plan, self.index = pages, writer, plan, index
+        self.loader, self.briefings, self.state = loader, briefings, state
+        self.config, self.site, self.cards = pages.config, pages.site, pages.cards
+
+    def front_page(self) -> None:
+        days = self.index.days
+        if not days:
+            self.pages.write(self.writer, "", "day.html", day=None, cards=Markup(), counts=[], prev_day=None,
+                             next_day=None, updates=[], topic=None, is_front=True)
+            return
+        target = self.plan.front_page()
+        if target.fresh:
+            return
+        info = days[-1]
+        latest = self.loader.load(info)
+        self.pages.write(self.writer, "", "day.html", target.fingerprint, day=latest,
+                         cards=self.cards.cards_html(latest.papers, "./"), counts=self.pages.topic_counts(info),
+                         prev_day=days[-2].day if len(days) > 1 else None, next_day=None,
+                         updates=self.pages.update_rows(latest), topic=None, is_front=True,
+                         math=has_math(latest.papers), briefing=self.briefings.block(latest))
+
+    def topic_page(self, topic: str, name: str) -> None:
+        """A topic's latest days, as compact entries linking to their cards."""
+        target = self.plan.topic_page(topic)
+        if target.fresh:
+            return
+        recent, math = [], False
+        for info in self.plan.topic_days(topic):
+            listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
+            iso = info.day.isoformat()
+            entries = "".join(f"  {entry_html(i, p, f'../../{iso}/' + card_fragment(p.id))}\n" for i, p in listed)
+            recent.append((info.day, len(listed), Markup(entries)))
+            math = math or has_math(p for _, p in listed)
+        self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
+                         recent=recent, math=math)
+
+    def archive_page(self) -> None:
+        rows = [(info, self.pages.topic_counts(info)) for info in reversed(self.index.days)]
+        target = self.plan.archive_page(rows)
+        if not target.fresh:
+            self.pages.write(self.writer, "archive", "archive.html", target.fingerprint, days=rows)
+
+    def status_page(self) -> None:
+        rows = [(source, self.state.sources.get(source.id)) for source in self.config.sources]
+        self.pages.write(self.writer, "status", "status.html", rows=rows, warn_failures=self.config.fetch.warn_failures)
+
+    def catalogs(self) -> None:
+        """Write static/i18n/<lang>.json: every message, site text and topic name in one language."""
+        for lang in self.site.languages:
+            extra = {f"topic.{tid}": topic.name(lang) for tid, topic in self.config.topics.items()}
+            extra["site.heading"] = localised(self.site.heading, lang)
+            if self.site.description:
+                extra["site.description"] = localised(self.site.description, lang)
+            self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
+
+    def search_page(self) -> None:
+        self.pages.write(self.writer, "search", "search.html")
+
+    def radar(self, feeds: Feeds) -> None:
+        """The newest papers on the owner's radar, found through the day index: only their days are read."""
+        chosen = self.plan.radar_days()
+        page, feed_target = self.plan.radar(chosen)
+        if page.fresh and feed_target.fresh:
+            return
+        found, numbers = [], {}
+        for info in chosen:
+            for number, data in info.radar:
+                paper = Paper.from_json(data)
+                found.append((paper, self.cards.radar.hits(paper)))
+                numbers[(paper.day, paper.id)] = number
+        found = found[: self.site.feed_max_items]
+        entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
+        self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
+                         entries=entries, math=has_math(p for _, p, _ in entries))
+        feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
+
+    def small_files(self) -> None:
+        """sources.opml, sitemap.xml, robots.txt, 404.html, .nojekyll."""
+        env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
+        self.writer.write("sources.opml", env.get_template("sources.opml").render(
+            site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
+        pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
+        for info in self.index.days:
+            pages.append(f"{info.day.isoformat()}/")
+            pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.index.topic_ids(info))
+        self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
+            urls=[absolute(p) for p in pages] if base_url else []))
+        sitemap = f"Sitemap: {absolute('sitemap.xml')}\n" if base_url else ""
+        self.writer.write("robots.txt", f"User-agent: *\nAllow: /\n{sitemap}")
+        # 404.html is served at any depth, so its links must not be relative.
+        context = {**self.pages.common(0, "404.html"), "root": base_url.rstrip("/") + "/" if base_url else "/"}
+        self.writer.write("404.html", env.get_template("404.html").render(**context))
+        self.writer.write(".nojekyll", "")
+
+    def static(self) -> None:
+        for path in sorted((TEMPLATES / "static").rglob("*")):
+            if path.is_file():
+                self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())

@@ -1,0 +1,125 @@
+"""Which pages the site has, and what each page family is made from, declared once per family.
+
+A page's fingerprint hashes the render's version (code, templates, settings, language) with its inputs: a page
+whose fingerprint the last render recorded, and which is still on disk, is not rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .index import DayIndex, DayInfo
+from .writer import SiteWriter, inputs_key
+
+RECENT_DAYS = 7   # days a topic page lists
+
+
+@dataclass(frozen=True)
+class Target:
+    """One output file: its path in site/, the fingerprint of its inputs, and whether it is up to date."""
+
+    rel: str
+    fingerprint: str
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class DayJob:
+    """One day's pages that need rendering, with their fingerprints."""
+
+    info: DayInfo
+    prev_day: date | None
+    next_day: date | None
+    page: Target | None                   # None: the day page itself is fresh
+    topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
+
+
+class SitePlan:
+    def __init__(self, writer: SiteWriter, version: str, index: DayIndex, topics: tuple[str, ...],
+                 briefing_inputs: Callable[[date], list[tuple[str, str, str]]], feed_max_items: int):
+        self.writer, self.version, self.index = writer, version, index
+        self.topics = topics
+        self.briefing_inputs = briefing_inputs
+        self.feed_max_items = feed_max_items
+
+    def target(self, rel: str, *inputs: Any) -> Target:
+        fingerprint = inputs_key(self.version, rel, *inputs)
+        return Target(rel, fingerprint, self.writer.fresh(rel, fingerprint))
+
+    # -- the day pages ---------------------------------------------------------------------------
+
+    def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
+        return self.target(f"{info.day.isoformat()}/index.html", info.key, prev_day, next_day, self.index.marks(info),
+                           self.briefing_inputs(info.day))
+
+    def day_topic_page(self, info: DayInfo, topic: str) -> Target:
+        # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
+        return self.target(f"{info.day.isoformat()}/{topic}/index.html", info.key)
+
+    def front_page(self) -> Target:
+        info = self.index.days[-1]
+        prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
+        return self.target("index.html", info.key, prev_day, self.index.marks(info), self.briefing_inputs(info.day))
+
+    def day_jobs(self) -> list[DayJob]:
+        """Return the days whose pages need rendering (fingerprints of those that do not are kept)."""
+        jobs = []
+        for i, info in enumerate(self.index.days):
+            prev_day, next_day = self.index.neighbours(i)
+            page = self.day_page(info, prev_day, next_day)
+            topics = [(tid, target) for tid in self.index.topic_ids(info)
+                      if not (target := self.day_topic_page(info, tid)).fresh]
+            if not page.fresh or topics:
+                jobs.append(DayJob(info, prev_day, next_day, None if page.fresh else page, tuple(topics)))
+        return jobs
+
+    # -- pages over many days ----------------------------------------------------------------------
+
+    def topic_days(self, topic: str) -> list[DayInfo]:
+        """The topic page's days: the topic's latest, newest first."""
+        return [info for info in reversed(self.index.days) if topic in info.counts][:RECENT_DAYS]
+
+    def topic_page(self, topic: str) -> Target:
+        return self.target(f"topics/{topic}/index.html", [(i.day, i.key) for i in self.topic_days(topic)])
+
+    def archive_page(self, rows: list[tuple[DayInfo, list[tuple[str, str, int]]]]) -> Target:
+        return self.target("archive/index.html", [(info.day, info.size, counts) for info, counts in rows])
+
+    def search_shard(self, month: str, infos: list[DayInfo]) -> Target:
+        return self.target(f"search/{month}.json", [(i.day, i.key) for i in infos])   # only this month's changes
+
+    def search_day_mark(self, info: DayInfo) -> str:
+        """What a day's rows in a search shard were made from: a new day reuses the other days' rows."""
+        return inputs_key(self.version, info.key)
+
+    def radar_days(self) -> list[DayInfo]:
+        """The newest days with papers on the owner's radar, enough of them to fill the radar page and feed."""
+        chosen, total = [], 0
+        for info in reversed(self.index.days):
+            if total >= self.feed_max_items:
+                break
+            if info.radar:
+                chosen.append(info)
+                total += len(info.radar)
+        return chosen
+
+    def radar(self, days: list[DayInfo]) -> tuple[Target, Target]:
+        """The radar page and its feed."""
+        inputs = [(i.day, i.key) for i in days]
+        return self.target("radar/index.html", inputs), self.target("radar/feed.xml", inputs)
+
+    # -- feeds over the rolling window -------------------------------------------------------------
+
+    def site_feeds(self) -> tuple[Target, Target]:
+        """The site's Atom and RSS feeds."""
+        window = [(i.day, i.key) for i in self.index.window]
+        return self.target("feed.xml", window), self.target("rss.xml", window)
+
+    def topic_feed(self, topic: str) -> Target:
+        return self.target(f"topics/{topic}/feed.xml", [(i.day, i.key) for i in self.index.window if topic in i.counts])
+
+    def briefing_feed(self) -> Target:
+        return self.target("briefing.xml", [(i.day, i.key, self.briefing_inputs(i.day)) for i in self.index.window])

@@ -1,0 +1,151 @@
+"""The site writer: every output file goes through it, unchanged ones are left alone, vanished ones removed.
+
+Its manifest (in site/) records the files written, each page's fingerprint and the day index: deleting site/
+only makes the next render a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..archive import remove_stale_temps, write_atomic
+from ..clean import xml_text
+
+CACHE_VERSION = 4
+MANIFEST = ".academichub-manifest"
+RENDERING = ".academichub-rendering"
+PACKAGE = Path(__file__).resolve().parent.parent          # digest/
+TEMPLATES = PACKAGE.parent / "templates"
+
+
+def inputs_key(*parts: Any) -> str:
+    """Return a short stable hash of a page's inputs: strings, numbers, dates, None, lists and tuples."""
+    # repr of these types is stable across runs and Python versions, and cheaper than JSON.
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Return a hash of the templates and the package's code: a change to either re-renders every page."""
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted([*TEMPLATES.rglob("*"), *PACKAGE.rglob("*.py")]):
+        if path.is_file():
+            digest.update(path.relative_to(PACKAGE.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Return the last render's manifest: files written, page fingerprints, day index (empty if none)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {"files": [], "pages": {}, "days": {}}
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
+            return data
+    except ValueError:
+        pass
+    # An older manifest (one file per line) or another version: keep only the file list, for removal.
+    files = [] if text.lstrip().startswith("{") else [line for line in text.split("\n") if line]
+    return {"files": files, "pages": {}, "days": {}}
+
+
+def manifest_bytes(files: Iterable[str], pages: dict[str, str], days: dict[str, Any]) -> bytes:
+    """Serialise the manifest compactly: it is a cache, read by machines only."""
+    data = {"version": CACHE_VERSION, "files": sorted(files), "pages": dict(sorted(pages.items())),
+            "days": dict(sorted(days.items()))}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Written:
+    """What one writer (the render's, or a worker's share of it) put in site/: merged into the render's."""
+
+    count: int = 0
+    files: set[str] = field(default_factory=set)
+    pages: dict[str, str] = field(default_factory=dict)   # page -> fingerprint of what it was rendered from
+
+    def merge(self, other: Written) -> None:
+        self.count += other.count
+        self.files.update(other.files)
+        self.pages.update(other.pages)
+
+
+class SiteWriter:
+    """Collects every output file so unchanged ones are left alone and vanished ones removed.
+
+    A page whose inputs' fingerprint matches the last render's is not even rendered (`fresh`);
+    any other file is written only when its bytes changed.
+    """
+
+    def __init__(self, root: Path, manifest: dict[str, Any], interrupted: bool = False):
+        self.root = root
+        self.manifest = manifest
+        self.interrupted = interrupted
+        self.done = Written()
+
+    @classmethod
+    def open(cls, root: Path) -> SiteWriter:
+        """Start a render into root: read the last manifest, and mark the render as under way."""
+        manifest = read_manifest(root / MANIFEST)
+        # A marker for the length of a render: if it is already there, the last render was killed and may
+        # have left temporary files behind. Only then is the whole tree searched for them.
+        interrupted = (root / RENDERING).exists()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / RENDERING).touch()  # empty, so no temporary file and rename are needed
+        return cls(root, manifest, interrupted)
+
+    def share(self) -> SiteWriter:
+        """Return a writer into the same site whose record starts empty (a batch of days, maybe in a worker)."""
+        return SiteWriter(self.root, self.manifest)
+
+    def fresh(self, rel: str, fingerprint: str) -> bool:
+        """Return True (and keep the page) if rel was rendered from the same inputs and is still there."""
+        if self.manifest["pages"].get(rel) == fingerprint and os.path.isfile(os.path.join(self.root, rel)):
+            self.done.files.add(rel)
+            self.done.pages[rel] = fingerprint
+            return True
+        return False
+
+    def write(self, rel: str, data: str | bytes, fingerprint: str | None = None) -> None:
+        if isinstance(data, str) and rel.endswith((".xml", ".opml")):
+            # Feed readers reject a whole feed for one illegal character. Everything a feed holds passed the
+            # text gate on its way into content/; a hand-edited archive file may not have, so gate once more.
+            data = xml_text(data)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self.done.files.add(rel)
+        if fingerprint is not None:
+            self.done.pages[rel] = fingerprint
+        if write_atomic(self.root / rel, payload, durable=False):
+            self.done.count += 1
+
+    def finish(self, days: dict[str, Any]) -> int:
+        """Remove files an earlier render wrote that this one did not; save the manifest; return how many."""
+        removed = 0
+        files, pages = self.done.files, self.done.pages
+        for rel in sorted(set(self.manifest["files"]) - files - {""}):
+            target = (self.root / rel).resolve()
+            if self.root.resolve() in target.parents and target.is_file():
+                target.unlink()
+                removed += 1
+        old = self.manifest
+        # Comparing is much cheaper than serialising a year's index: a no-op render leaves the manifest be.
+        if (files != set(old["files"]) or pages != old["pages"] or days != old["days"]
+                or not (self.root / MANIFEST).is_file()):
+            write_atomic(self.root / MANIFEST, manifest_bytes(files, pages, days), durable=False)
+        if self.interrupted:
+            remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
+        (self.root / RENDERING).unlink(missing_ok=True)
+        return removed

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 
 from .clean import safe_url
+from .radar import folded_text, keys
 
 if TYPE_CHECKING:   # render.py holds the Card and imports this module
     from .papers import Paper
@@ -64,7 +65,8 @@ def card_html(c: "Card", root: str, t: Callable[..., str], tt: Callable[..., Mar
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
     out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
-           f'data-authors="{escape("|".join(c.authors))}">\n',
+           f'data-authors="{escape("|".join(c.authors))}" data-keys="{escape(keys(c.authors))}" '
+           f'data-words="{escape(folded_text(paper.title, paper.abstract))}">\n',
            f'  <p class="num">{escape(c.number)}.</p>\n',
            f'  <p class="meta">{"".join(meta)}</p>\n',
            f'  <h2 class="title">{title}</h2>\n']
@@ -100,7 +102,8 @@ def card_fragment(paper_id: str) -> str:
 
 def entry_html(number: int, p: "Paper", href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
-    out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}">'
+    out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}" '
+           f'data-keys="{escape(keys(p.authors))}" data-words="{escape(folded_text(p.title, p.abstract))}">'
            f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{escape(p.title)}</a>']
     if p.authors:
         more = " et al." if len(p.authors) > 3 else ""

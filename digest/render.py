@@ -22,7 +22,7 @@ from .clean import first_sentences, safe_url
 from .config import Config
 from .i18n import catalog, localised, translator
 from .papers import Paper, Update
-from .radar import radar_hits
+from .radar import fold_data_js, keys, radar_hits
 from .sitecache import (
     ArchiveDays,
     DayInfo,
@@ -517,6 +517,7 @@ class Renderer:
         for path in sorted((TEMPLATES / "static").rglob("*")):
             if path.is_file():
                 self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())
+        self.writer.write("static/js/fold-data.js", fold_data_js())   # the browser's half of radar.fold
 
     # -- the reader's pages: language catalogs, search, radar ---------------------------------------
 
@@ -555,7 +556,7 @@ class Renderer:
                 self.writer.write(rel, f'{head},"papers":[{rows}]}}', print_)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
         self.writer.write("search/index.json", compact_json(
-            {"fields": ["id", "day", "title", "authors", "summary", "topics"], "shards": shards}))
+            {"fields": ["id", "day", "title", "authors", "summary", "topics", "keys"], "shards": shards}))
 
     def earlier_rows(self, rel: str, keys: dict[str, str]) -> dict[str, str]:
         """Return the rows (as JSON) of the shard an earlier render wrote, by day, for the days made from the same."""
@@ -617,8 +618,9 @@ def shorten(text: str, limit: int = 160) -> str:
 
 
 def search_row(paper: Paper, summary: str) -> list[str]:
-    """One paper in a search shard: [id, day, title, authors, summary, topics]."""
-    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics)]
+    """One paper in a search shard: [id, day, title, authors, summary, topics, the authors' folded keys]."""
+    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics),
+            keys(paper.authors)]
 
 
 def rows_json(rows: list[list[str]]) -> str:

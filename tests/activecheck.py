@@ -14,7 +14,7 @@ from pathlib import Path
 URL_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset", "cite"}
 ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "svg", "math"}
 # The site's own scripts, as the templates write them: an empty element loading a file of the site.
-OWN_SCRIPT = re.compile(r'<script src="([^"<>]*)"(?: (?:defer|async))*></script>')
+OWN_SCRIPT = re.compile(r'<script (?:type="module" )?src="([^"<>]*)"(?: (?:defer|async))*></script>')
 # Browsers drop ASCII tab, newline and other controls inside a URL's scheme: `java\tscript:` runs.
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 

@@ -94,7 +94,7 @@ def test_cards_are_clean(demo):
                 assert card["authors"].split(":", 1)[1].strip(), card["id"]
     day1 = (demo / "site" / "2026-06-16" / "index.html").read_text()
     assert "André Martins" in day1 and "Jörg Müller" in day1 and "µg/mL" in day1 and "naïve" in day1
-    own = re.sub(r'<script src="(?:\./|(?:\.\./)*)static/[\w./-]+\.js" defer></script>', "", day1)
+    own = re.sub(r'<script (?:type="module" )?src="(?:\./|(?:\.\./)*)static/[\w./-]+\.js"(?: defer)?></script>', "", day1)
     assert "<script" not in own and "javascript:" not in day1 and "onerror" not in day1.replace("onerror=alert", "")
 
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..clean import first_sentences, safe_url
 from ..papers import Paper
+from ..radar import folded_text, keys
 from .index import DayIndex, RadarIndex
 
 
@@ -84,7 +85,8 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
     out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
-           f'data-authors="{escape("|".join(c.authors))}">\n',
+           f'data-authors="{escape("|".join(c.authors))}" data-keys="{escape(keys(c.authors))}" '
+           f'data-words="{escape(folded_text(paper.title, paper.abstract))}">\n',
            f'  <p class="num">{escape(c.number)}.</p>\n',
            f'  <p class="meta">{"".join(meta)}</p>\n',
            f'  <h2 class="title">{title}</h2>\n']
@@ -120,7 +122,8 @@ def card_fragment(paper_id: str) -> str:
 
 def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
-    out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}">'
+    out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}" '
+           f'data-keys="{escape(keys(p.authors))}" data-words="{escape(folded_text(p.title, p.abstract))}">'
            f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{escape(p.title)}</a>']
     if p.authors:
         more = " et al." if len(p.authors) > 3 else ""

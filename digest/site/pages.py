@@ -20,6 +20,7 @@ from ..clean import safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
+from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, card_fragment, entry_html
 from .env import UiText
@@ -229,3 +230,4 @@ class SitePages:
         for path in sorted((TEMPLATES / "static").rglob("*")):
             if path.is_file():
                 self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())
+        self.writer.write("static/js/fold-data.js", fold_data_js())   # the browser's half of radar.fold

@@ -7,17 +7,19 @@ from collections.abc import Callable
 from datetime import date
 
 from ..papers import Paper
+from ..radar import keys
 from .cards import CardBuilder
 from .index import DayIndex, DayInfo, DayLoader
 from .plan import SitePlan
 from .writer import SiteWriter, compact_json
 
-FIELDS = ["id", "day", "title", "authors", "summary", "topics"]
+FIELDS = ["id", "day", "title", "authors", "summary", "topics", "keys"]
 
 
 def search_row(paper: Paper, summary: str) -> list[str]:
-    """One paper in a search shard: [id, day, title, authors, summary, topics]."""
-    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics)]
+    """One paper in a search shard: [id, day, title, authors, summary, topics, the authors' folded keys]."""
+    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics),
+            keys(paper.authors)]
 
 
 def rows_json(rows: list[list[str]]) -> str:

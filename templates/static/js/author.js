@@ -1,0 +1,55 @@
+/* The author filter (?author=Name): on a day page it hides the other cards; on the search page it lists the
+   author's papers. Both compare the folded name with the keys the build wrote. */
+import { ROOT, $, params, currentAuthor } from "./util.js";
+import { fmt } from "./i18n.js";
+import { section, cards, refreshCards } from "./cards.js";
+import { scan, resultItem, authorTest } from "./searchindex.js";
+import { runSearch } from "./search.js";
+
+export function showAuthorFilter(name, countText) {
+  var bar = $("#author-filter");
+  if (!bar) return;
+  bar.hidden = !name;
+  if (!name) return;
+  $(".chip-text", bar).textContent = fmt("author_filter") + ": " + name + " ";
+  var fol = $("#author-follow");
+  if (fol) fol.textContent = fmt("follow_author_named", { name: name });
+  $("#filter-count").textContent = countText || "";
+}
+export function setAuthorParam(name) {
+  var p = params();
+  if (name) p.set("author", name); else p.delete("author");
+  var query = p.toString();
+  history.pushState(null, "", location.pathname + (query ? "?" + query : ""));
+}
+export function applyAuthor() {
+  var name = currentAuthor();
+  refreshCards();
+  if (section) {
+    var n = name ? cards.filter(function (c) { return !c.hidden; }).length : 0;
+    showAuthorFilter(name, name ? fmt("filter_count", { count: n, name: name }) : "");
+    elsewhere(name);
+  }
+  if ($("#search-results")) runSearch(0);
+}
+function elsewhere(name) {
+  var box = $("#author-elsewhere-box");
+  if (!box) return;
+  box.hidden = true;
+  if (!name) return;
+  var here = {};
+  cards.forEach(function (c) { here[c.id] = true; });
+  // The newest few months only: the whole archive is one click away on the search page.
+  scan(authorTest(name), 0, 200, 3).then(function (res) {
+    if (currentAuthor() !== name) return;
+    var list = $("#author-elsewhere");
+    list.textContent = "";
+    res.hits.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(resultItem(row)); });
+    $("#author-elsewhere-title").textContent = fmt("author_elsewhere", { name: name });
+    var all = $("#author-all");
+    all.href = ROOT + "search/?author=" + encodeURIComponent(name);
+    all.textContent = fmt("search_author_all", { name: name });
+    all.parentNode.hidden = res.next < 0;
+    box.hidden = !list.children.length && res.next < 0;
+  }).catch(function () { /* the index is optional for the filter itself */ });
+}

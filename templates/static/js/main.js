@@ -1,0 +1,77 @@
+/* AcademicHub reader script: language switch, author filter, another batch, search, reader radar.
+   Plain JavaScript modules, no library, nothing sent anywhere: they only read this site's own files and keep the
+   reader's choices in localStorage. With JavaScript off, every page reads in the default language.
+   A module script runs after the document is parsed (as `defer` did), so init() runs at once. */
+import { $, $$, currentAuthor } from "./util.js";
+import { setLanguage, chosenLanguage, keepDefault } from "./i18n.js";
+import { section, showHashTarget, nextBatch, refreshCards } from "./cards.js";
+import { setAuthorParam, applyAuthor } from "./author.js";
+import { runSearch, moreResults } from "./search.js";
+import { follow, markFollowed, renderFollows } from "./radar.js";
+
+function refreshDynamic() { markFollowed(); renderFollows(); applyAuthor(); }
+
+function init() {
+  var sw = $("#lang-switch");
+  if (sw) {
+    sw.hidden = false;
+    $$("button", sw).forEach(function (b) {
+      b.addEventListener("click", function () { setLanguage(b.getAttribute("data-lang"), true).then(refreshDynamic); });
+    });
+  }
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a.author[data-author]");
+    if (!link || !section || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button) return;
+    ev.preventDefault();
+    setAuthorParam(link.getAttribute("data-author"));
+    applyAuthor();
+    $("#author-filter-clear").focus();
+  });
+  var clear = $("#author-filter-clear");
+  if (clear) clear.addEventListener("click", function () {
+    setAuthorParam(null);
+    applyAuthor();
+    var first = section ? $("article.card:not([hidden]) .title a", section) : $("#search-input");
+    if (first) first.focus();
+  });
+  var fol = $("#author-follow");
+  if (fol) fol.addEventListener("click", function () { if (currentAuthor()) follow("author", currentAuthor()); });
+  var more = $("#another-batch");
+  if (more) more.addEventListener("click", nextBatch);
+  var only = $("#followed-only");
+  if (only) only.addEventListener("click", function () {
+    only.setAttribute("aria-pressed", only.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    refreshCards();
+  });
+  var form = $("#search-form");
+  if (form) {
+    $("#search-nojs").hidden = true;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var p = new URLSearchParams();
+      var q = $("#search-input").value.trim();
+      if (q) p.set("q", q);
+      history.pushState(null, "", location.pathname + (q ? "?" + p.toString() : ""));
+      runSearch(0);
+    });
+    $("#search-more").addEventListener("click", moreResults);
+  }
+  var ff = $("#follow-form");
+  if (ff) {
+    ff.hidden = false;
+    ff.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var input = $("#follow-input");
+      follow($("#follow-kind").value, input.value);
+      input.value = "";
+      input.focus();
+    });
+  }
+  window.addEventListener("popstate", applyAuthor);
+  window.addEventListener("hashchange", showHashTarget);
+  setLanguage(chosenLanguage(), false).catch(function () { keepDefault(); }).then(function () {
+    refreshDynamic();
+    showHashTarget();
+  });
+}
+init();

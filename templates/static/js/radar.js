@@ -1,0 +1,80 @@
+/* The reader's radar (localStorage only): follows of authors and keywords, marked on cards and entries and
+   matched in the search index. A follow is folded once and compared with the keys the build wrote: an author
+   with data-keys / a row's keys, a keyword as whole words of data-words / a row's words (the folded title and
+   abstract, never the card's labels), as digest/radar.py matches the owner's radar. */
+import { $, $$, el, load, store, splitKeys } from "./util.js";
+import { fmt } from "./i18n.js";
+import { fold, keywordPattern } from "./fold.js";
+import { refreshCards } from "./cards.js";
+import { scan, resultItem } from "./searchindex.js";
+
+var FOLLOW_KEY = "academichub.follows";
+
+export function follows() {
+  try { var list = JSON.parse(load(FOLLOW_KEY) || "[]"); return Array.isArray(list) ? list : []; } catch (e) { return []; }
+}
+function saveFollows(list) { store(FOLLOW_KEY, JSON.stringify(list)); markFollowed(); renderFollows(); }
+export function follow(kind, value) {
+  value = value.trim();
+  if (value.length < 2) return;
+  var list = follows();
+  if (!list.some(function (f) { return f.kind === kind && fold(f.value) === fold(value); })) list.push({ kind: kind, value: value });
+  saveFollows(list);
+}
+/* A test (author keys, folded words) -> the follows they match, in the reader's order. */
+function followTest(list) {
+  var tests = list.map(function (f) {
+    var key = fold(f.value);
+    if (f.kind === "author") return function (keys) { return keys.indexOf(key) >= 0; };
+    var pattern = keywordPattern(key);
+    return function (keys, words) { return pattern ? pattern.test(words) : false; };
+  });
+  return function (keys, words) {
+    return list.filter(function (f, i) { return tests[i](keys, words); }).map(function (f) { return f.value; });
+  };
+}
+export function markFollowed() {
+  var list = follows(), test = followTest(list);
+  $$("article.card, li.entry").forEach(function (card) {
+    var hits = test(splitKeys(card.getAttribute("data-keys")), card.getAttribute("data-words") || "");
+    var mark = $(".follow-mark", card);
+    card.classList.toggle("followed", hits.length > 0);
+    if (hits.length && !mark) {
+      mark = el("span", { "class": "follow-mark" });
+      if ($(".meta", card)) $(".meta", card).appendChild(mark); else card.insertBefore(mark, $("br", card));
+    }
+    if (mark) { if (hits.length) mark.textContent = " " + fmt("followed_mark") + ": " + hits.join(", "); else mark.remove(); }
+  });
+  var toggle = $("#followed-only");
+  if (toggle) {
+    toggle.hidden = list.length === 0;
+    if (!list.length) toggle.setAttribute("aria-pressed", "false");
+  }
+  refreshCards();
+}
+export function renderFollows() {
+  var list = $("#follow-list");
+  if (!list) return;
+  var items = follows();
+  list.textContent = "";
+  items.forEach(function (f, i) {
+    var li = el("li", { "class": "follow " + f.kind });
+    li.appendChild(el("span", { "class": "kind" }, fmt(f.kind === "author" ? "follow_author" : "follow_keyword") + ": "));
+    li.appendChild(el("strong", null, f.value));
+    var btn = el("button", { type: "button", "class": "unfollow ghost", "aria-label": fmt("unfollow") + ": " + f.value }, "×");
+    btn.addEventListener("click", function () { var l = follows(); l.splice(i, 1); saveFollows(l); });
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(btn);
+    list.appendChild(li);
+  });
+  $("#follows-none").hidden = items.length > 0;
+  var matches = $("#follow-matches"), title = $("#follow-matches-title");
+  matches.textContent = "";
+  title.hidden = true;
+  if (!items.length) return;
+  var test = followTest(items);
+  scan(function (row) { return test(row.keys, row.words).length > 0; }, 0, 200, 6).then(function (res) {
+    res.hits.forEach(function (row) { matches.appendChild(resultItem(row)); });
+    title.hidden = !res.hits.length;
+  }).catch(function () {});
+}

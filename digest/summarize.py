@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day
+from .clean import clip
 from .config import Config, LLMOptions
 from .errors import DigestError
 from .llm import Client, Endpoint, Usage, endpoint, parse_json
@@ -112,8 +113,7 @@ def clean_summary(value: Any, lang: str) -> str | None:
     text = re.sub(r"<[^>]{0,300}>", " ", value)                 # tags would only show as literal text
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e]", " ", text)
     text = " ".join(text.split())
-    if len(text) > MAX_SUMMARY_CHARS:
-        text = text[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    text = clip(text, MAX_SUMMARY_CHARS)
     if len(text) < (4 if lang == "zh" else 8) or (lang == "zh" and not re.search(r"[\u4e00-\u9fff]", text)):
         return None
     return text

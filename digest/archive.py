@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import re
-import signal
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .clean import xml_text
-from .errors import ArchiveError, RecordError, WriteError
+from .errors import ArchiveError, RecordError
+from .files import collector_paused, remove_stale_temps, write_atomic
 from .papers import COUNT, COUNTS, DATE, DATE_OR_NULL, TEXT_OR_NULL, Kind, Paper, Update, field_problem, wrong_type
 
 SCHEMA = 1
-# mkstemp makes owner-only files; published pages and committed archive files must be world-readable
-# (a web server or a Pages artifact running as another user reads them).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK
 
 
 @dataclass(frozen=True)
@@ -68,102 +58,6 @@ class State:
 def dumps(data: Any) -> bytes:
     """Serialise JSON the same way every time, readable and diff-friendly."""
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
-
-
-# Test hook (tests/test_crash.py): SIGKILL this process just before its Nth rename, to prove a kill at
-# any write leaves content/ whole. Unset in normal runs.
-_KILL_AT_WRITE = int(os.environ.get("ACADEMICHUB_TEST_KILL_AT_WRITE") or 0)
-_renames = 0
-# A temporary file is named .<name>.<pid>.<random>.tmp: the pid of the run writing it tells cleanup whether
-# that run is still alive (another run's live temporary file must never be deleted under it).
-_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]{8}\.tmp$")
-
-
-def _crash_hook() -> None:
-    global _renames
-    _renames += 1
-    if _renames == _KILL_AT_WRITE:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def remove_stale_temps(folder: Path) -> int:
-    """Delete temporary files that runs no longer alive left under folder; return how many."""
-    stale = [p for p in Path(folder).rglob(".*.tmp")
-             if (m := _TEMP_NAME.match(p.name)) and not pid_alive(int(m[1])) and p.is_file()]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
-
-
-def pid_alive(pid: int) -> bool:
-    """Return whether a process with this pid runs on this host (ours always does)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # alive, but another user's
-        return True
-    except OverflowError:
-        return False
-    return True
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while building many objects that form no cycles; restore it after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
-    """Write bytes via a temporary file and rename; skip when unchanged. Return True if written.
-
-    durable=False skips the fsync: for site/, which any render can rebuild from content/, a crash
-    may leave an old page but never a torn one, and thousands of fsyncs would dominate a render.
-    A disk that refuses the write (full, read-only, a name too long) raises WriteError naming the path;
-    the file is then as it was.
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:   # missing, or unreadable: the write below replaces it or says why it cannot
-        pass
-    tmp = None
-    try:
-        fd, tmp = _temp_file(path)
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if _KILL_AT_WRITE:
-            _crash_hook()
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise WriteError.from_os(path, exc) from None
-        raise
-    return True
-
-
-def _temp_file(path: Path) -> tuple[int, str]:
-    """Open a new temporary file beside path, named for this process; create the folder if it is missing."""
-    prefix, folder = f".{path.name}.{os.getpid()}.", path.parent
-    try:
-        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -140,16 +140,17 @@ class Archive:
                                    f"a day file holds its own day: fix the field or rename the file")
             papers = _records(path, data["papers"], Paper.from_json)
             updates = _records(path, data.get("updates") or (), Update.from_json)
-            if len(papers) != len({p.id for p in papers}):
-                seen: set[str] = set()
-                twice = next(p.id for p in papers if p.id in seen or seen.add(p.id))
-                raise ArchiveError(f"{path}: paper {twice}: listed twice in one day (two cards with one "
-                                   f"HTML id); keep one")
+            seen: set[str] = set()
+            for paper in papers:
+                if paper.id in seen:
+                    raise ArchiveError(f"{path}: paper {paper.id}: listed twice in one day (two cards with one "
+                                       f"HTML id); keep one")
+                seen.add(paper.id)
             # A character XML 1.0 refuses is refused here rather than dropped: the site then always shows the
             # committed file as it is, verify stops it before a commit, and the fix is one edit. Dropping it
             # silently would leave content/ and the site disagreeing until some later write rewrote the file.
-            if suspect and (found := _refused_in_records(data)):
-                raise ArchiveError(f"{path}: {found}")
+            if suspect and (refused := _refused_in_records(data)):
+                raise ArchiveError(f"{path}: {refused}")
             return Day(date.fromisoformat(data["day"]), papers, updates)
 
     def read_days(self) -> list[Day]:
@@ -211,8 +212,8 @@ class Archive:
                 raise ArchiveError(f"{path}: day {day}: {wrong_type('an object of counts', counts)}")
             if found := field_problem(counts, tuple((name, COUNT) for name in counts)):
                 raise ArchiveError(f"{path}: day {day}: {found[0]}: {found[1]}")
-        if suspect and (found := _refused_in(days)):   # as in parse_day
-            raise ArchiveError(f"{path}: {found}")
+        if suspect and (refused := _refused_in(days)):   # as in parse_day
+            raise ArchiveError(f"{path}: {refused}")
         return {k: dict(v) for k, v in days.items()}
 
     def write_usage(self, usage: dict[str, dict[str, int]]) -> bool:
@@ -237,8 +238,8 @@ class Archive:
                 raise ArchiveError(f"{where}: {unknown[0]}: unknown field (known: {known})")
             if found := field_problem(source, _SOURCE_FIELDS):
                 raise ArchiveError(f"{where}: {found[0]}: {found[1]}")
-        if suspect and (found := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
-            raise ArchiveError(f"{path}: {found}")   # refused, not dropped, as in parse_day
+        if suspect and (refused := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
+            raise ArchiveError(f"{path}: {refused}")   # refused, not dropped, as in parse_day
         return State(last_run=data.get("last_run"), sources={k: SourceState(**s) for k, s in sources.items()})
 
     def write_state(self, state: State) -> bool:
@@ -255,7 +256,7 @@ _USAGE_FIELDS = (("days", Kind((dict, type(None)), "an object of days")),)
 _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None)), "an object of sources")))
 # SourceState's fields by their annotation; collect parses these three as dates.
 _SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
-                        else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[f.type]) for f in fields(SourceState))
+                        else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[str(f.type)]) for f in fields(SourceState))
 _SOURCE_NAMES = frozenset(name for name, _ in _SOURCE_FIELDS)
 
 
@@ -316,7 +317,7 @@ def _refused_in(value: Any, where: str = "") -> str | None:
         return None
     items = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
     for key, item in items:
-        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else key
+        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else str(key)
         if type(key) is str and (found := _refused_in(key, f"{label} (its name)")):
             return found
         if found := _refused_in(item, label):
@@ -333,7 +334,7 @@ def _refused_in_records(data: dict[str, Any]) -> str | None:
     return _refused_in({k: v for k, v in data.items() if k not in ("papers", "updates")})
 
 
-def _records(path: Path, items: list[Any], read: Any) -> tuple[Any, ...]:
+def _records(path: Path, items: Sequence[Any], read: Any) -> tuple[Any, ...]:
     """Return read(item) for each record of a day file; raise ArchiveError naming the file, record and field."""
     try:
         return tuple(map(read, items))

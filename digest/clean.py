@@ -196,8 +196,8 @@ def split_authors(value: str) -> tuple[str, ...]:
         return ()
     value = re.sub(r"\s*,?\s+(?:and|&)\s+", ", ", value)
     if ";" in value:
-        names = [n.strip() for n in value.split(";")]
-        return tuple(_given_first(n) for n in names if n)
+        parts = [n.strip() for n in value.split(";")]
+        return tuple(_given_first(n) for n in parts if n)
     tokens = [t.strip() for t in value.split(",") if t.strip()]
     names: list[str] = []
     for token in tokens:

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.archive import Archive, State, remove_stale_temps
+from digest.archive import Archive, State
+from digest.files import remove_stale_temps
 from digest.collect import CollectReport, collect
 from digest.config import Config, load_config, site_url
 from digest.errors import ConfigError, DigestError, WriteError

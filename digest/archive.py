@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import re
-import signal
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .clean import xml_text
-from .errors import ArchiveError, RecordError, WriteError
+from .errors import ArchiveError, RecordError
+from .files import collector_paused, remove_stale_temps, write_atomic
 from .papers import COUNT, COUNTS, DATE, DATE_OR_NULL, TEXT_OR_NULL, Kind, Paper, Update, field_problem, wrong_type
 
 SCHEMA = 1
-# mkstemp makes owner-only files; published pages and committed archive files must be world-readable
-# (a web server or a Pages artifact running as another user reads them).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK
 
 
 @dataclass(frozen=True)
@@ -68,102 +58,6 @@ class State:
 def dumps(data: Any) -> bytes:
     """Serialise JSON the same way every time, readable and diff-friendly."""
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
-
-
-# Test hook (tests/test_crash.py): SIGKILL this process just before its Nth rename, to prove a kill at
-# any write leaves content/ whole. Unset in normal runs.
-_KILL_AT_WRITE = int(os.environ.get("ACADEMICHUB_TEST_KILL_AT_WRITE") or 0)
-_renames = 0
-# A temporary file is named .<name>.<pid>.<random>.tmp: the pid of the run writing it tells cleanup whether
-# that run is still alive (another run's live temporary file must never be deleted under it).
-_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]{8}\.tmp$")
-
-
-def _crash_hook() -> None:
-    global _renames
-    _renames += 1
-    if _renames == _KILL_AT_WRITE:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def remove_stale_temps(folder: Path) -> int:
-    """Delete temporary files that runs no longer alive left under folder; return how many."""
-    stale = [p for p in Path(folder).rglob(".*.tmp")
-             if (m := _TEMP_NAME.match(p.name)) and not pid_alive(int(m[1])) and p.is_file()]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
-
-
-def pid_alive(pid: int) -> bool:
-    """Return whether a process with this pid runs on this host (ours always does)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # alive, but another user's
-        return True
-    except OverflowError:
-        return False
-    return True
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while building many objects that form no cycles; restore it after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def write_atomic(path: Path, data: bytes, durable: bool = True) -> bool:
-    """Write bytes via a temporary file and rename; skip when unchanged. Return True if written.
-
-    durable=False skips the fsync: for site/, which any render can rebuild from content/, a crash
-    may leave an old page but never a torn one, and thousands of fsyncs would dominate a render.
-    A disk that refuses the write (full, read-only, a name too long) raises WriteError naming the path;
-    the file is then as it was.
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:   # missing, or unreadable: the write below replaces it or says why it cannot
-        pass
-    tmp = None
-    try:
-        fd, tmp = _temp_file(path)
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if _KILL_AT_WRITE:
-            _crash_hook()
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise WriteError.from_os(path, exc) from None
-        raise
-    return True
-
-
-def _temp_file(path: Path) -> tuple[int, str]:
-    """Open a new temporary file beside path, named for this process; create the folder if it is missing."""
-    prefix, folder = f".{path.name}.{os.getpid()}.", path.parent
-    try:
-        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
 
 
 @dataclass(frozen=True)
@@ -246,16 +140,17 @@ class Archive:
                                    f"a day file holds its own day: fix the field or rename the file")
             papers = _records(path, data["papers"], Paper.from_json)
             updates = _records(path, data.get("updates") or (), Update.from_json)
-            if len(papers) != len({p.id for p in papers}):
-                seen: set[str] = set()
-                twice = next(p.id for p in papers if p.id in seen or seen.add(p.id))
-                raise ArchiveError(f"{path}: paper {twice}: listed twice in one day (two cards with one "
-                                   f"HTML id); keep one")
+            seen: set[str] = set()
+            for paper in papers:
+                if paper.id in seen:
+                    raise ArchiveError(f"{path}: paper {paper.id}: listed twice in one day (two cards with one "
+                                       f"HTML id); keep one")
+                seen.add(paper.id)
             # A character XML 1.0 refuses is refused here rather than dropped: the site then always shows the
             # committed file as it is, verify stops it before a commit, and the fix is one edit. Dropping it
             # silently would leave content/ and the site disagreeing until some later write rewrote the file.
-            if suspect and (found := _refused_in_records(data)):
-                raise ArchiveError(f"{path}: {found}")
+            if suspect and (refused := _refused_in_records(data)):
+                raise ArchiveError(f"{path}: {refused}")
             return Day(date.fromisoformat(data["day"]), papers, updates)
 
     def read_days(self) -> list[Day]:
@@ -317,8 +212,8 @@ class Archive:
                 raise ArchiveError(f"{path}: day {day}: {wrong_type('an object of counts', counts)}")
             if found := field_problem(counts, tuple((name, COUNT) for name in counts)):
                 raise ArchiveError(f"{path}: day {day}: {found[0]}: {found[1]}")
-        if suspect and (found := _refused_in(days)):   # as in parse_day
-            raise ArchiveError(f"{path}: {found}")
+        if suspect and (refused := _refused_in(days)):   # as in parse_day
+            raise ArchiveError(f"{path}: {refused}")
         return {k: dict(v) for k, v in days.items()}
 
     def write_usage(self, usage: dict[str, dict[str, int]]) -> bool:
@@ -343,8 +238,8 @@ class Archive:
                 raise ArchiveError(f"{where}: {unknown[0]}: unknown field (known: {known})")
             if found := field_problem(source, _SOURCE_FIELDS):
                 raise ArchiveError(f"{where}: {found[0]}: {found[1]}")
-        if suspect and (found := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
-            raise ArchiveError(f"{path}: {found}")   # refused, not dropped, as in parse_day
+        if suspect and (refused := _refused_in({"last_run": data.get("last_run"), "sources": sources})):
+            raise ArchiveError(f"{path}: {refused}")   # refused, not dropped, as in parse_day
         return State(last_run=data.get("last_run"), sources={k: SourceState(**s) for k, s in sources.items()})
 
     def write_state(self, state: State) -> bool:
@@ -361,7 +256,7 @@ _USAGE_FIELDS = (("days", Kind((dict, type(None)), "an object of days")),)
 _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None)), "an object of sources")))
 # SourceState's fields by their annotation; collect parses these three as dates.
 _SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
-                        else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[f.type]) for f in fields(SourceState))
+                        else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[str(f.type)]) for f in fields(SourceState))
 _SOURCE_NAMES = frozenset(name for name, _ in _SOURCE_FIELDS)
 
 
@@ -422,7 +317,7 @@ def _refused_in(value: Any, where: str = "") -> str | None:
         return None
     items = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
     for key, item in items:
-        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else key
+        label = f"{where}[{key}]" if type(key) is int else f"{where}.{key}" if where else str(key)
         if type(key) is str and (found := _refused_in(key, f"{label} (its name)")):
             return found
         if found := _refused_in(item, label):
@@ -439,7 +334,7 @@ def _refused_in_records(data: dict[str, Any]) -> str | None:
     return _refused_in({k: v for k, v in data.items() if k not in ("papers", "updates")})
 
 
-def _records(path: Path, items: list[Any], read: Any) -> tuple[Any, ...]:
+def _records(path: Path, items: Sequence[Any], read: Any) -> tuple[Any, ...]:
     """Return read(item) for each record of a day file; raise ArchiveError naming the file, record and field."""
     try:
         return tuple(map(read, items))

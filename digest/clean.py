@@ -141,7 +141,7 @@ TITLE_MAX = 1000
 
 def clean_title(value: str, is_html: bool = True) -> str:
     """Return a feed item's title as clean_text does, at most TITLE_MAX characters."""
-    return clip_text(clean_text(value, is_html), TITLE_MAX)
+    return clip(clean_text(value, is_html), TITLE_MAX)
 
 
 _ARXIV_PREFIX = re.compile(
@@ -196,8 +196,8 @@ def split_authors(value: str) -> tuple[str, ...]:
         return ()
     value = re.sub(r"\s*,?\s+(?:and|&)\s+", ", ", value)
     if ";" in value:
-        names = [n.strip() for n in value.split(";")]
-        return tuple(_given_first(n) for n in names if n)
+        parts = [n.strip() for n in value.split(";")]
+        return tuple(_given_first(n) for n in parts if n)
     tokens = [t.strip() for t in value.split(",") if t.strip()]
     names: list[str] = []
     for token in tokens:
@@ -244,12 +244,17 @@ def safe_url(url: str | None) -> str:
     return ""
 
 
-def clip_text(text: str, max_chars: int) -> str:
-    """Return text cut to at most max_chars at a word boundary, marked with "…" when cut."""
+def clip(text: str, max_chars: int) -> str:
+    """Return text cut to at most max_chars, at the last space when one lies in the second half, marked with "…".
+
+    A text without a late space (one long word or URL, Chinese) is cut mid-word rather than shrunk to a stub.
+    """
     if len(text) <= max_chars:
         return text
     cut = text[: max_chars - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut[max_chars // 2:] else cut) + "…"
+
+
 
 
 def link_hash_id(url: str) -> str:
@@ -268,9 +273,7 @@ def first_sentences(text: str, max_chars: int = 320) -> str:
     chosen, ran_out = _opening(head, max_chars)
     if ran_out and len(head) < len(text):
         chosen, _ = _opening(text, max_chars)
-    if len(chosen) > max_chars:
-        chosen = chosen[: max_chars - 1].rsplit(" ", 1)[0] + "…"
-    return chosen
+    return clip(chosen, max_chars)
 
 
 def _opening(text: str, max_chars: int) -> tuple[str, bool]:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .archive import Archive, Day, SourceState, State
-from .clean import clip_text
+from .clean import clip
 from .config import Config, Source
 from .i18n import MESSAGES
-from .papers import Ingest, card_order, ingest, is_seen
+from .papers import Ingest, Paper, Update, card_order, ingest, is_seen
 from .sources import date_range, polite_hosts, retries_stale
 from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
@@ -268,7 +268,8 @@ class KnownPapers:
         for update in day.updates:
             self.versions[update.id] = max(self.versions.get(update.id, 0), update.version or 0)
         iso = day.day.isoformat()
-        for item in (*day.papers, *day.updates):
+        items: tuple[Paper | Update, ...] = (*day.papers, *day.updates)
+        for item in items:
             for sid in item.sources:
                 recorded = state.sources.get(sid)
                 if recorded is None or recorded.last_day is None or iso > recorded.last_day:
@@ -291,7 +292,7 @@ def bound_entries(entries: list[Entry], source_id: str, max_items: int, max_abst
     if len(entries) > max_items:
         note = f"source '{source_id}': {len(entries)} items, only the first {max_items} kept (fetch.max_items)"
         entries = entries[:max_items]
-    return [e if len(e.abstract) <= max_abstract else replace(e, abstract=clip_text(e.abstract, max_abstract))
+    return [e if len(e.abstract) <= max_abstract else replace(e, abstract=clip(e.abstract, max_abstract))
             for e in entries], note
 
 

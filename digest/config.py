@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -171,9 +171,13 @@ class _Lines:
         return self.lines.get(path, 1)
 
 
+_PLAIN_KINDS: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
 class _Checker:
     def __init__(self, filename: str, lines: _Lines):
-        self.filename, self.lines, self.problems = filename, lines, []
+        self.filename, self.lines = filename, lines
+        self.problems: list[str] = []
 
     def problem(self, path: str, message: str) -> None:
         # A key may itself hold a newline ("cs.LG\n"): escaped, so each problem stays one line.
@@ -196,7 +200,7 @@ class _Checker:
                 self.problem(where, f"unknown key ({_did_you_mean(key, sorted(known))})")
                 ok = False
                 continue
-            converted = self.value(known[key].type, value, where, known[key].metadata.get("zero_ok", False))
+            converted = self.value(str(known[key].type), value, where, known[key].metadata.get("zero_ok", False))
             if converted is _BAD:
                 ok = False
             else:
@@ -204,7 +208,7 @@ class _Checker:
         return cls(**values) if ok else None
 
     def value(self, kind: str, value: Any, where: str, zero_ok: bool = False) -> Any:
-        expect = {"str": str, "int": int, "float": (int, float), "bool": bool}.get(kind)
+        expect = _PLAIN_KINDS.get(kind)
         if expect is not None:
             if isinstance(value, bool) and kind != "bool" or not isinstance(value, expect):
                 # YAML reads a bare yes/no/on/off as true/false: say so, or the message is a riddle.
@@ -212,10 +216,13 @@ class _Checker:
                     if isinstance(value, bool) and kind == "str" else ""
                 self.problem(where, f"expected {_article(kind)}, got {_kind(value)} {value!r}{hint}")
                 return _BAD
-            if kind in ("int", "float") and (value < 0 if zero_ok else value <= 0):
+            if kind not in ("int", "float"):
+                return value
+            number = cast(float, value)   # an int or a float: checked just above
+            if number < 0 if zero_ok else number <= 0:
                 self.problem(where, f"expected a {'non-negative' if zero_ok else 'positive'} number, got {value!r}")
                 return _BAD
-            return float(value) if kind == "float" else value
+            return float(number) if kind == "float" else number
         if kind == "tuple[str, ...]":
             items = value if isinstance(value, list) else None
             if items is None or not all(isinstance(v, str) for v in items):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "authors": "Authors", "abstract": "Abstract", "show_abstract": "Original abstract",
@@ -100,7 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def translator(lang: str):
+def translator(lang: str) -> Callable[..., str]:
     """Return t(key, **values) for a language, falling back to English for a missing key."""
     table = MESSAGES.get(lang, MESSAGES["en"])
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .archive import pid_alive
 from .errors import ArchiveBusy, WriteError
+from .files import pid_alive
 
 LOCK_NAME = ".lock"
 POLL = 0.05   # seconds between tries while another run holds the lock

@@ -36,7 +36,7 @@ class Paper:
     summary_version: int | None = None    # the paper version the summary was written for
 
     def to_json(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "id": self.id, "version": self.version, "title": self.title, "authors": list(self.authors),
             "abstract": self.abstract, "abstract_kind": self.abstract_kind, "url": self.url, "doi": self.doi,
             "sources": list(self.sources), "topics": list(self.topics),
@@ -90,7 +90,7 @@ class Paper:
                 _join(links)
             if summary:
                 _join(summary), _join(summary.values())
-            values = {
+            values: dict[str, Any] = {
                 "id": pid, "title": title, "authors": tuple(authors or ()), "abstract": abstract or "",
                 "url": url or "", "day": _date(day), "sources": tuple(sources or ()), "topics": tuple(topics or ()),
                 "version": version, "doi": doi, "published": _date(published) if published else None,
@@ -234,7 +234,7 @@ class Update:
                 _join(sources)
         except TypeError:
             raise record_error("update", data, UPDATE_FIELDS) from None
-        values = {"id": pid, "version": version, "title": title, "url": url or "", "sources": tuple(sources or ()),
+        values: dict[str, Any] = {"id": pid, "version": version, "title": title, "url": url or "", "sources": tuple(sources or ()),
                   "announce": announce}
         if cls is not Update:
             return cls(**values)

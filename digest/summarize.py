@@ -9,11 +9,11 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence, TypeVar
 
 from . import briefing as briefings
 from .archive import Archive, Briefing, Day
-from .clean import clip_text
+from .clean import clip
 from .config import Config, LLMOptions
 from .errors import DigestError
 from .llm import Client, Endpoint, Usage, endpoint, parse_json
@@ -105,7 +105,7 @@ def batches(papers: Sequence[Paper], size: int, chars: int) -> list[list[Paper]]
 def request(batch: Sequence[Paper], languages: Sequence[str]) -> str:
     """Return the user message for a batch: the papers as JSON, numbered from 1."""
     return json.dumps({"languages": list(languages), "papers": [
-        {"n": i, "kind": p.abstract_kind, "title": p.title, "text": clip_text(p.abstract, INPUT_CHARS)}
+        {"n": i, "kind": p.abstract_kind, "title": p.title, "text": clip(p.abstract, INPUT_CHARS)}
         for i, p in enumerate(batch, 1)]},
         ensure_ascii=False)
 
@@ -117,8 +117,7 @@ def clean_summary(value: Any, lang: str) -> str | None:
     text = re.sub(r"<[^>]{0,300}>", " ", value)                 # tags would only show as literal text
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e]", " ", text)
     text = " ".join(text.split())
-    if len(text) > MAX_SUMMARY_CHARS:
-        text = text[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    text = clip(text, MAX_SUMMARY_CHARS)
     if len(text) < (4 if lang == "zh" else 8) or (lang == "zh" and not re.search(r"[\u4e00-\u9fff]", text)):
         return None
     return text
@@ -161,30 +160,53 @@ class Outcome:
         return {date.fromisoformat(d) for d in self.papers_by_day} | {b.day for b in self.briefings}
 
 
-async def summarize_batch(client: Client, day: date, batch: list[Paper], options: LLMOptions, out: Outcome) -> None:
-    """Ask for one batch; ask once more, strictly, for the papers the first answer missed."""
-    langs = options.languages
-    limit = TOKENS_PER_SUMMARY * len(langs) * len(batch) + 100
-    answer = await client.chat(day.isoformat(), SYSTEM, request(batch, langs), limit)
+Item = TypeVar("Item")
+Got = TypeVar("Got")
+
+
+async def ask_twice(client: Client, day: date, system: str, strict: Callable[[Sequence[Item]], str],
+                    message: Callable[[Sequence[Item]], tuple[str, int]],
+                    read: Callable[[Any, Sequence[Item]], dict[int, Got]], items: Sequence[Item]) -> dict[int, Got] | None:
+    """Return what the model gave for each item, by its position in items; None when no answer came.
+
+    `message(items)` is the user message and its completion allowance, `read(json, items)` the usable results by
+    position. The items the first answer missed are asked for once more, alone, with `strict(missed)` added to the
+    system prompt.
+    """
+    user, limit = message(items)
+    answer = await client.chat(day.isoformat(), system, user, limit)
     if answer is None:
-        return
-    found = read_summaries(parse_json(answer), batch, langs)
-    missing = [i for i in range(1, len(batch) + 1) if i not in found]
+        return None
+    found = read(parse_json(answer), items)
+    missing = [i for i in range(len(items)) if i not in found]
     if missing:
-        # Only the papers still missing go again, renumbered, under a stricter instruction.
-        rest = [batch[i - 1] for i in missing]
-        numbers = ", ".join(str(n) for n in range(1, len(rest) + 1))
-        strict = f"{SYSTEM}\n\n{STRICT.format(numbers=numbers, langs=', '.join(langs))}"
-        again = await client.chat(day.isoformat(), strict, request(rest, langs),
-                                  TOKENS_PER_SUMMARY * len(langs) * len(rest) + 100)
+        rest = [items[i] for i in missing]
+        user, limit = message(rest)
+        again = await client.chat(day.isoformat(), f"{system}\n\n{strict(rest)}", user, limit)
         if again is not None:
-            found.update({missing[n - 1]: t for n, t in read_summaries(parse_json(again), rest, langs).items()})
+            found.update({missing[i]: got for i, got in read(parse_json(again), rest).items()})
     if found:
         client.usable()
+    return found
+
+
+async def summarize_batch(client: Client, day: date, batch: list[Paper], options: LLMOptions, out: Outcome) -> None:
+    """Ask for one batch's summaries (once more, strictly, for the papers the first answer missed) into out."""
+    langs = options.languages
+    found = await ask_twice(
+        client, day, SYSTEM,
+        # The papers still missing go again renumbered from 1, as request() numbers them.
+        strict=lambda rest: STRICT.format(numbers=", ".join(str(n) for n in range(1, len(rest) + 1)),
+                                          langs=", ".join(langs)),
+        message=lambda papers: (request(papers, langs), TOKENS_PER_SUMMARY * len(langs) * len(papers) + 100),
+        read=lambda answer, papers: {n - 1: texts for n, texts in read_summaries(answer, papers, langs).items()},
+        items=batch)
+    if found is None:
+        return
     if len(found) < len(batch):
         client.unusable(f"no usable summary for {len(batch) - len(found)} of {len(batch)} papers in an answer")
-    for number, texts in found.items():
-        out.summaries[batch[number - 1].id] = texts
+    for position, texts in found.items():
+        out.summaries[batch[position].id] = texts
         out.papers_by_day[day.isoformat()] = out.papers_by_day.get(day.isoformat(), 0) + 1
 
 
@@ -197,35 +219,28 @@ def stale_briefings(day: Day, archive: Archive, model: str, options: LLMOptions)
 
 async def write_briefing(client: Client, day: Day, langs: list[str], topic_names: Mapping[str, str],
                          model: str, options: LLMOptions, out: Outcome) -> None:
-    """Ask for the day's briefing in the given languages; once more, strictly, for any language missing."""
-    user = briefings.request(day.papers, topic_names, langs)
-    limit = TOKENS_PER_BRIEFING * len(langs)
-    answer = await client.chat(day.day.isoformat(), briefings.SYSTEM, user, limit)
-    if answer is None:
+    """Ask for the day's briefing in the given languages (once more, strictly, for any language missing) into out."""
+    found = await ask_twice(
+        client, day.day, briefings.SYSTEM,
+        strict=lambda rest: briefings.STRICT.format(langs=", ".join(rest)),
+        message=lambda some: (briefings.request(day.papers, topic_names, some), TOKENS_PER_BRIEFING * len(some)),
+        read=_briefing_texts, items=langs)
+    if found is None:
         return
-    texts = _briefing_texts(parse_json(answer), langs)
-    if len(texts) < len(langs):
-        rest = [lang for lang in langs if lang not in texts]
-        strict = f"{briefings.SYSTEM}\n\n{briefings.STRICT.format(langs=', '.join(rest))}"
-        again = await client.chat(day.day.isoformat(), strict, briefings.request(day.papers, topic_names, rest),
-                                  TOKENS_PER_BRIEFING * len(rest))
-        if again is not None:
-            texts = {**_briefing_texts(parse_json(again), langs), **texts}
-    if texts:
-        client.usable()
-    if len(texts) < len(langs):
-        client.unusable(f"no usable briefing for {day.day} in {', '.join(l for l in langs if l not in texts)}")
-    for lang, text in texts.items():
-        out.briefings.append(Briefing(day.day, lang, model, prompt_tag(options, "b"),
+    if len(found) < len(langs):
+        missing = ", ".join(lang for i, lang in enumerate(langs) if i not in found)
+        client.unusable(f"no usable briefing for {day.day} in {missing}")
+    for position, text in found.items():
+        out.briefings.append(Briefing(day.day, langs[position], model, prompt_tag(options, "b"),
                                       briefings.fingerprint(day.papers), briefings.link_cards(text, day.papers)))
 
 
-def _briefing_texts(answer: Any, langs: Sequence[str]) -> dict[str, str]:
-    """Return the usable briefing Markdown per language in an answer, cut to MAX_BRIEFING_CHARS."""
+def _briefing_texts(answer: Any, langs: Sequence[str]) -> dict[int, str]:
+    """Return the usable briefing Markdown in an answer by the language's position in langs, cut to MAX_BRIEFING_CHARS."""
     if not isinstance(answer, dict):
         return {}
     texts = {}
-    for lang in langs:
+    for position, lang in enumerate(langs):
         text = answer.get(lang)
         if not isinstance(text, str) or len(text.strip()) < 20:
             continue
@@ -234,7 +249,7 @@ def _briefing_texts(answer: Any, langs: Sequence[str]) -> dict[str, str]:
         text = text.strip()
         if len(text) > MAX_BRIEFING_CHARS:   # a rambling model must not bury the cards
             text = text[:MAX_BRIEFING_CHARS].rsplit("\n\n", 1)[0]
-        texts[lang] = text
+        texts[position] = text
     return texts
 
 

@@ -75,7 +75,7 @@ def verify_archive(new: Archive, old: Archive | None = None) -> Verdict:
 
 def _compare(new: Archive, day: date, before: Day | None, after: Day | None, tally: _Tally) -> list[str]:
     """Return what one changed day lost between the two archives, and add what it gained to the tally."""
-    problems = []
+    problems: list[str] = []
     old_ids = {p.id for p in before.papers} if before else set()
     tally.seen |= old_ids
     tally.updates += (len(after.updates) if after else 0) - (len(before.updates) if before else 0)
@@ -117,6 +117,6 @@ def _message(tally: _Tally, last_run: str | None) -> str:
     days = sorted(added)
     when = days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
     papers = [s for day in days for s in added[day]]
-    sources = {s for found in papers for s in found}
+    named = {s for found in papers for s in found}
     return (f"digest {when}: {len(papers)} paper{'s' * (len(papers) != 1)} from "
-            f"{len(sources)} source{'s' * (len(sources) != 1)}{versions}")
+            f"{len(named)} source{'s' * (len(named) != 1)}{versions}")

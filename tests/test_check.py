@@ -10,9 +10,9 @@ import pytest
 from feedserver import FeedServer, ok, sequence, status
 
 import build
+from demo_papers import expected_papers
 from digest.archive import Archive
 from digest.config import load_config
-from digest.sources import parse_feed
 from digest.verify import verify_archive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,8 @@ def test_check_online_prints_one_line_per_source(tmp_path, feed_server, capsys):
     assert out[0] == "sources.yaml: ok: 5 of 6 sources enabled, 1 topics, languages en, zh"
     lines = {line.split()[0]: line for line in out[1:-1]}
     assert list(lines) == ["good", "quiet", "gone", "html", "busy"]  # the disabled source is not probed
-    items = len(parse_feed(ARXIV, "good", "arxiv"))
-    assert items >= 5 and re.search(rf"good +ok +{items} items \(http://127\.0\.0\.1:\d+/good\)$", lines["good"])
+    items = len(expected_papers()[("2026-06-16", "arxiv-cs-lg")])   # ARXIV's 7 items, all new or cross
+    assert items == 7 and re.search(rf"good +ok +{items} items \(http://127\.0\.0\.1:\d+/good\)$", lines["good"])
     assert re.search(r"quiet +empty +0 items: the feed answers but lists no paper now", lines["quiet"])
     assert re.search(r"gone +failing +source 'gone': HTTP 404 from http://127\.0\.0\.1:\d+/gone", lines["gone"])
     assert re.search(r"html +failing +source 'html': not a feed", lines["html"])

@@ -1,6 +1,6 @@
 import pytest
 
-from digest.clean import (arxiv_id_from_text, clean_text, clip_text, doi_from_text, first_sentences, repair_entities,
+from digest.clean import (arxiv_id_from_text, clean_text, clip, doi_from_text, first_sentences, repair_entities,
                           safe_url, split_arxiv_description, split_authors, tex_accents_to_unicode)
 
 
@@ -139,7 +139,10 @@ def test_first_sentences_keeps_whole_sentences_within_limit():
     ("one two three four five six", 15, "one two three…"),
     ("averyveryverylongwordwithoutspaces", 10, "averyvery…"),
     ("word " * 1000, 100, ("word " * 19).strip() + "…"),
+    ("ab " + "x" * 30, 20, "ab " + "x" * 16 + "…"),          # the only space is early: cut mid-word, not to "ab…"
+    ("模型 " + "中" * 30, 12, "模型 " + "中" * 8 + "…"),
+    ("one two three four", 18, "one two three four"),
 ])
-def test_clip_text(text, limit, clipped):
-    assert clip_text(text, limit) == clipped
-    assert len(clip_text(text, limit)) <= limit
+def test_clip(text, limit, clipped):
+    assert clip(text, limit) == clipped
+    assert len(clip(text, limit)) <= limit

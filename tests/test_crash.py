@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import build
-from digest import archive
+from crashdriver import kill_before_rename
+from digest import files
 from digest.archive import Archive
 from digest.collect import scan_archive
 from digest.site.writer import MANIFEST
@@ -33,8 +34,7 @@ def args(where: Path, day: str) -> list[str]:
 
 def killed_build(where: Path, day: str, at_write: int) -> int:
     """Run build.py in a child that SIGKILLs itself just before its at_write-th file rename; return its code."""
-    env = {**os.environ, "ACADEMICHUB_TEST_KILL_AT_WRITE": str(at_write)}
-    done = subprocess.run([sys.executable, "build.py", *args(where, day)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "tests/crashdriver.py", str(at_write), *args(where, day)], cwd=ROOT,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
     assert done.returncode in (0, -signal.SIGKILL), done.stderr.decode()
     return done.returncode
@@ -49,7 +49,7 @@ def forked_build(where: Path, day: str, at_write: int) -> int:
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 1)
             os.dup2(quiet, 2)
-            archive._KILL_AT_WRITE, archive._renames = at_write, 0
+            files.on_rename = kill_before_rename(at_write)
             code = build.main(args(where, day))
         finally:
             os._exit(code)

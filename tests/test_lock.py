@@ -18,8 +18,9 @@ import pytest
 from feedserver import FeedServer, Request, conditional
 
 import build
-from digest.archive import Archive, remove_stale_temps, write_atomic
+from digest.archive import Archive
 from digest.errors import WriteError
+from digest.files import remove_stale_temps, write_atomic
 from digest.lock import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
-from ..archive import Archive, Briefing, Day, State, collector_paused
+from ..archive import Archive, Briefing, Day, State
+from ..files import collector_paused
 from ..config import Config
 from .briefings import Briefings
 from .cards import CardBuilder

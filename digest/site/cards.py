@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from ..clean import first_sentences, safe_url
+from ..clean import clip, first_sentences, safe_url
 from ..papers import Paper
 from ..radar import folded_text, keys
 from .index import DayIndex, RadarIndex
@@ -146,9 +146,8 @@ def topic_badges(root: str, iso: str, counts: list[tuple[str, str, int]], curren
     return Markup("".join(out))
 
 
-def shorten(text: str, limit: int = 160) -> str:
-    """Cut a text at a word boundary near `limit` characters."""
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+# A compact entry's summary: 160 characters of text, then the ellipsis clip() counts in its limit.
+SHORT_SUMMARY_CHARS = 161
 
 
 class CardBuilder:
@@ -187,7 +186,7 @@ class CardBuilder:
 
     def short_summary(self, paper: Paper) -> str:
         """The card's summary cut to a line or two, for compact entries and the search index."""
-        return shorten(self.summary_of(paper)[0])
+        return clip(self.summary_of(paper)[0], SHORT_SUMMARY_CHARS)
 
     def label_of(self, paper: Paper) -> str:
         """The label of the paper's first source (its card's and feed item's)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from ..papers import Paper
@@ -27,7 +27,7 @@ def rows_json(rows: list[list[str]]) -> str:
     return compact_json(rows)[1:-1]
 
 
-def day_rows(papers: list[Paper], short_summary: Callable[[Paper], str]) -> str:
+def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str]) -> str:
     """A day's rows of the search index, as JSON."""
     return rows_json([search_row(p, short_summary(p)) for p in papers])
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..archive import remove_stale_temps, write_atomic
+from ..files import remove_stale_temps, write_atomic
 from ..clean import xml_text
 
 CACHE_VERSION = 4

@@ -97,18 +97,18 @@ def parse_page(body: bytes, source_id: str, server: str, subjects: Sequence[str]
     for record in records:
         # JSON escapes can spell lone surrogates and control characters, which no XML parser stopped.
         record = {k: xml_text(v) if isinstance(v, str) else v for k, v in record.items()}
-        why = None
+        entry = None
         if wanted and subject_key(str(record.get("category") or "")) not in wanted:
-            why = "subject"
+            why: str | None = "subject"
         elif not doi_from_text(str(record.get("doi") or "")):
             why = "no_doi"
         else:
             entry = _entry(record, source_id, server)
             why = drop_reason(entry)
-        if why:
-            dropped[why] = dropped.get(why, 0) + 1
-        else:
+        if entry is not None and why is None:
             entries.append(gate_entry(entry))
+        else:
+            dropped[why or "untitled"] = dropped.get(why or "untitled", 0) + 1
     return Page(entries, len(records), _int(message.get("total")), dropped)
 
 

@@ -76,10 +76,10 @@ def read_items(body: bytes, source_id: str, adapt: Adapter,
     for item in items:
         entry = adapt(item, source_id)
         why = drop_reason(entry)
-        if why:
-            dropped[why] = dropped.get(why, 0) + 1
-        else:
+        if entry is not None and why is None:
             entries.append(gate_entry(entry))
+        else:
+            dropped[why or "untitled"] = dropped.get(why or "untitled", 0) + 1
     return Parsed(entries, len(items) + dropped.get("cut_short", 0), dropped)
 
 

@@ -16,7 +16,8 @@ from .papers import Ingest, Paper, Update, card_order, ingest, is_seen
 from .sources import date_range, polite_hosts, retries_stale
 from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
-from .sources.gather import Gathered, Target, gather_sources
+from .sources.gather import gather_sources
+from .sources.records import Gathered, Target
 from .sources.http import FetchSettings, polite_interval
 
 USER_AGENT = "AcademicHub/{version} (daily research digest; {contact})"

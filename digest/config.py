@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
-from .sources import FAMILIES, guess_family
+from .sources.registry import FAMILIES, guess_family
 
 LANGUAGES = ("en", "zh")
 REPLACEMENTS = ("list", "ignore")

@@ -370,25 +370,32 @@ def ingest(
             continue
         for s in entry.sources:
             new_by_source[s] += 1
-        # The source whose topic is the paper's primary category is its home (its label on the card).
-        home = entry.categories[0] if entry.categories else None
-        sources = tuple(sorted(entry.sources, key=lambda s: source_topics.get(s) != home))
+        sources = home_first(entry, source_topics)
         day = digest_day(entry.published, last_day.get(sources[0]), run_date)
         if known or is_update:
             updates.setdefault(day, []).append(Update(entry.id, entry.version, entry.title, entry.url,
                                                        sources, entry.announce))
-            continue
-        topics = list(entry.categories)
-        for s in sources:
-            if source_topics.get(s) and source_topics[s] not in topics:
-                topics.append(source_topics[s])
-        papers.setdefault(day, []).append(Paper(
-            id=entry.id, title=entry.title, authors=entry.authors, abstract=entry.abstract, url=entry.url,
-            day=day, sources=sources, topics=tuple(topics), version=entry.version, doi=entry.doi,
-            published=entry.published, announce=entry.announce, abstract_kind=entry.abstract_kind,
-            links=entry.links,
-        ))
+        else:
+            papers.setdefault(day, []).append(new_paper(entry, sources, day, source_topics))
     return Ingest(papers, updates, new_by_source, seen_by_source, links, dropped)
+
+
+def home_first(entry: Entry, source_topics: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the entry's sources, its home first: the source whose topic is its primary category (its card's label)."""
+    home = entry.categories[0] if entry.categories else None
+    return tuple(sorted(entry.sources, key=lambda s: source_topics.get(s) != home))
+
+
+def new_paper(entry: Entry, sources: tuple[str, ...], day: date, source_topics: Mapping[str, str]) -> Paper:
+    """Return the card of a paper first seen in this run: its categories, then its sources' topics, as topics."""
+    topics = list(entry.categories)
+    for s in sources:
+        if source_topics.get(s) and source_topics[s] not in topics:
+            topics.append(source_topics[s])
+    return Paper(id=entry.id, title=entry.title, authors=entry.authors, abstract=entry.abstract, url=entry.url,
+                 day=day, sources=sources, topics=tuple(topics), version=entry.version, doi=entry.doi,
+                 published=entry.published, announce=entry.announce, abstract_kind=entry.abstract_kind,
+                 links=entry.links)
 
 
 def card_order(paper: Paper, source_order: Mapping[str, int]) -> tuple:

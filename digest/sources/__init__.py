@@ -1,59 +1,34 @@
 """The source families: each family's name, the module under digest/sources/ that reads it, and the dispatch.
 
-A new family is one module here and one line in REGISTRY. A family module must define `ADAPTERS` (family name
--> item adapter, feedparser item -> Entry or None) and may define these hooks; without one, the default holds:
+A new family is one module here and one line in REGISTRY (registry.py: sources.yaml's validation reads it).
+A family module must define `ADAPTERS` (family name -> item adapter, feedparser item -> Entry or None) and
+`job`, and may define these hooks; without one, the default holds:
 
 - `read_feed(body, source_id, family) -> Parsed`: default feed.read_items with the family's adapter.
 - `group_jobs(session, targets, item_limit) -> [(job, targets)]`: requests shared by several sources
   (arXiv's joined listings); default none.
-- `job(session, target) -> job`: one source's requests; default gather.fetch_feed, one plain feed.
+- `job(session, target) -> job` (required): one source's requests; `jobs.fetch_feed` is one plain feed.
 - `date_range(location, last_success, run_date) -> (since, until)`: a dated API's range; default none.
 - `retries_stale(location) -> bool`: whether a listing that repeats yesterday is asked again; default no.
 - `polite_hosts(options) -> {host: seconds}`: hosts that get one request at a time, spaced; default none.
 
-This module stays light (sources.yaml is validated against FAMILIES): family modules load on first use.
+This module stays light: family modules load on first use.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from datetime import date
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Coroutine, Sequence
-from urllib.parse import urlsplit
+
+from .registry import FAMILIES, REGISTRY, Family, guess_family  # noqa: F401 - the registry is this package's face
 
 if TYPE_CHECKING:
     from ..config import FetchOptions
     from .feed import Entry, Parsed
-    from .gather import Gathered, Job, Target
+    from .records import Gathered, Job, Target
     from .http import Session
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str                       # the `family:` value in sources.yaml
-    module: str                     # the module under digest/sources/ that reads it
-    hosts: tuple[str, ...] = ()     # feed hosts (and their subdomains) that imply it when no family is given
-
-
-REGISTRY: dict[str, Family] = {f.name: f for f in (
-    Family("arxiv", "arxiv", ("arxiv.org",)),
-    Family("biorxiv", "biorxiv", ("biorxiv.org", "medrxiv.org")),
-    Family("plos", "journals", ("plos.org",)),
-    Family("nature", "journals", ("nature.com",)),
-    Family("generic", "generic"),
-)}
-FAMILIES = tuple(REGISTRY)
-
-
-def guess_family(url: str) -> str:
-    """Return the family a feed URL belongs to, by its host."""
-    host = (urlsplit(url).hostname or "").lower()
-    for family in REGISTRY.values():
-        if any(host == needle or host.endswith("." + needle) for needle in family.hosts):
-            return family.name
-    return "generic"
 
 
 def module(family: str) -> ModuleType:
@@ -93,11 +68,7 @@ def group_jobs(session: Session, targets: Sequence[Target], item_limit: int | No
 
 def job(session: Session, target: Target) -> Coroutine[Any, Any, dict[str, Gathered]]:
     """Return the job that fetches and reads one target the way its family asks."""
-    reader = module(target.source.family)
-    if hasattr(reader, "job"):
-        return reader.job(session, target)
-    from .gather import fetch_feed
-    return fetch_feed(session, target)
+    return module(target.source.family).job(session, target)
 
 
 def date_range(family: str, location: str, last_success: date | None, run_date: date

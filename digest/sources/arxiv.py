@@ -15,8 +15,10 @@ from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_text, doi_from_text
 from ..errors import SourceError
 from .feed import Adapter, Entry, Parsed, read_items
 from .generic import authors, generic_item, published, title
-from .gather import Gathered, Job, Target, cut_short_warning, fallback
+from .jobs import cut_short_warning, fallback
+from .records import Gathered, Job, Target
 from .http import FetchRequest, Session
+from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
 
 if TYPE_CHECKING:
     from ..config import FetchOptions

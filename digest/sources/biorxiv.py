@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Coroutine, Sequence
 from ..clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
 from ..errors import SourceError
 from .feed import Adapter, Entry, drop_reason, gate_entry, replaced
-from .gather import Gathered, Target, fallback, fetch_feed
+from .jobs import fallback, fetch_feed
+from .records import Gathered, Target
 from .generic import generic_item
 from .http import FetchRequest, Session
 

@@ -11,6 +11,7 @@ from typing import Any
 from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
                      link_hash_id, safe_url, split_authors)
 from .feed import Adapter, Entry
+from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
 
 
 def _field(item: Any, key: str) -> tuple[str, bool]:

@@ -8,6 +8,7 @@ from typing import Any
 from ..clean import clean_text
 from .feed import Adapter, Entry, replaced
 from .generic import body_html, generic_item
+from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
 
 
 def plos_item(item: Any, source_id: str) -> Entry | None:

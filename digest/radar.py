@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,8 +46,11 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def keys(names: tuple[str, ...] | list[str]) -> str:
-    """The folded names as the pages carry them (data-keys, search rows): "|"-joined, as data-authors."""
+@lru_cache(maxsize=8192)
+def keys(names: tuple[str, ...]) -> str:
+    """The folded names as the pages carry them (data-keys, search rows): "|"-joined, as data-authors.
+
+    Cached: a paper's card, its entries on topic pages and its search row all carry the same keys."""
     return "|".join(fold(n) for n in names)
 
 
@@ -130,11 +134,17 @@ def _js_pipeline(ch: str, keep: frozenset[str]) -> str:
                    if not unicodedata.category(c).startswith("M") or c in keep).lower()
 
 
+def _assigned() -> Iterator[int]:
+    """Every code point but those of planes 4 to 13, which Unicode leaves unassigned (Cn) and this scan would skip."""
+    yield from range(0x40000)
+    yield from range(0xE0000, 0x110000)
+
+
 @lru_cache(maxsize=1)
 def fold_data() -> tuple[tuple[tuple[int, int], ...], dict[str, str]]:
     """Return the ranges of marks fold keeps and the characters the browser's pipeline would fold otherwise."""
     ranges: list[list[int]] = []
-    for code in range(0x110000):
+    for code in _assigned():
         ch = chr(code)
         if unicodedata.category(ch).startswith("M") and not unicodedata.combining(ch):
             if ranges and ranges[-1][1] == code - 1:
@@ -143,7 +153,7 @@ def fold_data() -> tuple[tuple[tuple[int, int], ...], dict[str, str]]:
                 ranges.append([code, code])
     keep = frozenset(chr(c) for a, b in ranges for c in range(a, b + 1))
     table = {}
-    for code in range(0x110000):
+    for code in _assigned():
         ch = chr(code)
         # Only a character that decomposes, is a mark, is a space or changes case can fold differently: the
         # cheap tests first (a build pays this once).

@@ -102,3 +102,11 @@ def test_radar_hits_equal_the_reference_on_random_text():
         sample = text(10)
         assert fold(sample) == reference_fold(sample), sample
     assert matched > 1000  # the draw does reach matches, not only misses
+
+
+def test_the_fold_data_scan_skips_only_unassigned_planes():
+    import unicodedata
+
+    from digest.radar import _assigned
+    skipped = set(range(0x110000)) - set(_assigned())
+    assert skipped and all(unicodedata.category(chr(c)) == "Cn" for c in skipped)

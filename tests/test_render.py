@@ -97,7 +97,7 @@ def test_hostile_text_and_links_never_become_active(tmp_path, config):
         if path.suffix in (".html", ".xml", ".opml"):
             text = path.read_text()
             assert "<script" not in OWN_SCRIPT.sub("", text).lower(), path
-            # Outside the quoted attribute values (data-words holds the folded title and abstract, escaped).
+            # Outside the quoted attribute values (data attributes hold escaped feed text).
             assert not re.search(r"<[^>]+\son\w+\s*=", re.sub(r'"[^"]*"', '""', text)), path
             assert "javascript:" not in text.lower(), path
     day = (tmp_path / "2026-06-16" / "index.html").read_text()

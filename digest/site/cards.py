@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ..clean import clip, first_sentences, safe_url
 from ..papers import Paper
-from ..radar import folded_text, keys
+from ..radar import keys
 from .index import DayIndex, RadarIndex
 
 
@@ -85,8 +85,7 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
     out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
-           f'data-authors="{escape("|".join(c.authors))}" data-keys="{escape(keys(c.authors))}" '
-           f'data-words="{escape(folded_text(paper.title, paper.abstract))}">\n',
+           f'data-authors="{escape("|".join(c.authors))}" data-keys="{escape(keys(c.authors))}">\n',
            f'  <p class="num">{escape(c.number)}.</p>\n',
            f'  <p class="meta">{"".join(meta)}</p>\n',
            f'  <h2 class="title">{title}</h2>\n']
@@ -100,7 +99,10 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         out.append(f'  <p class="authors"><span class="k">{tagged("authors")}:</span> {names}</p>\n')
     if c.summary:
         others = "".join(f' data-summary-{escape(lang)}="{escape(text)}"' for lang, text in c.other_summaries)
-        out.append(f'  <p class="summary"{others}>{escape(c.summary)}</p>\n')
+        # A reader's keyword follow matches the title and the abstract (static/js/radar.js reads them from here):
+        # when the summary shown is the whole abstract, it says so, as no other copy of the abstract is shown.
+        whole = " data-abstract" if c.summary == paper.abstract else ""
+        out.append(f'  <p class="summary"{whole}{others}>{escape(c.summary)}</p>\n')
     out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
     if paper.abstract and paper.abstract != c.summary:
         label = tagged("standfirst") if paper.abstract_kind == "standfirst" else tagged("show_abstract")
@@ -123,7 +125,7 @@ def card_fragment(paper_id: str) -> str:
 def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
     out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}" '
-           f'data-keys="{escape(keys(p.authors))}" data-words="{escape(folded_text(p.title, p.abstract))}">'
+           f'data-keys="{escape(keys(p.authors))}">'
            f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{escape(p.title)}</a>']
     if p.authors:
         more = " et al." if len(p.authors) > 3 else ""

@@ -7,6 +7,7 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ from .feeds import Feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .plan import DayJob, SitePlan
 from .search import day_rows
-from .writer import TEMPLATES, SiteWriter, Written, compact_json
+from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 # A `$...$` span with something in it: only pages holding one load KaTeX.
 MATH = re.compile(r"\$[^$\s][^$]*\$")
@@ -37,6 +38,9 @@ MATH = re.compile(r"\$[^$\s][^$]*\$")
 def has_math(papers: Iterable[Paper]) -> bool:
     """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
     return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+
+
+FOLD_DATA = "static/js/fold-data.js"
 
 
 class PageMaker:
@@ -230,4 +234,8 @@ class SitePages:
         for path in sorted((TEMPLATES / "static").rglob("*")):
             if path.is_file():
                 self.writer.write(f"static/{path.relative_to(TEMPLATES / 'static').as_posix()}", path.read_bytes())
-        self.writer.write("static/js/fold-data.js", fold_data_js())   # the browser's half of radar.fold
+        # The browser's half of radar.fold: it depends only on the code and Python's Unicode tables, and takes a
+        # scan of Unicode to make, so an unchanged one is kept.
+        fingerprint = inputs_key(unicodedata.unidata_version, code_version())
+        if not self.writer.fresh(FOLD_DATA, fingerprint):
+            self.writer.write(FOLD_DATA, fold_data_js(), fingerprint)

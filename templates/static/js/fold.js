@@ -1,7 +1,7 @@
 /* Folding what the reader types (a follow, ?author=Name) into the keys the build wrote.
 
    One rule, one place: the build folds names and texts with digest/radar.py fold() and writes the folded keys
-   into the pages (data-keys, data-words) and the search rows; this module only folds the reader's own input, and
+   into the pages (data-keys) and the search rows; this module folds the reader's own input and the papers' text, and
    it folds it exactly as fold() does because the build also writes static/js/fold-data.js: the generic per-character
    pipeline below (NFKD, drop marks, toLowerCase) plus, as data, every character where Python's fold differs from
    that pipeline (ß -> ss, ς -> σ, the marks Python keeps, its extra whitespace). tests/test_browser_radar.py runs

@@ -1,7 +1,8 @@
 /* The reader's radar (localStorage only): follows of authors and keywords, marked on cards and entries and
    matched in the search index. A follow is folded once and compared with the keys the build wrote: an author
-   with data-keys / a row's keys, a keyword as whole words of data-words / a row's words (the folded title and
-   abstract, never the card's labels), as digest/radar.py matches the owner's radar. */
+   with data-keys / a row's keys; a keyword as whole words of the paper's own text, folded by fold.js (which folds
+   exactly as digest/radar.py does): a card's title and abstract, an entry's title and summary, a row's title and
+   summary, never a card's labels. The text is in the page already, so the build does not write it twice. */
 import { $, $$, el, load, store, splitKeys } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold, keywordPattern } from "./fold.js";
@@ -9,6 +10,21 @@ import { refreshCards } from "./cards.js";
 import { scan, resultItem } from "./searchindex.js";
 
 var FOLLOW_KEY = "academichub.follows";
+
+/* Each paper's own text, read as the page arrived: this module runs before math.js typesets $...$ (base.html
+   loads it first), which would add KaTeX's rendering to the text. Folded when a keyword first needs it. */
+var TEXTS = new WeakMap(), WORDS = new WeakMap();
+function ownText(node) {
+  var parts = node.matches("article.card")
+    ? [$(".title", node), $(".abstract p", node) || $(".summary[data-abstract]", node)]
+    : [$("a", node), $(".sum", node)];
+  return parts.map(function (part) { return part ? part.textContent : ""; }).join(" ");
+}
+$$("article.card, li.entry").forEach(function (node) { TEXTS.set(node, ownText(node)); });
+function words(node) {
+  if (!WORDS.has(node)) WORDS.set(node, fold(TEXTS.has(node) ? TEXTS.get(node) : ownText(node)));
+  return WORDS.get(node);
+}
 
 export function follows() {
   try { var list = JSON.parse(load(FOLLOW_KEY) || "[]"); return Array.isArray(list) ? list : []; } catch (e) { return []; }
@@ -36,7 +52,7 @@ function followTest(list) {
 export function markFollowed() {
   var list = follows(), test = followTest(list);
   $$("article.card, li.entry").forEach(function (card) {
-    var hits = test(splitKeys(card.getAttribute("data-keys")), card.getAttribute("data-words") || "");
+    var hits = test(splitKeys(card.getAttribute("data-keys")), words(card));
     var mark = $(".follow-mark", card);
     card.classList.toggle("followed", hits.length > 0);
     if (hits.length && !mark) {

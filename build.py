@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from digest.archive import Archive, State
 from digest.files import remove_stale_temps
 from digest.collect import CollectReport, collect
-from digest.config import Config, load_config, site_url
+from digest.config import Config, load_config
+from digest.urls import site_url
 from digest.errors import ConfigError, DigestError, WriteError
 from digest.lock import hold_archive
 from digest.probe import probe_sources

@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from .errors import ConfigError
+from .urls import CONTROL as _CONTROL
+from .urls import HTTP_URL, check_source_url, http_problem, site_url
 from .sources.registry import FAMILIES, guess_family
 
 LANGUAGES = ("en", "zh")
@@ -23,7 +24,6 @@ _SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9\-]*")
 _TOPIC_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
 ID_MAX = 64   # characters of a source or topic id: a short folder name, well inside any file system's limit
 # A newline, a tab or another control character: no one-line setting (a label, a URL, a header) holds one.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")   # what an HTTP header value may safely hold
 
 
@@ -261,87 +261,6 @@ def _article(kind: str) -> str:
     return {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
 
 
-_HOST = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,24}", re.I)
-
-# An absolute http(s) URL: the site's own address, an LLM endpoint. Matched whole, with fullmatch.
-HTTP_URL = re.compile(r"https?://[^/\s]+(/\S*)?")
-
-
-def _http_problem(url: str) -> str | None:
-    """Return why an http(s) URL cannot be sent as written (httpx would refuse it), or None."""
-    if _CONTROL.search(url):   # checked first: urlsplit silently drops a newline or a tab
-        return f"expected a URL on one line, without control characters, got {url!r}"
-    if any(c.isspace() for c in url):
-        return f"expected a URL without spaces (write a space as %20), got {url!r}"
-    try:
-        parts = urlsplit(url)
-        parts.port   # raises ValueError for a port that is not a number from 0 to 65535
-    except ValueError:
-        return f"expected a host and an optional port from 0 to 65535, got {url!r}"
-    host = parts.hostname or ""
-    if not host.isascii():
-        import idna   # httpx's own encoder (IDNA 2008): a host it accepts here is one fetch can reach
-        try:
-            idna.encode(host)
-        except idna.IDNAError as exc:
-            return f"the host {host!r} has no IDNA (xn--) form for HTTP: {exc}"
-    try:
-        url.encode("utf-8")   # what percent-encoding a non-ASCII path needs; only a lone surrogate fails
-    except UnicodeEncodeError:
-        return f"expected a URL that can be percent-encoded as UTF-8, got {url!r}"
-    return None
-
-
-def _http_url(url: str) -> str:
-    """Return an absolute http(s) URL in its ASCII form (IDNA host, percent-encoded path); ValueError says why not."""
-    if (why := _http_problem(url)) is not None:   # first: it names a newline or a space precisely
-        raise ValueError(why)
-    if not HTTP_URL.fullmatch(url):
-        raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
-    if url.isascii():
-        return url
-    parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    host = parts.hostname or ""
-    if not host.isascii():
-        import idna
-        hostport = hostport.lower().replace(host, idna.encode(host).decode("ascii"), 1)
-    keep = "/%:@!$&'()*+,;=-._~?#[]"   # reserved characters and escapes already written stay as they are
-    return urlunsplit((parts.scheme, quote(userinfo + at, safe=keep) + hostport, quote(parts.path, safe=keep),
-                       quote(parts.query, safe=keep), quote(parts.fragment, safe=keep)))
-
-
-def site_url(url: str) -> str:
-    """Return the published site's address in its ASCII form, or "" for none; ValueError says why it is unusable.
-
-    It goes into every absolute link and, when site.contact is empty, into the User-Agent header, which
-    holds ASCII only: a non-ASCII host is IDNA-encoded and a non-ASCII path percent-encoded."""
-    if not url:
-        return ""
-    ascii_url = _http_url(url)
-    parts = urlsplit(ascii_url)
-    if parts.query or parts.fragment or ascii_url.endswith(("?", "#")):   # links are the address + "/path"
-        raise ValueError(f"expected the site's address without a ?query or #fragment, got {url!r}")
-    return ascii_url
-
-
-def _check_url(url: str, base_dir: Path) -> str | None:
-    """Return why a source URL is unusable, or None."""
-    first = url.split("/", 1)[0]
-    if "://" not in url and _HOST.fullmatch(first) and "/" in url and not (base_dir / first).is_dir():
-        return f"expected an http(s) URL, got {url!r}: write https://{url} (a local feed file is a path)"
-    if _CONTROL.search(url):   # a `|` block's final newline: a path or URL that names nothing
-        return f"expected a URL or path on one line, without control characters, got {url!r}"
-    if "://" not in url:
-        return None if not url.startswith(("http:", "https:")) and url.strip() else "expected an http(s) URL or a local path"
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"expected an http(s) URL, got {url!r}"
-    return _http_problem(url)
-
-
 def load_config(path: str | Path) -> Config:
     """Read and validate sources.yaml; raise ConfigError listing every problem."""
     path = Path(path)
@@ -431,7 +350,7 @@ def _check_site(check: _Checker, site: Site) -> Site:
 
 def _check_llm(check: _Checker, llm: LLMOptions) -> None:
     _check_languages(check, "llm.languages", llm.languages)
-    if llm.base_url and (why := _http_problem(llm.base_url) or (None if HTTP_URL.fullmatch(llm.base_url) else
+    if llm.base_url and (why := http_problem(llm.base_url) or (None if HTTP_URL.fullmatch(llm.base_url) else
                          f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")):
         check.problem("llm.base_url", why)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", llm.api_key_env):
@@ -486,11 +405,11 @@ def _load_sources(check: _Checker, data: Any, topics: dict[str, Topic], base_dir
             check.problem(f"{where}.id", f"duplicate source id {source.id!r}")
         seen.add(source.id)
         _check_line(check, f"{where}.label", source.label, "arXiv (CS.LG)")
-        if (why := _check_url(source.url, base_dir)) is not None:
+        if (why := check_source_url(source.url, base_dir)) is not None:
             check.problem(f"{where}.url", why)
         if topics and source.topic not in topics:  # no topics at all is reported once, under topics
             check.problem(f"{where}.topic", f"unknown topic {source.topic!r} (add it under topics:)")
-        if source.fallback and (why := _check_url(source.fallback, base_dir)) is not None:
+        if source.fallback and (why := check_source_url(source.fallback, base_dir)) is not None:
             check.problem(f"{where}.fallback", why)
         if source.replacements not in REPLACEMENTS:
             check.problem(f"{where}.replacements", f"expected one of: {', '.join(REPLACEMENTS)}, got {source.replacements!r}")

@@ -48,6 +48,11 @@ class _TextExtractor(HTMLParser):
 _NOT_XML_TEXT = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def is_xml_text(text: str) -> bool:
+    """True when text holds only characters XML 1.0 and UTF-8 allow (xml_text would return it unchanged)."""
+    return _NOT_XML_TEXT.search(text) is None
+
+
 def xml_text(text: str) -> str:
     """Return text with every character that XML 1.0 or UTF-8 refuses removed (controls, surrogates, U+FFFE/F)."""
     return _NOT_XML_TEXT.sub("", text) if _NOT_XML_TEXT.search(text) else text
@@ -239,7 +244,7 @@ def safe_url(url: str | None) -> str:
     except ValueError:
         return ""
     if (parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\"<> \n\t")
-            and not _NOT_XML_TEXT.search(url)):
+            and is_xml_text(url)):
         return url
     return ""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +10,7 @@ from .config import Config
 from .errors import SourceError
 from .sources.http import FetchRequest, FetchSettings, fetch_sources
 from .sources import parse_feed
+from .sources.feed import internal_error
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,7 @@ def probe_sources(config: Config, run_date: date, settings: FetchSettings | None
             probes.append(Probe(source.id, "failing", detail=str(exc)))
             continue
         except Exception as exc:  # noqa: BLE001 - a bug on one feed must not hide the others' answers
-            print(f"source '{source.id}': internal error, traceback follows (please report it):", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-            probes.append(Probe(source.id, "failing", detail=f"source '{source.id}': internal error while reading "
-                                                             f"its feed: {type(exc).__name__}: {exc}"[:300]))
+            probes.append(Probe(source.id, "failing", detail=internal_error(source.id, exc)))
             continue
         probes.append(Probe(source.id, "ok" if entries else "empty", len(entries), fetched.url))
     return probes

@@ -4,13 +4,15 @@ entries, why an item is dropped, and cut-short detection."""
 from __future__ import annotations
 
 import re
+import sys
+import traceback
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable
 
 import feedparser
 
-from ..clean import _NOT_XML_TEXT, safe_url, xml_text
+from ..clean import is_xml_text, safe_url, xml_text
 from ..errors import SourceError
 
 
@@ -93,7 +95,7 @@ def drop_reason(entry: Entry | None) -> str | None:
 def gate_entry(entry: Entry) -> Entry:
     """Return the entry with every text field through the XML text gate: nothing illegal reaches content/."""
     fields = (entry.id, entry.title, entry.abstract, entry.url, entry.doi or "", *entry.authors, *entry.categories)
-    if not any(map(_NOT_XML_TEXT.search, fields)):
+    if all(map(is_xml_text, fields)):
         return entry   # the usual case: one scan per field, no copy
     return replace(entry, id=xml_text(entry.id), title=xml_text(entry.title), abstract=xml_text(entry.abstract),
                    url=safe_url(entry.url), doi=xml_text(entry.doi) if entry.doi else None,
@@ -178,3 +180,14 @@ def _clipped_line(value: Any) -> str:
 def replaced(entry: Entry | None, **changes: Any) -> Entry | None:
     """Return an adapted entry with some fields changed (None stays None: an item that is no entry)."""
     return replace(entry, **changes) if entry is not None else None
+
+
+def internal_error(source: str, exc: Exception) -> str:
+    """Log a bug met while reading a source's feed, with its traceback, and return the source's one-line failure.
+
+    Called from an except block: expected failures are SourceErrors, so anything else is a bug, and it must
+    cost that source only, for the run."""
+    print(f"source '{source}': internal error, traceback follows (please report it):", file=sys.stderr)
+    traceback.print_exc(file=sys.stderr)
+    return f"source '{source}': internal error while reading its feed: {type(exc).__name__}: {exc}"[:300]
+

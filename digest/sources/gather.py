@@ -4,11 +4,10 @@ itself."""
 from __future__ import annotations
 
 import asyncio
-import sys
-import traceback
 from typing import Any, Coroutine, Sequence
 
 from . import group_jobs, job
+from .feed import internal_error
 from .http import FetchSettings, Session, make_client
 from .records import Gathered, Target
 
@@ -40,10 +39,7 @@ async def _isolated(work: Coroutine[Any, Any, dict[str, Gathered]], targets: Seq
     try:
         return await work
     except Exception as exc:  # noqa: BLE001 - the whole point: one source's bug must not cost the run
-        names = "+".join(t.source.id for t in targets)
-        print(f"source '{names}': internal error, traceback follows (please report it):", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        why = f"source '{names}': internal error while reading its feed: {type(exc).__name__}: {exc}"[:300]
+        why = internal_error("+".join(t.source.id for t in targets), exc)
         return {t.source.id: Gathered(t.source.id, "failed", url=t.location, error=why) for t in targets}
 
 

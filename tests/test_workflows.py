@@ -139,8 +139,8 @@ class Runner:
         git(self.tmp, "clone", "--quiet", "--depth", "1", f"file://{self.origin}", str(work), env=self.env)
         return work
 
-    def run_steps(self, work: Path, day: str) -> dict[str, subprocess.CompletedProcess]:
-        """Run the build job's run: steps in order, stopping at the first failure, as a runner would."""
+    def run_steps(self, work: Path, day: str, fails: str | None = None) -> dict[str, subprocess.CompletedProcess]:
+        """Run the build job's run: steps in order, stopping at the first failure (only step fails may), as a runner would."""
         runner_temp = self.tmp / f"runner{self.runs}"
         runner_temp.mkdir()
         values = {"inputs.date": day, "steps.pages.outputs.base_url": PAGES_URL, "secrets.OPENAI_API_KEY": "",
@@ -158,6 +158,8 @@ class Runner:
             results[step["id"]] = result = subprocess.run(
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
                 cwd=work, env=env, capture_output=True, text=True, timeout=300)
+            if result.returncode and step["id"] == fails:
+                break
             assert result.returncode == 0, (step["id"], result.stdout, result.stderr)
         results["summary"] = (runner_temp / "summary.md").read_text(encoding="utf-8")
         return results
@@ -191,6 +193,7 @@ def test_first_run_commits_content_and_leaves_the_site_artifact(runner):
     assert not git(runner.first, "ls-files", "site")  # the site is deployed, never committed
     summary = runner.first_out["summary"]
     assert summary.startswith("### fetch 2026-06-16: 42 new papers") and "| PLOS Medicine | ok | 2 | 0 |" in summary
+    assert "**Site size:** site/ is " in summary and "of the 1,000 MB limit (site.size_limit_mb)" in summary
 
 
 def test_a_push_that_races_is_rebased_and_retried_and_a_rerun_commits_nothing(runner):
@@ -213,6 +216,24 @@ def test_a_push_that_races_is_rebased_and_retried_and_a_rerun_commits_nothing(ru
     out = runner.run_steps(runner.checkout(), "2026-06-17")
     assert "content/ is unchanged: nothing to commit" in out["commit"].stdout
     assert runner.log() == before
+
+
+def test_a_site_past_its_size_limit_stops_the_job_before_the_deploy(runner):
+    # Steps run only while every earlier one succeeded (no `if:`), and the deploy job needs this one.
+    steps = DAILY["jobs"]["build"]["steps"]
+    assert not any("if" in step for step in steps) and DAILY["jobs"]["deploy"]["needs"] == "build"
+    assert "include-hidden-files" not in next(s for s in steps if s["id"] == "upload").get("with", {})
+    work = runner.checkout()
+    config = work / "sources.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\nsite:\n", "\nsite:\n  size_limit_mb: 0.5\n", 1),
+                      encoding="utf-8")
+    before = runner.log()
+    out = runner.run_steps(work, "2026-06-18", fails="build")
+    assert list(out) == ["baseline", "build", "summary"]     # no verify, commit or upload after it
+    assert out["build"].returncode == 1
+    assert out["build"].stderr.splitlines()[-1].startswith("site/ is ")
+    assert "over site.size_limit_mb (0.5 MB" in out["build"].stderr
+    assert "> [!CAUTION]" in out["summary"] and runner.log() == before
 
 
 def test_verify_step_stops_a_shrunken_archive(runner, tmp_path):

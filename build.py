@@ -16,8 +16,8 @@ from digest.archive import Archive, State
 from digest.files import remove_stale_temps
 from digest.collect import CollectReport, collect
 from digest.config import Config, load_config
+from digest.errors import ConfigError, DigestError, SiteTooLarge, WriteError
 from digest.urls import site_url
-from digest.errors import ConfigError, DigestError, WriteError
 from digest.lock import hold_archive
 from digest.probe import probe_sources
 from digest.site import render_archive
@@ -147,11 +147,21 @@ def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
         print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
 
 
-def render_stage(config: Config, archive: Archive, out: Path) -> None:
+def render_stage(config: Config, archive: Archive, out: Path, summary: Path | None = None) -> None:
+    """Render site/, then print its size against site.size_limit_mb; raise SiteTooLarge over the limit."""
     started = time.monotonic()
     report = render_archive(config, archive, out)
     print(f"render: {report.papers} papers over {report.days} days -> {out}: "
           f"{report.written} files written, {report.removed} removed, {time.monotonic() - started:.1f} s")
+    size = report.size
+    print(size.line())
+    if size.warn and not size.over:
+        print(size.warning(), file=sys.stderr)
+    if summary:
+        with summary.open("a", encoding="utf-8") as handle:
+            handle.write(size.markdown())
+    if size.over:
+        raise SiteTooLarge(size.refusal())
 
 
 def check_stage(config: Config, online: bool, day: date) -> bool:
@@ -216,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             day = args.date or (demo_days()[-1] if args.demo else datetime.now(ZoneInfo(config.site.timezone)).date())
             return 0 if check_stage(config, args.online, day) else 1
         archive = Archive(content)
+        summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
         ok = True
         if args.stage in ("all", "fetch", "summarize"):
             # One run at a time writes content/: two at once would each rewrite the day files and
@@ -223,7 +234,6 @@ def main(argv: list[str] | None = None) -> int:
             with hold_archive(content, config.fetch.lock_wait, waited=print_now, took_over=print_now):
                 remove_stale_temps(content)   # what a killed fetch or summarize left (a live pid keeps its own)
                 if args.stage in ("all", "fetch"):
-                    summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
                     runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
                     ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
                 if args.stage in ("all", "summarize"):
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             try:
-                render_stage(config, archive, args.site)
+                render_stage(config, archive, args.site, summary)
             except OSError as exc:
                 # write_atomic names its own refusals; this catches the render's other writes to site/
                 # (its folders, its in-progress marker) on a full or read-only disk.

@@ -63,6 +63,7 @@ class Site:
     feed_days: int = 14       # rolling window of the Atom/RSS feeds
     feed_max_items: int = 300
     contact: str = ""         # URL or address named in the User-Agent
+    size_limit_mb: float = 1000.0   # site/ may hold this much (GitHub Pages refuses a site over 1 GB)
 
 
 @dataclass(frozen=True)

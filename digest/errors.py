@@ -40,6 +40,15 @@ class WriteError(DigestError):
     DISK: frozenset[int] = frozenset()   # the errnos a disk gives for a write it refuses (set below)
 
 
+class SiteTooLarge(DigestError):
+    """site/ is over site.size_limit_mb: the build stops before it is deployed.
+
+    Its own exit code, so the daily job still commits the day's content/ (nothing fetched is lost) and skips
+    only the deploy."""
+
+    exit_code = 3
+
+
 class ArchiveBusy(DigestError):
     """Another run holds the lock on content/ and did not let go within the wait."""
 

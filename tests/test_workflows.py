@@ -25,7 +25,7 @@ PAGES_URL = "https://forker.github.io/academichub"
 
 # Steps that use an action (or install packages) are stood in for by the test; the rest run as written.
 SIMULATED = {"checkout", "python", "install", "pages", "upload"}
-RUN = ["baseline", "build", "verify", "commit"]
+RUN = ["baseline", "build", "verify", "commit", "size"]
 
 
 def on(workflow: dict) -> dict:
@@ -139,31 +139,50 @@ class Runner:
         git(self.tmp, "clone", "--quiet", "--depth", "1", f"file://{self.origin}", str(work), env=self.env)
         return work
 
-    def run_steps(self, work: Path, day: str) -> dict[str, subprocess.CompletedProcess]:
-        """Run the build job's run: steps in order, stopping at the first failure, as a runner would."""
+    def run_steps(self, work: Path, day: str, fails: str | None = None) -> dict[str, subprocess.CompletedProcess]:
+        """Run the build job's run: steps in order, stopping at the first failure (only step fails may), as a runner would."""
         runner_temp = self.tmp / f"runner{self.runs}"
         runner_temp.mkdir()
         values = {"inputs.date": day, "steps.pages.outputs.base_url": PAGES_URL, "secrets.OPENAI_API_KEY": "",
                   "vars.OPENAI_BASE_URL": "", "vars.OPENAI_MODEL": "", "github.token": "not-a-real-token"}
         base = {**self.env, "RUNNER_TEMP": str(runner_temp), "GITHUB_STEP_SUMMARY": str(runner_temp / "summary.md")}
+        outputs: dict[str, dict[str, str]] = {}
         steps = DAILY["jobs"]["build"]["steps"]
         assert {s["id"] for s in steps} == SIMULATED | set(RUN), "classify the new step in this test"
         assert all(s["id"] in SIMULATED for s in steps if "uses" in s)
         results = {}
         for step in (s for s in steps if s["id"] in RUN):
-            env = dict(base)
+            if not step_runs(step, outputs):
+                continue
+            output_file = runner_temp / f"output-{step['id']}"
+            env = {**base, "GITHUB_OUTPUT": str(output_file)}
             for key, value in (step.get("env") or {}).items():
                 env[key] = re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: values[m.group(1)], str(value))
             assert "${{" not in step["run"], "expressions go through env:, never into the script"
             results[step["id"]] = result = subprocess.run(
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
                 cwd=work, env=env, capture_output=True, text=True, timeout=300)
+            outputs[step["id"]] = dict(line.split("=", 1) for line in output_file.read_text().splitlines()
+                                       if "=" in line) if output_file.exists() else {}
+            if result.returncode and step["id"] == fails:
+                break
             assert result.returncode == 0, (step["id"], result.stdout, result.stderr)
         results["summary"] = (runner_temp / "summary.md").read_text(encoding="utf-8")
         return results
 
     def log(self) -> list[str]:
         return git(self.origin, "log", "--format=%an <%ae>|%s", "main").splitlines()
+
+
+def step_runs(step: dict, outputs: dict[str, dict[str, str]]) -> bool:
+    """Evaluate a step's `if:` as the runner would, for the one form this workflow uses: steps.ID.outputs.KEY ==/!= 'V'."""
+    condition = step.get("if")
+    if condition is None:
+        return True
+    found = re.fullmatch(r"steps\.(\w+)\.outputs\.(\w+) (==|!=) '([^']*)'", condition.strip())
+    assert found, f"step {step['id']}: an if: this test cannot evaluate: {condition!r}"
+    value = outputs.get(found[1], {}).get(found[2], "")
+    return (value == found[4]) == (found[3] == "==")
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +210,7 @@ def test_first_run_commits_content_and_leaves_the_site_artifact(runner):
     assert not git(runner.first, "ls-files", "site")  # the site is deployed, never committed
     summary = runner.first_out["summary"]
     assert summary.startswith("### fetch 2026-06-16: 42 new papers") and "| PLOS Medicine | ok | 2 | 0 |" in summary
+    assert "**Site size:** site/ is " in summary and "of the 1,000 MB limit (site.size_limit_mb)" in summary
 
 
 def test_a_push_that_races_is_rebased_and_retried_and_a_rerun_commits_nothing(runner):
@@ -213,6 +233,30 @@ def test_a_push_that_races_is_rebased_and_retried_and_a_rerun_commits_nothing(ru
     out = runner.run_steps(runner.checkout(), "2026-06-17")
     assert "content/ is unchanged: nothing to commit" in out["commit"].stdout
     assert runner.log() == before
+
+
+def test_a_site_past_its_size_limit_commits_content_and_stops_the_job_before_the_deploy(tmp_path):
+    # The upload runs only when the build found the site within its limit; the last step then fails the job,
+    # and the deploy job needs this one. The day's content/ is committed all the same: nothing fetched is lost.
+    steps = DAILY["jobs"]["build"]["steps"]
+    assert DAILY["jobs"]["deploy"]["needs"] == "build"
+    assert [s["id"] for s in steps if "if" in s] == ["upload", "size"] and steps[-1]["id"] == "size"
+    assert "include-hidden-files" not in next(s for s in steps if s["id"] == "upload").get("with", {})
+    runner = Runner(tmp_path)   # a fork of its own: this one's commits must not reach the other tests' fork
+    work = runner.checkout()
+    config = work / "sources.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\nsite:\n", "\nsite:\n  size_limit_mb: 0.5\n", 1),
+                      encoding="utf-8")
+    before = runner.log()
+    out = runner.run_steps(work, "2026-06-16", fails="size")
+    assert list(out) == ["baseline", "build", "verify", "commit", "size", "summary"]
+    assert out["build"].returncode == 0 and out["size"].returncode == 1   # the step turned exit code 3 into an output
+    assert "over site.size_limit_mb (0.5 MB" in out["build"].stderr
+    assert "> [!CAUTION]" in out["summary"]
+    log = runner.log()
+    assert len(log) == len(before) + 1 and log[0].startswith("github-actions[bot]"), log   # content/ committed
+    pushed = git(runner.origin, "show", "--name-only", "--format=", "main").splitlines()
+    assert "content/days/2026-06-16.json" in pushed
 
 
 def test_verify_step_stops_a_shrunken_archive(runner, tmp_path):

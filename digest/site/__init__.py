@@ -8,7 +8,7 @@ briefing made safe), `pages`, `feeds` and `search` (the outputs), all written th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from ..archive import Archive, Briefing, Day, State
 from ..files import collector_paused
 from ..config import Config
 from .briefings import Briefings
+from .budget import SiteSize, recent_volume
 from .cards import CardBuilder
 from .env import UiText, template_env
 from .feeds import Feeds
@@ -35,6 +36,7 @@ class RenderReport:
     removed: int
     papers: int
     days: int
+    size: SiteSize        # site/ as GitHub Pages counts it, against site.size_limit_mb
 
 
 def render(config: Config, source: DaySource, state: State, out: Path,
@@ -53,6 +55,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
+    settings["site"] = replace(site, size_limit_mb=0.0)   # the limit shapes no page
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items)
     maker = PageMaker(config, template_env(), ui, cards)
@@ -80,7 +83,10 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages.small_files()
     pages.static()
     removed = writer.finish(day_cache)
-    return RenderReport(writer.done.count, removed, sum(i.size for i in index.days), len(index.days))
+    papers = sum(i.size for i in index.days)
+    size = SiteSize(writer.deployed_bytes(), site.size_limit_mb, papers,
+                    *recent_volume((i.day, i.size) for i in index.days))
+    return RenderReport(writer.done.count, removed, papers, len(index.days), size)
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path,

@@ -131,6 +131,14 @@ class SiteWriter:
         if write_atomic(self.root / rel, payload, durable=False):
             self.done.count += 1
 
+    def deployed_bytes(self) -> int:
+        """Return the bytes of every file this render wrote or kept that a Pages artifact holds."""
+        # upload-pages-artifact (v4 on) leaves out dotfiles, so the manifest and the render marker are not
+        # deployed; every other file of site/ went through this writer.
+        root = str(self.root)
+        return sum(os.stat(os.path.join(root, rel)).st_size for rel in self.done.files
+                   if not any(part.startswith(".") for part in rel.split("/")))
+
     def finish(self, days: dict[str, Any]) -> int:
         """Remove files an earlier render wrote that this one did not; save the manifest; return how many."""
         removed = 0

@@ -11,7 +11,8 @@ var batchSize = section ? parseInt(section.getAttribute("data-batch-size"), 10) 
 var total = section ? parseInt(section.getAttribute("data-total"), 10) || cards.length : 0;
 var first = section ? parseInt(section.getAttribute("data-start"), 10) || 1 : 1;   // the page's first card's number
 var nextPage = section ? section.getAttribute("data-next") || "" : "";            // "" on a day's last page
-var batch = 0;
+var at = 0, shownEnd = Math.min(cards.length, batchSize);   // the shown batch's first card and the one after its last (as shown: a page shorter
+                           // than a batch ends its batch early, and the next batch starts after it)
 
 /* Fetch the next numbered page and append its cards (their relative links made absolute: they were written for
    that page's place); resolve when they are in. */
@@ -50,15 +51,14 @@ export function refreshCards() {
     if (status) status.textContent = "";
     return;
   }
-  var batches = Math.ceil(cards.length / batchSize);
-  batch = Math.min(batch, batches - 1);
-  cards.forEach(function (card, i) { card.hidden = Math.floor(i / batchSize) !== batch; });
+  var end = shownEnd;   // set where the batch changes: cards appended meanwhile do not join it
+  cards.forEach(function (card, i) { card.hidden = i < at || i >= end; });
   if (button) {
-    button.hidden = batches < 2 && !nextPage;
-    var start = batch * batchSize + 1, end = Math.min(cards.length, start + batchSize - 1);
-    if (status) status.textContent = fmt("batch_status", { start: first + start - 1, end: first + end - 1, total: total });
+    button.hidden = cards.length <= batchSize && !nextPage;
+    if (status) status.textContent = fmt("batch_status", { start: first + at, end: first + end - 1, total: total });
   }
 }
+function show(start) { at = start; shownEnd = Math.min(cards.length, start + batchSize); }
 export function showHashTarget() {
   // A link to one card (from search, a topic page or the radar) must land on its batch.
   if (!location.hash || !section) return;
@@ -66,11 +66,12 @@ export function showHashTarget() {
   try { id = decodeURIComponent(id); } catch (e) { /* a hand-typed `%` that encodes nothing: look it up as it is */ }
   var target = document.getElementById(id);
   var i = cards.indexOf(target);
-  if (i >= 0 && target.hidden && !currentAuthor()) { batch = Math.floor(i / batchSize); refreshCards(); target.scrollIntoView(); }
+  if (i >= 0 && target.hidden && !currentAuthor()) { show(Math.floor(i / batchSize) * batchSize); refreshCards(); target.scrollIntoView(); }
 }
 export function nextBatch() {
   var button = $("#another-batch");
-  if ((batch + 1) * batchSize >= cards.length && nextPage) {
+  var next = shownEnd;
+  if (next + batchSize > cards.length && nextPage) {   // the next batch is not all here: take the next page
     if (button.disabled) return;
     button.disabled = true;
     // Should the fetch fail, the next page is one ordinary link away.
@@ -79,9 +80,9 @@ export function nextBatch() {
                         function () { location.assign(fallback); });
     return;
   }
-  batch = (batch + 1) % Math.ceil(cards.length / batchSize);
+  show(next < cards.length ? next : 0);   // after the day's last card, the first batch again
   refreshCards();
-  var first = cards[batch * batchSize];
+  var first = cards[at];
   section.scrollIntoView({ block: "start" });
   var link = first && $(".title a", first);
   if (link) link.focus({ preventScroll: true });

@@ -258,7 +258,7 @@ def stamps(site: Path) -> dict[str, int]:
 
 
 PAGE_TYPES = [
-    ("day pages", re.compile(r"^\d{4}-\d\d-\d\d/index\.html$")),
+    ("day pages", re.compile(r"^\d{4}-\d\d-\d\d/(page/\d+/)?index\.html$")),
     ("day x topic pages", re.compile(r"^\d{4}-\d\d-\d\d/[^/]+/index\.html$")),
     ("topic pages", re.compile(r"^topics/[^/]+/index\.html$")),
     ("feeds", re.compile(r"(^|/)(feed|rss|briefing)\.xml$")),
@@ -290,10 +290,13 @@ def page_weights(site: Path) -> list[tuple[str, dict[str, int]]]:
         data = path.read_bytes()
         return {"bytes": len(data), "gzip": len(gzip.compress(data, 6)),
                 "elements": len(re.findall(rb"<[a-zA-Z][^>]*>", data))}
-    days = sorted(site.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/index.html"), key=lambda p: p.stat().st_size)
+    day = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+    days = sorted([*site.glob(f"{day}/index.html"), *site.glob(f"{day}/page/*/index.html")],
+                  key=lambda p: p.stat().st_size)   # a long day's numbered pages are day pages too
     pages = [("front page", weigh(site / "index.html"))]
     if days:
-        pages.append((f"heaviest day page ({days[-1].parent.name})", weigh(days[-1])))
+        name = days[-1].parent.relative_to(site).as_posix()
+        pages.append((f"heaviest day page ({name})", weigh(days[-1])))
     return pages
 
 

@@ -156,7 +156,8 @@ def test_every_fault_costs_only_its_own_source(tmp_path, capsys):
     assert any("f-truncated" in line and "cut short" in line for line in err_lines)
     # every failing source has its line in the report on stdout too, and the day-1 pages survive
     assert sum(bool(re.match(r"\s+f-\S+\s+failed ", line)) for line in out.splitlines()) == sum(e != "ok" for *_, e in cases.values())
-    assert "Café hang paper 0 of 2026-06-16" in (tmp_path / "site" / DAY1 / "index.html").read_text(encoding="utf-8")
+    day1_pages = [tmp_path / "site" / DAY1 / "index.html", *(tmp_path / "site" / DAY1).glob("page/*/index.html")]
+    assert any("Café hang paper 0 of 2026-06-16" in p.read_text(encoding="utf-8") for p in day1_pages)
     print(f"\nfault table ({elapsed:.1f} s for the day-2 build):")
     for case, what in table:
         print(f"  {case:<22} {what}")

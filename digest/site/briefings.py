@@ -171,6 +171,22 @@ def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
     return _sanitise(markup, {p.id for _, p, _ in counts.across_shown + counts.radar_shown})
 
 
+_CARD_LINK = re.compile(r'href="#([^"]*)"')
+
+
+def relocate(markup: str, elsewhere: Mapping[str, str]) -> str:
+    """Return sanitised briefing HTML with its links to cards on other pages pointed at those pages."""
+    if not elsewhere:
+        return markup
+    by_fragment = {card_fragment(card_id): path for card_id, path in elsewhere.items()}
+
+    def point(match: re.Match[str]) -> str:
+        path = by_fragment.get("#" + html.unescape(match.group(1)))
+        return f'href="{html.escape(path)}#{match.group(1)}"' if path else match.group(0)
+
+    return _CARD_LINK.sub(point, markup)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A day's briefing as one reader's language gets it."""
@@ -222,13 +238,17 @@ class Briefings:
                             "offline")
         return cache[lang]
 
-    def block(self, day: Day) -> dict[str, Any]:
-        """Return the day page's briefing block: one sanitised HTML variant per site language (static/site.js picks one)."""
+    def block(self, day: Day, elsewhere: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Return the day page's briefing block: one sanitised HTML variant per site language (static/site.js picks one).
+
+        elsewhere: the cards on the day's other numbered pages, by id, with the path to their page: a link to one
+        goes there (`page/3/#id`) rather than to a `#id` this page does not hold.
+        """
         variants = []
         for lang in self.languages:
             shown = self.shown(day, lang)
             variants.append({"lang": lang, "html_lang": "zh-Hans" if shown.lang == "zh" else shown.lang,
-                             "html": shown.html, "note": shown.note, "kind": shown.kind})
+                             "html": relocate(shown.html, elsewhere or {}), "note": shown.note, "kind": shown.kind})
         default = next(v for v in variants if v["lang"] == self.lang)
         return {"kind": default["kind"], "variants": variants}
 

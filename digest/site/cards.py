@@ -122,6 +122,21 @@ def card_fragment(paper_id: str) -> str:
     return "#" + paper_id.replace("%", "%25")
 
 
+def day_page_path(iso: str, page: int) -> str:
+    """Return the path (from the site root) of a day's numbered page: "YYYY-MM-DD/", then "YYYY-MM-DD/page/2/"..."""
+    return f"{iso}/" if page <= 1 else f"{iso}/page/{page}/"
+
+
+def page_of(number: int, page_size: int) -> int:
+    """Return which numbered page of its day holds the card numbered `number` (from 1)."""
+    return (number - 1) // page_size + 1
+
+
+def card_path(iso: str, number: int, page_size: int, paper_id: str) -> str:
+    """Return the path (from the site root) of a card: its day's numbered page and the card's `#id`."""
+    return day_page_path(iso, page_of(number, page_size)) + card_fragment(paper_id)
+
+
 def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
     out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}" '
@@ -208,7 +223,7 @@ class CardBuilder:
         return Card(f"{number:02d}", paper, safe_url(paper.url), self.label_of(paper), paper.authors, summary, note,
                     topics, update, self.radar.hits(paper), others)
 
-    def cards_html(self, papers: Iterable[Paper], root: str) -> Markup:
-        """The day page's cards as HTML, numbered from 01, one per line."""
+    def cards_html(self, papers: Iterable[Paper], root: str, start: int = 1) -> Markup:
+        """A day page's cards as HTML, numbered from `start` (01 on the day's first page), one per line."""
         return Markup("".join(f"{card_html(self.card(i, p, root), root, self.plain, self.tagged)}\n"
-                              for i, p in enumerate(papers, 1)))
+                              for i, p in enumerate(papers, start)))

@@ -23,7 +23,7 @@ from ..i18n import catalog, localised
 from ..papers import Paper
 from ..radar import fold_data_js
 from .briefings import Briefings
-from .cards import CardBuilder, card_fragment, entry_html
+from .cards import CardBuilder, card_path, day_page_path, entry_html, page_of
 from .env import UiText
 from .feeds import Feeds
 from .index import DayIndex, DayInfo, DayLoader
@@ -73,10 +73,44 @@ class PageMaker:
         """A day's configured topics with their names and papers, for its topic badges."""
         return [(tid, self.ui.topic_name(tid), info.counts[tid]) for tid in self.config.topics if tid in info.counts]
 
+    def elsewhere_links(self, day: Day, prefix: str) -> dict[str, str]:
+        """The day's cards beyond its first page, by id: the path to their page from a page at `prefix`'s parent
+        (the day's first page: "", the front page: "YYYY-MM-DD/"), for the briefing's links to them."""
+        size = self.site.page_size
+        return {p.id: prefix + f"page/{page_of(i, size)}/" for i, p in enumerate(day.papers, 1) if i > size}
+
     def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
         """The day's "Updated versions": each with its source's label and its checked link."""
         labels = self.cards.labels
         return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url)) for u in day.updates]
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a day page sits among its day's numbered pages: their links are paths from the site root."""
+
+    iso: str
+    current: int
+    count: int
+    size: int
+    total: int      # the day's papers
+
+    @property
+    def start(self) -> int:
+        """The number of the page's first card."""
+        return (self.current - 1) * self.size + 1
+
+    def path(self, number: int) -> str:
+        return day_page_path(self.iso, number)
+
+    def links(self) -> list[tuple[int, str]]:
+        return [(n, self.path(n)) for n in range(1, self.count + 1)]
+
+
+def pager(iso: str, current: int, size: int, total: int) -> Pager | None:
+    """The page's place among its day's numbered pages, or None for a day that fits on one page."""
+    count = max(1, -(-total // size))
+    return Pager(iso, current, count, size, total) if count > 1 else None
 
 
 @dataclass
@@ -109,15 +143,27 @@ class DayPages:
         iso = job.info.day.isoformat()
         counts = self.pages.topic_counts(job.info)
         maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
+        size = self.pages.site.page_size
         if job.page:
+            first = day.papers[:size]
             self.pages.write(writer, iso, "day.html", job.page.fingerprint, day=day,
-                             cards=self.cards.cards_html(day.papers, "../"), counts=counts, prev_day=job.prev_day,
+                             cards=self.cards.cards_html(first, "../"), counts=counts, prev_day=job.prev_day,
                              next_day=job.next_day, updates=self.pages.update_rows(day), topic=None, is_front=False,
-                             math=bool(maths), briefing=self.briefings.block(day))
+                             math=any(p.id in maths for p in first), pager=pager(iso, 1, size, len(day.papers)),
+                             briefing=self.briefings.block(day, self.pages.elsewhere_links(day, "")))
+        for number, target in job.more:
+            start = (number - 1) * size
+            shown = day.papers[start:start + size]
+            self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, day=day,
+                             cards=self.cards.cards_html(shown, "../../../", start + 1), counts=counts,
+                             prev_day=job.prev_day, next_day=job.next_day, updates=[], topic=None, is_front=False,
+                             math=any(p.id in maths for p in shown), pager=pager(iso, number, size, len(day.papers)))
         if not job.topics:
             return
-        # A cross-listed paper is on several of the day's topic pages: its entry is built once.
-        entries = {p.id: entry_html(i, p, "../" + card_fragment(p.id), summary=self.cards.short_summary(p))
+        # A cross-listed paper is on several of the day's topic pages: its entry is built once. Its link is relative
+        # to the day's folder, whose numbered page holds its card.
+        entries = {p.id: entry_html(i, p, "../" + card_path(iso, i, size, p.id).removeprefix(iso + "/"),
+                                    summary=self.cards.short_summary(p))
                    for i, p in enumerate(day.papers, 1)}
         listed_in: dict[str, list[str]] = {}
         for p in day.papers:
@@ -144,18 +190,21 @@ class SitePages:
         days = self.index.days
         if not days:
             self.pages.write(self.writer, "", "day.html", day=None, cards=Markup(), counts=[], prev_day=None,
-                             next_day=None, updates=[], topic=None, is_front=True)
+                             next_day=None, updates=[], topic=None, is_front=True, pager=None)
             return
         target = self.plan.front_page()
         if target.fresh:
             return
         info = days[-1]
         latest = self.loader.load(info)
+        iso, size = info.day.isoformat(), self.site.page_size
+        first = latest.papers[:size]   # the latest day's first page
         self.pages.write(self.writer, "", "day.html", target.fingerprint, day=latest,
-                         cards=self.cards.cards_html(latest.papers, "./"), counts=self.pages.topic_counts(info),
+                         cards=self.cards.cards_html(first, "./"), counts=self.pages.topic_counts(info),
                          prev_day=days[-2].day if len(days) > 1 else None, next_day=None,
                          updates=self.pages.update_rows(latest), topic=None, is_front=True,
-                         math=has_math(latest.papers), briefing=self.briefings.block(latest))
+                         math=has_math(first), pager=pager(iso, 1, size, len(latest.papers)),
+                         briefing=self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/")))
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""
@@ -166,7 +215,8 @@ class SitePages:
         for info in self.plan.topic_days(topic):
             listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
             iso = info.day.isoformat()
-            entries = "".join(f"  {entry_html(i, p, f'../../{iso}/' + card_fragment(p.id))}\n" for i, p in listed)
+            size = self.site.page_size
+            entries = "".join(f"  {entry_html(i, p, '../../' + card_path(iso, i, size, p.id))}\n" for i, p in listed)
             recent.append((info.day, len(listed), Markup(entries)))
             math = math or has_math(p for _, p in listed)
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
@@ -207,9 +257,11 @@ class SitePages:
                 found.append((paper, self.cards.radar.hits(paper)))
                 numbers[(paper.day, paper.id)] = number
         found = found[: self.site.feed_max_items]
-        entries = [(numbers[(p.day, p.id)], p, hits) for p, hits in found]
+        size = self.site.page_size
+        entries = [(n, p, hits, card_path(p.day.isoformat(), n, size, p.id))
+                   for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
-                         entries=entries, math=has_math(p for _, p, _ in entries))
+                         entries=entries, math=has_math(p for _, p, _, _ in entries))
         feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
 
     def small_files(self) -> None:
@@ -220,6 +272,7 @@ class SitePages:
         pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
         for info in self.index.days:
             pages.append(f"{info.day.isoformat()}/")
+            pages.extend(day_page_path(info.day.isoformat(), n) for n in range(2, self.plan.page_count(info) + 1))
             pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.index.topic_ids(info))
         self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
             urls=[absolute(p) for p in pages] if base_url else []))

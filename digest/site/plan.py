@@ -34,13 +34,16 @@ class DayJob:
     prev_day: date | None
     next_day: date | None
     page: Target | None                   # None: the day page itself is fresh
+    more: tuple[tuple[int, Target], ...]  # (number, target) of its numbered pages from 2 on to render
     topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
 
 
 class SitePlan:
     def __init__(self, writer: SiteWriter, version: str, index: DayIndex, topics: tuple[str, ...],
-                 briefing_inputs: Callable[[date], list[tuple[str, str, str]]], feed_max_items: int):
+                 briefing_inputs: Callable[[date], list[tuple[str, str, str]]], feed_max_items: int,
+                 page_size: int):
         self.writer, self.version, self.index = writer, version, index
+        self.page_size = page_size
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
@@ -54,6 +57,15 @@ class SitePlan:
     def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
         return self.target(f"{info.day.isoformat()}/index.html", info.key, prev_day, next_day, self.index.marks(info),
                            self.briefing_inputs(info.day))
+
+    def page_count(self, info: DayInfo) -> int:
+        """Return how many numbered pages the day has (one, however few its papers)."""
+        return max(1, -(-info.size // self.page_size))
+
+    def day_more_page(self, info: DayInfo, number: int, prev_day: date | None, next_day: date | None) -> Target:
+        """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions)."""
+        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, prev_day, next_day,
+                           self.index.marks(info))
 
     def day_topic_page(self, info: DayInfo, topic: str) -> Target:
         # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
@@ -72,8 +84,10 @@ class SitePlan:
             page = self.day_page(info, prev_day, next_day)
             topics = [(tid, target) for tid in self.index.topic_ids(info)
                       if not (target := self.day_topic_page(info, tid)).fresh]
-            if not page.fresh or topics:
-                jobs.append(DayJob(info, prev_day, next_day, None if page.fresh else page, tuple(topics)))
+            more = [(n, target) for n in range(2, self.page_count(info) + 1)
+                    if not (target := self.day_more_page(info, n, prev_day, next_day)).fresh]
+            if not page.fresh or topics or more:
+                jobs.append(DayJob(info, prev_day, next_day, None if page.fresh else page, tuple(more), tuple(topics)))
         return jobs
 
     # -- pages over many days ----------------------------------------------------------------------

@@ -56,7 +56,9 @@ class SearchIndex:
                 head = compact_json({"month": month, "days": marks})[:-1]
                 self.writer.write(target.rel, f'{head},"papers":[{rows}]}}', target.fingerprint)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
-        self.writer.write("search/index.json", compact_json({"fields": FIELDS, "shards": shards}))
+        # page_size: the script finds a card's numbered page from its row's place among its day's rows.
+        self.writer.write("search/index.json", compact_json({"fields": FIELDS, "page_size": self.plan.page_size,
+                                                             "shards": shards}))
 
     def earlier_rows(self, rel: str, marks: dict[str, str]) -> dict[str, str]:
         """Return the rows (as JSON) of the shard an earlier render wrote, by day, for the days made from the same."""

@@ -1,4 +1,6 @@
-/* Day pages: batches of cards ("another batch"), the author filter's and followed-only's hiding, #id links. */
+/* Day pages: batches of cards ("another batch"), the author filter's and followed-only's hiding, #id links.
+   A day longer than a page is split into numbered pages (page/2/, ...): the next batch beyond this page's cards is
+   taken from the next page's HTML, fetched and appended, so the cards are written once. */
 import { $, $$, currentAuthor, splitKeys } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold } from "./fold.js";
@@ -6,7 +8,32 @@ import { fold } from "./fold.js";
 export var section = $("section.cards[data-batch-size]");
 export var cards = section ? $$("article.card", section) : [];
 var batchSize = section ? parseInt(section.getAttribute("data-batch-size"), 10) || 20 : 20;
-var batch = 0;
+var total = section ? parseInt(section.getAttribute("data-total"), 10) || cards.length : 0;
+var first = section ? parseInt(section.getAttribute("data-start"), 10) || 1 : 1;   // the page's first card's number
+var nextPage = section ? section.getAttribute("data-next") || "" : "";            // "" on a day's last page
+var at = 0, shownEnd = Math.min(cards.length, batchSize);   // the shown batch's first card and the one after its last (as shown: a page shorter
+                           // than a batch ends its batch early, and the next batch starts after it)
+
+/* Fetch the next numbered page and append its cards (their relative links made absolute: they were written for
+   that page's place); resolve when they are in. */
+function loadNextPage() {
+  var url = new URL(nextPage, location.href).href;
+  return fetch(url).then(function (r) {
+    if (!r.ok) throw new Error(r.status + " " + url);
+    return r.text();
+  }).then(function (text) {
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    var there = $("section.cards[data-batch-size]", doc);
+    if (!there) throw new Error("no cards in " + url);
+    $$("a[href]", there).forEach(function (a) { a.setAttribute("href", new URL(a.getAttribute("href"), url).href); });
+    var more = $$("article.card", there);
+    more.forEach(function (card) { card.hidden = true; section.appendChild(document.importNode(card, true)); });
+    cards.push.apply(cards, $$("article.card", section).slice(cards.length));
+    var next = there.getAttribute("data-next") || "";
+    nextPage = next ? new URL(next, url).href : "";
+    document.dispatchEvent(new CustomEvent("academichub:cards", { detail: cards.slice(cards.length - more.length) }));
+  });
+}
 
 /* The card's authors' folded names, as the build wrote them (radar.keys). */
 export function cardKeys(card) { return splitKeys(card.getAttribute("data-keys")); }
@@ -24,15 +51,14 @@ export function refreshCards() {
     if (status) status.textContent = "";
     return;
   }
-  var batches = Math.ceil(cards.length / batchSize);
-  batch = Math.min(batch, batches - 1);
-  cards.forEach(function (card, i) { card.hidden = Math.floor(i / batchSize) !== batch; });
+  var end = shownEnd;   // set where the batch changes: cards appended meanwhile do not join it
+  cards.forEach(function (card, i) { card.hidden = i < at || i >= end; });
   if (button) {
-    button.hidden = batches < 2;
-    var start = batch * batchSize + 1, end = Math.min(cards.length, start + batchSize - 1);
-    if (status) status.textContent = fmt("batch_status", { start: start, end: end, total: cards.length });
+    button.hidden = cards.length <= batchSize && !nextPage;
+    if (status) status.textContent = fmt("batch_status", { start: first + at, end: first + end - 1, total: total });
   }
 }
+function show(start) { at = start; shownEnd = Math.min(cards.length, start + batchSize); }
 export function showHashTarget() {
   // A link to one card (from search, a topic page or the radar) must land on its batch.
   if (!location.hash || !section) return;
@@ -40,12 +66,23 @@ export function showHashTarget() {
   try { id = decodeURIComponent(id); } catch (e) { /* a hand-typed `%` that encodes nothing: look it up as it is */ }
   var target = document.getElementById(id);
   var i = cards.indexOf(target);
-  if (i >= 0 && target.hidden && !currentAuthor()) { batch = Math.floor(i / batchSize); refreshCards(); target.scrollIntoView(); }
+  if (i >= 0 && target.hidden && !currentAuthor()) { show(Math.floor(i / batchSize) * batchSize); refreshCards(); target.scrollIntoView(); }
 }
 export function nextBatch() {
-  batch = (batch + 1) % Math.ceil(cards.length / batchSize);
+  var button = $("#another-batch");
+  var next = shownEnd;
+  if (next + batchSize > cards.length && nextPage) {   // the next batch is not all here: take the next page
+    if (button.disabled) return;
+    button.disabled = true;
+    // Should the fetch fail, the next page is one ordinary link away.
+    var fallback = new URL(nextPage, location.href).href;
+    loadNextPage().then(function () { button.disabled = false; nextBatch(); },
+                        function () { location.assign(fallback); });
+    return;
+  }
+  show(next < cards.length ? next : 0);   // after the day's last card, the first batch again
   refreshCards();
-  var first = cards[batch * batchSize];
+  var first = cards[at];
   section.scrollIntoView({ block: "start" });
   var link = first && $(".title a", first);
   if (link) link.focus({ preventScroll: true });

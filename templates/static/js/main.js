@@ -67,6 +67,13 @@ function init() {
       input.focus();
     });
   }
+  // Cards fetched from a day's next numbered page: marked like the page's own, then typeset (math.js).
+  document.addEventListener("academichub:cards", function (ev) {
+    markFollowed();
+    if (typeof window.renderMathInElement === "function") ev.detail.forEach(function (card) {
+      window.renderMathInElement(card, { delimiters: [{ left: "$", right: "$", display: false }], throwOnError: false, output: "htmlAndMathml" });
+    });
+  });
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);
   setLanguage(chosenLanguage(), false).catch(function () { keepDefault(); }).then(function () {

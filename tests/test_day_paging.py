@@ -1,0 +1,89 @@
+"""A day longer than site.page_size is split into numbered pages, and every link to a card reaches its page."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+import pytest
+
+import build
+from digest.archive import Archive
+from digest.config import load_config
+from digest.site import render_archive
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 5
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo's archive rendered with five cards a page: (content, site)."""
+    base = tmp_path_factory.mktemp("paged")
+    assert build.main(["--demo", "--content", str(base / "content"), "--site", str(base / "demo-site")]) == 0
+    config = load_config(ROOT / "demo" / "sources.yaml")
+    config = replace(config, site=replace(config.site, page_size=SIZE))
+    render_archive(config, Archive(base / "content"), base / "site")
+    return base / "content", base / "site"
+
+
+def day_papers(content: Path) -> dict[str, list[dict]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8"))["papers"] for p in sorted((content / "days").glob("*.json"))}
+
+
+def cards_on(page: Path) -> list[tuple[str, str]]:
+    """(number, id) of the cards on a page."""
+    html = page.read_text(encoding="utf-8")
+    return re.findall(r'<article class="card[^"]*" id="([^"]+)".*?<p class="num">(\d+)\.</p>', html, re.S)
+
+
+def test_every_card_of_a_long_day_is_on_one_numbered_page_in_order(paged):
+    content, site = paged
+    for day, papers in day_papers(content).items():
+        pages = [site / day / "index.html"] + [site / day / "page" / str(n) / "index.html"
+                                               for n in range(2, -(-len(papers) // SIZE) + 1)]
+        found = [card for page in pages for card in cards_on(page)]
+        assert [i for i, _ in found] == [p["id"] for p in papers]
+        assert [int(n) for _, n in found] == list(range(1, len(papers) + 1))   # numbering continues across pages
+        assert not (site / day / "page" / str(len(pages) + 1)).exists()
+        html = pages[1].read_text(encoding="utf-8")   # with JS off: prev/next links and the page list
+        assert 'class="page-prev"' in html and 'class="page-next"' in html and 'aria-current="page">2<' in html
+
+
+def where(site: Path, page: Path, href: str) -> tuple[Path, str]:
+    """The file a relative link from page leads to, and its fragment as the browser looks it up."""
+    url = urljoin(page.relative_to(site).as_posix(), href)
+    path, _, fragment = url.partition("#")
+    return site / (path + "index.html" if path.endswith("/") or not path else path), unquote(fragment)
+
+
+@pytest.mark.parametrize("page", ["index.html", "radar/index.html", "topics/*/index.html", "????-??-??/*/index.html",
+                                  "????-??-??/index.html"])
+def test_links_to_cards_reach_the_numbered_page_holding_them(paged, page):
+    _, site = paged
+    checked = 0
+    for source in site.glob(page):
+        for href in re.findall(r'href="([^"]*#[^"]+)"', source.read_text(encoding="utf-8")):
+            if href.startswith("#main"):
+                continue
+            target, card = where(site, source, href.replace("&amp;", "&"))
+            if target.name != "index.html" or "arXiv:" not in card and "doi:" not in card and ":" not in card:
+                continue
+            assert card in {i for i, _ in cards_on(target)}, (source, href)
+            checked += 1
+    assert checked
+
+
+def test_the_search_index_gives_the_page_size(paged):
+    _, site = paged
+    assert json.loads((site / "search" / "index.json").read_text())["page_size"] == SIZE
+
+
+def test_numbered_pages_meet_the_page_weight_targets(paged):
+    _, site = paged
+    for page in [site / "index.html", *site.glob("????-??-??/index.html"), *site.glob("????-??-??/page/*/index.html")]:
+        data = page.read_bytes()
+        assert len(re.findall(rb"<[a-zA-Z][^>]*>", data)) <= 1500 and len(data) <= 150_000, page

@@ -77,9 +77,19 @@ def test_links_to_cards_reach_the_numbered_page_holding_them(paged, page):
     assert checked
 
 
-def test_the_search_index_gives_the_page_size(paged):
+def test_each_search_row_links_its_card_on_the_page_that_holds_it(paged):
+    """The build writes each card's path into its search row; the search page uses it as it is."""
     _, site = paged
-    assert json.loads((site / "search" / "index.json").read_text())["page_size"] == SIZE
+    index = json.loads((site / "search" / "index.json").read_text())
+    link = index["fields"].index("link")
+    checked = 0
+    for shard in index["shards"]:
+        for row in json.loads((site / "search" / shard["file"]).read_text())["papers"]:
+            path, _, fragment = row[link].partition("#")
+            page = (site / path / "index.html").read_text(encoding="utf-8")
+            assert path.startswith(row[1] + "/") and f'id="{row[0]}"' in page and fragment.replace("%25", "%") == row[0]
+            checked += "page/" in path
+    assert checked   # some rows point past a day's first page
 
 
 def test_numbered_pages_meet_the_page_weight_targets(paged):

@@ -136,7 +136,7 @@ class DayPages:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
             # The day's search rows travel back with its pages: the month's shard need not read the day again.
-            out.search_rows[job.info.day] = day_rows(day.papers, self.cards.short_summary)
+            out.search_rows[job.info.day] = day_rows(day.papers, self.cards.short_summary, self.pages.site.page_size)
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:

@@ -8,18 +8,19 @@ from datetime import date
 
 from ..papers import Paper
 from ..radar import keys
-from .cards import CardBuilder
+from .cards import CardBuilder, card_path
 from .index import DayIndex, DayInfo, DayLoader
 from .plan import SitePlan
 from .writer import SiteWriter, compact_json
 
-FIELDS = ["id", "day", "title", "authors", "summary", "topics", "keys"]
+FIELDS = ["id", "day", "title", "authors", "summary", "topics", "keys", "link"]
 
 
-def search_row(paper: Paper, summary: str) -> list[str]:
-    """One paper in a search shard: [id, day, title, authors, summary, topics, the authors' folded keys]."""
+def search_row(paper: Paper, summary: str, link: str) -> list[str]:
+    """One paper in a search shard: [id, day, title, authors, summary, topics, the authors' folded keys, the path
+    of its card from the site's root (its numbered page and #id, as the build decided it)]."""
     return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics),
-            keys(paper.authors)]
+            keys(paper.authors), link]
 
 
 def rows_json(rows: list[list[str]]) -> str:
@@ -27,9 +28,10 @@ def rows_json(rows: list[list[str]]) -> str:
     return compact_json(rows)[1:-1]
 
 
-def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str]) -> str:
-    """A day's rows of the search index, as JSON."""
-    return rows_json([search_row(p, short_summary(p)) for p in papers])
+def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str], page_size: int) -> str:
+    """A day's rows of the search index, as JSON: the papers in their cards' order, numbered from 1."""
+    return rows_json([search_row(p, short_summary(p), card_path(p.day.isoformat(), n, page_size, p.id))
+                      for n, p in enumerate(papers, 1)])
 
 
 class SearchIndex:
@@ -56,9 +58,7 @@ class SearchIndex:
                 head = compact_json({"month": month, "days": marks})[:-1]
                 self.writer.write(target.rel, f'{head},"papers":[{rows}]}}', target.fingerprint)
             shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
-        # page_size: the script finds a card's numbered page from its row's place among its day's rows.
-        self.writer.write("search/index.json", compact_json({"fields": FIELDS, "page_size": self.plan.page_size,
-                                                             "shards": shards}))
+        self.writer.write("search/index.json", compact_json({"fields": FIELDS, "shards": shards}))
 
     def earlier_rows(self, rel: str, marks: dict[str, str]) -> dict[str, str]:
         """Return the rows (as JSON) of the shard an earlier render wrote, by day, for the days made from the same."""
@@ -76,5 +76,5 @@ class SearchIndex:
     def rows_of(self, info: DayInfo) -> str:
         rows = self.rendered.get(info.day)
         if rows is None:
-            rows = day_rows(self.loader.load(info).papers, self.cards.short_summary)
+            rows = day_rows(self.loader.load(info).papers, self.cards.short_summary, self.plan.page_size)
         return rows

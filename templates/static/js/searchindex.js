@@ -2,22 +2,19 @@
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
-var manifest = null, shards = {}, pageSize = 0;
+var manifest = null, shards = {};
 function getManifest() {
   if (manifest) return Promise.resolve(manifest);
   return fetch(ROOT + "search/index.json").then(function (r) { return r.json(); })
-    .then(function (data) { manifest = data; pageSize = data.page_size || 0; return data; });
+    .then(function (data) { manifest = data; return data; });
 }
 function getShard(info) {
   if (shards[info.file]) return Promise.resolve(shards[info.file]);
   return fetch(ROOT + "search/" + info.file).then(function (r) { return r.json(); }).then(function (data) {
-    var day = "", number = 0;   // a day's rows are in its cards' order: a row's place is its card's number
     var rows = data.papers.map(function (p) {
-      number = p[1] === day ? number + 1 : 1;
-      day = p[1];
       // keys: the authors' folded names, written by the build (radar.keys). The index holds no abstract (it stays
       // small), so a keyword follow is matched here in the folded title and summary: see radar.js.
-      return { id: p[0], day: p[1], number: number, title: p[2], authors: splitKeys(p[3]), summary: p[4], topics: p[5],
+      return { id: p[0], day: p[1], link: p[7], title: p[2], authors: splitKeys(p[3]), summary: p[4], topics: p[5],
                keys: splitKeys(p[6]), words: fold(p[2] + " " + p[4]),
                hay: fold(p[2] + " " + p[3].replace(/\|/g, " ") + " " + p[4]) };
     });
@@ -39,11 +36,8 @@ export function scan(test, start, want, maxShards) {
     return step(start);
   });
 }
-/* The card's numbered page and #id, as card_path in digest/site/cards.py. */
-function paperLink(row) {
-  var page = pageSize ? Math.floor((row.number - 1) / pageSize) + 1 : 1;
-  return ROOT + row.day + "/" + (page > 1 ? "page/" + page + "/" : "") + "#" + row.id.replace(/%/g, "%25");
-}
+/* The card's numbered page and #id: the build wrote the path (digest/site/cards.py card_path). */
+function paperLink(row) { return ROOT + row.link; }
 export function resultItem(row) {
   var li = el("li", { "class": "result" });
   li.appendChild(el("a", { href: paperLink(row) }, row.title));

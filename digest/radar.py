@@ -54,11 +54,6 @@ def keys(names: tuple[str, ...]) -> str:
     return "|".join(fold(n) for n in names)
 
 
-def folded_text(title: str, abstract: str) -> str:
-    """The text a keyword is matched in, folded: the pages carry it so the browser matches what the build did."""
-    return fold(f"{title} {abstract}")
-
-
 @lru_cache(maxsize=256)
 def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     # Whole words only, so the keyword "RNA" does not mark "internal"; a plural 's' still matches.

@@ -97,3 +97,15 @@ def test_numbered_pages_meet_the_page_weight_targets(paged):
     for page in [site / "index.html", *site.glob("????-??-??/index.html"), *site.glob("????-??-??/page/*/index.html")]:
         data = page.read_bytes()
         assert len(re.findall(rb"<[a-zA-Z][^>]*>", data)) <= 1500 and len(data) <= 150_000, page
+
+
+def test_the_sitemap_lists_a_day_once_whatever_its_pages(paged, tmp_path):
+    """Numbered pages are reached from the day's first page: a weekday's ~75 of them would swell the sitemap
+    past the protocol's 50,000 URLs within three years."""
+    content, _ = paged
+    config = load_config(ROOT / "demo" / "sources.yaml")
+    config = replace(config, site=replace(config.site, page_size=SIZE, base_url="https://example.org/hub/"))
+    render_archive(config, Archive(content), tmp_path / "site")
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://example.org/hub/2026-06-17/</loc>" in sitemap and "/page/" not in sitemap
+    assert (tmp_path / "site" / "2026-06-17" / "page" / "2" / "index.html").is_file()

@@ -271,8 +271,9 @@ class SitePages:
             site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
         pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
         for info in self.index.days:
+            # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
+            # weekday) would pass the sitemap protocol's 50,000 URLs within three years.
             pages.append(f"{info.day.isoformat()}/")
-            pages.extend(day_page_path(info.day.isoformat(), n) for n in range(2, self.plan.page_count(info) + 1))
             pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.index.topic_ids(info))
         self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
             urls=[absolute(p) for p in pages] if base_url else []))

@@ -112,6 +112,8 @@ def sources_yaml(sources: int) -> str:
     """The default sources.yaml's topics and up to eleven sources (all http, never fetched here)."""
     lines = ["site:", "  title: AcademicHub Bench", "  languages: [en, zh]", "  default_language: en",
              "  feed_days: 14",
+             # The bench measures a site of any size and judges it against 1 GB itself: render must not refuse it.
+             "  size_limit_mb: 1000000",
              # The owner's radar, as in the shipped sources.yaml: every paper is checked against it.
              "radar:", "  authors: [Chiwun Yang]", "  keywords: [optimal transport, foundation model]", "topics:"]
     lines += [f"  {t}: {{en: Topic {t}, zh: 主题 {t}}}" for t in TOPICS]

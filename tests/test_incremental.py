@@ -12,7 +12,7 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_archive
-from digest.site.writer import MANIFEST
+from digest.site.writer import MANIFEST, RENDERING
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 1)
@@ -95,15 +95,34 @@ def test_touched_but_unchanged_day_is_not_rerendered(setup):
     assert render_archive(config, archive, site).written == 0
 
 
-def test_edited_day_file_and_deleted_page_are_rendered_again(setup):
+def test_edited_day_file_and_deleted_day_folder_are_rendered_again(setup):
     config, archive, site = setup
     render_archive(config, archive, site)
+    before = tree(site)
     day = archive.read_day(FIRST)
     archive.write_day(Day(day.day, (*day.papers[:2], paper(999, FIRST))))
-    (site / str(FIRST + timedelta(days=7)) / "index.html").unlink()
+    shutil.rmtree(site / str(FIRST + timedelta(days=7)))
+    (site / "index.html").unlink()   # a page at the top is looked at itself
     render_archive(config, archive, site)
     assert "Paper 999" in (site / str(FIRST) / "index.html").read_text()
-    assert (site / str(FIRST + timedelta(days=7)) / "index.html").is_file()
+    after = tree(site)
+    assert after[f"{FIRST + timedelta(days=7)}/index.html"] == before[f"{FIRST + timedelta(days=7)}/index.html"]
+    assert {rel for rel in before if rel.startswith(f"{FIRST + timedelta(days=7)}/")} <= set(after)
+    assert "index.html" in after
+
+
+def test_a_page_deleted_by_hand_is_trusted_to_be_there_until_a_render_is_killed(setup):
+    # The manifest is trusted for a fresh page inside a folder (a no-op render looks at no page's file), so
+    # one page deleted by hand stays missing; a render killed midway leaves its marker, and the next render
+    # then checks every page's file.
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    page = site / str(FIRST + timedelta(days=7)) / "index.html"
+    page.unlink()
+    assert render_archive(config, archive, site).written == 0 and not page.exists()
+    (site / RENDERING).touch()
+    assert render_archive(config, archive, site).written == 1 and page.is_file()
+    assert not (site / RENDERING).exists()
 
 
 def test_template_or_config_change_rerenders_every_page(setup, tmp_path):

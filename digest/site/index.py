@@ -165,6 +165,7 @@ class DayIndex:
         since = self.days[-1].day - timedelta(days=feed_days - 1) if self.days else date.max
         self.window = [info for info in reversed(self.days) if info.day >= since]   # the feeds' days, newest first
         self.shared = {info.day for info in self.window}   # days the feeds and topic pages read again
+        self._marks: dict[date, list[tuple[str, int | None, str]]] = {}
 
     def neighbours(self, i: int) -> tuple[date | None, date | None]:
         """Return the days before and after the i-th day page."""
@@ -179,11 +180,13 @@ class DayIndex:
         """
         if info.day not in self.shared:
             return []
-        found = []
-        for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
-            version, on = self.latest_update[pid]
-            if on > info.day:
-                found.append((pid, version, on.isoformat()))
+        found = self._marks.get(info.day)   # asked once per page: a long day has seventy numbered pages
+        if found is None:
+            found = self._marks[info.day] = []
+            for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
+                version, on = self.latest_update[pid]
+                if on > info.day:
+                    found.append((pid, version, on.isoformat()))
         return found
 
     def update_of(self, paper: Paper) -> tuple[int, date] | None:

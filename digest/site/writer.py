@@ -1,7 +1,7 @@
 """The site writer: every output file goes through it, unchanged ones are left alone, vanished ones removed.
 
-Its manifest (in site/) records the files written, each page's fingerprint and the day index: deleting site/
-only makes the next render a full one.
+Its manifest (in site/) records the files written with their sizes, each page's fingerprint and the day index:
+deleting site/ (or a day's folder) only makes the next render a full one (or that day's).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from ..files import remove_stale_temps, write_atomic
 from ..clean import xml_text
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 MANIFEST = ".academichub-manifest"
 RENDERING = ".academichub-rendering"
 PACKAGE = Path(__file__).resolve().parent.parent          # digest/
@@ -46,25 +45,31 @@ def compact_json(data: Any) -> str:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """Return the last render's manifest: files written, page fingerprints, day index (empty if none)."""
+    """Return the last render's manifest: files written (path -> bytes), page fingerprints, day index (empty if none)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {"files": [], "pages": {}, "days": {}}
+        return {"files": {}, "pages": {}, "days": {}}
     try:
         data = json.loads(text)
         if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
             return data
     except ValueError:
         pass
-    # An older manifest (one file per line) or another version: keep only the file list, for removal.
-    files = [] if text.lstrip().startswith("{") else [line for line in text.split("\n") if line]
-    return {"files": files, "pages": {}, "days": {}}
+    # An older manifest (one file per line, or a version 4 list of files) or another version: keep only the
+    # file names, for removal; no size is trusted, so every page is rendered again.
+    if not text.lstrip().startswith("{"):
+        return {"files": dict.fromkeys(line for line in text.split("\n") if line), "pages": {}, "days": {}}
+    try:
+        old = json.loads(text).get("files")
+    except (ValueError, AttributeError):
+        old = None
+    return {"files": dict.fromkeys(old) if isinstance(old, (list, dict)) else {}, "pages": {}, "days": {}}
 
 
-def manifest_bytes(files: Iterable[str], pages: dict[str, str], days: dict[str, Any]) -> bytes:
+def manifest_bytes(files: dict[str, int], pages: dict[str, str], days: dict[str, Any]) -> bytes:
     """Serialise the manifest compactly: it is a cache, read by machines only."""
-    data = {"version": CACHE_VERSION, "files": sorted(files), "pages": dict(sorted(pages.items())),
+    data = {"version": CACHE_VERSION, "files": dict(sorted(files.items())), "pages": dict(sorted(pages.items())),
             "days": dict(sorted(days.items()))}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -74,7 +79,7 @@ class Written:
     """What one writer (the render's, or a worker's share of it) put in site/: merged into the render's."""
 
     count: int = 0
-    files: set[str] = field(default_factory=set)
+    files: dict[str, int] = field(default_factory=dict)   # path -> bytes: the size line needs no stat per file
     pages: dict[str, str] = field(default_factory=dict)   # page -> fingerprint of what it was rendered from
 
     def merge(self, other: Written) -> None:
@@ -88,6 +93,11 @@ class SiteWriter:
 
     A page whose inputs' fingerprint matches the last render's is not even rendered (`fresh`);
     any other file is written only when its bytes changed.
+
+    A no-op render must not grow with the site's file count (a year is 25,000 files), so the manifest is
+    trusted for what it lists: a fresh page is not looked at on disk, only its top folder (a day's, or
+    topics/) is checked once, so a deleted day folder is rendered again. A render that was killed leaves its
+    marker behind, and the next one then checks every page's file.
     """
 
     def __init__(self, root: Path, manifest: dict[str, Any], interrupted: bool = False):
@@ -95,6 +105,7 @@ class SiteWriter:
         self.manifest = manifest
         self.interrupted = interrupted
         self.done = Written()
+        self._folders: dict[str, bool] = {}   # top folder -> is a folder (checked once a render)
 
     @classmethod
     def open(cls, root: Path) -> SiteWriter:
@@ -109,15 +120,28 @@ class SiteWriter:
 
     def share(self) -> SiteWriter:
         """Return a writer into the same site whose record starts empty (a batch of days, maybe in a worker)."""
-        return SiteWriter(self.root, self.manifest)
+        return SiteWriter(self.root, self.manifest, self.interrupted)
 
     def fresh(self, rel: str, fingerprint: str) -> bool:
         """Return True (and keep the page) if rel was rendered from the same inputs and is still there."""
-        if self.manifest["pages"].get(rel) == fingerprint and os.path.isfile(os.path.join(self.root, rel)):
-            self.done.files.add(rel)
-            self.done.pages[rel] = fingerprint
-            return True
-        return False
+        if self.manifest["pages"].get(rel) != fingerprint:
+            return False
+        size = self.manifest["files"].get(rel)
+        if size is None or not self._there(rel):
+            return False
+        self.done.files[rel] = size
+        self.done.pages[rel] = fingerprint
+        return True
+
+    def _there(self, rel: str) -> bool:
+        """Return whether a page the manifest lists is still on disk: its top folder, or after a killed render its file."""
+        if self.interrupted:
+            return os.path.isfile(os.path.join(self.root, rel))
+        top = rel.split("/", 1)[0] if "/" in rel else ""
+        there = self._folders.get(top)
+        if there is None:
+            there = self._folders[top] = os.path.isdir(os.path.join(self.root, top))
+        return there and (bool(top) or os.path.isfile(os.path.join(self.root, rel)))
 
     def write(self, rel: str, data: str | bytes, fingerprint: str | None = None) -> None:
         if isinstance(data, str) and rel.endswith((".xml", ".opml")):
@@ -125,7 +149,7 @@ class SiteWriter:
             # text gate on its way into content/; a hand-edited archive file may not have, so gate once more.
             data = xml_text(data)
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        self.done.files.add(rel)
+        self.done.files[rel] = len(payload)
         if fingerprint is not None:
             self.done.pages[rel] = fingerprint
         if write_atomic(self.root / rel, payload, durable=False):
@@ -135,22 +159,21 @@ class SiteWriter:
         """Return the bytes of every file this render wrote or kept that a Pages artifact holds."""
         # upload-pages-artifact (v4 on) leaves out dotfiles, so the manifest and the render marker are not
         # deployed; every other file of site/ went through this writer.
-        root = str(self.root)
-        return sum(os.stat(os.path.join(root, rel)).st_size for rel in self.done.files
-                   if not any(part.startswith(".") for part in rel.split("/")))
+        return sum(size for rel, size in self.done.files.items()
+                   if not (rel.startswith(".") or "/." in rel))
 
     def finish(self, days: dict[str, Any]) -> int:
         """Remove files an earlier render wrote that this one did not; save the manifest; return how many."""
         removed = 0
         files, pages = self.done.files, self.done.pages
-        for rel in sorted(set(self.manifest["files"]) - files - {""}):
+        for rel in sorted(self.manifest["files"].keys() - files.keys() - {""}):
             target = (self.root / rel).resolve()
             if self.root.resolve() in target.parents and target.is_file():
                 target.unlink()
                 removed += 1
         old = self.manifest
         # Comparing is much cheaper than serialising a year's index: a no-op render leaves the manifest be.
-        if (files != set(old["files"]) or pages != old["pages"] or days != old["days"]
+        if (files != old["files"] or pages != old["pages"] or days != old["days"]
                 or not (self.root / MANIFEST).is_file()):
             write_atomic(self.root / MANIFEST, manifest_bytes(files, pages, days), durable=False)
         if self.interrupted:

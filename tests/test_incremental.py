@@ -1,8 +1,10 @@
 """Incremental render: only pages whose inputs changed are rendered, and the result equals a full render."""
 
 import hashlib
+import json
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -222,3 +224,19 @@ def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_pa
     kept = sorted(p.name for p in folder.iterdir())
     assert kept and all(name.startswith(f"academichub-{code_version()}-") for name in kept)
     assert not stale.exists()
+
+
+def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
+    render_archive(config, archive, site)
+    before = json.loads((site / MANIFEST).read_text())["pages"]
+    day = FIRST + timedelta(days=10)   # in the feed window: its cards get the "updated to" mark
+    third = archive.read_day(day).papers[2]
+    add_day(archive, 20, [Update(third.id, 2, third.title, third.url, third.sources, "replace")])
+    render_archive(config, archive, site)
+    after = json.loads((site / MANIFEST).read_text())["pages"]
+    assert f"updated to v2 on {FIRST + timedelta(days=20)}" in (site / f"{day}/page/3/index.html").read_text()
+    assert after[f"{day}/page/3/index.html"] != before[f"{day}/page/3/index.html"]
+    assert after[f"{day}/page/2/index.html"] == before[f"{day}/page/2/index.html"]   # not even rendered
+    assert after[f"{FIRST + timedelta(days=9)}/page/2/index.html"] == before[f"{FIRST + timedelta(days=9)}/page/2/index.html"]

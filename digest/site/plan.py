@@ -64,8 +64,12 @@ class SitePlan:
 
     def day_more_page(self, info: DayInfo, number: int, prev_day: date | None, next_day: date | None) -> Target:
         """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions)."""
-        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, prev_day, next_day,
-                           self.index.marks(info))
+        # Only its own cards' "updated to" marks: a new version of one paper re-renders one of the day's pages.
+        marks = self.index.marks(info)
+        if marks:
+            shown = set(info.ids[(number - 1) * self.page_size:number * self.page_size])
+            marks = [mark for mark in marks if mark[0] in shown]
+        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, prev_day, next_day, marks)
 
     def day_topic_page(self, info: DayInfo, topic: str) -> Target:
         # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.

@@ -1,27 +1,38 @@
 #!/usr/bin/env python3
-"""Benchmark the daily job's archive-wide checks on an existing archive: verify and the summarize scan.
+"""Benchmark the daily job on an existing archive: the whole job, and its archive-wide checks alone.
 
-    python bench/daily.py --content DIR     # e.g. the year bench/run.py --keep DIR leaves in DIR/content
+    python bench/daily.py --content DIR/content   # e.g. the year bench/run.py --keep DIR leaves (DIR/sources.yaml)
 
 DIR is only read: it is copied to a temporary folder. Each stage runs in a fresh interpreter, and the line
 gives its seconds (after imports) and peak memory:
   verify: the copy with its newest day changed, checked against DIR;
   summarize: the copy with every paper but the newest day's summarised by the model, against a fake
-  OpenAI-compatible server on 127.0.0.1 (tests/llmserver.py) answering at once.
+  OpenAI-compatible server on 127.0.0.1 (tests/llmserver.py) answering at once;
+  the whole job, as .github/workflows/daily.yml runs it: copy content/ (the baseline), `python build.py`
+  (fetch a weekday's feeds from local files, summarise its papers against the fake model, render) and
+  `build.py verify`, once with site/ rendered from scratch (no cache) and once with the last run's site/
+  restored (the workflow's cache). The model answers at once: its latency is printed apart, from the
+  requests made. Then content/ per paper and the repository a fork's daily commits pack into, in three years.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+NEW_DAY = date(2031, 12, 15)   # the day the whole job fetches: a Monday after any archive bench/run.py makes
 
 from digest.archive import Archive, dumps  # noqa: E402
 from digest.config import load_config  # noqa: E402
@@ -58,6 +69,21 @@ with LLMServer() as server:
 """,
 }
 
+# The daily job's build step in a fresh interpreter: its own peak memory and its render workers' (forked, so
+# they share most of their pages with it: adding the two is an upper bound).
+BUILD = """
+import contextlib, io, json, resource, sys, time
+sys.path[:0] = [{root!r}]
+import build
+out = io.StringIO()
+started = time.perf_counter()
+with contextlib.redirect_stdout(out):
+    code = build.main({args!r})
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"code": code, "seconds": time.perf_counter() - started, "peak_kb": me.ru_maxrss,
+                  "worker_kb": kids.ru_maxrss, "out": out.getvalue()}}))
+"""
+
 CONFIG = ("llm: {{model: bench-model, base_url: 'http://127.0.0.1:9/v1', max_papers: 400}}\n"
           "topics: {{cs.LG: {{en: Machine Learning}}}}\nsources:\n  - {{id: src, label: Src, topic: cs.LG, url: src.xml}}\n")
 
@@ -92,9 +118,137 @@ def summarised_copy(content: Path, folder: Path, config: Path) -> Path:
     return out
 
 
+def weekday_feeds(folder: Path, config: Path, base_url: str) -> Path:
+    """Write a weekday's feeds as local files and a copy of config reading them, with the model at base_url.
+
+    The arXiv sources get bench/run.py's real-format listing at the default sources' weekday volume (ids of
+    their own months of 2031, none the archive holds); the others the demo's feeds of their family."""
+    from run import ARXIV, WEEKDAY, arxiv_feed   # bench/run.py, beside this script
+
+    import random
+    import re
+    feeds = folder / "feeds"
+    feeds.mkdir(parents=True, exist_ok=True)
+    text = config.read_text(encoding="utf-8")
+    for n, (topic, items) in enumerate(zip(ARXIV, WEEKDAY)):
+        sid = f"arxiv-{topic.lower().replace('.', '-')}"
+        listing = arxiv_feed(items, NEW_DAY, random.Random(n))   # ids {yymm}.{10000 + k}: a month per source
+        (feeds / f"{sid}.xml").write_bytes(listing.replace(f"{NEW_DAY:%y%m}.".encode(), f"{NEW_DAY:%y}{n + 1:02d}.".encode()))
+    for demo in sorted(p for p in (ROOT / "demo" / "feeds").iterdir() if p.is_dir())[-1].glob("*.xml"):
+        if not demo.name.startswith("arxiv-"):
+            shutil.copy(demo, feeds / demo.name)
+    text = re.sub(r"url: 'https://example\.org/([\w.-]+)'", lambda m: f"url: '{feeds / m[1]}'", text)
+    text += f"llm: {{model: bench-model, base_url: '{base_url}'}}\n"
+    out = folder / "sources.yaml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def run_job(content: Path, config: Path, work: Path, site: Path | None) -> dict[str, Any]:
+    """Run the daily job's steps on a copy of content (and of site, the workflow's cache, if given)."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    shutil.copytree(content, work / "content")            # what actions/checkout gives
+    if site is not None:
+        shutil.copytree(site, work / "site", symlinks=True)   # what actions/cache restores
+    copy = timed(["cp", "-a", str(work / "content"), str(work / "content-before")])   # the baseline step
+    args = ["--date", NEW_DAY.isoformat(), "--config", str(config), "--content", str(work / "content"),
+            "--site", str(work / "site")]
+    done = subprocess.run([sys.executable, "-c", BUILD.format(root=str(ROOT), args=args)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: build.py failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["code"] != 0:
+        raise SystemExit(f"bench: build.py exited {result['code']}:\n{result['out']}\n{done.stderr}")
+    verify = in_child("verify", new=str(work / "content"), old=str(work / "content-before"))
+    result.update(copy=copy, verify=verify)
+    return result
+
+
+def job_line(name: str, job: dict[str, Any], scale: float) -> float:
+    """Print one run of the job against the runner's limits; return its seconds."""
+    out = job["out"]
+    stages = {stage: float(found[1]) for stage in ("fetch", "render")
+              for found in [re.search(rf"^{stage}\b.*?([\d.]+) s$", out, re.M)] if found}
+    summarize = re.search(r"^summarize: .*?, ([\d.]+) s$", out, re.M)
+    if summarize:
+        stages["summarize"] = float(summarize[1])
+    seconds = job["copy"] + job["seconds"] + job["verify"]["seconds"]
+    # The new day's fetch and summaries cost the same on any archive; the rest is taken to grow with it.
+    fixed = stages.get("fetch", 0) + stages.get("summarize", 0)
+    later = fixed + (seconds - fixed) * scale
+    peak = max(job["peak_kb"] + 2 * job["worker_kb"], job["verify"]["peak_kb"]) / 1024
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
+    print(f"{name}: {seconds:.1f} s (baseline copy {job['copy']:.1f}, build.py {job['seconds']:.1f} [{parts}], "
+          f"verify {job['verify']['seconds']:.1f}), peak <= {peak:.0f} MB (build {job['peak_kb'] / 1024:.0f} + "
+          f"2 workers x {job['worker_kb'] / 1024:.0f}); 3 y <= {later:.0f} s, <= {peak * scale:.0f} MB (linear)  "
+          f"target <= 600 s, <= 2,000 MB  {'ok' if later <= 600 and peak * scale <= 2000 else 'MISSED'}", flush=True)
+    return seconds
+
+
+def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int) -> None:
+    """Run the whole daily job without and with the last run's site/, and project both to three years."""
+    import llmserver
+
+    scale = 3 * 365 / days
+    with llmserver.LLMServer() as server:
+        job_config = weekday_feeds(folder, config, server.base_url)
+        cached = folder / "cached-site"   # the last run's site/: the archive as it was, rendered
+        subprocess.run([sys.executable, str(ROOT / "build.py"), "render", "--config", str(job_config),
+                        "--content", str(content), "--site", str(cached)], check=True, capture_output=True)
+        job_line("whole job, site/ rendered whole", run_job(content, job_config, folder / "job", None), scale)
+        before = server.calls
+        job = run_job(content, job_config, folder / "job", cached)
+        job_line("whole job, site/ restored (cache)", job, scale)
+        calls = server.calls - before
+        print(f"   model: {calls} requests, answered at once here; at L s a request add {calls} x L / "
+              f"llm.concurrency (4) s: {calls * 2 / 4:.0f} s at 2 s", flush=True)
+        for shown in job["out"].splitlines():
+            if shown.startswith(("fetch 2", "summarize:", "render:", "size:")):
+                print(f"   {shown}")
+    repository(content, folder, days, papers)
+
+
+def repository(content: Path, folder: Path, days: int, papers: int) -> None:
+    """Print content/ per paper and what a fork's repository packs to in three years (git, the last 30 days)."""
+    archive = Archive(content)
+    files = [p for p in archive.days_dir.iterdir() if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    sample = sorted(archive.day_dates())[-30:]
+    repo = folder / "repo"
+    (repo / "days").mkdir(parents=True)
+    sampled = 0
+    for on in sample:
+        path = archive.day_path(on)
+        shutil.copy(path, repo / "days" / path.name)
+        sampled += len(json.loads(path.read_bytes())["papers"])
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.org", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@example.org"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "days"], ["gc", "-q"]):
+        subprocess.run(["git", *command], cwd=repo, env=env, check=True, capture_output=True)
+    packed = subprocess.run(["git", "count-objects", "-v"], cwd=repo, capture_output=True, text=True, check=True)
+    pack_kb = int(re.search(r"size-pack: (\d+)", packed.stdout)[1])
+    per_paper = pack_kb * 1024 / sampled
+    three_years = papers / days * 3 * 365
+    print(f"content/: {size / papers / 1000:.2f} KB per paper ({size / 1e6:.0f} MB); 3 y ~ "
+          f"{size / papers * three_years / 1e9:.2f} GB checked out")
+    print(f"repository (git gc of the last 30 days: {per_paper:.0f} B per paper packed): 3 y ~ "
+          f"{per_paper * three_years / 1e9:.2f} GB, plus each day file's rewrites (a summary added later)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/daily.py", description=__doc__.split("\n")[0])
     parser.add_argument("--content", type=Path, required=True, help="an archive (content/) to measure; only read")
+    parser.add_argument("--config", type=Path, help="its sources.yaml (default: the one beside --content)")
+    parser.add_argument("--no-job", action="store_true", help="measure verify and the summarize scan only")
     args = parser.parse_args(argv)
     archive = Archive(args.content)
     days = archive.day_dates()
@@ -120,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         result = in_child("summarize", new=str(summarised), config=str(config))
         print(f"summarize, newest day pending: {result['seconds']:.2f} s, peak {result['peak_kb'] / 1024:.0f} MB "
               f"({result['note']})")
+        if not args.no_job:
+            job_bench(args.content, args.config or args.content.parent / "sources.yaml", folder / "whole",
+                      len(days), papers)
     return 0
 
 

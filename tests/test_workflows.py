@@ -2,7 +2,8 @@
 
 The local run takes the `run:` blocks of the build job exactly as written, fills in the `${{ }}`
 expressions a runner would, and runs them with bash against a copy of the project whose
-sources.yaml is the demo's, cloned (shallow, as actions/checkout does) from a bare "origin".
+sources.yaml is the demo's, cloned (shallow, as actions/checkout does) from a bare "origin". The site
+cache is played too: a job that succeeded leaves its site/, and the next checkout starts with it.
 """
 
 import json
@@ -24,7 +25,7 @@ BOT = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.co
 PAGES_URL = "https://forker.github.io/academichub"
 
 # Steps that use an action (or install packages) are stood in for by the test; the rest run as written.
-SIMULATED = {"checkout", "python", "install", "pages", "upload"}
+SIMULATED = {"checkout", "python", "install", "pages", "site-cache", "upload"}
 RUN = ["baseline", "build", "verify", "commit", "size"]
 
 
@@ -69,7 +70,7 @@ def test_daily_schedule_dispatch_concurrency_and_permissions():
 
 def test_actions_are_current_node24_majors():
     wanted = {"actions/checkout": "v7", "actions/setup-python": "v7", "actions/configure-pages": "v6",
-              "actions/upload-pages-artifact": "v5", "actions/deploy-pages": "v5"}
+              "actions/cache": "v6", "actions/upload-pages-artifact": "v5", "actions/deploy-pages": "v5"}
     used = re.findall(r"uses:\s*([\w./-]+)@(\S+)", "".join(p.read_text() for p in WORKFLOWS.glob("*.yml")))
     assert used and all(wanted.get(name) == ref for name, ref in used), used
     assert {name for name, _ in used} == set(wanted)
@@ -111,6 +112,7 @@ class Runner:
                     "GIT_CONFIG_NOSYSTEM": "1", "LANG": "C.UTF-8", "GITHUB_REF_NAME": "main",
                     "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "forker/academichub"}
         self.runs = 0
+        self.cache = tmp / "site-cache"   # what actions/cache holds: the site/ of the last job that succeeded
         seed = tmp / "seed"
         anywhere = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".venv", "*.pyc")
 
@@ -132,11 +134,13 @@ class Runner:
         git(seed, "commit", "--quiet", "-m", "fork", env=person)
         git(seed, "push", "--quiet", str(self.origin), "main", env=person)
 
-    def checkout(self) -> Path:
-        """Clone origin shallowly, as actions/checkout does by default."""
+    def checkout(self, cached: bool = True) -> Path:
+        """Clone origin shallowly, as actions/checkout does by default, and restore the cached site/ if any."""
         self.runs += 1
         work = self.tmp / f"run{self.runs}"
         git(self.tmp, "clone", "--quiet", "--depth", "1", f"file://{self.origin}", str(work), env=self.env)
+        if cached and self.cache.is_dir():
+            shutil.copytree(self.cache, work / "site")
         return work
 
     def run_steps(self, work: Path, day: str, fails: str | None = None) -> dict[str, subprocess.CompletedProcess]:
@@ -167,6 +171,9 @@ class Runner:
             if result.returncode and step["id"] == fails:
                 break
             assert result.returncode == 0, (step["id"], result.stdout, result.stderr)
+        else:   # the job succeeded: actions/cache saves site/ under this run's key
+            shutil.rmtree(self.cache, ignore_errors=True)
+            shutil.copytree(work / "site", self.cache)
         results["summary"] = (runner_temp / "summary.md").read_text(encoding="utf-8")
         return results
 
@@ -292,3 +299,29 @@ def test_no_expression_inside_a_script(name):
     for job in workflow["jobs"].values():
         for step in job["steps"]:
             assert "${{" not in step.get("run", ""), step
+
+
+def test_the_cached_site_only_speeds_the_render_up(runner, tmp_path):
+    # The cache is keyed by run, restored by prefix: whatever site/ it holds, the fingerprints decide what is
+    # kept, so a run that starts from it deploys the same site as one that renders it whole.
+    cache = next(s for s in DAILY["jobs"]["build"]["steps"] if s["id"] == "site-cache")
+    assert cache["with"] == {"path": "site", "key": "site-${{ github.run_id }}", "restore-keys": "site-"}
+    ids = [s["id"] for s in DAILY["jobs"]["build"]["steps"]]
+    assert ids.index("site-cache") < ids.index("build")
+    assert (runner.cache / ".academichub-manifest").is_file()   # the last job's site/, manifest and all
+    cached = runner.checkout()
+    out = runner.run_steps(cached, "2026-06-17")
+    whole = runner.checkout(cached=False)
+    assert not (whole / "site").exists()
+    full = runner.run_steps(whole, "2026-06-17")
+
+    def written(result: subprocess.CompletedProcess) -> int:
+        return int(re.search(r"(\d+) files written", result.stdout)[1])
+
+    assert written(out["build"]) < written(full["build"]) / 4, (out["build"].stdout, full["build"].stdout)
+
+    def tree(site: Path) -> dict[str, bytes]:
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+                if p.is_file() and not p.name.startswith(".academichub")}
+
+    assert tree(cached / "site") == tree(whole / "site")

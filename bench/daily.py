@@ -118,7 +118,7 @@ def summarised_copy(content: Path, folder: Path, config: Path) -> Path:
     return out
 
 
-def weekday_feeds(folder: Path, config: Path, base_url: str) -> Path:
+def weekday_feeds(folder: Path, config: Path, base_url: str, scale: float = 1.0) -> Path:
     """Write a weekday's feeds as local files and a copy of config reading them, with the model at base_url.
 
     The arXiv sources get bench/run.py's real-format listing at the default sources' weekday volume (ids of
@@ -132,7 +132,7 @@ def weekday_feeds(folder: Path, config: Path, base_url: str) -> Path:
     text = config.read_text(encoding="utf-8")
     for n, (topic, items) in enumerate(zip(ARXIV, WEEKDAY)):
         sid = f"arxiv-{topic.lower().replace('.', '-')}"
-        listing = arxiv_feed(items, NEW_DAY, random.Random(n))   # ids {yymm}.{10000 + k}: a month per source
+        listing = arxiv_feed(max(1, round(items * scale)), NEW_DAY, random.Random(n))   # ids {yymm}.{10000 + k}: a month per source
         (feeds / f"{sid}.xml").write_bytes(listing.replace(f"{NEW_DAY:%y%m}.".encode(), f"{NEW_DAY:%y}{n + 1:02d}.".encode()))
     for demo in sorted(p for p in (ROOT / "demo" / "feeds").iterdir() if p.is_dir())[-1].glob("*.xml"):
         if not demo.name.startswith("arxiv-"):
@@ -155,7 +155,9 @@ def run_job(content: Path, config: Path, work: Path, site: Path | None) -> dict[
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    shutil.copytree(content, work / "content")            # what actions/checkout gives
+    shutil.copytree(content, work / "content")            # what actions/checkout gives: every file new to
+    for path in (work / "content").rglob("*"):            # the render's day index (git sets no old times)
+        os.utime(path)
     if site is not None:
         shutil.copytree(site, work / "site", symlinks=True)   # what actions/cache restores
     copy = timed(["cp", "-a", str(work / "content"), str(work / "content-before")])   # the baseline step
@@ -194,13 +196,13 @@ def job_line(name: str, job: dict[str, Any], scale: float) -> float:
     return seconds
 
 
-def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int) -> None:
+def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int, feed_scale: float = 1.0) -> None:
     """Run the whole daily job without and with the last run's site/, and project both to three years."""
     import llmserver
 
     scale = 3 * 365 / days
     with llmserver.LLMServer() as server:
-        job_config = weekday_feeds(folder, config, server.base_url)
+        job_config = weekday_feeds(folder, config, server.base_url, feed_scale)
         cached = folder / "cached-site"   # the last run's site/: the archive as it was, rendered
         subprocess.run([sys.executable, str(ROOT / "build.py"), "render", "--config", str(job_config),
                         "--content", str(content), "--site", str(cached)], check=True, capture_output=True)
@@ -249,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, required=True, help="an archive (content/) to measure; only read")
     parser.add_argument("--config", type=Path, help="its sources.yaml (default: the one beside --content)")
     parser.add_argument("--no-job", action="store_true", help="measure verify and the summarize scan only")
+    parser.add_argument("--feed-scale", type=float, default=1.0,
+                        help="the whole job's arXiv feeds at this share of a default weekday (default 1)")
     args = parser.parse_args(argv)
     archive = Archive(args.content)
     days = archive.day_dates()
@@ -274,9 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         result = in_child("summarize", new=str(summarised), config=str(config))
         print(f"summarize, newest day pending: {result['seconds']:.2f} s, peak {result['peak_kb'] / 1024:.0f} MB "
               f"({result['note']})")
-        if not args.no_job:
-            job_bench(args.content, args.config or args.content.parent / "sources.yaml", folder / "whole",
-                      len(days), papers)
+        config = args.config or args.content.parent / "sources.yaml"
+        if args.no_job:
+            return 0
+        if not config.is_file():
+            print(f"whole job: skipped ({config} is missing: pass --config, the archive's bench/run.py sources.yaml)")
+            return 0
+        job_bench(args.content, config, folder / "whole", len(days), papers, args.feed_scale)
     return 0
 
 

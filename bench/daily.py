@@ -26,13 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-NEW_DAY = date(2031, 12, 15)   # the day the whole job fetches: a Monday after any archive bench/run.py makes
 
 from digest.archive import Archive, dumps  # noqa: E402
 from digest.config import load_config  # noqa: E402
@@ -118,11 +117,12 @@ def summarised_copy(content: Path, folder: Path, config: Path) -> Path:
     return out
 
 
-def weekday_feeds(folder: Path, config: Path, base_url: str, scale: float = 1.0) -> Path:
+def weekday_feeds(folder: Path, config: Path, base_url: str, day: date, scale: float = 1.0) -> Path:
     """Write a weekday's feeds as local files and a copy of config reading them, with the model at base_url.
 
-    The arXiv sources get bench/run.py's real-format listing at the default sources' weekday volume (ids of
-    their own months of 2031, none the archive holds); the others the demo's feeds of their family."""
+    The arXiv sources get bench/run.py's real-format listing of day at the default sources' weekday volume
+    (with ids of December 1990-1995, one year a source, so none is one the archive holds); the others the
+    demo's feeds of their family."""
     from run import ARXIV, WEEKDAY, arxiv_feed   # bench/run.py, beside this script
 
     import random
@@ -132,8 +132,8 @@ def weekday_feeds(folder: Path, config: Path, base_url: str, scale: float = 1.0)
     text = config.read_text(encoding="utf-8")
     for n, (topic, items) in enumerate(zip(ARXIV, WEEKDAY)):
         sid = f"arxiv-{topic.lower().replace('.', '-')}"
-        listing = arxiv_feed(max(1, round(items * scale)), NEW_DAY, random.Random(n))   # ids {yymm}.{10000 + k}: a month per source
-        (feeds / f"{sid}.xml").write_bytes(listing.replace(f"{NEW_DAY:%y%m}.".encode(), f"{NEW_DAY:%y}{n + 1:02d}.".encode()))
+        listing = arxiv_feed(max(1, round(items * scale)), day, random.Random(n))   # ids {yymm}.{10000 + k}
+        (feeds / f"{sid}.xml").write_bytes(listing.replace(f"{day:%y%m}.".encode(), f"{90 + n}12.".encode()))
     for demo in sorted(p for p in (ROOT / "demo" / "feeds").iterdir() if p.is_dir())[-1].glob("*.xml"):
         if not demo.name.startswith("arxiv-"):
             shutil.copy(demo, feeds / demo.name)
@@ -150,7 +150,7 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_job(content: Path, config: Path, work: Path, site: Path | None) -> dict[str, Any]:
+def run_job(content: Path, config: Path, work: Path, site: Path | None, day: date) -> dict[str, Any]:
     """Run the daily job's steps on a copy of content (and of site, the workflow's cache, if given)."""
     if work.exists():
         shutil.rmtree(work)
@@ -161,7 +161,7 @@ def run_job(content: Path, config: Path, work: Path, site: Path | None) -> dict[
     if site is not None:
         shutil.copytree(site, work / "site", symlinks=True)   # what actions/cache restores
     copy = timed(["cp", "-a", str(work / "content"), str(work / "content-before")])   # the baseline step
-    args = ["--date", NEW_DAY.isoformat(), "--config", str(config), "--content", str(work / "content"),
+    args = ["--date", day.isoformat(), "--config", str(config), "--content", str(work / "content"),
             "--site", str(work / "site")]
     done = subprocess.run([sys.executable, "-c", BUILD.format(root=str(ROOT), args=args)],
                           capture_output=True, text=True, check=False)
@@ -201,14 +201,17 @@ def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int,
     import llmserver
 
     scale = 3 * 365 / days
+    day = max(Archive(content).day_dates()) + timedelta(days=1)   # the next weekday, as bench/run.py adds
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
     with llmserver.LLMServer() as server:
-        job_config = weekday_feeds(folder, config, server.base_url, feed_scale)
+        job_config = weekday_feeds(folder, config, server.base_url, day, feed_scale)
         cached = folder / "cached-site"   # the last run's site/: the archive as it was, rendered
         subprocess.run([sys.executable, str(ROOT / "build.py"), "render", "--config", str(job_config),
                         "--content", str(content), "--site", str(cached)], check=True, capture_output=True)
-        job_line("whole job, site/ rendered whole", run_job(content, job_config, folder / "job", None), scale)
+        job_line("whole job, site/ rendered whole", run_job(content, job_config, folder / "job", None, day), scale)
         before = server.calls
-        job = run_job(content, job_config, folder / "job", cached)
+        job = run_job(content, job_config, folder / "job", cached, day)
         job_line("whole job, site/ restored (cache)", job, scale)
         calls = server.calls - before
         print(f"   model: {calls} requests, answered at once here; at L s a request add {calls} x L / "

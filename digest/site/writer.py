@@ -173,7 +173,9 @@ class SiteWriter:
                 removed += 1
         old = self.manifest
         # Comparing is much cheaper than serialising a year's index: a no-op render leaves the manifest be.
-        if (files != old["files"] or pages != old["pages"] or days != old["days"]
+        # Only a page's size is ever read back (a fresh page's), and it changes only with its fingerprint: a file
+        # written every render (the status page) may change size without the manifest being rewritten.
+        if (files.keys() != old["files"].keys() or pages != old["pages"] or days != old["days"]
                 or not (self.root / MANIFEST).is_file()):
             write_atomic(self.root / MANIFEST, manifest_bytes(files, pages, days), durable=False)
         if self.interrupted:

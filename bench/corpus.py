@@ -6,10 +6,12 @@ what defects its cards show.
 
 Each file is one source of the family its README row names (a local path as the source's url), fetched offline
 on the file's own date into its own archive in a temporary folder, so one file's papers cannot hide another's.
-A row reads: items in the file (counted from the file itself, not by the parser) -> new cards / new versions /
-already seen / skipped by reason, then `ok` when those add up to the items, and per defect the number of cards
-showing it in what a card displays (title, authors, abstract, DOI):
-  tex     a TeX command outside math (`\\textbf`, `\\emph`, `\\url`, ...), or display math left as `$$`
+A row reads: items in the file (counted from the file itself, not by the parser) -> new cards / new versions
+(both read from the archive) / already seen / skipped by reason, then whether those add up to the items and
+agree with the build's own counts, and per defect the number of cards showing it in what a card displays
+(title, authors, abstract, DOI):
+  tex     a TeX command outside math (`\\textbf`, `\\emph`, `\\url`, `\\%`, ...): inside `$…$`, `$$…$$`,
+          `\\(…\\)` or `\\[…\\]` the page renders it
   markup  an HTML/MathML tag or an undecoded entity (`<mrow>`, `&lt;`)
   nn      bioRxiv's lost paragraph break (`ecosystems.nnOne`)
   doi_q   a query or fragment in the DOI or the id (`10.1287/x?af=r`)
@@ -40,7 +42,7 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 # Math a card renders (KaTeX): what is inside may hold TeX commands.
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 DEFECTS: dict[str, re.Pattern[str]] = {
-    "tex": re.compile(r"\\(?:[A-Za-z]{2,}|[%&#_])|\$\$"),
+    "tex": re.compile(r"\\(?:[A-Za-z]{2,}|[%&#_])"),
     "markup": re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);"),
     "nn": re.compile(r"[a-z0-9.:;)\]]nn[A-Z]"),
     "doi_q": re.compile(r"[?#]|\s"),
@@ -61,10 +63,13 @@ class FileRow:
     skipped: dict[str, int] = field(default_factory=dict)
     defects: dict[str, int] = field(default_factory=dict)   # defect -> cards showing it
     error: str = ""
+    reported: tuple[int, int, int] | None = None   # the build's own (items, new cards, new versions)
 
     @property
     def adds_up(self) -> bool:
-        return not self.error and self.items == self.cards + self.versions + self.seen + sum(self.skipped.values())
+        """True when every item of the file is accounted for once, and the build counted as this row does."""
+        total = self.cards + self.versions + self.seen + sum(self.skipped.values())
+        return not self.error and self.items == total and self.reported in (None, (self.items, self.cards, self.versions))
 
     def line(self) -> str:
         if self.error:
@@ -136,7 +141,10 @@ def build_one(path: Path, family: str, day: date, work: Path) -> FileRow:
     for paper in papers:
         for name in card_defects(paper):
             defects[name] = defects.get(name, 0) + 1
-    return FileRow(path.name, family, items, len(papers), len(updates), report.seen, dict(report.dropped), defects)
+    counts = getattr(report, "counts", None)   # None before the build counted items and versions apart
+    reported = (counts.items, counts.new, counts.versions) if counts else None
+    return FileRow(path.name, family, items, len(papers), len(updates), report.seen, dict(report.dropped), defects,
+                   reported=reported)
 
 
 def build_corpus(corpus: Path, work: Path) -> list[FileRow]:

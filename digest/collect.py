@@ -114,14 +114,22 @@ class CollectReport:
     new_papers: int       # distinct new cards (a cross-listed paper counts once)
     new_versions: int
     warnings: tuple[str, ...] = ()   # one line each, naming the source: items over the cap, a cut-short feed
+    # Listings of those cards and versions by a second (third...) source: each source counts the paper, so the
+    # per-source new cards and versions add up to new_papers + new_versions + cross_listings.
+    cross_listings: int = 0
 
     @property
     def failed(self) -> int:
         return sum(r.status == "failed" for r in self.sources)
 
+    def headline(self) -> str:
+        """Return "41 new papers, 3 new versions (+4 cross-listings)"."""
+        extra = f" (+{self.cross_listings} cross-listings)" if self.cross_listings else ""
+        return f"{self.new_papers} new papers, {self.new_versions} new versions{extra}"
+
     def markdown(self, day: date, labels: dict[str, str]) -> str:
         """Return the run as a Markdown table, one row per source, for a CI job summary."""
-        rows = [f"### fetch {day}: {self.new_papers} new papers, {self.new_versions} new versions", "",
+        rows = [f"### fetch {day}: {self.headline()}", "",
                 "| source | state | items | new | new versions | seen | not shown | note |",
                 "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
         for r in self.sources:
@@ -229,8 +237,10 @@ def record(plan: Plan, merged: Merged, config: Config, archive: Archive, run_dat
         reports.append(report)
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
     archive.write_state(state)
-    return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
-                         merged.warnings)
+    listings = sum(len(item.sources) for day in result.papers.values() for item in day)
+    listings += sum(len(item.sources) for day in result.updates.values() for item in day)
+    papers, versions = sum(map(len, result.papers.values())), sum(map(len, result.updates.values()))
+    return CollectReport(reports, papers, versions, merged.warnings, listings - papers - versions)
 
 
 def run_counts(sid: str, got: Gathered, result: Ingest, known: KnownPapers) -> Counts:

@@ -74,8 +74,13 @@ def test_every_demo_line_adds_up_and_counts_the_feed_files_items(demo):
     assert sum(int(line[3]) for lines in runs.values() for line in lines) == sum(len(p.sources) for d in days for p in d.papers)
     assert sum(int(line[4]) for lines in runs.values() for line in lines) == sum(len(u.sources) for d in days for u in d.updates)
     assert sum(int(line[4]) for line in runs["2026-06-17"]) == 3   # the demo's three new versions, not new cards
-    headline = re.search(r"^fetch 2026-06-17: (\d+) new papers, (\d+) new versions", out, re.M)
-    assert headline and int(headline.group(2)) == sum(len(d.updates) for d in days)
+    # Per run, the sources' cards and versions add up to the headline's, with each cross-listing named.
+    headlines = re.findall(r"^fetch (\S+): (\d+) new papers, (\d+) new versions(?: \(\+(\d+) cross-listings\))?, ", out, re.M)
+    assert [h[0] for h in headlines] == list(runs)
+    for day, papers, versions, cross in headlines:
+        assert sum(int(line[3]) + int(line[4]) for line in runs[day]) == int(papers) + int(versions) + int(cross or 0)
+    assert int(headlines[-1][2]) == sum(len(d.updates) for d in days)
+    assert sum(int(h[1]) for h in headlines) == sum(len(d.papers) for d in days)
 
 
 def test_the_job_summary_state_and_status_page_show_the_build_lines_numbers(demo):

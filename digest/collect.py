@@ -12,7 +12,7 @@ from .archive import Archive, Counts, Day, SourceState, State
 from .clean import clip
 from .config import Config, Source
 from .i18n import MESSAGES
-from .papers import Ingest, Paper, Update, card_order, ingest, is_seen
+from .papers import Ingest, Paper, Update, card_order, ingest, is_seen, merge_entries
 from .sources import date_range, polite_hosts, retries_stale
 from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
@@ -274,14 +274,13 @@ def _bounded(gathered: dict[str, Gathered], config: Config) -> tuple[dict[str, G
 
 
 def once_each(entries: Sequence[Entry]) -> tuple[list[Entry], int]:
-    """Return a source's entries with a repeated id (and version) kept once, and how many items repeat a paper.
+    """Return a source's entries with each paper once, and how many items repeated a paper already listed.
 
-    Two versions of one paper in one answer are both kept (the merge gives its card the newer version) but
-    are one item of the paper, so the second counts as listed twice: every item is counted once."""
-    kept: dict[tuple[str, int | None], Entry] = {}
-    for entry in entries:
-        kept.setdefault((entry.id, entry.version), entry)
-    return list(kept.values()), len(entries) - len({entry.id for entry in entries})
+    A paper repeated in one answer (the same id again, another version of it, its journal version by DOI)
+    is merged here as the run's merge would merge it, so each of the source's entries is one card, version
+    or seen paper, and the repeats are counted as listed twice: every item is counted once."""
+    merged = merge_entries(entries, {})
+    return merged, len(entries) - len(merged)
 
 
 def add_counts(*counts: Mapping[str, int]) -> dict[str, int]:

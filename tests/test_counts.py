@@ -151,3 +151,21 @@ def test_the_corpus_bench_finds_the_defects_it_names():
     math_only = Paper("arXiv:1", r"On $\mathbb{R}$ and \(x\)", ("Ann Lee",), r"See $$\sum_i x_i$$ no.", "",
                       date(2026, 1, 1), (), ())
     assert corpus.card_defects(math_only) == set()   # TeX inside math is the page's to render
+
+
+def test_two_versions_of_one_paper_in_one_answer_are_one_card_and_one_item_listed_twice(tmp_path):
+    from datetime import date
+    from digest.collect import collect
+    from test_biorxiv import record
+
+    records = [record(1), record(1, version=2), record(2)]
+    body = {"messages": [{"status": "ok", "count": 3, "total": "3"}], "collection": records}
+    (tmp_path / "details.json").write_text(json.dumps(body), encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "topics: {bio: Bio}\nsources:\n  - {id: bio, label: Bio, topic: bio, family: biorxiv, url: details.json}\n",
+        encoding="utf-8")
+    archive = Archive(tmp_path / "content")
+    [report] = collect(load_config(tmp_path / "sources.yaml"), archive, date(2026, 6, 22)).sources
+    assert report.counts == Counts(3, 2, 0, 0, {"duplicate": 1}) and report.counts.adds_up
+    [day] = archive.read_days()
+    assert sorted((p.id[-6:], p.version) for p in day.papers) == [("600001", 2), ("600002", 1)] and not day.updates

@@ -63,13 +63,17 @@ class FileRow:
     skipped: dict[str, int] = field(default_factory=dict)
     defects: dict[str, int] = field(default_factory=dict)   # defect -> cards showing it
     error: str = ""
-    reported: tuple[int, int, int] | None = None   # the build's own (items, new cards, new versions)
+    reported: tuple[int | None, int, int | None] = (None, 0, None)   # the build's own (items, new, new versions)
+    said: str = ""                      # the build's own words for this source
 
     @property
     def adds_up(self) -> bool:
-        """True when every item of the file is accounted for once, and the build counted as this row does."""
+        """True when every item of the file is accounted for once, and the build counted as this row does
+        (a build that does not count items or versions apart must count its cards as new)."""
         total = self.cards + self.versions + self.seen + sum(self.skipped.values())
-        return not self.error and self.items == total and self.reported in (None, (self.items, self.cards, self.versions))
+        items, new, versions = self.reported
+        return (not self.error and self.items == total and new == self.cards
+                and items in (None, self.items) and versions in (None, self.versions))
 
     def line(self) -> str:
         if self.error:
@@ -78,7 +82,7 @@ class FileRow:
         defects = " ".join(f"{k}={self.defects.get(k, 0)}" for k in DEFECTS)
         return (f"{self.name:<42} {self.family:<8} {self.items:>4} items -> {self.cards:>3} cards / "
                 f"{self.versions:>3} updates / {self.seen} seen / skipped: {skipped}  "
-                f"[{'adds up' if self.adds_up else 'DOES NOT ADD UP'}]  {defects}")
+                f"[{'adds up' if self.adds_up else 'DOES NOT ADD UP'}]  {defects}  (build: {self.said})")
 
 
 def corpus_files(corpus: Path) -> list[tuple[Path, str, date]]:
@@ -142,9 +146,12 @@ def build_one(path: Path, family: str, day: date, work: Path) -> FileRow:
         for name in card_defects(paper):
             defects[name] = defects.get(name, 0) + 1
     counts = getattr(report, "counts", None)   # None before the build counted items and versions apart
-    reported = (counts.items, counts.new, counts.versions) if counts else None
+    if counts is not None:
+        reported, said = (counts.items, counts.new, counts.versions), report.counts_words()
+    else:
+        reported, said = (None, report.new, None), report.line().split(None, 2)[2]
     return FileRow(path.name, family, items, len(papers), len(updates), report.seen, dict(report.dropped), defects,
-                   reported=reported)
+                   reported=reported, said=said)
 
 
 def build_corpus(corpus: Path, work: Path) -> list[FileRow]:

@@ -14,6 +14,7 @@ from digest.config import load_config
 from digest.probe import probe_sources
 from test_biorxiv import DEMO_RSS, record
 
+ROOT = DEMO_RSS.parents[3]
 DAY = date(2026, 6, 22)
 RSS_ITEMS = len(re.findall(rb"<item[\s>]", DEMO_RSS.read_bytes()))
 
@@ -85,3 +86,29 @@ def test_the_probe_and_the_fetch_stage_see_the_same_items(tmp_path):
         report = collect(config, Archive(tmp_path / "content"), DAY, fetch_settings(config))
     assert [(p.source, p.items) for p in probes] == [(r.source, r.counts.items) for r in report.sources]
     assert [p.items for p in probes] == [5, RSS_ITEMS]
+
+
+def test_the_default_sources_show_no_failure_when_their_hosts_answer(tmp_path, capsys):
+    """README step 3 on a healthy setup: the default sources.yaml, every host played by 127.0.0.1."""
+    from digest.sources import guess_family
+    feeds = ROOT / "demo" / "feeds" / "2026-06-17"
+    with FeedServer() as server:
+        local = server.url("").rstrip("/") + "/"
+        server.route_prefix("/rss.arxiv.org/rss", ok((feeds / "arxiv-cs-lg.xml").read_bytes()))
+        server.route_prefix("/api.biorxiv.org/details", details_api([record(1), record(2, category="epidemiology")]))
+        for name, path in (("plos-compbio", "/journals.plos.org/ploscompbiol/feed/atom"),
+                           ("plos-medicine", "/journals.plos.org/plosmedicine/feed/atom"),
+                           ("nature", "/www.nature.com/nature.rss")):
+            server.route(path, ok((feeds / f"{name}.xml").read_bytes()))
+        text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
+        # The family a default url implies by its host is written out: 127.0.0.1 implies none.
+        text = re.sub(r'url: "https://([^"]+)"', lambda m: f'family: {guess_family("https://" + m[1])}, url: "{local}{m[1]}"', text)
+        path = tmp_path / "sources.yaml"
+        path.write_text(text.replace('fallback: "https://', f'fallback: "{local}'), encoding="utf-8")
+        code, lines, total = check_lines(path, capsys)
+        asked = {r.path.split("/")[1] for r in server.requests}
+    assert code == 0 and total.endswith(", 0 failing"), (total, lines)
+    assert asked == {"rss.arxiv.org", "api.biorxiv.org", "journals.plos.org", "www.nature.com"}   # no fallback needed
+    assert re.search(rf"biorxiv-bioinformatics +ok +1 items \({re.escape(local)}api\.biorxiv\.org/details/biorxiv, ",
+                     lines["biorxiv-bioinformatics"]), lines["biorxiv-bioinformatics"]
+    assert re.search(r"medrxiv +ok +2 items", lines["medrxiv"]), lines["medrxiv"]

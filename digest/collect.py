@@ -226,8 +226,6 @@ def merge(plan: Plan, gathered: dict[str, Gathered], config: Config, archive: Ar
 def record(plan: Plan, merged: Merged, config: Config, archive: Archive, run_date: date) -> CollectReport:
     """Write each source's new state (after the papers it covers are on disk) and return the run's report."""
     result, state = merged.result, plan.state
-    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
-    # converges to what the uninterrupted run would have saved (and such a source is not stale).
     reports = []
     for source in plan.sources:
         got = merged.gathered[source.id]

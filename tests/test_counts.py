@@ -169,3 +169,23 @@ def test_two_versions_of_one_paper_in_one_answer_are_one_card_and_one_item_liste
     assert report.counts == Counts(3, 2, 0, 0, {"duplicate": 1}) and report.counts.adds_up
     [day] = archive.read_days()
     assert sorted((p.id[-6:], p.version) for p in day.papers) == [("600001", 2), ("600002", 1)] and not day.updates
+
+
+def test_a_failed_check_clears_the_counts_and_a_quiet_rerun_keeps_the_days(tmp_path):
+    from datetime import date
+    from digest.collect import collect
+
+    feed = ROOT / "demo" / "feeds" / "2026-06-17" / "nature.xml"
+    (tmp_path / "feed.xml").write_bytes(feed.read_bytes())
+    (tmp_path / "sources.yaml").write_text(
+        "topics: {sci: Science}\nsources:\n  - {id: nat, label: Nat, topic: sci, family: nature, url: feed.xml}\n",
+        encoding="utf-8")
+    config, archive, day = load_config(tmp_path / "sources.yaml"), Archive(tmp_path / "content"), date(2026, 6, 17)
+    [first] = collect(config, archive, day).sources
+    assert first.counts.new > 0 and first.counts.not_shown > 0 and first.counts.adds_up
+    [again] = collect(config, archive, day).sources   # the same day again: everything seen, nothing new
+    assert (again.counts.new, again.counts.seen) == (0, first.counts.new) and again.counts.adds_up
+    assert archive.read_state().sources["nat"].counts == first.counts   # what that day saw still stands
+    (tmp_path / "feed.xml").unlink()
+    [failed] = collect(config, archive, date(2026, 6, 18)).sources
+    assert failed.status == "failed" and archive.read_state().sources["nat"].counts == Counts()

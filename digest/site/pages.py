@@ -6,7 +6,6 @@ once per render (`SitePages`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import safe_url
+from ..clean import has_math as text_has_math, safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
@@ -31,13 +30,9 @@ from .plan import DayJob, SitePlan
 from .search import day_rows
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
-# A `$...$` span with something in it: only pages holding one load KaTeX.
-MATH = re.compile(r"\$[^$\s][^$]*\$")
-
-
 def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
-    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
+    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
 
 
 FOLD_DATA = "static/js/fold-data.js"
@@ -242,7 +237,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""

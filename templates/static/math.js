@@ -1,11 +1,16 @@
-/* Typeset $...$ in titles, summaries and abstracts with the self-hosted KaTeX (loaded only on pages with math). */
+/* Typeset math in titles, summaries, abstracts, briefing entries and search results with the self-hosted KaTeX
+   (loaded only on pages with math). The delimiters are the build's (digest/clean.py MATH_DELIMITERS, handed
+   over by base.html on the root element), so the browser typesets exactly what the cleaning left as math. */
 (function () {
   "use strict";
-  function typeset() {
-    if (typeof renderMathInElement !== "function") return;
-    document.querySelectorAll(".title, .summary, .abstract p, .entry, .result").forEach(function (node) {
-      renderMathInElement(node, { delimiters: [{ left: "$", right: "$", display: false }], throwOnError: false, output: "htmlAndMathml" });
-    });
+  var delimiters = JSON.parse(document.documentElement.getAttribute("data-math-delimiters") || "[]");
+  function typeset(node) {
+    if (typeof renderMathInElement !== "function" || !delimiters.length) return;
+    renderMathInElement(node, { delimiters: delimiters, throwOnError: false, output: "htmlAndMathml" });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", typeset); else typeset();
+  window.academichubTypeset = typeset;   // for what arrives later: a next batch of cards, search results
+  function typesetPage() {
+    document.querySelectorAll(".title, .summary, .abstract p, .entry, .result").forEach(typeset);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", typesetPage); else typesetPage();
 })();

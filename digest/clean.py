@@ -121,6 +121,11 @@ def has_math(text: str) -> bool:
     return any(opener in text for opener in _MATH_OPENERS) and _MATH.search(text) is not None
 
 
+def split_math(text: str) -> list[str]:
+    """Return text in pieces: the odd ones its math spans (MATH_DELIMITERS), the even ones the prose around them."""
+    return _MATH.split(text)
+
+
 def _accent(match: re.Match) -> str:
     letter = match.group(2) or match.group(3)
     letter = {"\\i": "i", "\\j": "j"}.get(letter, letter)
@@ -131,7 +136,8 @@ def _accent(match: re.Match) -> str:
 _TEXT_COMMANDS = "textbf|textit|textsl|textsc|texttt|textrm|textsf|textup|textmd|emph|underline|mbox"
 _ARG = r"(?:[^{}]|\{[^{}]*\})*"   # an argument holding at most one level of braces: linear to match
 _TEX_TEXT = re.compile(
-    rf"(?P<math>{_MATH_SPAN})"
+    r"(?=[$\\h{~-])"   # what each alternative starts with: most positions fail here at once, ten times faster
+    rf"(?:(?P<math>{_MATH_SPAN})"
     r"|(?P<link>https?://[^\s{}]+)"                                    # a URL's `~` and `--` are its own
     rf"|\\(?:{_TEXT_COMMANDS})\s*\{{(?P<arg>{_ARG})\}}"
     r"|\\url\s*\{(?P<url>[^{}\s]*)\}"
@@ -140,7 +146,7 @@ _TEX_TEXT = re.compile(
     r"|\\(?P<escaped>[%&_#])"
     r"|(?P<dash>(?<![-<!])(?:(?<=\S)---?|---?(?![A-Za-z]))(?![->]))"   # not `--flag`, `<!--`, `-->`
     # a tie: `Fig.~2`, `$n$~points`; not `~60%`, `/~user` or a range `10~20`
-    r"|(?P<tie>(?:(?<=[^\W\d]|[.,;:)\]}$])|(?<=\d)(?!~\d))~(?=[\w\\${(\[]))",
+    r"|(?P<tie>(?:(?<=[^\W\d]|[.,;:)\]}$])|(?<=\d)(?!~\d))~(?=[\w\\${(\[])))",
     re.S,
 )
 
@@ -171,7 +177,7 @@ def tex_to_text(text: str) -> str:
     if "\\" not in text and "~" not in text and "--" not in text:
         return text
     if "\\" in text:
-        pieces = _MATH.split(text)
+        pieces = split_math(text)
         for i in range(0, len(pieces), 2):  # even pieces lie outside math
             if "\\" not in pieces[i]:
                 continue
@@ -193,7 +199,7 @@ _EXPORT_ARTIFACT = re.compile(r"(?<=[.!?])nn(?=[A-Z])|\{(" + "|".join(_GREEK_LET
 
 def repair_export_artifacts(text: str) -> str:
     """Return text with bioRxiv's `nn` paragraph breaks made spaces and its `{Delta}` letters made characters."""
-    if "nn" not in text and "{" not in text:
+    if "{" not in text and not any(f"{end}nn" in text for end in ".!?"):   # most texts: no regex pass
         return text
     return _EXPORT_ARTIFACT.sub(lambda m: _GREEK_LETTERS[m.group(1)] if m.group(1) else " ", text)
 

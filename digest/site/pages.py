@@ -141,11 +141,12 @@ class DayPages:
         size = self.pages.site.page_size
         if job.page:
             first = day.papers[:size]
+            briefing = self.briefings.block(day, self.pages.elsewhere_links(day, ""))
             self.pages.write(writer, iso, "day.html", job.page.fingerprint, day=day,
                              cards=self.cards.cards_html(first, "../"), counts=counts, prev_day=job.prev_day,
                              next_day=job.next_day, updates=self.pages.update_rows(day), topic=None, is_front=False,
-                             math=any(p.id in maths for p in first), pager=pager(iso, 1, size, len(day.papers)),
-                             briefing=self.briefings.block(day, self.pages.elsewhere_links(day, "")))
+                             math=any(p.id in maths for p in first) or briefing["math"],
+                             pager=pager(iso, 1, size, len(day.papers)), briefing=briefing)
         for number, target in job.more:
             start = (number - 1) * size
             shown = day.papers[start:start + size]
@@ -194,12 +195,13 @@ class SitePages:
         latest = self.loader.load(info)
         iso, size = info.day.isoformat(), self.site.page_size
         first = latest.papers[:size]   # the latest day's first page
+        briefing = self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/"))
         self.pages.write(self.writer, "", "day.html", target.fingerprint, day=latest,
                          cards=self.cards.cards_html(first, "./"), counts=self.pages.topic_counts(info),
                          prev_day=days[-2].day if len(days) > 1 else None, next_day=None,
                          updates=self.pages.update_rows(latest), topic=None, is_front=True,
-                         math=has_math(first), pager=pager(iso, 1, size, len(latest.papers)),
-                         briefing=self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/")))
+                         math=has_math(first) or briefing["math"], pager=pager(iso, 1, size, len(latest.papers)),
+                         briefing=briefing)
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""

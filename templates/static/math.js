@@ -10,7 +10,7 @@
   }
   window.academichubTypeset = typeset;   // for what arrives later: a next batch of cards, search results
   function typesetPage() {
-    document.querySelectorAll(".title, .summary, .abstract p, .entry, .result").forEach(typeset);
+    document.querySelectorAll(".title, .summary, .abstract p, .entry, .result, .briefing-body").forEach(typeset);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", typesetPage); else typesetPage();
 })();

@@ -1,5 +1,5 @@
 """What a reader sees of real feeds (../shared/corpus/real/, its README says where each file comes from): every
-title, abstract and author after parsing, and the math of a rendered page. Read from there, never copied; the
+title, abstract and author after parsing, and the math of a rendered page (in its HTML and in a browser). Read from there, never copied; the
 tests skip when the folder is absent."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_fixtures import serve_site
 from digest.archive import Day, State
 from digest.clean import has_math
 from digest.config import load_config
@@ -160,3 +161,17 @@ def test_written_mathml_and_footnote_marks_read_right():
     assert first.abstract == "We bound $R(k)$ for all k."
     assert second.title == "Soil carbon under drought"
     assert second.authors == ("C. C. M. J. Pieterse", "A. Zhang")
+
+
+def test_a_browser_typesets_every_delimiter(math_site, page):
+    """KaTeX, given the build's list, typesets `$$…$$` and `\\[…\\]` as display math and `$…$` inline: no delimiter
+    is left in the text a reader sees (the TeX survives only in KaTeX's MathML annotation)."""
+    site, papers = math_site
+    page.goto(f"{serve_site(site)}2026-06-16/")
+    page.wait_for_load_state("networkidle")
+    for paper in papers:
+        abstract = page.locator(f'article.card[id="{paper.id}"] details.abstract p')
+        assert abstract.locator(".katex-display").count() >= 1, paper.id
+        assert abstract.locator(".katex").count() >= 3, paper.id
+        shown = abstract.evaluate("p => { const c = p.cloneNode(true); c.querySelectorAll('annotation').forEach(a => a.remove()); return c.textContent; }")
+        assert not re.search(r"\$|\\\[|\\\(", shown), shown[:300]

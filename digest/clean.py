@@ -244,7 +244,7 @@ def _mathml_to_tex(match: re.Match) -> str:
     markup = re.sub(r"<(/?)mml:", r"<\1", match.group(0))
     try:
         tex = _mathml_tex(ElementTree.fromstring(re.sub(r"\sxmlns(?::\w+)?=\"[^\"]*\"", "", markup)))
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, RecursionError):   # not XML, or nested past what a formula needs
         return html_to_text(markup)
     return f"${tex.strip()}$" if tex.strip() else ""
 

@@ -139,6 +139,11 @@ def test_clean_text_markup_in_titles(raw, is_html, text):
     assert clean_text(raw, is_html) == text
 
 
+def test_deeply_nested_mathml_is_read_as_text():
+    nested = "<math>" + "<mrow>" * 5000 + "<mi>x</mi>" + "</mrow>" * 5000 + "</math>"
+    assert clean_text(nested) == "x" and clean_text(nested, is_html=False) == "x"
+
+
 @pytest.mark.parametrize("raw, names", [
     ("Chiwun Yang, Jane Doe, Wei Zhang", ("Chiwun Yang", "Jane Doe", "Wei Zhang")),
     ("Jane Doe and Wei Zhang", ("Jane Doe", "Wei Zhang")),

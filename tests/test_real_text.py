@@ -120,7 +120,7 @@ def test_rendered_display_math_is_in_delimiters_katex_is_given(math_site):
     site, papers = math_site
     page = (site / "2026-06-16" / "index.html").read_text(encoding="utf-8")
     assert 'static/katex/auto-render.min.js' in page and 'static/math.js' in page
-    given = json.loads(html.unescape(re.search(r"data-math-delimiters='([^']*)'", page).group(1)))
+    given = json.loads(html.unescape(re.search(r"<meta name=\"math-delimiters\" content='([^']*)'>", page).group(1)))
     display = [(d["left"], d["right"]) for d in given if d["display"]]
     assert [d["left"] for d in given].index("$$") < [d["left"] for d in given].index("$")   # `$$` tried first
     for paper in papers:
@@ -130,7 +130,7 @@ def test_rendered_display_math_is_in_delimiters_katex_is_given(math_site):
             assert html.escape(span, quote=False) in page or html.escape(span) in page, span
             assert (span[:2], span[-2:]) in display, span
     search = (site / "search" / "index.html").read_text(encoding="utf-8")
-    assert "static/math.js" in search and "data-math-delimiters" in search   # results are typeset too
+    assert "static/math.js" in search and '<meta name="math-delimiters"' in search   # results are typeset too
 
 
 def test_feeds_carry_math_as_tex_source(math_site):

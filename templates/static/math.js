@@ -1,9 +1,10 @@
 /* Typeset math in titles, summaries, abstracts, briefing entries and search results with the self-hosted KaTeX
    (loaded only on pages with math). The delimiters are the build's (digest/clean.py MATH_DELIMITERS, handed
-   over by base.html on the root element), so the browser typesets exactly what the cleaning left as math. */
+   over by base.html in a meta element), so the browser typesets exactly what the cleaning left as math. */
 (function () {
   "use strict";
-  var delimiters = JSON.parse(document.documentElement.getAttribute("data-math-delimiters") || "[]");
+  var given = document.querySelector('meta[name="math-delimiters"]');
+  var delimiters = JSON.parse(given && given.getAttribute("content") || "[]");
   function typeset(node) {
     if (typeof renderMathInElement !== "function" || !delimiters.length) return;
     renderMathInElement(node, { delimiters: delimiters, throwOnError: false, output: "htmlAndMathml" });

@@ -6,7 +6,6 @@ once per render (`SitePages`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import safe_url
+from ..clean import has_math as text_has_math, safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
@@ -31,13 +30,9 @@ from .plan import DayJob, SitePlan
 from .search import day_rows
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
-# A `$...$` span with something in it: only pages holding one load KaTeX.
-MATH = re.compile(r"\$[^$\s][^$]*\$")
-
-
 def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
-    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
+    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
 
 
 FOLD_DATA = "static/js/fold-data.js"
@@ -146,11 +141,12 @@ class DayPages:
         size = self.pages.site.page_size
         if job.page:
             first = day.papers[:size]
+            briefing = self.briefings.block(day, self.pages.elsewhere_links(day, ""))
             self.pages.write(writer, iso, "day.html", job.page.fingerprint, day=day,
                              cards=self.cards.cards_html(first, "../"), counts=counts, prev_day=job.prev_day,
                              next_day=job.next_day, updates=self.pages.update_rows(day), topic=None, is_front=False,
-                             math=any(p.id in maths for p in first), pager=pager(iso, 1, size, len(day.papers)),
-                             briefing=self.briefings.block(day, self.pages.elsewhere_links(day, "")))
+                             math=any(p.id in maths for p in first) or briefing["math"],
+                             pager=pager(iso, 1, size, len(day.papers)), briefing=briefing)
         for number, target in job.more:
             start = (number - 1) * size
             shown = day.papers[start:start + size]
@@ -199,12 +195,13 @@ class SitePages:
         latest = self.loader.load(info)
         iso, size = info.day.isoformat(), self.site.page_size
         first = latest.papers[:size]   # the latest day's first page
+        briefing = self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/"))
         self.pages.write(self.writer, "", "day.html", target.fingerprint, day=latest,
                          cards=self.cards.cards_html(first, "./"), counts=self.pages.topic_counts(info),
                          prev_day=days[-2].day if len(days) > 1 else None, next_day=None,
                          updates=self.pages.update_rows(latest), topic=None, is_front=True,
-                         math=has_math(first), pager=pager(iso, 1, size, len(latest.papers)),
-                         briefing=self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/")))
+                         math=has_math(first) or briefing["math"], pager=pager(iso, 1, size, len(latest.papers)),
+                         briefing=briefing)
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""
@@ -242,7 +239,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""

@@ -98,7 +98,7 @@ def generic_item(item: Any, source_id: str) -> Entry | None:
     body = read_body(item, name)
     return Entry(
         sources=(source_id,), id=ident, title=name, authors=authors(item) or body.authors,
-        abstract=clean_text(body.html), url=url, version=version, doi=doi, published=published(item),
+        abstract=body.text, url=url, version=version, doi=doi, published=published(item),
         section=section(item),
     )
 

@@ -27,9 +27,11 @@ from ..clean import RAW_TEXT_CAP, clean_authors, clean_text, split_authors
 
 @dataclass(frozen=True)
 class Body:
-    """An item's best abstract, and the authors its text names (ScienceDirect's only author list)."""
+    """An item's best abstract, as HTML and as clean text, and the authors its text names (ScienceDirect's
+    only author list)."""
 
     html: str                         # "" when every body the item carries is a placeholder
+    text: str = ""                    # clean_text(html)
     authors: tuple[str, ...] = ()
 
 
@@ -119,15 +121,15 @@ def _words(text: str) -> str:
 
 def is_placeholder(text: str, title: str) -> bool:
     """True when a body says nothing the title does not: empty, a label ("Abstract"), the title again
-    (Nature's research standfirsts), "Standfirst: <title>", or a fragment shorter than the title that is no
-    sentence (a page range, "Cell 163, 95–107; September 24, 2015)")."""
+    (Nature's research standfirsts), "Standfirst: <title>", or a fragment shorter than the title with no
+    sentence in it (a page reference: "(Cell 163, 95–107; September 24, 2015)")."""
     words, title_words = _words(text), _words(title)
     if not words or words in _NO_ABSTRACT or words == title_words:
         return True
     for label in ("abstract", "standfirst", "summary"):
         if words.startswith(label + " ") and words[len(label) + 1:] == title_words:
             return True
-    return len(words) < len(title_words) and not re.search(r"\w[.!?]\W*$", text)
+    return len(words) < len(title_words) and not re.search(r"\w[.!?](?:\s|$)", text)
 
 
 def _bodies(item: Any) -> list[str]:
@@ -149,6 +151,7 @@ def read_body(item: Any, title: str) -> Body:
         for rule in RULES:
             body, found = rule(body)
             names = names or found
-        if not is_placeholder(clean_text(body), title):
-            return Body(body, clean_authors(names))
-    return Body("", clean_authors(names))
+        text = clean_text(body)
+        if not is_placeholder(text, title):
+            return Body(body, text, clean_authors(names))
+    return Body("", "", clean_authors(names))

@@ -138,8 +138,18 @@ INFORMS = rss(
 )
 
 
+# ACS (pubs.acs.org/action/showFeed?type=axatoc&feed=rss&jc=jacsat): a TOC graphic, the journal and the DOI.
+ACS = ("<item><title>Copper-catalysed C–H amination at room temperature</title>"
+       "<link>https://pubs.acs.org/doi/10.1021/jacs.6c01234?af=R</link>"
+       '<description><![CDATA[<p><img alt="TOC Graphic" src="https://pubs.acs.org/cms/10.1021/jacs.6c01234/asset/'
+       'images/medium/ja6c01234_0005.gif" /></p><div><cite>Journal of the American Chemical Society</cite></div>'
+       "<div>DOI: 10.1021/jacs.6c01234</div>]]></description><dc:creator>Mei Tanaka</dc:creator>"
+       "<dc:date>2026-06-19T07:00:00Z</dc:date></item>")
+
+
 def test_atypon_journal_line_is_dropped_and_a_description_of_only_that_line_is_no_abstract():
-    entries = by_title(read(INFORMS))
+    entries = by_title(read(INFORMS[:INFORMS.index("</channel>")] + ACS + "</channel></rss>\n"))
+    assert entries["Copper-catalysed C–H amination at room temperature"].abstract == ""
     pricing = entries["Pricing with strategic returns"]
     assert pricing.abstract == ("We study a retailer whose customers may return a purchase; optimal prices fall as "
                                 "return costs rise.")
@@ -210,7 +220,12 @@ HIGHWIRE = ('<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="http://
             "<title>Reefs at risk</title><link>http://science.sciencemag.org/cgi/content/short/372/6540/600-b?rss=1</link>"
             "<description>Reefs at risk</description><dc:creator>Jones, A.</dc:creator>"
             f"<dc:date>{DAY}T10:00:00-07:00</dc:date><dc:identifier>info:doi/10.1126/science.372.6540.600-b"
-            "</dc:identifier><prism:section>This Week in Science</prism:section></item>"
+            "</dc:identifier><prism:section>Perspective</prism:section></item>"
+            '<item rdf:about="http://science.sciencemag.org/cgi/content/short/372/6540/601-a?rss=1">'
+            "<title>Corals inherit heat tolerance</title>"
+            "<link>http://science.sciencemag.org/cgi/content/short/372/6540/601-a?rss=1</link>"
+            "<description>Heat tolerance in corals passes from parents to offspring.</description>"
+            f"<dc:date>{DAY}T10:00:00-07:00</dc:date><prism:section>This Week in Science</prism:section></item>"
             '<item rdf:about="http://science.sciencemag.org/cgi/content/short/372/6540/610?rss=1">'
             "<title>Funding cuts hit field stations</title>"
             "<link>http://science.sciencemag.org/cgi/content/short/372/6540/610?rss=1</link>"
@@ -226,7 +241,7 @@ def test_highwire_description_is_the_abstract_and_a_repeated_title_is_none():
     coral = entries["Coral heat tolerance is inherited"]
     assert coral.abstract.startswith("Offspring of heat-tolerant corals") and coral.authors == ("C. N. Okafor", "X. Li")
     assert entries["Reefs at risk"].abstract == ""
-    assert parsed.dropped == {"editorial": 1}   # the News piece
+    assert parsed.dropped == {"editorial": 1, "front_matter": 1}   # the News piece; This Week in Science
 
 
 @pytest.mark.parametrize("text, title, placeholder", [

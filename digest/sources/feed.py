@@ -171,7 +171,8 @@ _EDITORIAL_SECTIONS = {"news", "news & views", "news and views", "news feature",
                        "book review", "book reviews", "books", "obituary", "in memoriam", "career column",
                        "careers", "comment", "world view", "research highlight", "research highlights"}
 _FRONT_MATTER_SECTIONS = {"issue information", "front matter", "cover picture", "cover image", "masthead",
-                          "editorial board", "in this issue", "table of contents"}
+                          "editorial board", "in this issue", "table of contents", "this week in science",
+                          "editors' choice", "editors’ choice", "in brief"}
 
 
 def editorial_reason(entry: Entry) -> str | None:

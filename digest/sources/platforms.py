@@ -2,8 +2,9 @@
 
 Most journals' feeds come from a few platforms, and each wraps an item's text its own way:
 - Atypon (Wiley, INFORMS, SAGE, Taylor & Francis, ACS, Science, Cell): the description opens with a
-  "Journal, Ahead of Print." / "EarlyView." / "Volume 12, Issue 3, …" line, and `content:encoded` (or
-  `dc:description`) holds a table-of-contents blurb before an "Abstract" heading and the abstract;
+  "Journal, Ahead of Print." / "EarlyView." / "Volume 12, Issue 3, …" line (ACS's holds a TOC graphic,
+  the journal and the DOI), and `content:encoded` (or `dc:description`) holds a table-of-contents blurb
+  before an "Abstract" heading and the abstract;
 - HighWire (bioRxiv, PNAS, Science's older feeds): the description is the abstract itself;
 - ScienceDirect: the description is "Publication date: …<br>Source: Journal<br>Author(s): A, B", the only
   place that names the authors, with the abstract after it in older feeds and nothing in today's;
@@ -74,9 +75,14 @@ _ABSTRACT_HEADING = re.compile(
     r"<(h[1-6]|b|strong)(?:\s[^>]*)?>\s*Abstract\s*</\1>|(?:^|\n)[ \t]*Abstract[ \t]*\n", re.I)
 
 
+# ACS's description: the TOC graphic, then the journal and the DOI in <div>s of their own.
+_ATYPON_META = re.compile(r"<div>\s*(?:<cite>[^<]*</cite>|DOI:\s*10\.[^<]*)\s*</div>", re.I)
+
+
 def atypon(body: str) -> tuple[str, tuple[str, ...]]:
-    """Drop the "Journal, Ahead of Print." line and the blurb before an "Abstract" heading."""
-    body = _ATYPON_LEAD.sub("", body, count=1)
+    """Drop the "Journal, Ahead of Print." line, ACS's journal and DOI lines, and the blurb before an
+    "Abstract" heading."""
+    body = _ATYPON_META.sub("", _ATYPON_LEAD.sub("", body, count=1))
     heading = _ABSTRACT_HEADING.search(body)
     if heading and heading.end() < len(body):
         body = body[heading.end():]

@@ -258,6 +258,29 @@ def test_placeholders(text, title, placeholder):
     assert is_placeholder(text, title) is placeholder
 
 
+# Springer Nature journals added through the generic family (www.nature.com/ncomms.rss): the journal and DOI
+# line before the standfirst, as a paragraph in content:encoded or as plain text in the description.
+NATURE_COMMUNICATIONS = rss(
+    "<item><title>Soil microbes buffer drought</title><link>https://www.nature.com/articles/s41467-026-01001-1</link>"
+    "<content:encoded><![CDATA[<p>Nature Communications, Published online: 19 June 2026; <a href=\"https://doi.org/"
+    "10.1038/s41467-026-01001-1\">doi:10.1038/s41467-026-01001-1</a></p>Drought-adapted soil microbes kept wheat "
+    "roots growing through a month without rain.]]></content:encoded><dc:date>2026-06-19</dc:date></item>",
+    "<item><title>Ice sheets and sea level</title><link>https://www.nature.com/articles/s41467-026-01002-2</link>"
+    "<description>Nature Communications, Published online: 19 June 2026; doi:10.1038/s41467-026-01002-2 Ice sheets "
+    "and sea level</description><dc:date>2026-06-19</dc:date></item>",
+)
+
+
+def test_springer_nature_journal_line_is_dropped_in_any_family():
+    for family in ("generic", "nature"):
+        entries = by_title(read(NATURE_COMMUNICATIONS, family))
+        assert entries["Soil microbes buffer drought"].abstract == ("Drought-adapted soil microbes kept wheat roots "
+                                                                    "growing through a month without rain.")
+        assert entries["Ice sheets and sea level"].abstract == "", family   # only the title after the line
+        assert entries["Soil microbes buffer drought"].abstract_kind == ("standfirst" if family == "nature"
+                                                                         else "abstract")
+
+
 def test_nature_real_week_keeps_27_research_articles_and_names_why_48_items_are_not_shown():
     parsed = read(real("nature-2024-07-18.rss"), "nature")
     assert parsed.listed == 75 and len(parsed.entries) == 27

@@ -27,10 +27,8 @@ def nature_item(item: Any, source_id: str) -> Entry | None:
     entry = generic_item(item, source_id)
     if entry is None or not entry.abstract:
         return entry
-    # An older shape kept the journal and DOI line as text ("Nature, Published online: …; doi:…").
-    abstract = re.sub(r"^.*?Published online:[^;]*;\s*doi:\S+\s*", "", entry.abstract)
     # Nature's feed carries a standfirst only: the card must say so and no summary may claim more.
-    return replaced(entry, abstract=abstract, abstract_kind="standfirst")
+    return replaced(entry, abstract_kind="standfirst")
 
 
 ADAPTERS: dict[str, Adapter] = {"plos": plos_item, "nature": nature_item}

@@ -58,7 +58,9 @@ def sciencedirect(body: str) -> tuple[str, tuple[str, ...]]:
     return "<p>".join(part for part in kept if part.strip()), names
 
 
-_SPRINGER_NATURE_LEAD = re.compile(r"^\s*<p>\s*[^<]*Published online:.*?</p>", re.I | re.S)
+# The line is a paragraph of its own in content:encoded, plain text in some descriptions.
+_SPRINGER_NATURE_LEAD = re.compile(
+    r"^\s*(?:<p>\s*[^<]*Published online:.*?</p>|[^<]{0,160}?Published online:[^;<]*;\s*doi:[^\s<]+)", re.I | re.S)
 
 
 def springer_nature(body: str) -> tuple[str, tuple[str, ...]]:

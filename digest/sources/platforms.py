@@ -18,7 +18,6 @@ not (see is_placeholder): the next body the item carries is tried, and an item w
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -141,15 +140,11 @@ def is_placeholder(text: str, title: str) -> bool:
 
 
 def _bodies(item: Any) -> list[str]:
-    """Every body an item carries, as HTML, fullest first: HTML content, plain content, the description."""
-    html_contents, plain_contents = [], []
-    for content in item.get("content") or ():
-        value = (content.get("value") or "")[:RAW_TEXT_CAP]
-        if content.get("type") in ("text/plain", "text"):
-            plain_contents.append(html.escape(value, quote=False))
-        elif value:
-            html_contents.append(value)
-    return [*html_contents, *plain_contents, (item.get("summary") or "")[:RAW_TEXT_CAP]]
+    """Every body an item carries, fullest first: HTML content, plain content (dc:description; read as HTML
+    too, as feeds that declare plain text still put tags in it), the description."""
+    contents = [c for c in item.get("content") or () if c.get("value")]
+    contents.sort(key=lambda c: c.get("type") in ("text/plain", "text"))   # stable: HTML first, in feed order
+    return [*(c["value"][:RAW_TEXT_CAP] for c in contents), (item.get("summary") or "")[:RAW_TEXT_CAP]]
 
 
 def read_body(item: Any, title: str) -> Body:

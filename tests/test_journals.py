@@ -58,7 +58,8 @@ def test_notices_and_front_matter_by_title(title, reason):
 @pytest.mark.parametrize("section, reason", [
     ("Erratum", "notice"), ("Matters Arising", "notice"), ("News & Views", "editorial"),
     ("Book Review", "editorial"), ("Editorial", "editorial"), ("Issue Information", "front_matter"),
-    ("This Week in Science", "front_matter"), ("Article", None), ("Research Article", None), ("Review", None), ("Correspondence", None), ("", None),
+    ("This Week in Science", "front_matter"), ("Article", None), ("Research Article", None), ("Review", None),
+    ("Correspondence", None), ("", None),
 ])
 def test_notices_news_and_front_matter_by_the_publishers_article_type(section, reason):
     entry = Entry(sources=("s",), id="doi:10.1/x", title="Regulators of gut motility", authors=(), abstract="",

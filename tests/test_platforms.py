@@ -3,6 +3,7 @@ are dropped and why. Real files from ../shared/corpus/real/ (skipped when absent
 shows (ScienceDirect, Wiley/INFORMS/SAGE on Atypon, MDPI, Science on HighWire) as small inline fixtures in the
 shapes those platforms serve."""
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -217,7 +218,8 @@ HIGHWIRE = ('<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="http://
             "<dc:identifier>hwp:resource-id:sci;372/6540/eabf0001</dc:identifier>"
             "<prism:section>Report</prism:section></item>"
             '<item rdf:about="http://science.sciencemag.org/cgi/content/short/372/6540/600-b?rss=1">'
-            "<title>Reefs at risk</title><link>http://science.sciencemag.org/cgi/content/short/372/6540/600-b?rss=1</link>"
+            "<title>Reefs at risk</title>"
+            "<link>http://science.sciencemag.org/cgi/content/short/372/6540/600-b?rss=1</link>"
             "<description>Reefs at risk</description><dc:creator>Jones, A.</dc:creator>"
             f"<dc:date>{DAY}T10:00:00-07:00</dc:date><dc:identifier>info:doi/10.1126/science.372.6540.600-b"
             "</dc:identifier><prism:section>Perspective</prism:section></item>"
@@ -337,3 +339,16 @@ def test_a_reader_sees_no_platform_block_on_the_card_and_no_summary_note_without
     assert 'class="summary"' not in tutoring and 'class="note"' not in tutoring and ">Ana Lima</a>" in tutoring
     lipase = cards["A lipase resolves sec-alcohols without chromatography</a>"]
     assert '<p class="summary" data-abstract>The reported chemoenzymatic strategy' in lipase
+
+
+def test_the_corpus_bench_counts_a_placeholder_shown_as_an_abstract():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import corpus  # bench/corpus.py
+    from digest.papers import Paper
+    for abstract in ("Publication date: Available online 19 June 2026 Source: Geoderma Author(s): Jonas Berg",
+                     "Soil carbon", "Management Science, Ahead of Print. We study.", "Abstract"):
+        card = Paper("doi:10.1/x", "Soil carbon", ("Jonas Berg",), abstract, "", date(2026, 1, 1), (), ())
+        assert corpus.card_defects(card) == {"stub"}, abstract
+    card = Paper("doi:10.1/x", "Soil carbon", ("Jonas Berg",), "Cover crops raised soil carbon.", "",
+                 date(2026, 1, 1), (), ())
+    assert corpus.card_defects(card) == set()

@@ -11,8 +11,8 @@ from typing import Any
 from ..clean import (arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text, link_hash_id, safe_url,
                      split_authors)
 from .feed import Adapter, Entry
-from .platforms import read_body, title_without_lead
 from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
+from .platforms import read_body, title_without_lead
 
 
 def _field(item: Any, key: str) -> tuple[str, bool]:

@@ -57,7 +57,7 @@ class SourceReport:
         return dropped_words(self.dropped)
 
     def counts_words(self) -> str:
-        """Return "75 items: 27 new, 0 new versions, 0 seen, 48 not shown (48 news, correction or reply)"."""
+        """Return "75 items: 27 new, 0 new versions, 0 seen, 48 not shown (44 news, comment or editorial, 4 correction, retraction or reply)"."""
         c = self.counts
         why = f" ({self.dropped_words()})" if c.dropped else ""
         versions = f"{c.versions} new version{'' if c.versions == 1 else 's'}"

@@ -33,12 +33,16 @@ class Entry:
     announce: str | None = None
     abstract_kind: str = "abstract"
     links: tuple[str, ...] = ()        # other pages of the same paper (a journal version), set when merging
+    section: str = ""                  # the publisher's article type ("Article", "Erratum", "News"), when given
 
 
 # Why a listed item is not a paper of this run: the keys counted per source; their words, for the build
 # output, the job summary and /status/, are the i18n messages `drop_<key>`.
-DROP_REASONS = ("untitled", "editorial", "duplicate", "cut_short", "subject", "no_doi", "date", "ignored_version",
-                "over_cap")
+# Items that are not research (editorial_reason) fall under three keys, so a count says what was left out:
+# `editorial` news, comment and other magazine pieces; `notice` corrections, retractions and replies about
+# another paper; `front_matter` an issue's covers, contents and mastheads.
+DROP_REASONS = ("untitled", "editorial", "notice", "front_matter", "duplicate", "cut_short", "subject", "no_doi",
+                "date", "ignored_version", "over_cap")
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def drop_reason(entry: Entry | None) -> str | None:
     """Return why an adapted item is not a paper (a key of DROP_REASONS), or None for a paper."""
     if entry is None or not entry.title:
         return "untitled"
-    return "editorial" if is_editorial(entry) else None
+    return editorial_reason(entry)
 
 
 def gate_entry(entry: Entry) -> Entry:
@@ -150,17 +154,39 @@ def is_cut_short(body: bytes) -> bool:
     return _COMPLETE_END.search(body[-4096:]) is None
 
 
-_EDITORIAL_TITLE = re.compile(
+_NOTICE_TITLE = re.compile(
     r"^\s*(?:correction|retraction|retracted|expression of concern|editorial expression of concern|"
     r"author correction|publisher correction|erratum|corrigendum|addendum|reply to|response to|retraction note|"
     r"matters arising|notice of retraction)\b",
     re.I)
+# Covers, contents and mastheads: the whole title is the label, or the label leads ("Cover Picture: …").
+_FRONT_MATTER_TITLE = re.compile(
+    r"^\s*(?:(?:issue information|masthead|editorial board|table of contents|contents|graphical abstract toc|"
+    r"in this issue|this week in \w+)\W*$|(?:front|back|inside(?: front| back)?) cover\b|cover (?:picture|image|"
+    r"feature|profile)\b)", re.I)
+# Publishers' article types (PRISM section, dc:type) that name no research paper.
+_NOTICE_SECTIONS = {"erratum", "errata", "correction", "corrections", "corrigendum", "retraction", "retraction note",
+                    "expression of concern", "addendum", "matters arising", "reply", "publisher's note"}
+_EDITORIAL_SECTIONS = {"news", "news & views", "news and views", "news feature", "editorial", "editorials",
+                       "book review", "book reviews", "books", "obituary", "in memoriam", "career column",
+                       "careers", "comment", "world view", "research highlight", "research highlights"}
+_FRONT_MATTER_SECTIONS = {"issue information", "front matter", "cover picture", "cover image", "masthead",
+                          "editorial board", "in this issue", "table of contents", "this week in science",
+                          "editors' choice", "editors’ choice", "in brief"}
 
 
-def is_editorial(entry: Entry) -> bool:
-    """True for notices that are not papers: corrections, retractions, replies, Nature's news pieces."""
+def editorial_reason(entry: Entry) -> str | None:
+    """Return why an item is not a research paper (`notice`, `editorial` or `front_matter`, keys of DROP_REASONS),
+    from its title, its publisher's article type and Nature's news ids; None for a paper."""
+    kind = " ".join(entry.section.casefold().split())
+    if _NOTICE_TITLE.match(entry.title) or kind in _NOTICE_SECTIONS:
+        return "notice"
+    if _FRONT_MATTER_TITLE.match(entry.title) or kind in _FRONT_MATTER_SECTIONS:
+        return "front_matter"
     # Nature's news, comment and career pieces carry d41586 ids; research articles s41586, s41467, ...
-    return bool(_EDITORIAL_TITLE.match(entry.title)) or "/d41586-" in entry.url or "d41586-" in entry.id
+    if kind in _EDITORIAL_SECTIONS or "/d41586-" in entry.url or "d41586-" in entry.id:
+        return "editorial"
+    return None
 
 
 def _looks_like(body: bytes, unreadable: bool) -> str:

@@ -8,10 +8,11 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
-                     link_hash_id, safe_url, split_authors)
+from ..clean import (arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text, link_hash_id, safe_url,
+                     split_authors)
 from .feed import Adapter, Entry
 from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
+from .platforms import read_body, title_without_lead
 
 
 def _field(item: Any, key: str) -> tuple[str, bool]:
@@ -23,15 +24,13 @@ def _field(item: Any, key: str) -> tuple[str, bool]:
 def title(item: Any) -> str:
     """Return the item's title, cleaned as HTML or plain text by its declared type."""
     value, is_html = _field(item, "title")
-    return clean_title(value, is_html)
+    return title_without_lead(clean_title(value, is_html))
 
 
 def body_html(item: Any) -> str:
-    """Return the fullest body an item carries: content:encoded / Atom content, else its description."""
-    for content in item.get("content") or ():
-        if content.get("value"):
-            return content["value"][:RAW_TEXT_CAP]
-    return (item.get("summary") or "")[:RAW_TEXT_CAP]
+    """Return the item's abstract as HTML: its fullest body that is not a placeholder, without its platform's
+    wrapping (platforms.read_body); "" when it has none."""
+    return read_body(item, title(item)).html
 
 
 def published(item: Any) -> date | None:
@@ -86,13 +85,21 @@ def identity(item: Any, url: str) -> tuple[str, str | None, int | None]:
     return link_hash_id(url or item.get("id") or item.get("title", "")), None, None
 
 
+def section(item: Any) -> str:
+    """Return the publisher's article type (PRISM section, Dublin Core type), when the item gives one."""
+    return clean_text(str(item.get("prism_section") or item.get("dc_type") or ""), is_html=False)
+
+
 def generic_item(item: Any, source_id: str) -> Entry | None:
     """Return the Entry of one item of any feed."""
     url = safe_url(item.get("link"))
     ident, doi, version = identity(item, url)
+    name = title(item)
+    body = read_body(item, name)
     return Entry(
-        sources=(source_id,), id=ident, title=title(item), authors=authors(item),
-        abstract=clean_text(body_html(item)), url=url, version=version, doi=doi, published=published(item),
+        sources=(source_id,), id=ident, title=name, authors=authors(item) or body.authors,
+        abstract=body.text, url=url, version=version, doi=doi, published=published(item),
+        section=section(item),
     )
 
 

@@ -13,8 +13,8 @@ from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, fo
 from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_text, doi_from_text, html_to_text, safe_url,
                      split_arxiv_description)
 from ..errors import SourceError
-from .feed import Adapter, Entry, Parsed, read_items
-from .generic import authors, generic_item, published, title
+from .feed import Adapter, Entry, FastItems, Parsed, published, read_items
+from .generic import authors, generic_item, title
 from .jobs import cut_short_warning, fallback
 from .records import Gathered, Job, Target
 from .http import FetchRequest, Session
@@ -108,8 +108,9 @@ def _as_feedparser(text: str | None) -> str:
     return text.translate(_CP1252)
 
 
-def plain_rss_items(body: bytes) -> list[dict[str, Any]] | None:
-    """Return the items of a plain arXiv-shaped RSS 2.0 document as feedparser-like dicts, or None."""
+def plain_rss_items(body: bytes) -> FastItems | None:
+    """Return the items of a plain arXiv-shaped RSS 2.0 document as feedparser-like dicts, and its channel's
+    dates as feedparser names them, or None."""
     declared = _ENCODING.match(body[:200])
     if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
         return None
@@ -153,7 +154,10 @@ def plain_rss_items(body: bytes) -> list[dict[str, Any]] | None:
                 item["authors"].append({"name": text})
                 item["author"] = text
         items.append(item)
-    return items or None
+    # As feedparser: the channel's pubDate is `published`, its lastBuildDate `updated`.
+    channel_dates = {"published": _as_feedparser(channel.findtext("pubDate")),
+                     "updated": _as_feedparser(channel.findtext("lastBuildDate"))}
+    return (items, channel_dates) if items else None
 
 
 # C1 control characters that a cp1252 writer meant as its printable extensions (feedparser maps them too).

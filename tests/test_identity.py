@@ -1,0 +1,178 @@
+"""Identity and dates as real feeds give them: one normal form of a DOI for every family and for the archive, the
+DOI among several identifiers, the feed's date for items without one, and cover dates ahead of the run day."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.clean import doi_from_text
+from digest.papers import digest_day, in_date_window, ingest
+from digest.sources import parse_feed
+from digest.sources.feed import Entry
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
+
+
+def real(name: str) -> bytes:
+    path = REAL / name
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("raw, doi", [
+    # Atypon (INFORMS, SAGE, Wiley) links keep their query: it is no part of the DOI.
+    ("https://pubsonline.informs.org/doi/abs/10.1287/mnsc.2025.01729?af=R", "10.1287/mnsc.2025.01729"),
+    ("https://journals.sagepub.com/doi/abs/10.1177/01492063261461518?ai=2b4&mi=ehikzz&af=R",
+     "10.1177/01492063261461518"),
+    ("https://onlinelibrary.wiley.com/doi/10.1111/jeb.70001#abstract", "10.1111/jeb.70001"),
+    # the id an earlier run stored, normalised the same way
+    ("doi:10.1287/mnsc.2025.01729?af=r", "10.1287/mnsc.2025.01729"),
+    ("https://doi.org/10.1038/S41586-026-09612-3.", "10.1038/s41586-026-09612-3"),
+    ("info:doi/10.1126/science.adk1234", "10.1126/science.adk1234"),
+    ("hwp:resource-id:sci;383/6678/28", None),
+    # a DOI may hold `;`, `()`, `<>`; a link percent-encodes them
+    ("10.1002/(SICI)1097-4636(199812)43:4<393::AID-JBM5>3.0.CO;2-I",
+     "10.1002/(sici)1097-4636(199812)43:4<393::aid-jbm5>3.0.co;2-i"),
+    ("https://doi.org/10.1002/%28SICI%291097-4636%28199812%2943%3A4%3C393%3A%3AAID-JBM5%3E3.0.CO%3B2-I",
+     "10.1002/(sici)1097-4636(199812)43:4<393::aid-jbm5>3.0.co;2-i"),
+    ("(see doi:10.1016/S0140-6736(20)30183-5).", "10.1016/s0140-6736(20)30183-5"),   # its `)` is its own
+    ("[doi:10.1000/xyz]", "10.1000/xyz"),
+    ("https://doi.org/10.5555/abc%2Bdef", "10.5555/abc+def"),
+    ("https://doi.org/10.5555/abc%25def", "10.5555/abc%25def"),   # a literal `%` stays escaped
+    ("https://doi.org/10.5555/abc%3Fdef", "10.5555/abc%3fdef"),   # so does a literal `?`
+    ("<p>doi:10.1038/nature12373</p>", "10.1038/nature12373"),
+    ("https://example.org/10.1234/", None),
+    ("no doi", None),
+])
+def test_doi_from_text_gives_one_normal_form(raw, doi):
+    assert doi_from_text(raw) == doi
+    if doi:   # normalising the normal form changes nothing: stored DOIs can be mapped through it
+        assert doi_from_text(doi) == doi and doi_from_text(f"doi:{doi}") == doi
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Aggregate</title>
+<link>https://example.org/</link><pubDate>Mon, 20 Jul 2026 06:00:00 GMT</pubDate>{items}</channel></rss>"""
+ITEM = "<item><title>{title}</title><link>{link}</link><description>Text.</description>{extra}</item>"
+
+
+def rss(*items: tuple[str, str, str]) -> bytes:
+    return RSS.format(items="".join(ITEM.format(title=t, link=l, extra=x) for t, l, x in items)).encode()
+
+
+def test_publisher_links_with_queries_give_clean_ids_and_dois():
+    body = rss(("Management", "https://pubsonline.informs.org/doi/abs/10.1287/mnsc.2025.01729?af=R", ""),
+               ("Management again", "https://pubsonline.informs.org/doi/10.1287/MNSC.2025.01729?af=R&amp;x=1", ""),
+               ("Journal of Management", "https://journals.sagepub.com/doi/abs/10.1177/01492063261461518"
+                                         "?ai=2b4&amp;mi=ehikzz&amp;af=R", ""))
+    entries = parse_feed(body, "aggregate", "generic")
+    assert [(e.id, e.doi) for e in entries] == [
+        ("doi:10.1287/mnsc.2025.01729", "10.1287/mnsc.2025.01729"),
+        ("doi:10.1287/mnsc.2025.01729", "10.1287/mnsc.2025.01729"),
+        ("doi:10.1177/01492063261461518", "10.1177/01492063261461518")]
+    assert "?" in entries[0].url   # the link itself is kept as the publisher gave it
+
+
+HIGHWIRE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://www.science.org/"><title>Science current issue</title><link>https://www.science.org/</link>
+<dc:date>2026-07-16</dc:date></channel>
+<item rdf:about="http://science.sciencemag.org/cgi/content/short/393/6754/230?rss=1">
+<title>A dated and identified report</title><link>http://science.sciencemag.org/cgi/content/short/393/6754/230?rss=1</link>
+<description>Report text.</description><dc:creator>Ada Lovelace</dc:creator><dc:date>2026-07-17</dc:date>
+<dc:identifier>info:doi/10.1126/science.adk1234</dc:identifier><dc:identifier>hwp:resource-id:sci;393/6754/230</dc:identifier>
+</item>
+<item rdf:about="http://science.sciencemag.org/cgi/content/short/393/6754/231?rss=1">
+<title>Identifiers the other way round</title><link>http://science.sciencemag.org/cgi/content/short/393/6754/231?rss=1</link>
+<dc:identifier>hwp:resource-id:sci;393/6754/231</dc:identifier><dc:identifier>info:doi/10.1126/SCIENCE.adk5678</dc:identifier>
+</item>
+<item rdf:about="http://science.sciencemag.org/cgi/content/short/393/6754/232?rss=1">
+<title>No DOI at all</title><link>http://science.sciencemag.org/cgi/content/short/393/6754/232?rss=1</link>
+<dc:identifier>hwp:resource-id:sci;393/6754/232</dc:identifier>
+</item>
+</rdf:RDF>"""
+
+
+def test_highwire_items_keep_the_doi_among_their_identifiers():
+    first, second, third = parse_feed(HIGHWIRE, "science", "generic")
+    assert (first.id, first.doi) == ("doi:10.1126/science.adk1234", "10.1126/science.adk1234")
+    assert (second.id, second.doi) == ("doi:10.1126/science.adk5678", "10.1126/science.adk5678")
+    assert third.id.startswith("url:") and third.doi is None
+    # an item's own date wins; one without takes the channel's
+    assert (first.published, first.feed_date) == (date(2026, 7, 17), None)
+    assert (second.published, second.feed_date) == (None, date(2026, 7, 16))
+
+
+TOPICS, ORDER = {"science": "Science"}, {"science": 0}
+
+
+def test_an_item_without_a_date_goes_on_its_feeds_day_not_the_run_day():
+    entries = parse_feed(HIGHWIRE, "science", "generic")
+    result = ingest(entries, {}, {}, date(2026, 7, 20), TOPICS, ORDER)
+    days = {p.title: (d, p.published) for d, papers in result.papers.items() for p in papers}
+    assert days["Identifiers the other way round"] == (date(2026, 7, 16), date(2026, 7, 16))
+    assert days["A dated and identified report"] == (date(2026, 7, 17), date(2026, 7, 17))
+
+
+def entry(published=None, feed_date=None, pid="doi:10.1/a", doi="10.1/a"):
+    return Entry(sources=("science",), id=pid, title="T", authors=(), abstract="", url="https://x.org/a", doi=doi,
+                 published=published, feed_date=feed_date)
+
+
+def test_an_implausible_feed_date_is_ignored_not_a_reason_to_drop():
+    result = ingest([entry(feed_date=date(1970, 1, 1))], {}, {}, date(2026, 7, 20), TOPICS, ORDER)
+    assert [(d, p.published) for d, ps in result.papers.items() for p in ps] == [(date(2026, 7, 20), None)]
+    assert result.dropped_by_source == {}
+
+
+@pytest.mark.parametrize("published, kept, day", [
+    (date(2026, 7, 23), True, date(2026, 7, 20)),     # a weekly's next issue: shown today, dated as printed
+    (date(2026, 10, 1), True, date(2026, 7, 20)),     # a volume's cover date months ahead
+    (date(2027, 6, 1), False, None),                   # almost a year ahead: a feed's error
+    (date(1900, 1, 1), False, None),                   # a placeholder
+])
+def test_a_cover_date_ahead_puts_the_card_on_the_run_day(published, kept, day):
+    run = date(2026, 7, 20)
+    assert in_date_window(published, run) is kept
+    result = ingest([entry(published)], {}, {}, run, TOPICS, ORDER)
+    if kept:
+        assert digest_day(published, None, run) == day
+        [(on, [paper])] = result.papers.items()
+        assert on == day and paper.published == published
+    else:
+        assert result.papers == {} and result.dropped_by_source == {"science": {"date": 1}}
+
+
+def test_a_doi_stored_with_its_query_is_the_same_paper_under_its_normal_id():
+    # An earlier run stored `doi:10.1287/mnsc.2025.01729?af=r`; today the same item reads as the clean id.
+    from digest.papers import doi_key
+    stored_id, stored_doi = "doi:10.1287/mnsc.2025.01729?af=r", "10.1287/mnsc.2025.01729?af=r"
+    seen_dois = {doi_key(stored_doi): stored_id}
+    today = entry(date(2026, 7, 20), pid="doi:10.1287/mnsc.2025.01729", doi="10.1287/mnsc.2025.01729")
+    result = ingest([today], {stored_id: 0}, {}, date(2026, 7, 20), TOPICS, ORDER, seen_dois)
+    assert result.papers == {} and result.updates == {} and result.seen_by_source == {"science": 1}
+
+
+# --- real files ----------------------------------------------------------------------------------------------
+
+
+def test_early_2024_arxiv_rss_items_take_the_channel_date():
+    entries = parse_feed(real("arxiv-rss-stat-2024-03-26.xml"), "stat", "arxiv")
+    assert len(entries) == 123 and {e.published for e in entries} == {None}
+    assert {e.feed_date for e in entries} == {date(2024, 3, 26)}
+    result = ingest(entries, {}, {}, date(2026, 12, 1), {"stat": "stat"}, {"stat": 0})
+    assert set(result.papers) | set(result.updates) == {date(2024, 3, 26)}
+    assert sum(map(len, result.papers.values())) == 62 and sum(map(len, result.updates.values())) == 61
+
+
+def test_real_journal_feeds_give_normal_dois():
+    for name, family in (("cell-current-2015-11-06.rdf", "generic"), ("nature-2024-07-18.rss", "nature"),
+                         ("biorxiv-plantbio-2019-08-27.rdf", "biorxiv")):
+        entries = parse_feed(real(name), "s", family)
+        assert entries, name
+        for e in entries:
+            assert e.doi and e.id == f"doi:{e.doi}" and doi_from_text(e.doi) == e.doi, (name, e.id)
+            assert "?" not in e.doi and e.published is not None, (name, e.id)

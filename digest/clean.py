@@ -60,6 +60,15 @@ def xml_text(text: str) -> str:
     return _NOT_XML_TEXT.sub("", text) if _NOT_XML_TEXT.search(text) else text
 
 
+# Text a reader sees loses DEL and the C1 controls too: legal XML, but never meant as text (XML 1.0, 2.2,
+# discourages them; cp1252's printable ones are mapped before this). The legacy arXiv RSS has `Schr\x7fodinger`.
+_NOT_SHOWN_TEXT = re.compile("[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _shown_text(text: str) -> str:
+    return _NOT_SHOWN_TEXT.sub("", text) if _NOT_SHOWN_TEXT.search(text) else text
+
+
 def html_to_text(markup: str) -> str:
     """Return the visible text of an HTML fragment, scripts and styles dropped, entities decoded."""
     if "<" not in markup:  # no tags: what the parser would do is decode the entities (most arXiv abstracts)
@@ -273,7 +282,7 @@ def clean_text(value: str, is_html: bool = True) -> str:
     if "<" in value:
         value = _markup_to_tex(value, is_html)
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(xml_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
+    return squash_space(_shown_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
 
 
 # A title longer than this is not a title (a feed that put its body there): kept cut, at a word.

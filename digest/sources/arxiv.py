@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, for the same answer
 
-from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_text, doi_from_text, html_to_text, safe_url,
+from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, doi_from_text, html_to_text, safe_url,
                      split_arxiv_description)
 from ..errors import SourceError
 from .feed import Adapter, Entry, FastItems, Parsed, published, read_items
@@ -75,10 +75,12 @@ def group_sources(sources: Iterable[tuple[str, str]]) -> tuple[list[Group], list
 
 
 def attribute(entries: Sequence[Entry], group: Group) -> dict[str, list[Entry]]:
-    """Give each entry of a joined listing to every member source whose category the entry lists."""
+    """Give each entry of a joined listing to every member source whose category (or archive) the entry lists."""
     out: dict[str, list[Entry]] = {sid: [] for sid in group.source_ids}
     for entry in entries:
+        # A source may ask for a whole archive (`math`, as the legacy RSS did): `math.DG` is one of its categories.
         cats = {c.lower() for c in entry.categories}
+        cats.update([c.partition(".")[0] for c in cats])
         owners = [sid for sid, own in group.members if cats & {c.lower() for c in own}]
         # An item always lists the category it was requested by; if a feed ever omits its
         # categories, the first member keeps it rather than losing the paper.
@@ -165,7 +167,8 @@ _CP1252 = {b: bytes([b]).decode("cp1252") for b in range(128, 160) if b not in (
 
 
 def arxiv_item(item: Any, source_id: str) -> Entry | None:
-    """Return the Entry of one listing item: id, version and announce type out of its description."""
+    """Return the Entry of one listing item: id, version and announce type out of its description (or, in the
+    legacy RSS 1.0, out of its title)."""
     description = html_to_text((item.get("summary") or "")[:RAW_TEXT_CAP])
     arxiv_id, version, announce, abstract = split_arxiv_description(description)
     link_id, link_version = arxiv_id_from_text(" ".join(str(item.get(k) or "") for k in ("id", "link")))
@@ -174,12 +177,36 @@ def arxiv_item(item: Any, source_id: str) -> Entry | None:
         return generic_item(item, source_id)
     announce = announce or (item.get("arxiv_announce_type") or "").strip().lower() or None
     categories = tuple(t["term"].strip() for t in item.get("tags") or () if (t.get("term") or "").strip())
+    shown_title, names = title(item), authors(item)
+    legacy = _LEGACY_TITLE.search(shown_title)
+    if legacy:
+        shown_title, names = shown_title[:legacy.start()], legacy_authors(item) or names
+        version = version or int(legacy.group("version") or 0) or None
+        announce = announce or _LEGACY_ANNOUNCE[legacy.group("kind")]
+        categories = categories or (legacy.group("category"),)
     return Entry(
-        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=title(item), authors=authors(item),
+        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=shown_title, authors=names,
         abstract=clean_text(abstract, is_html=False), url=safe_url(item.get("link")) or f"https://arxiv.org/abs/{arxiv_id}",
         version=version or link_version, doi=doi_from_text(item.get("arxiv_doi") or ""), categories=categories,
         published=published(item), announce=announce,
     )
+
+
+# The legacy arXiv RSS 1.0 (export.arxiv.org/rss/<archive> before 2024; what mirrors and old archives hold) has
+# no announce type, version or categories of its own: its title ends with them, after a period it adds,
+# "Smooth Yamabe invariant and surgery. (arXiv:0804.1418v4 [math.DG] UPDATED)", the primary category only.
+# UPDATED is a new version (a replacement), CROSS LISTED a cross-list; its items are dated by the channel only.
+_LEGACY_TITLE = re.compile(r"\.?\s*\(arXiv:(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+                           r"\s*\[(?P<category>[A-Za-z][A-Za-z0-9.\-]*)\]\s*(?P<kind>UPDATED|CROSS LISTED)?\)\s*$")
+_LEGACY_ANNOUNCE = {None: "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
+# Its dc:creator is markup: `<a href="…/au:+Ammann_B/…">Bernd Ammann</a> (Universitaet Regensburg), <a …>…</a>`.
+_AUTHOR_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.I | re.S)
+
+
+def legacy_authors(item: Any) -> tuple[str, ...]:
+    """Return the names of a legacy item's author links, without their affiliations, or () if it has none."""
+    markup = " ".join(str(a.get("name") or "") for a in item.get("authors") or ()) or str(item.get("author") or "")
+    return clean_authors([html_to_text(name) for name in _AUTHOR_LINK.findall(markup[:RAW_TEXT_CAP])])
 
 
 async def _listing(session: Session, group: Group, targets: dict[str, Target], item_limit: int

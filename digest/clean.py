@@ -294,8 +294,10 @@ def clean_title(value: str, is_html: bool = True) -> str:
     return clip(clean_text(value, is_html), TITLE_MAX)
 
 
+# An arXiv id: `2606.13504` (since 2007), `math/0601001` or `math.AG/0601001` (before).
+ARXIV_ID = r"\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_PREFIX = re.compile(
-    r"^\s*arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?\s+"
+    rf"^\s*arXiv:(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?\s+"
     r"Announce Type:\s*(?P<announce>[a-z\-]+)\s*(?:Abstract:\s*)?",
     re.I,
 )
@@ -310,7 +312,7 @@ def split_arxiv_description(text: str) -> tuple[str | None, int | None, str | No
     return match.group("id"), int(version) if version else None, match.group("announce").lower(), text[match.end():].strip()
 
 
-_ARXIV_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?", re.I)
+_ARXIV_ID = re.compile(rf"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)({ARXIV_ID})(?:v(\d+))?", re.I)
 
 
 def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:

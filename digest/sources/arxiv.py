@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, for the same answer
 
-from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, doi_from_text, html_to_text, safe_url,
-                     split_arxiv_description)
+from ..clean import (ARXIV_ID, RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, doi_from_text,
+                     html_to_text, safe_url, split_arxiv_description)
 from ..errors import SourceError
 from .feed import Adapter, Entry, FastItems, Parsed, published, read_items
 from .generic import authors, generic_item, title
@@ -196,7 +196,7 @@ def arxiv_item(item: Any, source_id: str) -> Entry | None:
 # no announce type, version or categories of its own: its title ends with them, after a period it adds,
 # "Smooth Yamabe invariant and surgery. (arXiv:0804.1418v4 [math.DG] UPDATED)", the primary category only.
 # UPDATED is a new version (a replacement), CROSS LISTED a cross-list; its items are dated by the channel only.
-_LEGACY_TITLE = re.compile(r"\.?\s*\(arXiv:(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+_LEGACY_TITLE = re.compile(rf"\.?\s*\(arXiv:(?:{ARXIV_ID})(?:v(?P<version>\d+))?"
                            r"\s*\[(?P<category>[A-Za-z][A-Za-z0-9.\-]*)\]\s*(?P<kind>UPDATED|CROSS LISTED)?\)\s*$")
 _LEGACY_ANNOUNCE = {None: "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 # Its dc:creator is markup: `<a href="…/au:+Ammann_B/…">Bernd Ammann</a> (Universitaet Regensburg), <a …>…</a>`.

@@ -56,7 +56,7 @@ class Parsed:
 def _end_dc_identifier(parser: Any) -> None:
     """Keep every `dc:identifier` of an item, in order, as `dc_identifiers`: feedparser keeps only the last.
 
-    Science's (HighWire) items carry `info:doi/…` then `hwp:resource-id:…`; generic.identity picks the DOI."""
+    Science's (HighWire) items carry `info:doi/…` then `hwp:resource-id:…`; generic.item_doi picks the DOI."""
     value = parser.pop("dc_identifier")
     context = parser._get_context()
     if isinstance(value, str) and value.strip():

@@ -176,3 +176,29 @@ def test_real_journal_feeds_give_normal_dois():
         for e in entries:
             assert e.doi and e.id == f"doi:{e.doi}" and doi_from_text(e.doi) == e.doi, (name, e.id)
             assert "?" not in e.doi and e.published is not None, (name, e.id)
+
+
+def test_a_card_stored_with_a_query_in_its_id_is_not_shown_again_by_the_next_run(tmp_path):
+    # content/ from before the DOI rule: the INFORMS card's id and DOI kept the link's `?af=r`.
+    from digest.archive import Archive, Day, SourceState
+    from digest.collect import collect
+    from digest.config import load_config
+    from digest.papers import Paper
+    link = "https://pubsonline.informs.org/doi/abs/10.1287/mnsc.2025.01729?af=R"
+    old = Paper(id="doi:10.1287/mnsc.2025.01729?af=r", title="Management", authors=(), abstract="Text.", url=link,
+                day=date(2026, 7, 13), sources=("informs",), topics=("t",), doi="10.1287/mnsc.2025.01729?af=r")
+    archive = Archive(tmp_path / "content")
+    archive.write_day(Day(old.day, (old,)))
+    state = archive.read_state()
+    state.sources["informs"] = SourceState(last_success="2026-07-13", last_day="2026-07-13")
+    archive.write_state(state)
+    (tmp_path / "informs.xml").write_bytes(rss(("Management", link.replace("&", "&amp;"), ""),
+                                               ("Another paper", "https://pubsonline.informs.org/doi/abs/10.1287/"
+                                                                 "mnsc.2025.09999?af=R", "")))
+    (tmp_path / "sources.yaml").write_text("topics: {t: T}\nsources:\n"
+                                           "  - {id: informs, label: INFORMS, topic: t, url: informs.xml}\n")
+    report = collect(load_config(tmp_path / "sources.yaml"), archive, date(2026, 7, 20))
+    [source] = report.sources
+    assert (source.new, source.seen) == (1, 1)   # the INFORMS item is the stored card's paper
+    ids = [p.id for d in archive.read_days() for p in d.papers]
+    assert sorted(ids) == ["doi:10.1287/mnsc.2025.01729?af=r", "doi:10.1287/mnsc.2025.09999"]   # the old id stays

@@ -204,7 +204,7 @@ LEGACY = """<?xml version="1.0" encoding="UTF-8"?>
  xmlns:dc="http://purl.org/dc/elements/1.1/">
 <channel rdf:about="http://export.arxiv.org/rss/math"><title>math updates on arXiv.org</title>
 <link>http://arxiv.org/</link><dc:date>2012-09-12T20:30:00-05:00</dc:date></channel>
-<item rdf:about="http://arxiv.org/abs/math/0601001"><title>An old-style id. (arXiv:math/0601001v3 [math.AG] UPDATED)</title>
+<item rdf:about="http://arxiv.org/abs/math/0601001"><title>An old-\x7fstyle id. (arXiv:math/0601001v3 [math.AG] UPDATED)</title>
 <link>http://arxiv.org/abs/math/0601001</link><description rdf:parseType="Literal">&lt;p&gt;Text.&lt;/p&gt;</description>
 <dc:creator> &lt;a href="http://arxiv.org/find/math/1/au:+Doe_J/0/1/0/all/0/1"&gt;Jane Doe&lt;/a&gt; (Univ. of Somewhere, Dept. A), &lt;a href="http://arxiv.org/find/math/1/au:+Roe_R/0/1/0/all/0/1"&gt;Ren\u00e9 Roe&lt;/a&gt;</dc:creator>
 </item>

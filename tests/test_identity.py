@@ -106,6 +106,24 @@ def test_highwire_items_keep_the_doi_among_their_identifiers():
     assert (second.published, second.feed_date) == (None, date(2026, 7, 16))
 
 
+ATOM = """<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<id>urn:a</id><updated>2026-07-14T10:00:00+02:00</updated><entry><title>Undated</title><id>urn:a:1</id>
+<link href="https://example.org/1"/></entry></feed>"""
+RSS2_BUILD_DATE = RSS.replace("<pubDate>Mon, 20 Jul 2026 06:00:00 GMT</pubDate>",
+                              "<lastBuildDate>Tue, 14 Jul 2026 23:30:00 -0400</lastBuildDate>")
+
+
+@pytest.mark.parametrize("body", [
+    RSS.replace("20 Jul", "14 Jul").format(items=ITEM.format(title="Undated", link="https://example.org/1", extra="")),
+    RSS2_BUILD_DATE.format(items=ITEM.format(title="Undated", link="https://example.org/1", extra="")),
+    HIGHWIRE.decode().replace("2026-07-16", "2026-07-14"),
+    ATOM,
+], ids=["rss2-pubDate", "rss2-lastBuildDate", "rss1-dc-date", "atom-updated"])
+def test_the_feeds_own_date_is_read_from_each_format(body):
+    undated = [e for e in parse_feed(body.encode(), "s", "generic") if e.published is None]
+    assert undated and {e.feed_date for e in undated} == {date(2026, 7, 14)}   # in the feed's own offset
+
+
 TOPICS, ORDER = {"science": "Science"}, {"science": 0}
 
 
@@ -202,3 +220,15 @@ def test_a_card_stored_with_a_query_in_its_id_is_not_shown_again_by_the_next_run
     assert (source.new, source.seen) == (1, 1)   # the INFORMS item is the stored card's paper
     ids = [p.id for d in archive.read_days() for p in d.papers]
     assert sorted(ids) == ["doi:10.1287/mnsc.2025.01729?af=r", "doi:10.1287/mnsc.2025.09999"]   # the old id stays
+
+
+@pytest.mark.parametrize("name", ["arxiv-api-mathNT-AG-2026-06-29.atom", "arxiv-atom-cs_LG-excerpt-2026-09-25.atom",
+                                  "arxiv-rss-cs_ai-2026-04-27.xml", "arxiv-rss-stat-2024-03-26.xml",
+                                  "arxiv-old-rss1-math-2012-09-12.xml"])
+def test_every_real_arxiv_shape_gives_id_version_categories_and_a_date(name):
+    entries = parse_feed(real(name), "s", "arxiv")
+    assert entries
+    for e in entries:
+        assert e.id.startswith("arXiv:") and e.version and e.categories, e
+        assert (e.published or e.feed_date) is not None and (e.published is None) == (e.feed_date is not None), e
+        assert e.doi is None or doi_from_text(e.doi) == e.doi, e.doi

@@ -178,7 +178,13 @@ def test_a_doi_stored_with_its_query_is_the_same_paper_under_its_normal_id():
 
 
 def test_early_2024_arxiv_rss_items_take_the_channel_date():
-    entries = parse_feed(real("arxiv-rss-stat-2024-03-26.xml"), "stat", "arxiv")
+    from digest.sources import arxiv
+    from digest.sources.feed import read_items
+    body = real("arxiv-rss-stat-2024-03-26.xml")
+    entries = parse_feed(body, "stat", "arxiv")
+    # its arxiv:DOI and arxiv:journal_reference keep it on the fast reader, which reads what feedparser reads
+    assert arxiv.plain_rss_items(body) is not None and entries == read_items(body, "stat", arxiv.arxiv_item).entries
+    assert sum(1 for e in entries if e.doi) == 8 and "arXiv:2212.06370" in {e.id for e in entries if e.doi}
     assert len(entries) == 123 and {e.published for e in entries} == {None}
     assert {e.feed_date for e in entries} == {date(2024, 3, 26)}
     result = ingest(entries, {}, {}, date(2026, 12, 1), {"stat": "stat"}, {"stat": 0})

@@ -95,7 +95,11 @@ def attribute(entries: Sequence[Entry], group: Group) -> dict[str, list[Entry]]:
 # encoding, markup that is not well-formed XML) goes to feedparser.
 _ARXIV_NS = "{http://arxiv.org/schemas/atom}"
 _DC_NS = "{http://purl.org/dc/elements/1.1/}"
-_PLAIN_FIELDS = {"title", "link", "description", "guid", "category", "pubDate", f"{_ARXIV_NS}announce_type",
+# arXiv's own elements, by the key feedparser gives them (`arxiv:DOI` is `arxiv_doi`): a listing with a journal
+# DOI or reference on some items (every busy day) stays on the fast path.
+_ARXIV_FIELDS = {f"{_ARXIV_NS}announce_type": "arxiv_announce_type", f"{_ARXIV_NS}DOI": "arxiv_doi",
+                 f"{_ARXIV_NS}journal_reference": "arxiv_journal_reference"}
+_PLAIN_FIELDS = {"title", "link", "description", "guid", "category", "pubDate", *_ARXIV_FIELDS,
                  f"{_DC_NS}creator", f"{_DC_NS}rights"}
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -148,8 +152,8 @@ def plain_rss_items(body: bytes) -> FastItems | None:
                     item["tags"].append({"term": text})
             elif tag == "pubDate":
                 item["published"] = text
-            elif tag == f"{_ARXIV_NS}announce_type":
-                item["arxiv_announce_type"] = text
+            elif tag in _ARXIV_FIELDS:
+                item[_ARXIV_FIELDS[tag]] = text
             elif tag == f"{_DC_NS}creator":
                 if "@" in text or "(" in text:
                     return None  # feedparser parses e-mail addresses out of author strings

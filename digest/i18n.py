@@ -53,7 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_untitled": "untitled", "drop_editorial": "news, comment or editorial", "drop_notice": "correction, retraction or reply",
         "drop_front_matter": "cover, contents or masthead", "drop_duplicate": "listed twice",
         "drop_cut_short": "cut short", "drop_subject": "outside the subjects filter", "drop_no_doi": "no DOI",
-        "drop_date": "dated before 1991 or after the run day", "drop_over_cap": "over fetch.max_items",
+        "drop_date": "dated before 1991 or over six months after the run day", "drop_over_cap": "over fetch.max_items",
         "drop_ignored_version": "new version of a paper never shown (replacements: ignore)",
     },
     "zh": {
@@ -104,7 +104,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_untitled": "无标题", "drop_editorial": "新闻、评论或社论", "drop_notice": "更正、撤稿或回复",
         "drop_front_matter": "封面、目录或刊头", "drop_duplicate": "重复列出",
         "drop_cut_short": "条目被截断", "drop_subject": "不在所选学科内", "drop_no_doi": "无 DOI",
-        "drop_date": "日期早于 1991 年或晚于运行日", "drop_over_cap": "超出 fetch.max_items",
+        "drop_date": "日期早于 1991 年或晚于运行日半年以上", "drop_over_cap": "超出 fetch.max_items",
         "drop_ignored_version": "从未收录论文的新版本（replacements: ignore）",
     },
 }

@@ -76,8 +76,9 @@ CASES: dict[str, tuple[bytes, set[str], dict[str, int]]] = {
                            item("Correction: an earlier paper", url("dropped-items", 2)),
                            item("Another real paper", url("dropped-items", 3))),
                       {"Kept once", "Another real paper"}, {"untitled": 1, "duplicate": 1, "notice": 1}),
-    # A DOI may hold `%`, and so does the paper id made from it: doi:10.5555/abc%2Bdef.
-    "percent-id": (feed(item("A link with a percent", "https://doi.org/10.5555/abc%2Bdef")),
+    # A DOI may hold `%`, and so does the paper id made from it: doi:10.5555/abc%25def (a DOI's normal form
+    # decodes every other escape: `%2B` would be `+`).
+    "percent-id": (feed(item("A link with a percent", "https://doi.org/10.5555/abc%25def")),
                    {"A link with a percent"}, {}),
     # feedparser itself raises KeyError('links') on a <link> that holds an end tag: a bug we cannot mend,
     # so it must cost exactly this source, with its traceback in the log.

@@ -4,13 +4,11 @@ way: identity (arXiv id, else DOI, else a hash of the link), title, body, date, 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..clean import (arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text, link_hash_id, safe_url,
                      split_authors)
-from .feed import Adapter, Entry
+from .feed import Adapter, Entry, published
 from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
 from .platforms import read_body, title_without_lead
 
@@ -33,29 +31,6 @@ def body_html(item: Any) -> str:
     return read_body(item, title(item)).html
 
 
-def published(item: Any) -> date | None:
-    """Return the item's date as the source wrote it (its own offset, not converted to UTC)."""
-    for key in ("published", "dc_date", "prism_publicationdate", "updated", "created"):
-        raw = (item.get(key) or "").strip()
-        if not raw:
-            continue
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
-        try:
-            return parsedate_to_datetime(raw).date()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            pass
-        parsed = item.get(f"{key}_parsed")
-        try:
-            if parsed:
-                return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-        except (ValueError, OverflowError):   # MySQL's zero date `0000-00-00` means "no date"
-            pass
-    return None
-
-
 def authors(item: Any) -> tuple[str, ...]:
     """Return the item's author names: its author list (a name may hold several), else its author string."""
     names: list[str] = []
@@ -68,15 +43,23 @@ def authors(item: Any) -> tuple[str, ...]:
     return clean_authors(names)
 
 
+def item_doi(item: Any) -> str | None:
+    """Return an item's DOI, from where items name it, most specific first: a DOI field, any `dc:identifier`
+    (Science lists `info:doi/…` before `hwp:resource-id:…`), the guid, arXiv's journal DOI, the link."""
+    fields = (item.get("prism_doi"), *(item.get("dc_identifiers") or (item.get("dc_identifier"),)), item.get("id"),
+              item.get("arxiv_doi"), item.get("link"))
+    for value in fields:
+        doi = doi_from_text(str(value or ""))
+        if doi:
+            return doi
+    return None
+
+
 def identity(item: Any, url: str) -> tuple[str, str | None, int | None]:
     """Return (id, doi, version): the arXiv id, else the DOI, else a hash of the link."""
     haystack = " ".join(str(item.get(k) or "") for k in ("id", "link", "guid"))
     arxiv_id, version = arxiv_id_from_text(haystack)
-    doi = None
-    for key in ("prism_doi", "dc_identifier", "id", "arxiv_doi", "link"):
-        doi = doi_from_text(str(item.get(key) or ""))
-        if doi:
-            break
+    doi = item_doi(item)
     if arxiv_id:
         return f"arXiv:{arxiv_id}", doi, version
     if doi:

@@ -181,7 +181,8 @@ def tex_to_text(text: str) -> str:
 
     Accents become letters (`Andr\\'e`, `\\"{o}`, `{\\ss}`); `\\textbf{x}`, `\\emph{x}`, `\\textit{x}`, `{\\em x}`
     and `\\url{x}` become x, `\\href{u}{t}` "t (u)"; `\\%`, `\\&`, `\\_`, `\\#` their character; `--` and `---`
-    en and em dashes; a tie `~` (`Fig.~2`) a space.
+    en and em dashes; a tie `~` (`Fig.~2`) a space; math written without delimiters a `$…$` span, or its
+    symbols' characters (`\\mu-EMS`: μ-EMS; see _MATH_COMMANDS).
     """
     if "\\" not in text and "~" not in text and "--" not in text:
         return text
@@ -191,7 +192,10 @@ def tex_to_text(text: str) -> str:
             if "\\" not in pieces[i]:
                 continue
             piece = _TEX_ACCENT.sub(_accent, pieces[i])
-            pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
+            piece = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
+            if "\\" in piece:
+                piece = _BARE_MATH.sub(_bare_symbols if "$" in piece else _bare_math, piece)
+            pieces[i] = piece
         text = "".join(pieces)
     return _TEX_TEXT.sub(_tex_text, text)
 
@@ -200,6 +204,38 @@ _GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu
           "phi chi psi omega").split()
 _GREEK_LETTERS = {name: unicodedata.lookup(f"GREEK SMALL LETTER {name.upper().replace('LAMBDA', 'LAMDA')}") for name in _GREEK}
 _GREEK_LETTERS.update({name.capitalize(): letter.upper() for name, letter in _GREEK_LETTERS.items()})
+# Math written without delimiters (older arXiv listings: `C^\\infty(X,E)`, `\\mu-EMS`, `{\\alpha}'`): a word
+# holding a known math command and TeX's `_`, `^` or braces becomes a `$…$` span KaTeX typesets; a lone
+# symbol command its character. A word with a command outside this set (an author's own macro, `\\ours`) stays
+# as written: KaTeX could not typeset it either.
+_MATH_SYMBOLS = dict(_GREEK_LETTERS, varepsilon="ε", vartheta="ϑ", varphi="φ", ell="ℓ", infty="∞", ast="∗",
+                     sim="∼", approx="≈", le="≤", leq="≤", ge="≥", geq="≥", ne="≠", neq="≠", pm="±", times="×",
+                     cdot="·", to="→", partial="∂", nabla="∇", ldots="…", cdots="⋯")
+_MATH_COMMANDS = set(_MATH_SYMBOLS) | set("frac sqrt sum prod int log exp sin cos min max lim sup inf mathbb "
+                                          "mathcal mathrm mathbf in subset cup cap otimes oplus".split())
+_BARE_MATH = re.compile(r"(?<!\S)[^\s$]*\\[A-Za-z]+[^\s$]*?(?=[.,;:]?(?:\s|$))")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+_BRACED_SYMBOL = re.compile(r"\{\\(" + "|".join(_MATH_SYMBOLS) + r")\}")
+
+
+def _bare_math(match: re.Match, may_wrap: bool = True) -> str:
+    """One word of prose holding a command: a `$…$` span, its symbols' characters, or as written (see above)."""
+    word = _BRACED_SYMBOL.sub(lambda m: _MATH_SYMBOLS[m.group(1)], match.group(0))   # `SLE{\\kappa}`: SLEκ
+    names = _COMMAND.findall(word)
+    if not all(name in _MATH_COMMANDS for name in names):
+        return match.group(0)
+    if may_wrap and any(mark in word for mark in "_^{"):
+        return f"${word}$"
+    return _COMMAND.sub(lambda m: _MATH_SYMBOLS.get(m.group(1), m.group(0)), word)
+
+
+def _bare_symbols(match: re.Match) -> str:
+    # Prose holding a lone `$` (a price): a new `$…$` span would pair with it, so only symbols become characters.
+    return _bare_math(match, may_wrap=False)
+
+
 # bioRxiv's export writes a lost paragraph break as `nn` glued between two sentences ("ecosystems.nnOne") and a
 # Greek letter as its name in braces (`vip1{Delta}`). Only a sentence's end followed by `nn` and a capital is a
 # lost break: `Jinn`, `nn.Module`, `CNNs` and `nnU-Net` are words.

@@ -86,6 +86,13 @@ def test_tex_accents(raw, text):
     ("run --help or <!-- x --> and ---- rule", "run --help or <!-- x --> and ---- rule"),
     ("see https://x.org/a--b~c", "see https://x.org/a--b~c"),
     (r"Erd\H{o}s--R\'enyi", "Erd\u0151s\u2013R\u00e9nyi"),
+    # math written without delimiters (older arXiv listings): a word of known math commands becomes a span,
+    # a lone symbol its character; an author's own macro stays as written (KaTeX could not typeset it)
+    (r"vectors in C^\infty(X,E), and type F_\infty.", r"vectors in $C^\infty(X,E)$, and type $F_\infty$."),
+    (r"the \mu-EMS algorithm, a complex \Delta and (SLE{\kappa}) in {\alpha}'", "the \u03bc-EMS algorithm, a complex \u0394 and (SLE\u03ba) in \u03b1'"),
+    (r"step size \rho_l\sim\frac{1}{l} at", r"step size $\rho_l\sim\frac{1}{l}$ at"),
+    (r"Rectified Flow ({\ours}) and +\la_1 u", r"Rectified Flow ({\ours}) and +\la_1 u"),
+    (r"costs $5 and \alpha_1 or \beta", "costs $5 and \u03b1_1 or \u03b2"),
 ])
 def test_tex_to_text(raw, text):
     assert tex_to_text(raw) == text

@@ -33,8 +33,6 @@ pytestmark = pytest.mark.skipif(not FILES, reason=f"{REAL} is absent")
 RAW_TEX = re.compile(r"\\(?:textbf|textit|emph|url|href|texttt|%|&)|\{\\(?:em|bf|it)\b|(?<=\S)--(?!-)|(?<=\w)~(?=\w)")
 ARTIFACT = re.compile(r"[.!?]nn[A-Z]|\{(?:[Dd]elta|alpha|beta|gamma|mu|Omega)\}")
 MARKUP = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
-# The legacy arXiv RSS 1.0 writes authors as `<a href=…>Name</a>` links: its adapter is another part of issue 15.
-AUTHORS_ELSEWHERE = {"arxiv-old-rss1-math-2012-09-12.xml"}
 MATH_SPAN = re.compile(r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 
 
@@ -59,8 +57,6 @@ def test_a_reader_sees_no_raw_tex_artifact_or_markup(name):
             prose = MATH_SPAN.sub(" ", text)
             for pattern in (RAW_TEX, ARTIFACT, MARKUP):
                 assert not pattern.search(prose), f"{name} {entry.id} {field}: {pattern.search(prose)!r} in {text[:300]!r}"
-        if name in AUTHORS_ELSEWHERE:
-            continue
         for author in entry.authors:
             assert not MARKUP.search(author) and "," not in author and author[:1].isupper(), f"{name} {entry.id}: {author!r}"
             assert not re.fullmatch(r"(?:[A-Za-z]\.\s*)+|[a-z][\w-]*", author), f"{name} {entry.id}: {author!r} is half a name"

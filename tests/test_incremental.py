@@ -3,6 +3,7 @@
 import hashlib
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def tree(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def setup(tmp_path):
     config = load_config(ROOT / "demo" / "sources.yaml")
+    config = replace(config, site=replace(config.site, full_days=365))  # full cards on every day (the demo's own full_days makes its first day compact)
     archive = Archive(tmp_path / "content")
     for i in range(20):
         add_day(archive, i)

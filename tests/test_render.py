@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,8 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(3)>'
 
 @pytest.fixture
 def config():
-    return load_config(ROOT / "demo" / "sources.yaml")
+    config = load_config(ROOT / "demo" / "sources.yaml")
+    return replace(config, site=replace(config.site, full_days=365))  # full cards on every day (the demo's own full_days makes its first day compact)
 
 
 def paper(n, day, **kw):

@@ -11,7 +11,8 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup, escape
 
 from ..i18n import translator
-from .cards import card_fragment, entry_html, topic_badges
+from .cards import entry_html, topic_badges
+from .layout import card_fragment
 from .writer import TEMPLATES, code_version
 
 

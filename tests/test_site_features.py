@@ -36,7 +36,8 @@ def paper(n, day, **kw):
 @pytest.fixture
 def config():
     config = load_config(ROOT / "demo" / "sources.yaml")
-    return replace(config, site=replace(config.site, full_days=365))  # full cards on every day (the demo's own full_days makes its first day compact)
+    # Full cards on every day (the demo's own full_days makes its first day compact).
+    return replace(config, site=replace(config.site, full_days=365))
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
 
 def more_count(names: Sequence[str], shown: int) -> str:
     """The count of the names beyond the first `shown` (" +260"), or "" when all are shown."""
-    return f' <span class="more">+{len(names) - shown}</span>' if len(names) > shown else ""
+    return f" +{len(names) - shown}" if len(names) > shown else ""
 
 
 def compact_entry(p: Paper, root: str) -> str:

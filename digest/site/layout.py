@@ -23,8 +23,8 @@ from ..radar import keys
 # What the cards or entries of one page may weigh: the page's frame (header, day heading, pager, footer: about
 # 12 KB and 200 elements with an elided page list) comes on top, and stays under 150 KB and 1,500 elements.
 PAGE_BYTES = 120_000
-PAGE_ELEMENTS = 1_100
-BRIEFING_BYTES = 12_000      # room kept on a day's first page for its briefing (a sanitised page of Markdown)
+PAGE_ELEMENTS = 1_200
+BRIEFING = (12_000, 150)     # room kept on a day's first page for its briefing (a sanitised page of Markdown)
 COMPACT_PAGE_SIZE = 200      # entries on a numbered page of a compact day (outside site.full_days)
 
 # What a card shows at most (cards.card_html clips to these), so that a single card always fits a page.
@@ -42,8 +42,8 @@ CARD_FRAME = (900, 26)
 TOPIC_BADGE = (260, 1)       # a badge: its link (from a numbered page), the topic's name and i18n key
 ALSO_LINK = (120, 2)         # an "also at" line, besides its URL
 AUTHOR_LINK = (100, 1)       # an author link from a numbered page, besides the name (twice) and its URL form
-ENTRY_FRAME = (120, 3)       # a compact entry's <li>, its title link and the "+ N" count
-SOURCE_HEAD = (260, 3)       # a compact day's source heading and the <ol> it opens (repeated atop each page)
+ENTRY_FRAME = (120, 3)       # a compact entry's <li>, its title link and its authors' <span>
+SOURCE_HEAD = (260, 3)       # a compact day's source heading and the <ol> it opens (again atop each page)
 UPDATE_ROW = (200, 4)        # a row of the first page's "Updated versions"
 
 
@@ -70,35 +70,42 @@ def card_weight(p: Paper) -> tuple[int, int]:
     return size, elements
 
 
-def entry_weight(p: Paper) -> tuple[int, int]:
-    """An upper bound of a compact day's entry (cards.compact_html): (bytes, elements)."""
-    size, elements = ENTRY_FRAME
+def entry_weight(p: Paper, opens_run: bool) -> tuple[int, int]:
+    """An upper bound of a compact day's entry (cards.compact_entry), with its source's heading if it opens a run
+    of that source: (bytes, elements)."""
+    size, elements = SOURCE_HEAD if opens_run else (0, 0)
     shown = p.authors[:ENTRY_AUTHORS]
-    size += 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
+    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
     size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
-    return size + SOURCE_HEAD[0], elements + len(shown) * AUTHOR_LINK[1] + SOURCE_HEAD[1]
+    return size, elements + ENTRY_FRAME[1] + len(shown) * AUTHOR_LINK[1]
 
 
-def split(weights: Sequence[tuple[int, int]], most: int, first_budget: int = PAGE_BYTES) -> tuple[int, ...]:
+def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] = (0, 0),
+          each: tuple[int, int] = (0, 0)) -> tuple[int, ...]:
     """Return the numbers (from 1) of the cards that open the pages from the second on: a page takes cards while
-    they fit PAGE_BYTES (first_budget on the first page) and PAGE_ELEMENTS, and at most `most`; at least one."""
+    they fit PAGE_BYTES and PAGE_ELEMENTS, less `each` on every page and `first` more on the first, and at most
+    `most`; at least one."""
     starts: list[int] = []
-    budget, size, elements, count = first_budget, 0, 0, 0
+    size, elements, count = first[0] + each[0], first[1] + each[1], 0
     for number, (card_size, card_elements) in enumerate(weights, 1):
-        if count and (count >= most or size + card_size > budget or elements + card_elements > PAGE_ELEMENTS):
+        if count and (count >= most or size + card_size > PAGE_BYTES or elements + card_elements > PAGE_ELEMENTS):
             starts.append(number)
-            budget, size, elements, count = PAGE_BYTES, 0, 0, 0
+            size, elements, count = each[0], each[1], 0
         size, elements, count = size + card_size, elements + card_elements, count + 1
     return tuple(starts)
 
 
 def day_breaks(papers: Sequence[Paper], updates: Sequence[Update], page_size: int) -> tuple[tuple[int, ...], ...]:
     """Return where a day's pages start, full (cards) and compact (entries): the day index keeps both."""
-    # The first page also holds the briefing and the day's "Updated versions".
+    # The first page also holds the briefing, and a full day's first page its "Updated versions" (at most three
+    # quarters of the page: a card always fits beside them).
     listed = sum(UPDATE_ROW[0] + text_bytes(u.title) + text_bytes(u.url) for u in updates)
-    first = max(PAGE_BYTES - BRIEFING_BYTES - listed, PAGE_BYTES // 4)
-    return (split([card_weight(p) for p in papers], page_size, first),
-            split([entry_weight(p) for p in papers], COMPACT_PAGE_SIZE))
+    updated = (min(listed, PAGE_BYTES * 3 // 4), min(len(updates) * UPDATE_ROW[1], PAGE_ELEMENTS * 3 // 4))
+    full = split([card_weight(p) for p in papers], page_size, (BRIEFING[0] + updated[0], BRIEFING[1] + updated[1]))
+    # A page of a compact day opens with its source's heading, and every change of source adds one.
+    labels = [p.sources[0] if p.sources else "" for p in papers]
+    entries = [entry_weight(p, i > 0 and labels[i] != labels[i - 1]) for i, p in enumerate(papers)]
+    return full, split(entries, COMPACT_PAGE_SIZE, BRIEFING, SOURCE_HEAD)
 
 
 @lru_cache(maxsize=1)

@@ -311,7 +311,7 @@ def project_size(site: Path, by_type: dict[str, int], counts: dict[date, int], f
                   and GROWING.match(p.relative_to(site).as_posix()))
     fixed = sum(by_type.values()) - full - by_type[COMPACT] - by_type["search index"] - growing
     out = {"full": full_at, "compact": compact_per_paper * max(0.0, later - steady),
-           "compact_per_paper": compact_per_paper, "later_papers": later,
+           "compact_per_paper": compact_per_paper, "compact_papers": max(0.0, later - steady),
            "search": by_type["search index"] / papers * later, "other": fixed + growing * later / papers,
            "measured_compact": float(papers > window)}
     out["total"] = out["full"] + out["compact"] + out["search"] + out["other"]
@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         basis = "" if later["measured_compact"] else " (no compact day yet: at full cards' weight)"
         line("   3 y projection (retention)",
              f"{later['total'] / 1e9:.2f} GB: full window {later['full'] / 1e6:.0f} MB ({full_days} days) + compact "
-             f"{later['compact_per_paper']:.0f} B x {later['later_papers'] / 1e3:,.0f}k papers = "
+             f"{later['compact_per_paper']:.0f} B x {later['compact_papers'] / 1e3:,.0f}k papers = "
              f"{later['compact'] / 1e6:.0f} MB{basis} + search/ {later['search'] / 1e6:.0f} MB + other "
              f"{later['other'] / 1e6:.0f} MB", "< 1 GB (GitHub Pages)", later["total"] < 1e9)
         without = later["total"] - later["search"]
@@ -520,11 +520,15 @@ def main(argv: list[str] | None = None) -> int:
                                              f"{incremental['written']} files written",
              "< 1 s", incremental["seconds"] < 1)
         changed = [rel for rel, stamp in stamps(site).items() if before.get(rel) != stamp]
+        since = (next_day - timedelta(days=full_days - 1)).isoformat()   # the full window, the new day in it
         older = {rel.split("/")[0] for rel in changed if re.match(r"\d{4}-\d\d-\d\d/index\.html$", rel)
-                 and rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
+                 and since <= rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
+        compacted = {rel.split("/")[0] for rel in changed if DAY_PAGE.match(rel) and rel < since}
         line("   of which", f"{sum(rel.startswith(next_day.isoformat()) for rel in changed)} new day's pages, "
                             f"{len(older)} older day pages whose cards get an 'updated to' mark "
-                            f"({len(new_day.updates)} new versions announced)")
+                            f"({len(new_day.updates)} new versions announced), {len(compacted)} day(s) leaving the "
+                            f"full window re-rendered compact "
+                            f"({sum(DAY_PAGE.match(r) is not None and r < since for r in changed)} pages)")
 
         noop = render_in_child(config, content, site)
         line("3. no-op rebuild", f"{noop['seconds']:.2f} s ({noop['cpu']:.2f} s CPU), {noop['written']} files written",

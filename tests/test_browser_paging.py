@@ -24,7 +24,7 @@ def paged_url(demo_build, tmp_path_factory) -> str:
     content, _ = demo_build
     config = load_config(ROOT / "demo" / "sources.yaml")
     site = tmp_path_factory.mktemp("paged") / "site"
-    render_archive(replace(config, site=replace(config.site, page_size=SIZE, full_days=30)), Archive(content), site)
+    render_archive(replace(config, site=replace(config.site, page_size=SIZE)), Archive(content), site)
     return serve_site(site)
 
 

@@ -25,7 +25,7 @@ def paged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("paged")
     assert build.main(["--demo", "--content", str(base / "content"), "--site", str(base / "demo-site")]) == 0
     config = load_config(ROOT / "demo" / "sources.yaml")
-    config = replace(config, site=replace(config.site, page_size=SIZE, full_days=30))
+    config = replace(config, site=replace(config.site, page_size=SIZE))
     render_archive(config, Archive(base / "content"), base / "site")
     return base / "content", base / "site"
 
@@ -104,7 +104,7 @@ def test_the_sitemap_lists_a_day_once_whatever_its_pages(paged, tmp_path):
     past the protocol's 50,000 URLs within three years."""
     content, _ = paged
     config = load_config(ROOT / "demo" / "sources.yaml")
-    config = replace(config, site=replace(config.site, page_size=SIZE, full_days=30, base_url="https://example.org/hub/"))
+    config = replace(config, site=replace(config.site, page_size=SIZE, base_url="https://example.org/hub/"))
     render_archive(config, Archive(content), tmp_path / "site")
     sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "https://example.org/hub/2026-06-17/</loc>" in sitemap and "/page/" not in sitemap

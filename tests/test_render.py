@@ -1,5 +1,4 @@
 import re
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,9 +20,7 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(3)>'
 
 @pytest.fixture
 def config():
-    config = load_config(ROOT / "demo" / "sources.yaml")
-    # Full cards on every day (the demo's own full_days makes its first day compact).
-    return replace(config, site=replace(config.site, full_days=365))
+    return load_config(ROOT / "demo" / "sources.yaml")
 
 
 def paper(n, day, **kw):

@@ -201,7 +201,7 @@ def test_a_cards_weight_bounds_its_html(tmp_path):
     ("many", r"sources.yaml:\d+: site.full_days: expected a whole number, got text 'many'"),
 ])
 def test_full_days_is_validated(tmp_path, value, message):
-    text = (ROOT / "demo" / "sources.yaml").read_text(encoding="utf-8").replace("full_days: 1 ", f"full_days: {value} ")
+    text = (ROOT / "demo" / "sources.yaml").read_text(encoding="utf-8").replace("  feed_days:", f"  full_days: {value}\n  feed_days:", 1)
     (tmp_path / "sources.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(tmp_path / "sources.yaml")
@@ -209,4 +209,4 @@ def test_full_days_is_validated(tmp_path, value, message):
 
 def test_full_days_defaults_to_a_month():
     assert load_config(ROOT / "sources.yaml").site.full_days == 30
-    assert load_config(ROOT / "demo" / "sources.yaml").site.full_days == 1
+    assert load_config(ROOT / "sources.yaml").site.feed_days < 30   # the feeds' window is within it

@@ -35,9 +35,7 @@ def paper(n, day, **kw):
 
 @pytest.fixture
 def config():
-    config = load_config(ROOT / "demo" / "sources.yaml")
-    # Full cards on every day (the demo's own full_days makes its first day compact).
-    return replace(config, site=replace(config.site, full_days=365))
+    return load_config(ROOT / "demo" / "sources.yaml")
 
 
 @pytest.fixture

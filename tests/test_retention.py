@@ -17,6 +17,7 @@ from digest.config import ConfigError, load_config
 from digest.papers import Paper
 from digest.site import render_archive, render_site
 from digest.site.layout import COMPACT_PAGE_SIZE, card_weight
+from digest.site.writer import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 15)
@@ -210,3 +211,21 @@ def test_full_days_is_validated(tmp_path, value, message):
 def test_full_days_defaults_to_a_month():
     assert load_config(ROOT / "sources.yaml").site.full_days == 30
     assert load_config(ROOT / "sources.yaml").site.feed_days < 30   # the feeds' window is within it
+
+
+def test_lowering_full_days_re_renders_only_the_days_it_compacts(tmp_path):
+    archive, site = Archive(tmp_path / "content"), tmp_path / "site"
+    write_days(archive, [a_day(i, 6) for i in range(4)])
+    render_archive(config_with(full_days=4), archive, site)
+
+    def fingerprints() -> dict[str, str]:
+        """What the kept days' pages were rendered from, as the render's manifest records it."""
+        pages = json.loads((site / MANIFEST).read_text(encoding="utf-8"))["pages"]
+        return {rel: key for rel, key in pages.items() if rel.startswith(("2026-06-17/", "2026-06-18/"))}
+
+    before = fingerprints()
+    render_archive(config_with(full_days=2), archive, site)   # days 0 and 1 leave the window
+    for i in (0, 1):
+        assert '<section class="digest"' in (site / (FIRST + timedelta(days=i)).isoformat() / "index.html").read_text()
+    assert len(before) > 4 and fingerprints() == before   # the days still in the window were not rendered again
+    assert not broken_links(site)

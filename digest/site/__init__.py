@@ -55,7 +55,9 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
-    settings["site"] = replace(site, size_limit_mb=0.0)   # the limit shapes no page
+    # The limit shapes no page; the retention window shapes only the pages whose fingerprints hold a day's layout
+    # (plan.SitePlan.shape), so lowering it at the limit re-renders the days concerned, not the whole site.
+    settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items, site.full_days)
     maker = PageMaker(config, template_env(), ui, cards)

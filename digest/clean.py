@@ -1,4 +1,5 @@
-"""Pure text cleaning for feed fields: HTML to text, broken entities, TeX accents, author lists."""
+"""Pure text cleaning for feed fields: HTML to text, broken entities, TeX outside math (the one math rule), MathML,
+bioRxiv's export artifacts, author lists."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import html
 import re
 import unicodedata
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 from urllib.parse import urlsplit
 
 _SPACE = re.compile(r"\s+")
@@ -94,9 +96,34 @@ _TEX_ACCENT = re.compile(r"\{?\\([`'^\"~=.]|[uvHckr](?=[\s{]))\s*(?:\{\s*(\\[ij]
 _TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\aa": "å", r"\AA": "Å"}
 # `{\o}`, `\o{}`, or `\o ` whose space TeX swallows: `S\o ren` is Søren, `\aa ngstr\"om` ångström.
 _TEX_LETTER = re.compile(r"\{(\\(?:ss|o|O|ae|AE|l|L|aa|AA))\}|(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])(?:\{\}| (?=[A-Za-z]))?")
-# A span ends at its closer and never crosses another opener: `\(.+?\)` would scan to the end of the
-# text from each of many unclosed `\(`, quadratic in the text's length (a 99 KB abstract took 13 s).
-_MATH = re.compile(r"(\$\$(?:(?!\$\$).)+\$\$|\$[^$]+\$|\\\((?:(?!\\[()]).)+\\\)|\\\[(?:(?!\\[\[\]]).)+\\\])", re.S)
+# The one rule for math a reader sees: these delimiters, tried in this order (`$$` before `$`), as
+# (left, right, display). The build hands the list to the browser (base.html gives it to templates/static/math.js),
+# so KaTeX typesets exactly the spans the cleaning below leaves as written.
+MATH_DELIMITERS: tuple[tuple[str, str, bool], ...] = (
+    ("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False), ("$", "$", False),
+)
+
+
+def _math_span(left: str, right: str) -> str:
+    # A span ends at its closer and never crosses another opener: `\(.+?\)` would scan to the end of the
+    # text from each of many unclosed `\(`, quadratic in the text's length (a 99 KB abstract took 13 s).
+    stop = "|".join(sorted({re.escape(left), re.escape(right)}, key=len, reverse=True))
+    return f"{re.escape(left)}(?:(?!{stop}).)+{re.escape(right)}"
+
+
+_MATH_SPAN = "|".join(_math_span(left, right) for left, right, _ in MATH_DELIMITERS)
+_MATH = re.compile(f"({_MATH_SPAN})", re.S)
+_MATH_OPENERS = tuple(dict.fromkeys(left for left, _, _ in MATH_DELIMITERS))
+
+
+def has_math(text: str) -> bool:
+    """Whether text holds a span KaTeX typesets (one of MATH_DELIMITERS around something)."""
+    return any(opener in text for opener in _MATH_OPENERS) and _MATH.search(text) is not None
+
+
+def split_math(text: str) -> list[str]:
+    """Return text in pieces: the odd ones its math spans (MATH_DELIMITERS), the even ones the prose around them."""
+    return _MATH.split(text)
 
 
 def _accent(match: re.Match) -> str:
@@ -105,17 +132,76 @@ def _accent(match: re.Match) -> str:
     return unicodedata.normalize("NFC", letter + _ACCENTS[match.group(1)])
 
 
-def tex_accents_to_unicode(text: str) -> str:
-    """Turn TeX accent commands (`Andr\\'e`, `\\"{o}`, `{\\ss}`) into characters, leaving $math$ alone."""
-    if "\\" not in text:
+# The text commands arXiv authors use in abstracts, read as the words they mark (plain text has no bold).
+_TEXT_COMMANDS = "textbf|textit|textsl|textsc|texttt|textrm|textsf|textup|textmd|emph|underline|mbox"
+_ARG = r"(?:[^{}]|\{[^{}]*\})*"   # an argument holding at most one level of braces: linear to match
+_TEX_TEXT = re.compile(
+    r"(?=[$\\h{~-])"   # what each alternative starts with: most positions fail here at once, ten times faster
+    rf"(?:(?P<math>{_MATH_SPAN})"
+    r"|(?P<link>https?://[^\s{}]+)"                                    # a URL's `~` and `--` are its own
+    rf"|\\(?:{_TEXT_COMMANDS})\s*\{{(?P<arg>{_ARG})\}}"
+    r"|\\url\s*\{(?P<url>[^{}\s]*)\}"
+    rf"|\\href\s*\{{(?P<href>[^{{}}\s]*)\}}\s*\{{(?P<label>{_ARG})\}}"
+    r"|\{\\(?:em|bf|it|sl|sc|tt|rm|sf)(?![A-Za-z])\s*(?P<old>[^{}]*)\}"   # `{\em word}`
+    r"|\\(?P<escaped>[%&_#])"
+    r"|(?P<dash>(?<![-<!])(?:(?<=\S)---?|---?(?![A-Za-z]))(?![->]))"   # not `--flag`, `<!--`, `-->`
+    # a tie: `Fig.~2`, `$n$~points`; not `~60%`, `/~user` or a range `10~20`
+    r"|(?P<tie>(?:(?<=[^\W\d]|[.,;:)\]}$])|(?<=\d)(?!~\d))~(?=[\w\\${(\[])))",
+    re.S,
+)
+
+
+def _tex_text(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind in ("math", "link"):
+        return match.group(0)
+    if kind in ("arg", "old"):
+        return _TEX_TEXT.sub(_tex_text, match.group(kind))
+    if kind == "label":
+        label, href = _TEX_TEXT.sub(_tex_text, match.group("label")).strip(), match.group("href")
+        return f"{label} ({href})" if label and label != href else href
+    if kind == "dash":
+        return "\u2014" if match.group(0) == "---" else "\u2013"
+    if kind == "tie":
+        return " "
+    return match.group(kind or 0)   # url, escaped
+
+
+def tex_to_text(text: str) -> str:
+    """Return text with the TeX outside math made readable; math spans (MATH_DELIMITERS) stay as written for KaTeX.
+
+    Accents become letters (`Andr\\'e`, `\\"{o}`, `{\\ss}`); `\\textbf{x}`, `\\emph{x}`, `\\textit{x}`, `{\\em x}`
+    and `\\url{x}` become x, `\\href{u}{t}` "t (u)"; `\\%`, `\\&`, `\\_`, `\\#` their character; `--` and `---`
+    en and em dashes; a tie `~` (`Fig.~2`) a space.
+    """
+    if "\\" not in text and "~" not in text and "--" not in text:
         return text
-    pieces = _MATH.split(text)
-    for i in range(0, len(pieces), 2):  # even pieces lie outside math
-        if "\\" not in pieces[i]:
-            continue
-        piece = _TEX_ACCENT.sub(_accent, pieces[i])
-        pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
-    return "".join(pieces)
+    if "\\" in text:
+        pieces = split_math(text)
+        for i in range(0, len(pieces), 2):  # even pieces lie outside math
+            if "\\" not in pieces[i]:
+                continue
+            piece = _TEX_ACCENT.sub(_accent, pieces[i])
+            pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
+        text = "".join(pieces)
+    return _TEX_TEXT.sub(_tex_text, text)
+
+
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon "
+          "phi chi psi omega").split()
+_GREEK_LETTERS = {name: unicodedata.lookup(f"GREEK SMALL LETTER {name.upper().replace('LAMBDA', 'LAMDA')}") for name in _GREEK}
+_GREEK_LETTERS.update({name.capitalize(): letter.upper() for name, letter in _GREEK_LETTERS.items()})
+# bioRxiv's export writes a lost paragraph break as `nn` glued between two sentences ("ecosystems.nnOne") and a
+# Greek letter as its name in braces (`vip1{Delta}`). Only a sentence's end followed by `nn` and a capital is a
+# lost break: `Jinn`, `nn.Module`, `CNNs` and `nnU-Net` are words.
+_EXPORT_ARTIFACT = re.compile(r"(?<=[.!?])nn(?=[A-Z])|\{(" + "|".join(_GREEK_LETTERS) + r")\}")
+
+
+def repair_export_artifacts(text: str) -> str:
+    """Return text with bioRxiv's `nn` paragraph breaks made spaces and its `{Delta}` letters made characters."""
+    if "{" not in text and not any(f"{end}nn" in text for end in ".!?"):   # most texts: no regex pass
+        return text
+    return _EXPORT_ARTIFACT.sub(lambda m: _GREEK_LETTERS[m.group(1)] if m.group(1) else " ", text)
 
 
 def squash_space(text: str) -> str:
@@ -124,8 +210,56 @@ def squash_space(text: str) -> str:
 
 
 # Plain-text fields still carry inline markup (PLOS titles: `<i>Drosophila</i>`); only these known
-# tags are dropped, so `$a<b$` in a formula survives.
-_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+)(?:\s[^<>]*)?/?>", re.I)
+# tags are dropped, so `$a<b$` in a formula survives. MathML's own elements too, where a fragment was not
+# whole enough to become TeX.
+_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+|math|semantics|annotation|"
+                         r"m(?:row|i|n|o|s|text|space|style|sub|sup|subsup|frac|sqrt|root|under|over|underover|table|tr|td|"
+                         r"fenced|enclose|padded|phantom))(?:\s[^<>]*)?/?>", re.I)
+
+
+# MathML (ScienceDirect titles: `<math><msub><mi>P</mi><mn>2</mn></msub></math>`) becomes `$P_{2}$`, typeset
+# like any TeX; a fragment that is not well-formed becomes its text. A span never crosses another `<math`.
+_MATHML = re.compile(r"<(?:mml:)?math\b[^>]*>(?:(?!<(?:mml:)?math\b).)*?</(?:mml:)?math\s*>", re.S | re.I)
+_MATHML_LAYOUT = {"msub": "{%s}_{%s}", "msup": "{%s}^{%s}", "msubsup": "{%s}_{%s}^{%s}", "mfrac": "\\frac{%s}{%s}",
+                  "mroot": "\\sqrt[%s]{%s}", "munder": "\\underset{%s}{%s}", "mover": "\\overset{%s}{%s}"}
+_TEX_SPECIAL = {c: "\\" + c for c in "{}$%&#_"} | {"<": "\\lt ", ">": "\\gt ", "\\": "\\backslash ", "^": "\\hat{}"}
+
+
+def _mathml_tex(node: ElementTree.Element) -> str:
+    tag = node.tag.rpartition("}")[2].lower()
+    if tag in ("annotation", "annotation-xml"):
+        return ""
+    if tag in ("mi", "mn", "mo", "mtext", "ms"):
+        token = "".join(_TEX_SPECIAL.get(c, c) for c in "".join(node.itertext()).strip())
+        return f"\\text{{{token}}}" if tag == "mtext" and token else token
+    parts = [_mathml_tex(child) for child in node]
+    layout = _MATHML_LAYOUT.get(tag)
+    if layout and layout.count("%s") == len(parts):
+        return layout % (tuple(reversed(parts)) if tag in ("mroot", "munder", "mover") else tuple(parts))
+    joined = "".join(parts)
+    return f"\\sqrt{{{joined}}}" if tag == "msqrt" else joined
+
+
+def _mathml_to_tex(match: re.Match) -> str:
+    markup = re.sub(r"<(/?)mml:", r"<\1", match.group(0))
+    try:
+        tex = _mathml_tex(ElementTree.fromstring(re.sub(r"\sxmlns(?::\w+)?=\"[^\"]*\"", "", markup)))
+    except (ElementTree.ParseError, RecursionError):   # not XML, or nested past what a formula needs
+        return html_to_text(markup)
+    return f"${tex.strip()}$" if tex.strip() else ""
+
+
+# A footnote mark linked from a word (`Title<a href="#fn1"><sup>1</sup></a>`) is no part of the text.
+_FOOTNOTE_MARK = re.compile(r"<a\b[^<>]*>\s*<sup\b[^<>]*>[^<]*</sup>\s*</a>|<sup\b[^<>]*>\s*<a\b[^<>]*>[^<]*</a>\s*</sup>", re.I)
+
+
+def _markup_to_tex(value: str, is_html: bool) -> str:
+    """Return value with MathML made `$TeX$` (escaped again when value is HTML) and footnote marks dropped."""
+    if "<sup" in value or "<SUP" in value:
+        value = _FOOTNOTE_MARK.sub("", value)
+    if "math" in value:
+        value = _MATHML.sub(lambda m: html.escape(_mathml_to_tex(m), quote=False) if is_html else _mathml_to_tex(m), value)
+    return value
 
 
 # Raw feed fields are cut to this many characters before any cleaning, so a hostile or broken item
@@ -134,10 +268,12 @@ RAW_TEXT_CAP = 100_000
 
 
 def clean_text(value: str, is_html: bool = True) -> str:
-    """Return plain, single-spaced text from a feed field (HTML or plain), entities and accents repaired."""
+    """Return plain, single-spaced text from a feed field (HTML or plain): entities repaired, TeX read (tex_to_text)."""
     value = value[:RAW_TEXT_CAP]
+    if "<" in value:
+        value = _markup_to_tex(value, is_html)
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(xml_text(tex_accents_to_unicode(repair_entities(text))))
+    return squash_space(xml_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
 
 
 # A title longer than this is not a title (a feed that put its body there): kept cut, at a word.
@@ -187,11 +323,16 @@ def doi_from_text(text: str) -> str | None:
     return match.group(1).rstrip(".,)]").lower()
 
 
-_INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]\.|[A-Z]\.?)[\s\-]*)+$")  # "J.", "J. A.", "JA", "J.-P.", "Th."
+_INITIALS = re.compile(r"(?:(?:[A-Z][a-z]?\.|[a-z]\.|[A-Z])[\s\-]*)+")  # "J.", "J. A.", "JA", "J.-P.", "Th.", "a."
+_DOTTED_INITIALS = re.compile(r"(?:(?:[A-Z][a-z]?|[a-z])\.[\s\-]*)+")   # every initial with its point
 
 
 def _is_initials(token: str) -> bool:
-    return bool(_INITIALS.match(token)) and len(token.replace(".", "").replace(" ", "").replace("-", "")) <= 3
+    # Undotted capitals are initials up to three ("JA"); longer runs are words ("NASA"). Dotted ones are
+    # initials however many ("C. C. M. J."), and bioRxiv lower-cases some ("Zhang, a.").
+    if _DOTTED_INITIALS.fullmatch(token):
+        return token.count(".") <= 6
+    return bool(_INITIALS.fullmatch(token)) and len(token.replace(".", "").replace(" ", "").replace("-", "")) <= 3
 
 
 def split_authors(value: str) -> tuple[str, ...]:
@@ -214,10 +355,13 @@ def split_authors(value: str) -> tuple[str, ...]:
 
 
 def _given_first(name: str) -> str:
-    """Return "J. A. Smith" for "Smith, J. A."; other names unchanged."""
+    """Return "J. A. Smith" for "Smith, J. A." ("A. Zhang" for "zhang, a."); other names unchanged."""
     if "," in name:
-        surname, _, given = name.partition(",")
-        name = f"{given.strip()} {surname.strip()}"
+        surname, _, given = (part.strip() for part in name.partition(","))
+        if _is_initials(given):
+            given = re.sub(r"\b[a-z]\.", lambda m: m.group(0).upper(), given)
+            surname = surname.title() if surname.islower() else surname   # a list written all in lower case
+        name = f"{given} {surname}"
     return squash_space(name)
 
 

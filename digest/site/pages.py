@@ -6,7 +6,6 @@ once per render (`SitePages`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import safe_url
+from ..clean import has_math as text_has_math, safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
@@ -32,13 +31,9 @@ from .plan import DayJob, SitePlan
 from .search import day_rows
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
-# A `$...$` span with something in it: only pages holding one load KaTeX.
-MATH = re.compile(r"\$[^$\s][^$]*\$")
-
-
 def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
-    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
+    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
 
 
 FOLD_DATA = "static/js/fold-data.js"
@@ -91,10 +86,10 @@ class PageMaker:
         cards = (self.cards.compact_html(shown, root, start) if layout.compact
                  else self.cards.cards_html(shown, root, start))
         prefix = "" if root != "./" else layout.iso + "/"
-        return {"day": day, "cards": cards, "layout": layout, "topic": None, "math": any(p.id in maths for p in shown),
-                "updates": self.update_rows(day) if first and not layout.compact else [],
-                "pager": pager(layout, number),
-                "briefing": briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None}
+        briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
+        return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
+                "math": any(p.id in maths for p in shown) or bool(briefing and briefing["math"]),
+                "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
 
     def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
         """The day's "Updated versions": each with its source's label and its checked link."""
@@ -270,7 +265,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""

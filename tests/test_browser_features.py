@@ -111,6 +111,8 @@ def test_another_batch_continues_the_numbering(demo_build, site_url, page):
             expect(page.locator("#batch-status")).to_contain_text(str(stop))
         seen += visible_ids(page)
         page.locator("#another-batch").click()
+        # The next batch may come from the day's next numbered page: wait until it is in.
+        page.wait_for_function("() => !document.querySelector('#another-batch').disabled")
     assert seen == ids, "every card once across the batches"
     assert visible_numbers(page)[0] == "01", "after the last batch it starts again at the first"
 

@@ -16,6 +16,8 @@ agree with the build's own counts, and per defect the number of cards showing it
   nn      bioRxiv's lost paragraph break (`ecosystems.nnOne`)
   doi_q   a query or fragment in the DOI or the id (`10.1287/x?af=r`)
   au_html HTML in an author name (`<a href=...>Name</a>`)
+  stub    no abstract shown as one: the title again, "Publication date: … Author(s): …", "Journal, Ahead of
+          Print.", "Abstract"
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ DEFECTS: dict[str, re.Pattern[str]] = {
     "nn": re.compile(r"[a-z0-9.:;)\]]nn[A-Z]"),
     "doi_q": re.compile(r"[?#]|\s"),
     "au_html": re.compile(r"[<>]|&(?:[A-Za-z]+|#\d+);|href="),
+    # What is no abstract shown as one: a platform's block or label (the title repeated is checked apart).
+    "stub": re.compile(r"^(?:Publication date:|Standfirst:|Abstract$)|\b(?:Ahead of Print|EarlyView)\."
+                       r"|Published online:"),
 }
 
 
@@ -123,6 +128,9 @@ def card_defects(paper: Paper) -> set[str]:
         found.add("doi_q")
     if any(DEFECTS["au_html"].search(name) for name in paper.authors):
         found.add("au_html")
+    repeated = bool(paper.abstract) and paper.abstract.casefold() == paper.title.casefold()
+    if repeated or DEFECTS["stub"].search(paper.abstract):
+        found.add("stub")
     return found
 
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 from xml.etree import ElementTree
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 _SPACE = re.compile(r"\s+")
 # Block-level tags become spaces so words on either side do not run together.
@@ -58,6 +58,15 @@ def is_xml_text(text: str) -> bool:
 def xml_text(text: str) -> str:
     """Return text with every character that XML 1.0 or UTF-8 refuses removed (controls, surrogates, U+FFFE/F)."""
     return _NOT_XML_TEXT.sub("", text) if _NOT_XML_TEXT.search(text) else text
+
+
+# Text a reader sees loses DEL and the C1 controls too: legal XML, but never meant as text (XML 1.0, 2.2,
+# discourages them; cp1252's printable ones are mapped before this). The legacy arXiv RSS has `Schr\x7fodinger`.
+_NOT_SHOWN_TEXT = re.compile("[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _shown_text(text: str) -> str:
+    return _NOT_SHOWN_TEXT.sub("", text) if _NOT_SHOWN_TEXT.search(text) else text
 
 
 def html_to_text(markup: str) -> str:
@@ -273,7 +282,7 @@ def clean_text(value: str, is_html: bool = True) -> str:
     if "<" in value:
         value = _markup_to_tex(value, is_html)
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(xml_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
+    return squash_space(_shown_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
 
 
 # A title longer than this is not a title (a feed that put its body there): kept cut, at a word.
@@ -285,8 +294,10 @@ def clean_title(value: str, is_html: bool = True) -> str:
     return clip(clean_text(value, is_html), TITLE_MAX)
 
 
+# An arXiv id: `2606.13504` (since 2007), `math/0601001` or `math.AG/0601001` (before).
+ARXIV_ID = r"\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_PREFIX = re.compile(
-    r"^\s*arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?\s+"
+    rf"^\s*arXiv:(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?\s+"
     r"Announce Type:\s*(?P<announce>[a-z\-]+)\s*(?:Abstract:\s*)?",
     re.I,
 )
@@ -301,7 +312,7 @@ def split_arxiv_description(text: str) -> tuple[str | None, int | None, str | No
     return match.group("id"), int(version) if version else None, match.group("announce").lower(), text[match.end():].strip()
 
 
-_ARXIV_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?", re.I)
+_ARXIV_ID = re.compile(rf"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)({ARXIV_ID})(?:v(\d+))?", re.I)
 
 
 def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
@@ -312,15 +323,44 @@ def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
     return match.group(1), int(match.group(2)) if match.group(2) else None
 
 
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>|;\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+)", re.I)
+# A DOI is `10.<registrant>/<suffix>`; the suffix may hold any printable character, `;`, `()`, `<>` among them
+# (`10.1002/(SICI)1097-4636(199812)43:4<393::AID-JBM5>3.0.CO;2-I`). The DOI Handbook has a DOI in a
+# URL percent-encode `%`, `"`, `#`, `?` and space, so a literal `?` or `#` starts the link's query or fragment
+# (`?af=R`, `?ai=2b4&mi=ehikzz&af=R`, `#abstract`): not part of the DOI.
+# An end tag (`</p>`) ends it too: SICI DOIs hold `<`, but never `</`.
+_DOI = re.compile(r"\b10\.\d{4,9}/(?:(?!</)[^\s\"'|\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff?#])+")
+# Every escape but those of `%`, `?` and `#` is decoded: a DOI normalised twice stays the same.
+_DOI_ESCAPE = re.compile(r"(?:%(?!25|3[fF]|23)[0-9A-Fa-f]{2})+")
+_DOI_TRAILER = ".,;:"   # sentence punctuation after a DOI in running text or a link
+_DOI_OPENER = {")": "(", "]": "[", ">": "<"}
+
+
+def _unescape_doi(match: re.Match) -> str:
+    return unquote(match.group(0), errors="strict")
 
 
 def doi_from_text(text: str) -> str | None:
-    """Return a DOI found in text (`doi:10.1101/...`, a doi.org link), lower-cased, trailing punctuation cut."""
+    """Return the DOI found in text in the one form every family, the archive's ids and deduplication use, or None.
+
+    The DOI of a bare DOI, `doi:…`, `info:doi/…` or a doi.org or publisher link is cut at its link's
+    query or fragment, percent-decoded, stripped of trailing punctuation and of a `)` `]` `>` it does not open,
+    and lower-cased: the DOI Handbook makes DOIs case-insensitive."""
     match = _DOI.search(text or "")
     if not match:
         return None
-    return match.group(1).rstrip(".,)]").lower()
+    doi = match.group(0)
+    if "%" in doi:
+        try:
+            doi = _DOI_ESCAPE.sub(_unescape_doi, doi)
+        except UnicodeDecodeError:   # escapes that are not UTF-8: kept as written
+            pass
+        decoded = _DOI.match(doi)   # a decoded space or quote ends it
+        if decoded is None:
+            return None
+        doi = decoded.group(0)
+    while doi[-1] in _DOI_TRAILER or doi[-1] in _DOI_OPENER and doi.count(doi[-1]) > doi.count(_DOI_OPENER[doi[-1]]):
+        doi = doi[:-1]
+    return None if doi.endswith("/") else doi.lower()
 
 
 _INITIALS = re.compile(r"(?:(?:[A-Z][a-z]?\.|[a-z]\.|[A-Z])[\s\-]*)+")  # "J.", "J. A.", "JA", "J.-P.", "Th.", "a."

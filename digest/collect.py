@@ -12,7 +12,7 @@ from .archive import Archive, Counts, Day, SourceState, State
 from .clean import clip
 from .config import Config, Source
 from .i18n import MESSAGES
-from .papers import Ingest, Paper, Update, card_order, ingest, is_seen, merge_entries
+from .papers import Ingest, Paper, Update, card_order, doi_key, ingest, is_seen, merge_entries
 from .sources import date_range, polite_hosts, retries_stale
 from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
@@ -57,7 +57,7 @@ class SourceReport:
         return dropped_words(self.dropped)
 
     def counts_words(self) -> str:
-        """Return "75 items: 27 new, 0 new versions, 0 seen, 48 not shown (48 news, correction or reply)"."""
+        """Return "75 items: 27 new, 0 new versions, 0 seen, 48 not shown (44 news, comment or editorial, 4 correction, retraction or reply)"."""
         c = self.counts
         why = f" ({self.dropped_words()})" if c.dropped else ""
         versions = f"{c.versions} new version{'' if c.versions == 1 else 's'}"
@@ -309,7 +309,7 @@ class KnownPapers:
             self.versions[paper.id] = max(self.versions.get(paper.id, 0), paper.version or 0)
             self.home.setdefault(paper.id, []).append(day.day)
             if paper.doi:
-                self.dois.setdefault(paper.doi, paper.id)
+                self.dois.setdefault(doi_key(paper.doi), paper.id)
         for update in day.updates:
             self.versions[update.id] = max(self.versions.get(update.id, 0), update.version or 0)
         iso = day.day.isoformat()

@@ -70,11 +70,11 @@ def test_a_saved_details_answer_as_a_local_path_is_read_as_the_api_json(tmp_path
     path = write_config(tmp_path, 'id: saved, url: details.json')
     code, lines, _ = check_lines(path, capsys)
     assert code == 0, lines
-    assert re.search(r"saved +ok +3 items: 2 papers, 1 not shown \(1 news, correction or reply\) \(/.*details\.json\)$",
+    assert re.search(r"saved +ok +3 items: 2 papers, 1 not shown \(1 correction, retraction or reply\) \(/.*details\.json\)$",
                      lines["saved"]), lines["saved"]
     # The fetch stage reads the same file the same way.
     [report] = collect(load_config(path), Archive(tmp_path / "content"), DAY).sources
-    assert (report.status, report.counts.items, report.new, report.dropped) == ("ok", 3, 2, {"editorial": 1})
+    assert (report.status, report.counts.items, report.new, report.dropped) == ("ok", 3, 2, {"notice": 1})
 
 
 def test_the_probe_and_the_fetch_stage_see_the_same_items(tmp_path):

@@ -187,7 +187,7 @@ def test_job_summary_names_each_state(runs):
     assert "| arXiv (CS.LG) | no announcement | 0 | 0 | 0 | 0 | 0 |  |" in sat
     assert "| PLOS Computational Biology | unchanged | 0 | 0 | 0 | 0 | 0 |  |" in sat
     # Nature's feed also lists four news pieces and corrections: counted, and said why they are no card.
-    assert "| Nature (Science) | stale | 6 | 0 | 0 | 2 | 4 (4 news, correction or reply) |  |" in sat
+    assert "| Nature (Science) | stale | 6 | 0 | 0 | 2 | 4 (1 news, comment or editorial, 3 correction, retraction or reply) |  |" in sat
     assert "| arXiv (CS.CV) | stale | 1 | 0 | 0 | 1 | 0 |" in reports[MON].markdown(MON, labels)
 
 

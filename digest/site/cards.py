@@ -106,7 +106,8 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         # when the summary shown is the whole abstract, it says so, as no other copy of the abstract is shown.
         whole = " data-abstract" if c.summary == paper.abstract else ""
         out.append(f'  <p class="summary"{whole}{others}>{escape(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
-    out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
+    if c.summary_note:
+        out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
     if paper.abstract and paper.abstract != c.summary:
         label = tagged("standfirst") if paper.abstract_kind == "standfirst" else tagged("show_abstract")
         # Clipped, so that one card always fits a page (layout.py weighs it): the link has the rest.
@@ -195,6 +196,8 @@ class CardBuilder:
         if paper.summary.get(self.lang) or paper.summary:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
             return summary, self.tagged("summary_llm", model=paper.summary_model or "LLM")
+        if not paper.abstract:   # the feed gave none (only placeholders): no summary, and no note about one
+            return "", ""
         if paper.abstract_kind == "standfirst":
             return "", self.notes["standfirst_note"]
         if paper.day in self.days.shared:

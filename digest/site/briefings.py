@@ -24,7 +24,7 @@ from ..config import Radar, Topic
 from ..i18n import translator
 from ..papers import Paper
 from ..radar import radar_hits
-from .cards import card_fragment
+from .layout import card_fragment
 
 _LINKED = re.compile(r"\[(\d{1,4})\]\(#([^)\s]+)\)")
 _TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "code", "blockquote", "br", "hr"}

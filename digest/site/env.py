@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 from ..clean import MATH_DELIMITERS
 from ..i18n import translator
-from .cards import card_fragment, entry_html, topic_badges
+from .cards import entry_html, topic_badges
+from .layout import card_fragment
 from .writer import TEMPLATES, code_version
 
 

@@ -8,8 +8,9 @@ from datetime import date
 
 from ..papers import Paper
 from ..radar import keys
-from .cards import CardBuilder, card_path
+from .cards import CardBuilder
 from .index import DayIndex, DayInfo, DayLoader
+from .layout import DayLayout
 from .plan import SitePlan
 from .writer import SiteWriter, compact_json
 
@@ -28,9 +29,9 @@ def rows_json(rows: list[list[str]]) -> str:
     return compact_json(rows)[1:-1]
 
 
-def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str], page_size: int) -> str:
+def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str], layout: DayLayout) -> str:
     """A day's rows of the search index, as JSON: the papers in their cards' order, numbered from 1."""
-    return rows_json([search_row(p, short_summary(p), card_path(p.day.isoformat(), n, page_size, p.id))
+    return rows_json([search_row(p, short_summary(p), layout.card_path(n, p.id))
                       for n, p in enumerate(papers, 1)])
 
 
@@ -76,5 +77,5 @@ class SearchIndex:
     def rows_of(self, info: DayInfo) -> str:
         rows = self.rendered.get(info.day)
         if rows is None:
-            rows = day_rows(self.loader.load(info).papers, self.cards.short_summary, self.plan.page_size)
+            rows = day_rows(self.loader.load(info).papers, self.cards.short_summary, self.plan.layout(info))
         return rows

@@ -18,7 +18,11 @@ export function runSearch(start) {
   var test = author ? authorTest(author) : wordsTest(query);
   // Six months per step at most: a rare word never downloads the whole archive unasked.
   scan(test, start, 50, 6).then(function (res) {
-    res.hits.forEach(function (row) { searchHits.push(row); results.appendChild(resultItem(row)); });
+    res.hits.forEach(function (row) {
+      var item = results.appendChild(resultItem(row));
+      searchHits.push(row);
+      if (typeof window.academichubTypeset === "function") window.academichubTypeset(item);   // math.js
+    });
     searchNext = res.next;
     more.hidden = res.next < 0;
     var count = searchHits.length + (res.next < 0 ? "" : "+");

@@ -247,7 +247,10 @@ def run_counts(sid: str, got: Gathered, result: Ingest, known: KnownPapers) -> C
         return Counts()
     # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
     # converges to what the uninterrupted run would have saved (and such a source is not stale).
-    recovered, recovered_versions = known.unrecorded.get(sid, 0), known.unrecorded_versions.get(sid, 0)
+    # Only as many as this run saw again: an archive stored by other means (or a feed that moved on) holds
+    # unrecorded items this run never listed, which would make its seen count negative.
+    recovered = min(known.unrecorded.get(sid, 0), result.seen_by_source.get(sid, 0))
+    recovered_versions = min(known.unrecorded_versions.get(sid, 0), recovered)
     versions = sum(sid in u.sources for day in result.updates.values() for u in day) + recovered_versions
     new = result.new_by_source.get(sid, 0) + recovered - versions
     dropped = add_counts(got.dropped, result.dropped_by_source.get(sid, {}))

@@ -189,3 +189,24 @@ def test_a_failed_check_clears_the_counts_and_a_quiet_rerun_keeps_the_days(tmp_p
     (tmp_path / "feed.xml").unlink()
     [failed] = collect(config, archive, date(2026, 6, 18)).sources
     assert failed.status == "failed" and archive.read_state().sources["nat"].counts == Counts()
+
+
+def test_items_stored_by_other_means_never_make_seen_negative():
+    # An archive whose newest day holds a source's papers that state.json never recorded (stored by a killed
+    # run, or by other means, as the bench does): a run whose feed has moved on sees none of them again.
+    from digest.collect import KnownPapers, run_counts
+    from digest.papers import Ingest
+    from digest.sources.feed import Entry
+    from digest.sources.records import Gathered
+
+    entries = tuple(Entry(("s",), f"arXiv:2601.0000{i}", f"T{i}", (), "", f"https://x.org/{i}")
+                    for i in range(5))
+    result = Ingest({}, {}, new_by_source={"s": 3}, seen_by_source={"s": 2})
+    known = KnownPapers(unrecorded={"s": 23}, unrecorded_versions={"s": 4})
+    counts = run_counts("s", Gathered("s", "ok", entries), result, known)
+    assert counts.seen >= 0 and counts.new >= 0 and counts.versions >= 0, counts
+    assert counts.adds_up and counts.items == 5, counts
+    # ... while a rerun of the killed run's own feed still counts what it stored as this run's new cards
+    redo = run_counts("s", Gathered("s", "ok", entries), Ingest({}, {}, {"s": 0}, {"s": 5}),
+                      KnownPapers(unrecorded={"s": 5}))
+    assert (redo.new, redo.seen) == (5, 0) and redo.adds_up

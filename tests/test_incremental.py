@@ -242,3 +242,21 @@ def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
     assert after[f"{day}/page/3/index.html"] != before[f"{day}/page/3/index.html"]
     assert after[f"{day}/page/2/index.html"] == before[f"{day}/page/2/index.html"]   # not even rendered
     assert after[f"{FIRST + timedelta(days=9)}/page/2/index.html"] == before[f"{FIRST + timedelta(days=9)}/page/2/index.html"]
+
+
+def test_a_new_day_rerenders_only_the_first_page_of_the_day_before(setup):
+    # A numbered page links the previous day, not the next (SitePlan.day_more_page): a new day costs the day
+    # before it one page, not its ~75 numbered pages.
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
+    render_archive(config, archive, site)
+    before = json.loads((site / MANIFEST).read_text())["pages"]
+    last = FIRST + timedelta(days=19)
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    after = json.loads((site / MANIFEST).read_text())["pages"]
+    assert after[f"{last}/index.html"] != before[f"{last}/index.html"]
+    assert f'href="../{new_day}/">' in (site / f"{last}/index.html").read_text()          # its "next day" link
+    assert [after[f"{last}/page/{n}/index.html"] == before[f"{last}/page/{n}/index.html"] for n in (2, 3)] == [True, True]
+    numbered = (site / f"{new_day}/page/2/index.html").read_text()
+    assert f'href="../../../{last}/"' in numbered and 'rel="next" href' not in numbered

@@ -182,7 +182,7 @@ class DayPages:
                              **self.pages.day_context(day, layout, 1, "../", self.briefings, maths))
         for number, target in job.more:
             self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
-                             prev_day=job.prev_day, next_day=job.next_day, is_front=False,
+                             prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
                              **self.pages.day_context(day, layout, number, "../../../", self.briefings, maths))
         if not job.topics:
             return

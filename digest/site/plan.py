@@ -80,8 +80,11 @@ class SitePlan:
         return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
                            self.index.marks(info), self.briefing_inputs(info.day))
 
-    def day_more_page(self, info: DayInfo, number: int, prev_day: date | None, next_day: date | None) -> Target:
-        """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions)."""
+    def day_more_page(self, info: DayInfo, number: int, prev_day: date | None) -> Target:
+        """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions).
+
+        It links the previous day but not the next: a new day would otherwise re-render every numbered page of
+        the day before it (~75 on a weekday) for one link, which the day's first page, one pager click away, holds."""
         # Only its own cards' "updated to" marks: a new version of one paper re-renders one of the day's pages.
         marks = self.index.marks(info)
         if marks:
@@ -89,7 +92,7 @@ class SitePlan:
             shown = set(info.ids[first - 1:after - 1])
             marks = [mark for mark in marks if mark[0] in shown]
         return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
-                           next_day, marks)
+                           marks)
 
     def topic_ids(self, info: DayInfo) -> list[str]:
         """Return the topics of the day's day-and-topic pages: a compact day has none."""
@@ -114,7 +117,7 @@ class SitePlan:
             topics = [(tid, target) for tid in self.topic_ids(info)
                       if not (target := self.day_topic_page(info, tid)).fresh]
             more = [(n, target) for n in range(2, self.layout(info).count + 1)
-                    if not (target := self.day_more_page(info, n, prev_day, next_day)).fresh]
+                    if not (target := self.day_more_page(info, n, prev_day)).fresh]
             if not page.fresh or topics or more:
                 jobs.append(DayJob(info, self.layout(info), prev_day, next_day, None if page.fresh else page,
                                    tuple(more), tuple(topics)))

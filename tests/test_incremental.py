@@ -12,6 +12,8 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_archive
+from digest.site.search import CACHE
+from digest.site.searchdb import read_rows
 from digest.site.writer import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,8 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
+            and not p.relative_to(folder).as_posix().startswith(CACHE)}   # the search's cache, not deployed
 
 
 @pytest.fixture
@@ -157,7 +160,12 @@ def test_a_new_stored_briefing_rerenders_its_day_front_page_and_briefing_feed(se
     assert report.written == len(changed)
 
 
-def test_a_new_day_reuses_its_months_search_rows_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
+def search_titles(site: Path) -> list[str]:
+    """The titles in every rows file of the site's search index."""
+    return [str(row[2]) for path in sorted((site / "search").glob("*.rows")) for row in read_rows(path.read_bytes())]
+
+
+def test_a_new_day_reuses_its_months_search_terms_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
     config, archive, site = setup
     render_archive(config, archive, site)
     read = []
@@ -165,26 +173,29 @@ def test_a_new_day_reuses_its_months_search_rows_instead_of_reading_the_other_da
     monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's other days' rows
-    # come from the shard the last render wrote.
+    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's other days' terms
+    # come from the cache the last render kept.
     window = {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
     assert str(new_day) in read and set(read) <= window
-    shard = (site / "search" / "2026-06.json").read_text()
-    assert "Paper 10" in shard and "Paper 200" in shard
+    titles = search_titles(site)
+    assert "Paper 10" in titles and "Paper 200" in titles
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
 
 
-def test_a_shard_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
+def test_a_search_cache_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
     config, archive, site = setup
     render_archive(config, archive, site)
-    (site / "search" / "2026-06.json").write_text('{"days": {"2026-06-01": 1}, "papers": [[1], "x"]}')
+    for path in (site / CACHE / "days").glob("*.json"):
+        path.write_text('{"mark": "x", "rows": [[1], "x"]}')
+    (site / CACHE / "segments.json").write_text('{"2026-06": {"fingerprint": 1, "parts": "x"}}')
     add_day(archive, 20)
     render_archive(config, archive, site)
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+    assert len(search_titles(site)) == 63
 
 
 def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):

@@ -29,6 +29,7 @@ from .feeds import Feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .plan import DayJob, SitePlan
 from .search import day_rows
+from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 # A `$...$` span with something in it: only pages holding one load KaTeX.
@@ -118,7 +119,7 @@ class DayOutput:
     """What rendering some days' pages gives back to the render: its writer's record and the days' search rows."""
 
     written: Written
-    search_rows: dict[date, str] = field(default_factory=dict)
+    search_rows: dict[date, DayTerms] = field(default_factory=dict)
 
 
 class DayPages:
@@ -136,7 +137,7 @@ class DayPages:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
             # The day's search rows travel back with its pages: the month's shard need not read the day again.
-            out.search_rows[job.info.day] = day_rows(day.papers, self.cards.short_summary, self.pages.site.page_size)
+            out.search_rows[job.info.day] = day_rows(day.papers, self.cards, self.pages.site.page_size)
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
@@ -242,7 +243,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        self.pages.write(self.writer, "search", "search.html", math=True)   # results typeset their TeX
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""

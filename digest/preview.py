@@ -31,6 +31,15 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
     """SimpleHTTPRequestHandler that answers a single byte range with 206 Partial Content."""
 
+    # Keep-alive, as any real host: a query's dozen small requests should not each open a connection.
+    protocol_version = "HTTP/1.1"
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (ConnectionResetError, BrokenPipeError):   # a browser closing a kept-alive connection
+            self.close_connection = True
+
     def send_head(self) -> Any:
         header = self.headers.get("Range")
         path = self.translate_path(self.path)

@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from digest.preview import QuietRangeHandler, byte_range
-from digest.site.searchdb import (BUCKETS, TEXT, TITLE, build_segment, chunks_bytes, chunks_of, day_terms, fnv1a,
-                                  interleave, posting_bytes, read_rows, terms)
+from digest.site.searchdb import (BUCKETS, TEXT, TITLE, append_day, build_segment, chunks_bytes, chunks_of, day_terms,
+                                  interleave, read_rows, term_hashes, terms)
 
 
 def test_python_word_class_is_the_browsers():
@@ -36,8 +36,9 @@ def test_terms(text, expected):
     assert list(terms(text)) == expected
 
 
-def test_fnv1a_is_the_standard_hash():
-    assert fnv1a("") == 0x811C9DC5 and fnv1a("a") == 0xE40C292C   # the published FNV-1a test vectors
+def test_the_bucket_hash_is_the_standard_crc32():
+    assert term_hashes("123456789")[0] == 0xCBF43926   # the published CRC-32 check value
+    assert term_hashes("a") != term_hashes("b") and term_hashes("a")[0] != term_hashes("a")[1]
 
 
 def decode(data: bytes, size: int) -> list[int]:
@@ -56,24 +57,30 @@ def decode(data: bytes, size: int) -> list[int]:
     return ids
 
 
-@pytest.mark.parametrize("ids", [[0], [3, 4, 9], list(range(0, 5000, 7)), [0, 70000]])
-def test_posting_lists_are_newest_first_varint_gaps(ids):
-    assert decode(posting_bytes(ids, 70001), 70001) == ids[::-1]
+@pytest.mark.parametrize("ids", [[0], [3, 4, 9], list(range(0, 5000, 7)), [0, 70000], [200, 201, 202, 69999]])
+def test_posting_lists_are_newest_first_varint_gaps_across_days(ids):
+    # The ids fall on days of 1,000 papers and a last long one: each day's gaps are joined with a bridging gap.
+    size = 70001
+    days = [day_terms([([n], "common" if start + n in ids else "", [], []) for n in range(min(1000, size - start) if start < 69000 else size - start)])
+            for start in range(0, 70000, 1000) if start <= 69000]
+    built = build_segment(days)
+    directory, files = interleave([chunks_of(chunks_bytes(built.chunks))])
+    assert built.count == size and lookup(directory, files[0], built.post, "common", size)[TITLE] == ids[::-1]
 
 
 def test_title_and_author_terms_rank_in_their_own_field():
     day = day_terms([(["a"], "Attention maps", ["Jörg Müller"], ["attention everywhere", "muller's law"]),
                      (["b"], "Other", [], ["maps of attention"])])
-    assert day.lists[f"{TITLE}attention"] == [0] and day.lists[f"{TEXT}attention"] == [1]
-    assert day.lists[f"{TITLE}@jorg muller"] == [0] and day.lists[f"{TITLE}muller"] == [0]
+    assert day.lists[f"{TITLE}attention"] == [1, 0, 0, ""] and day.lists[f"{TEXT}attention"] == [1, 1, 1, ""]
+    assert day.lists[f"{TITLE}@jorg muller"][:3] == [1, 0, 0] and day.lists[f"{TITLE}muller"][:3] == [1, 0, 0]
     assert f"{TEXT}muller" not in day.lists          # already in the first field: not twice
-    assert day.lists[f"{TEXT}everywhere"] == [0] and day.rows == [["a"], ["b"]]
+    assert day.lists[f"{TEXT}everywhere"][:3] == [1, 0, 0] and day.rows == [["a"], ["b"]]
 
 
 def lookup(directory: bytes, dictionary: bytes, post: bytes, term: str, size: int) -> dict[int, list[int]]:
     """A term's ids by field in segment 0, read from the interleaved dictionary as the browser reads it."""
-    h = fnv1a(term)
-    bucket = h & (BUCKETS - 1)
+    bucket_hash, h = term_hashes(term)
+    bucket = bucket_hash & (BUCKETS - 1)
     start, end = struct.unpack_from("<2I", directory, 4 * bucket)
     data, pos, found = dictionary[start:end], 0, {}
 
@@ -139,3 +146,20 @@ def test_the_preview_server_answers_range_requests(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_appending_a_day_gives_the_segment_built_at_once():
+    def day(start: int, n: int) -> object:
+        return day_terms([([start + i], f"Title {start + i} {'rare' if (start + i) % 37 == 0 else ''}",
+                           [f"Author {(start + i) % 7}"], [f"text common {(start + i) % 3}"]) for i in range(n)])
+    days = [day(0, 23), day(23, 17), day(40, 200), day(240, 1)]
+    whole = build_segment(days)
+    built = build_segment(days[:1])
+    for extra in days[1:]:
+        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra)
+    assert read_rows(built.rows) == read_rows(whole.rows) == [[n] for n in range(241)]
+    d1, f1 = interleave([chunks_of(chunks_bytes(whole.chunks))])
+    d2, f2 = interleave([chunks_of(chunks_bytes(built.chunks))])
+    for term in ("rare", "common", "@author 3", "title", "0", "240"):
+        assert lookup(d1, f1[0], whole.post, term, 241) == lookup(d2, f2[0], built.post, term, 241), term
+    assert lookup(d2, f2[0], built.post, "rare", 241)[TITLE] == [222, 185, 148, 111, 74, 37, 0]

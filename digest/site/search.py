@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from ..files import write_atomic
 from ..papers import Paper
 from .cards import CardBuilder, card_path
 from .index import DayIndex, DayInfo, DayLoader
 from .plan import SitePlan
-from .searchdb import (SEGMENT_PAPERS, DayTerms, browser_rule, build_segment, chunks_bytes, chunks_of, content_name,
-                       day_terms, interleave)
+from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
+                       chunks_of, content_name, day_terms, interleave)
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
@@ -59,8 +60,27 @@ def day_rows(papers: Sequence[Paper], cards: CardBuilder, page_size: int) -> Day
                       p.title, p.authors, texts(p)) for n, p in enumerate(papers, 1))
 
 
+def index_files(parts: Sequence[dict[str, object]], chunks: Sequence[Sequence[bytes]]) -> dict[str, bytes]:
+    """The files naming the segment parts (oldest first; each with its dictionary chunks by bucket), by name in
+    search/: the dictionary files, their directory and index.json."""
+    directory, files = interleave(chunks)
+    out, dict_files, start = {}, [], 0
+    for data in files:
+        name = content_name("dict", data, "bin")
+        out[name] = data
+        dict_files.append({"file": name, "start": start})
+        start += len(data)
+    dir_name = content_name("dir", directory, "bin")
+    out[dir_name] = directory
+    shown = [{k: p[k] for k in ("name", "count", "post", "rows")} for p in parts]
+    manifest = {"fields": FIELDS, **browser_rule(), "dir": dir_name, "dicts": dict_files, "segments": shown,
+                "papers": sum(int(str(p["count"])) for p in parts)}
+    out["index.json"] = compact_json(manifest).encode("utf-8")
+    return out
+
+
 class SearchIndex:
-    """Writes the segments; a day's terms come from its day job if it was rendered now, else from the cache."""
+    """Writes the segments; a day's terms come from its day job if it was rendered now, else from the day."""
 
     def __init__(self, writer: SiteWriter, plan: SitePlan, index: DayIndex, loader: DayLoader, cards: CardBuilder):
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
@@ -74,87 +94,87 @@ class SearchIndex:
             months.setdefault(info.day.isoformat()[:7], []).append(info)
         windows = abstract_months(self.index.days[-1].day) if self.index.days else frozenset()
         last = self.read_cache("segments.json")
-        segments: dict[str, object] = {}
-        parts: list[dict[str, object]] = []
-        keep: set[str] = {"segments.json"}
+        segments: dict[str, dict[str, Any]] = {}
         for month, infos in months.items():
-            fingerprint = inputs_key(self.plan.version, month in windows, [(i.day, i.key) for i in infos])
+            days = [[i.day.isoformat(), i.key] for i in infos]
+            fingerprint = inputs_key(self.plan.version, month in windows, days)
             entry = last.get(month) if isinstance(last, dict) else None
-            if not (isinstance(entry, dict) and entry.get("fingerprint") == fingerprint and self.kept(entry)):
-                entry = {"fingerprint": fingerprint, "parts": self.build_month(month, infos, fingerprint)}
+            if not (isinstance(entry, dict) and self.kept(entry)):
+                entry = None
+            if entry is None or entry.get("fingerprint") != fingerprint:
+                entry = {"fingerprint": fingerprint, "abstracts": month in windows, "days": days,
+                         "parts": self.update_month(month, infos, entry, fingerprint, month in windows)}
             segments[month] = entry
-            parts.extend(entry["parts"])
-            keep.update(f"{p['dict']}" for p in entry["parts"])
-            keep.update(f"days/{i.day.isoformat()}.json" for i in infos)
+        parts = [p for entry in segments.values() for p in entry["parts"]]
+        for part in parts:   # the parts kept from the last render stay (a part written now is recorded already)
+            self.writer.fresh(f"search/{part['post']}", part["fingerprint"])
+            self.writer.fresh(f"search/{part['rows']}", part["fingerprint"])
         self.write_dictionary(parts)
         write_atomic(self.cache / "segments.json", compact_json(segments).encode("utf-8"), durable=False)
+        keep = {"segments.json", *(str(p["dict"]) for p in parts)}
         for path in self.cache.rglob("*"):
             if path.is_file() and path.relative_to(self.cache).as_posix() not in keep:
                 path.unlink()
 
-    def kept(self, entry: dict[str, object]) -> bool:
-        """Return True (and keep its files) if a segment of the last render is still on disk, whole."""
-        parts = entry.get("parts")
-        fingerprint = str(entry.get("fingerprint"))
-        return isinstance(parts, list) and all(
+    def kept(self, entry: dict[str, Any]) -> bool:
+        """Return True if a segment of the last render is still on disk, whole, as that render wrote it."""
+        parts, written = entry.get("parts"), self.writer.manifest["pages"]
+        return isinstance(parts, list) and isinstance(entry.get("days"), list) and all(
             isinstance(p, dict) and (self.cache / str(p.get("dict"))).is_file()
-            and self.writer.fresh(f"search/{p.get('post')}", fingerprint)
-            and self.writer.fresh(f"search/{p.get('rows')}", fingerprint) for p in parts)
+            and all(written.get(f"search/{p.get(k)}") == p.get("fingerprint")
+                    and (self.writer.root / "search" / str(p.get(k))).is_file() for k in ("post", "rows"))
+            for p in parts)
 
-    def build_month(self, month: str, infos: list[DayInfo], fingerprint: str) -> list[dict[str, object]]:
-        """Write a month's segment (in parts of at most SEGMENT_PAPERS, cut at days); return its parts."""
-        groups: list[list[DayTerms]] = [[]]
+    def update_month(self, month: str, infos: list[DayInfo], last: dict[str, Any] | None, fingerprint: str,
+                     abstracts: bool) -> list[dict[str, Any]]:
+        """A month's parts: its last render's with the new days appended (the daily case: days only added, at
+        the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
+        days = [[i.day.isoformat(), i.key] for i in infos]
+        if last and last.get("abstracts") == abstracts and last["days"] == days[:len(last["days"])] and last["parts"]:
+            parts = list(last["parts"])
+            for info in infos[len(last["days"]):]:
+                tip = parts[-1]
+                if int(tip["count"]) + info.size > SEGMENT_PAPERS:
+                    parts.append(self.write_part(month, len(parts) + 1, build_segment([self.terms_of(info)]),
+                                                 fingerprint))
+                    continue
+                post, rows = (self.writer.root / "search" / str(tip[k]) for k in ("post", "rows"))
+                chunks = chunks_of((self.cache / str(tip["dict"])).read_bytes())
+                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(), self.terms_of(info))
+                parts[-1] = self.write_part(month, len(parts), built, fingerprint)
+            return parts
+        groups: list[list[DayInfo]] = [[]]
         count = 0
         for info in infos:
             if count + info.size > SEGMENT_PAPERS and groups[-1]:
                 groups.append([])
                 count = 0
-            groups[-1].append(self.terms_of(info))
+            groups[-1].append(info)
             count += info.size
-        parts = []
-        for number, days in enumerate(groups, 1):
-            built = build_segment(days)
-            stem = month if len(groups) == 1 else f"{month}.{number}"
-            post, rows = content_name(stem, built.post, "post"), content_name(stem, built.rows, "rows")
-            self.writer.write(f"search/{post}", built.post, fingerprint)
-            self.writer.write(f"search/{rows}", built.rows, fingerprint)
-            chunks = f"{stem}.{fingerprint}.dict"
-            write_atomic(self.cache / chunks, chunks_bytes(built.chunks), durable=False)
-            parts.append({"name": stem, "count": built.count, "post": post, "rows": rows, "dict": chunks})
-        return parts
+        return [self.write_part(month, number, build_segment([self.terms_of(i) for i in group]), fingerprint)
+                for number, group in enumerate(groups, 1)]
+
+    def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:
+        """Write a segment part's files; return its entry (files named by their content)."""
+        stem = month if number == 1 else f"{month}.{number}"
+        post, rows = content_name(stem, built.post, "post"), content_name(stem, built.rows, "rows")
+        self.writer.write(f"search/{post}", built.post, fingerprint)
+        self.writer.write(f"search/{rows}", built.rows, fingerprint)
+        chunks = f"{stem}.{content_name('dict', built.post + built.rows, 'bin')}"
+        write_atomic(self.cache / chunks, chunks_bytes(built.chunks), durable=False)
+        return {"name": stem, "count": built.count, "post": post, "rows": rows, "dict": chunks,
+                "fingerprint": fingerprint}
 
     def write_dictionary(self, parts: list[dict[str, object]]) -> None:
         """The dictionary of every segment part (oldest first), its directory and the manifest."""
-        directory, files = interleave([chunks_of((self.cache / str(p["dict"])).read_bytes()) for p in parts])
-        dict_files, start = [], 0
-        for data in files:
-            name = content_name("dict", data, "bin")
+        chunks = [chunks_of((self.cache / str(p["dict"])).read_bytes()) for p in parts]
+        for name, data in index_files(parts, chunks).items():
             self.writer.write(f"search/{name}", data)
-            dict_files.append({"file": name, "start": start})
-            start += len(data)
-        dir_name = content_name("dir", directory, "bin")
-        self.writer.write(f"search/{dir_name}", directory)
-        shown = [{k: p[k] for k in ("name", "count", "post", "rows")} for p in parts]
-        manifest = {"fields": FIELDS, **browser_rule(), "dir": dir_name, "dicts": dict_files, "segments": shown,
-                    "papers": sum(int(str(p["count"])) for p in parts)}
-        self.writer.write("search/index.json", compact_json(manifest))
 
     def terms_of(self, info: DayInfo) -> DayTerms:
-        """A day's terms: from this render's day job, else the cache (if made from the same), else the day."""
-        iso = info.day.isoformat()
-        mark = inputs_key(self.plan.version, info.key, iso[:7] in abstract_months(self.index.days[-1].day))
+        """A day's terms: from this render's day job, else from the day itself."""
         terms = self.rendered.get(info.day)
-        if terms is None:
-            cached = self.read_cache(f"days/{iso}.json")
-            try:
-                if isinstance(cached, dict) and cached.get("mark") == mark:
-                    return DayTerms.from_json(cached)
-            except (KeyError, ValueError):
-                pass
-            terms = day_rows(self.loader.load(info).papers, self.cards, self.plan.page_size)
-        write_atomic(self.cache / "days" / f"{iso}.json", compact_json({"mark": mark, **terms.to_json()})
-                     .encode("utf-8"), durable=False)
-        return terms
+        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.page_size)
 
     def read_cache(self, rel: str) -> object:
         try:

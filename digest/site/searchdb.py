@@ -27,6 +27,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..radar import fold
 
@@ -36,6 +37,7 @@ DICT_FILE_BYTES = 16 << 20   # dictionary files are cut at bucket boundaries pas
 SEGMENT_PAPERS = 50_000   # a month with more papers is cut in parts (at days), so each file stays well under 25 MiB
 TITLE, TEXT = 0, 1        # the two fields of a posting list: title and authors (ranked first), the rest
 AUTHOR_PREFIX = "@"       # the term of an author's whole folded name (radar.keys), for ?author= and follows
+CHECK_SEED = 0x9E3779B9   # the check hash's start (any constant other than the bucket hash's 0)
 MIN_WORD = 2              # shorter words (not CJK) are not indexed: "a" would be in every paper
 # Han, kana, Hangul and its jamo (NFKD, which fold applies, turns Hangul syllables into jamo): a run of these is
 # indexed as character bigrams, so a two-character word is found inside a sentence written without spaces.
@@ -54,6 +56,13 @@ TOKEN = re.compile(token_pattern(r"\w"))
 CJK_START = re.compile(f"[{CJK}]")
 
 
+def term_set(folded: str) -> set[str]:
+    """The distinct terms of folded text (as terms(), faster for text without CJK)."""
+    if CJK_START.search(folded):
+        return set(terms(folded))
+    return {token for token in TOKEN.findall(folded) if len(token) >= MIN_WORD}
+
+
 def terms(folded: str) -> Iterator[str]:
     """The index terms of folded text: its words, and the character bigrams of its CJK runs."""
     for token in TOKEN.findall(folded):
@@ -69,15 +78,15 @@ def terms(folded: str) -> Iterator[str]:
 def browser_rule() -> dict[str, object]:
     """What the browser needs to cut a query into the same terms (search/index.json)."""
     return {"token": token_pattern(JS_WORD), "cjk": f"[{CJK}]", "min": MIN_WORD, "author": AUTHOR_PREFIX,
-            "buckets": BUCKETS, "block": ROWS_PER_BLOCK}
+            "buckets": BUCKETS, "block": ROWS_PER_BLOCK, "check": CHECK_SEED}
 
 
-def fnv1a(term: str) -> int:
-    """The 32-bit FNV-1a hash of the term's UTF-8 bytes (static/js/searchindex.js computes the same)."""
-    h = 0x811C9DC5
-    for byte in term.encode("utf-8"):
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
+def term_hashes(term: str) -> tuple[int, int]:
+    """The term's bucket hash and check hash: CRC-32 of its UTF-8 bytes from 0 and from CHECK_SEED (zlib's, in C;
+    static/js/searchindex.js computes the same). A bucket holds ~1/BUCKETS of a segment's terms, so two terms
+    are confused only if both hashes agree: about once in 50 years of months."""
+    data = term.encode("utf-8")
+    return zlib.crc32(data), zlib.crc32(data, CHECK_SEED)
 
 
 def varints(numbers: Iterable[int]) -> bytes:
@@ -90,23 +99,17 @@ def varints(numbers: Iterable[int]) -> bytes:
     return bytes(out)
 
 
-def posting_bytes(ids: Sequence[int], size: int) -> bytes:
-    """A list of ascending local numbers as the browser reads it: newest first, varint gaps."""
-    gaps = [size - 1 - ids[-1]] + [ids[i] - ids[i - 1] for i in range(len(ids) - 1, 0, -1)]
-    if max(gaps) < 0x80:
-        return bytes(gaps)   # most lists of common words: one byte a gap, no loop in Python
-    return varints(gaps)
-
-
 @dataclass(frozen=True)
 class DayTerms:
-    """One day's part of the index: its papers' result rows, and each term's papers (their numbers on the day).
+    """One day's part of the index: its papers' result rows, and each term's papers already encoded.
 
-    A key is the field's digit and the term ("0attention": in a title or author name). Kept in the render's
-    cache, so a new day does not read its month's other days again."""
+    A key is the field's digit and the term ("0attention": in a title or author name); its value is [count,
+    newest, oldest, gaps]: the papers' numbers on the day and the varint gaps between them, newest first, as a
+    latin-1 string. A segment's list is its days' gaps joined with one bridging gap each, so a month is put
+    together without decoding its days again. Kept in the render's cache (JSON)."""
 
     rows: list[list[object]]
-    lists: dict[str, list[int]]
+    lists: dict[str, list[Any]]
 
     def to_json(self) -> dict[str, object]:
         return {"rows": self.rows, "lists": self.lists}
@@ -124,19 +127,28 @@ def day_terms(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[
     whole-name terms) are the first field, ranked first; other text (summaries, the abstract in the window) the
     second, without the terms already in the first."""
     rows: list[list[object]] = []
-    lists: dict[str, list[int]] = {}
+    ids: dict[str, list[int]] = {}
     for number, (row, title, authors, texts) in enumerate(papers):
         rows.append(row)
-        first = set(terms(fold(title + " " + " ".join(authors))))
+        first = term_set(fold(title + " " + " ".join(authors)))
         first.update(AUTHOR_PREFIX + key for key in map(fold, authors) if key)
-        rest: set[str] = set()
-        for text in texts:
-            rest.update(terms(fold(text)))
+        rest = term_set(fold(" ".join(texts))) - first
         for term in first:
-            lists.setdefault(f"{TITLE}{term}", []).append(number)
-        for term in rest - first:
-            lists.setdefault(f"{TEXT}{term}", []).append(number)
+            ids.setdefault(f"{TITLE}{term}", []).append(number)
+        for term in rest:
+            ids.setdefault(f"{TEXT}{term}", []).append(number)
+    lists: dict[str, list[Any]] = {}
+    for key, found in ids.items():
+        gaps = [found[i] - found[i - 1] for i in range(len(found) - 1, 0, -1)]
+        lists[key] = [len(found), found[-1], found[0], gap_text(gaps)]
     return DayTerms(rows, lists)
+
+
+def gap_text(gaps: list[int]) -> str:
+    """Varint gaps as latin-1 text (a JSON string that holds bytes)."""
+    if not gaps:
+        return ""
+    return (bytes(gaps) if max(gaps) < 0x80 else varints(gaps)).decode("latin-1")
 
 
 @dataclass(frozen=True)
@@ -151,31 +163,45 @@ class SegmentFiles:
 
 def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
     """Encode one segment from its days, oldest first: posting lists by bucket, dictionary chunks, row blocks."""
-    lists: dict[str, list[int]] = {}
+    parts: dict[str, list[tuple[int, list[Any]]]] = {}
     size = 0
     for day in days:
-        for key, ids in day.lists.items():
-            found = lists.get(key)
-            shifted = [i + size for i in ids] if size else ids
+        for key, entry in day.lists.items():
+            found = parts.get(key)
             if found is None:
-                lists[key] = list(shifted)
+                parts[key] = [(size, entry)]
             else:
-                found.extend(shifted)
+                found.append((size, entry))
         size += len(day.rows)
+    small = [bytes((n,)) for n in range(0x80)]
     by_bucket: dict[int, list[tuple[int, int, bytes]]] = {}
-    for key, ids in lists.items():
-        h = fnv1a(key[1:])
-        by_bucket.setdefault(h & (BUCKETS - 1), []).append((h, len(ids) * 2 + int(key[0]), posting_bytes(ids, size)))
+    for key, entries in parts.items():
+        pieces: list[bytes] = []
+        count, below = 0, size   # below: the paper before which the list has reached
+        for start, (n, newest, oldest, gaps) in reversed(entries):
+            bridge = below - (start + newest) - (0 if pieces else 1)   # the first: from the segment's end
+            pieces.append(small[bridge] if bridge < 0x80 else varints((bridge,)))
+            pieces.append(gaps.encode("latin-1"))
+            count += n
+            below = start + oldest
+        bucket_hash, check = term_hashes(key[1:])
+        by_bucket.setdefault(bucket_hash & (BUCKETS - 1), []).append((check, count * 2 + int(key[0]), b"".join(pieces)))
+    post, chunks = encode_buckets(by_bucket)
+    return SegmentFiles(size, post, row_blocks([row for day in days for row in day.rows]), chunks)
+
+
+def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[bytes, dict[int, bytes]]:
+    """The postings file laid out bucket by bucket, and each bucket's dictionary chunk."""
     post, chunks = bytearray(), {}
     for bucket in sorted(by_bucket):
         entries = sorted(by_bucket[bucket])   # a term's two lists side by side: the browser reads both at once
         head = varints((len(entries), len(post)))
         body = bytearray()
-        for h, count_field, data in entries:
-            body += struct.pack("<I", h) + varints((count_field, len(data)))
+        for check, count_field, data in entries:
+            body += struct.pack("<I", check) + varints((count_field, len(data)))
             post += data
         chunks[bucket] = head + bytes(body)
-    return SegmentFiles(size, bytes(post), row_blocks([row for day in days for row in day.rows]), chunks)
+    return bytes(post), chunks
 
 
 def row_blocks(rows: Sequence[list[object]]) -> bytes:
@@ -242,3 +268,77 @@ def read_rows(data: bytes) -> list[list[object]]:
     offsets = struct.unpack_from(f"<{count}I", data)
     return [row for a, b in zip(offsets, offsets[1:])
             for row in json.loads(zlib.decompress(data[a:b], -15).decode("utf-8"))]
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    """The varint at pos, and the position after it."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def day_entries(day: DayTerms) -> dict[int, dict[tuple[int, int], list[Any]]]:
+    """The day's lists by bucket, then by (check hash, field)."""
+    out: dict[int, dict[tuple[int, int], list[Any]]] = {}
+    for key, entry in day.lists.items():
+        bucket_hash, check = term_hashes(key[1:])
+        out.setdefault(bucket_hash & (BUCKETS - 1), {})[(check, int(key[0]))] = entry
+    return out
+
+
+def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, day: DayTerms) -> SegmentFiles:
+    """The segment with one more (newest) day: its papers' ids go first in every list. The segment's other lists
+    change only in their first varint (counted from the segment's end), so nothing older is decoded again."""
+    added = len(day.rows)
+    size, fresh = count + added, day_entries(day)
+    by_bucket: dict[int, list[tuple[int, int, bytes]]] = {}
+    for bucket in range(BUCKETS):
+        new = fresh.get(bucket, {})
+        entries = by_bucket[bucket] = []
+        chunk = chunks[bucket]
+        if chunk:
+            n, pos = read_varint(chunk, 0)
+            offset, pos = read_varint(chunk, pos)
+            for _ in range(n):
+                check = struct.unpack_from("<I", chunk, pos)[0]
+                count_field, pos = read_varint(chunk, pos + 4)
+                length, pos = read_varint(chunk, pos)
+                first, rest = read_varint(post, offset)
+                tail = post[rest:offset + length]
+                offset += length
+                entry = new.pop((check, count_field & 1), None)
+                if entry is None:   # only the distance from the segment's end grows
+                    entries.append((check, count_field, varints((first + added,)) + tail))
+                    continue
+                listed, newest, oldest, gaps = entry
+                bridge = (count + oldest) - (count - 1 - first)
+                data = varints((size - 1 - (count + newest),)) + gaps.encode("latin-1") + varints((bridge,)) + tail
+                entries.append((check, count_field + 2 * listed, data))
+        for (check, fld), (listed, newest, _, gaps) in new.items():
+            entries.append((check, listed * 2 + fld, varints((size - 1 - (count + newest),)) + gaps.encode("latin-1")))
+        if not entries:
+            del by_bucket[bucket]
+    new_post, new_chunks = encode_buckets(by_bucket)
+    return SegmentFiles(size, new_post, append_rows(rows, count, day.rows), new_chunks)
+
+
+def append_rows(data: bytes, count: int, rows: list[list[object]]) -> bytes:
+    """The rows file with more rows: only its last block (if not full) is deflated again."""
+    blocks = struct.unpack_from("<I", data)[0] // 4 - 1
+    offsets = struct.unpack_from(f"<{blocks + 1}I", data)
+    kept = blocks if count % ROWS_PER_BLOCK == 0 else blocks - 1
+    last = json.loads(zlib.decompress(data[offsets[kept]:offsets[kept + 1]], -15)) if kept < blocks else []
+    tail = row_blocks(last + rows)
+    tail_blocks = struct.unpack_from("<I", tail)[0] // 4 - 1
+    tail_offsets = struct.unpack_from(f"<{tail_blocks + 1}I", tail)
+    head = 4 * (kept + tail_blocks + 1)
+    moved = head - 4 * (blocks + 1)   # the table grows: every old block moves by as much
+    table = [o + moved for o in offsets[:kept]]
+    start = offsets[kept] + moved
+    table += [start + o - tail_offsets[0] for o in tail_offsets]
+    return struct.pack(f"<{len(table)}I", *table) + data[offsets[0]:offsets[kept]] + tail[tail_offsets[0]:]

@@ -3,7 +3,7 @@
 import { $, params, currentAuthor } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold } from "./fold.js";
-import { wordSearch, authorSearch, resultItem } from "./searchindex.js";
+import { wordSearch, authorSearch, resultItem, warm } from "./searchindex.js";
 import { showAuthorFilter } from "./author.js";
 
 var PAGE = 20, current = null, count = 0;
@@ -29,7 +29,7 @@ export function runSearch(start) {
     count = 0;
     current = author ? authorSearch(author) : query ? wordSearch(query, phraseTest(query)) : null;
   }
-  if (!current) { status.textContent = ""; return; }
+  if (!current) { status.textContent = ""; warm(); return; }
   var search = current;
   status.textContent = fmt("search_loading");
   search.next(PAGE).then(function (rows) {

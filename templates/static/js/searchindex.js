@@ -5,7 +5,7 @@
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
-var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512;
+var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
 var loaded = null, blocks = {};
 
 function getBytes(file, start, end) {
@@ -34,6 +34,8 @@ function getIndex(fresh) {
   loaded.catch(function () { loaded = null; });
   return loaded;
 }
+/* Fetch the manifest and the dictionary's directory ahead of the first query (the search page does on load). */
+export function warm() { getIndex(false).catch(function () { /* the query will say */ }); }
 /* Run a step against the index; if one of its files is gone (a newer build), once more against the new index. */
 function withIndex(step) {
   return getIndex(false).then(step).catch(function (e) {
@@ -55,10 +57,13 @@ export function queryTerms(ix, text) {
   });
   return out.filter(function (t, i) { return out.indexOf(t) === i; });
 }
-function fnv1a(term) {
-  var h = 0x811c9dc5;
-  new TextEncoder().encode(term).forEach(function (b) { h = Math.imul(h ^ b, 0x01000193) >>> 0; });
-  return h >>> 0;
+/* CRC-32 of the term's UTF-8 bytes, from `start` (zlib.crc32(data, start), as searchdb.term_hashes). */
+var CRC = [];
+for (var n = 0; n < 256; n++) { var c = n; for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; CRC.push(c >>> 0); }
+function crc32(term, start) {
+  var c = ~start;
+  new TextEncoder().encode(term).forEach(function (b) { c = CRC[(c ^ b) & 0xff] ^ (c >>> 8); });
+  return ~c >>> 0;
 }
 function reader(bytes) {
   var pos = 0;
@@ -81,14 +86,14 @@ function reader(bytes) {
 /* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count). */
 function lookUp(ix, terms) {
   var buckets = {};
-  terms.forEach(function (t) { buckets[fnv1a(t) & (ix.m.buckets - 1)] = true; });
+  terms.forEach(function (t) { buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
   var found = terms.map(function () { return {}; });
   return Promise.all(Object.keys(buckets).map(function (b) {
     var start = ix.dir.getUint32(4 * b, true), end = ix.dir.getUint32(4 * b + 4, true);
     if (start === end) return null;
     var file = ix.m.dicts.filter(function (d) { return d.start <= start; }).pop();
     return getBytes(file.file, start - file.start, end - file.start).then(function (bytes) {
-      var r = reader(bytes), hashes = terms.map(fnv1a);
+      var r = reader(bytes), hashes = terms.map(function (t) { return crc32(t, ix.m.check); });
       while (r.more()) {
         var seg = r.varint(), n = r.varint(), offset = r.varint();
         for (var k = 0; k < n; k++) {
@@ -170,9 +175,20 @@ function rowsOf(ix, hits) {
     var lo = Math.min.apply(null, wanted), hi = Math.max.apply(null, wanted);
     return getBytes(file, 4 * lo, 4 * hi + 8).then(function (head) {
       var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      return Promise.all(wanted.map(function (b) {
-        var at = view.getUint32(4 * (b - lo), true), end = view.getUint32(4 * (b - lo) + 4, true);
-        return getBytes(file, at, end).then(inflate).then(function (rows) { blocks[file + b] = rows; });
+      function at(b) { return view.getUint32(4 * (b - lo), true); }
+      // Blocks close together come in one request (a common word's newest hits lie side by side).
+      var runs = [];
+      wanted.sort(function (a, b) { return a - b; }).forEach(function (b) {
+        var run = runs[runs.length - 1];
+        if (run && at(b) - at(run[run.length - 1] + 1) <= NEAR_BYTES) run.push(b); else runs.push([b]);
+      });
+      return Promise.all(runs.map(function (run) {
+        var first = at(run[0]), last = run[run.length - 1];
+        return getBytes(file, first, at(last + 1)).then(function (bytes) {
+          return Promise.all(run.map(function (b) {
+            return inflate(bytes.subarray(at(b) - first, at(b + 1) - first)).then(function (rows) { blocks[file + b] = rows; });
+          }));
+        });
       }));
     });
   })).then(function () {

@@ -11,7 +11,6 @@ profile of the issue (9 Mbit/s, 150 ms round trip), and their bytes are counted 
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import sys
@@ -19,9 +18,10 @@ import time
 from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 from digest.site.search import ABSTRACT_MONTHS, index_files
-from digest.site.searchdb import DayTerms, build_segment, chunks_bytes, chunks_of, content_name, day_terms
+from digest.site.searchdb import BUCKETS, DayTerms, append_day, build_segment, chunks_bytes, chunks_of, content_name, day_terms
 
 COMMON = ("the of and to in for we with on by that this is are from as an which can model learning neural "
           "network data training method results show propose performance deep large language").split()
@@ -71,74 +71,64 @@ class Papers:
         return row, title, authors, texts
 
 
-def months_of(days: int, last: date) -> dict[str, list[date]]:
-    out: dict[str, list[date]] = {}
-    for k in range(days - 1, -1, -1):
-        day = last - timedelta(days=k)
-        out.setdefault(day.isoformat()[:7], []).append(day)
+def draw_month(papers: Papers, first: date, days: int, abstracts: bool) -> list[DayTerms]:
+    """A month's days of drawn papers (the profile's weekdays and weekends), as the render's day jobs give them."""
+    out = []
+    for k in range(days):
+        day = first + timedelta(days=k)
+        out.append(day_terms([papers.paper(day, abstracts) for _ in range(PROFILE[day.weekday() >= 5])]))
     return out
 
 
-def build_index(site: Path, days: int, last: date = date(2026, 6, 30)) -> dict[str, object]:
-    """Write the search index of `days` days of drawn papers into site/search/; return its figures and the
-    queries to measure (words taken from the newest papers)."""
-    papers = Papers()
-    months = months_of(days, last)
-    recent = set(sorted(months)[-ABSTRACT_MONTHS:])
-    out = site / "search"
+def build_index(site: Path, days: int = 30, months: int = 36) -> dict[str, Any]:
+    """Write into site/search/ an index of `months` months of drawn papers; return its figures and the queries.
+
+    Two months are drawn whole, `days` days each: an old one (no abstracts) and the newest (with abstracts, its
+    last day appended as the daily render does, and timed). The index lists the old month's segment for all
+    but the two newest months, and the newest one's for those two: the bytes and the dictionary a query reads
+    are those of a real index of that many months (a rare word is found in every old month, the worst case)."""
+    papers, out = Papers(), site / "search"
     out.mkdir(parents=True, exist_ok=True)
-    parts, chunks, count, started, sizes = [], [], 0, time.perf_counter(), {"old": [0, 0], "recent": [0, 0]}
-    last_days: list[DayTerms] = []
-    sample: list[tuple[list[object], str, list[str], list[str]]] = []
-    for month, month_days in sorted(months.items()):
-        day_parts = []
-        for day in month_days:
-            drawn = [papers.paper(day, month in recent) for _ in range(PROFILE[day.weekday() >= 5])]
-            day_parts.append(day_terms(drawn))
-            sample = drawn
-        built = build_segment(day_parts)
-        post, rows = content_name(month, built.post, "post"), content_name(month, built.rows, "rows")
-        (out / post).write_bytes(built.post)
-        (out / rows).write_bytes(built.rows)
-        chunk_file = chunks_bytes(built.chunks)
-        chunks.append(chunks_of(chunk_file))
-        parts.append({"name": month, "count": built.count, "post": post, "rows": rows})
-        kind = sizes["recent" if month in recent else "old"]
-        kind[0] += built.count
-        kind[1] += len(built.post) + len(built.rows) + sum(map(len, built.chunks.values()))
-        count += built.count
-        last_days = day_parts
-    built_in = time.perf_counter() - started
-    files = index_files(parts, chunks)
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-    total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
-    day_cost = add_day_cost(last_days, chunks, parts)
-    return {"papers": count, "bytes": total, "sizes": sizes, "built_in": built_in, "add_day": day_cost,
-            "queries": queries(sample), "biggest": max(p.stat().st_size for p in out.iterdir())}
-
-
-def add_day_cost(month: list[DayTerms], chunks: list[list[bytes]], parts: list[dict[str, object]]) -> float:
-    """Seconds the daily render spends on search for a new day at this volume: the month's other days' terms read
-    back from their cache (JSON), the month's segment encoded, the dictionary of all segments interleaved."""
-    cached = [json.dumps(d.to_json(), ensure_ascii=False, separators=(",", ":")) for d in month[:-1]]
     started = time.perf_counter()
-    days = [DayTerms.from_json(json.loads(text)) for text in cached] + month[-1:]
-    built = build_segment(days)
-    index_files(parts, chunks[:-1] + [chunks_of(chunks_bytes(built.chunks))])
-    return time.perf_counter() - started
+    old = build_segment(draw_month(papers, date(2023, 7, 1), days, False))
+    recent_days = draw_month(papers, date(2026, 6, 1), days, True)
+    drawn_in = time.perf_counter() - started
+    before = build_segment(recent_days[:-1])
+    chunks_old = chunks_of(chunks_bytes(old.chunks))
+    started = time.perf_counter()
+    recent = append_day(before.count, before.post, [before.chunks.get(b, b"") for b in range(BUCKETS)], before.rows,
+                        recent_days[-1])
+    parts, chunks = [], []
+    for number in range(months):
+        segment, name = (old, f"old{number:02d}") if number < months - ABSTRACT_MONTHS else (recent, f"new{number:02d}")
+        post, rows = content_name(name, segment.post, "post"), content_name(name, segment.rows, "rows")
+        (out / post).write_bytes(segment.post)
+        (out / rows).write_bytes(segment.rows)
+        parts.append({"name": name, "count": segment.count, "post": post, "rows": rows})
+        chunks.append(chunks_old if segment is old else chunks_of(chunks_bytes(recent.chunks)))
+    for name, data in index_files(parts, chunks).items():
+        (out / name).write_bytes(data)
+    add_day = time.perf_counter() - started   # the new day appended, the dictionary of all months interleaved
+    total = sum(p.stat().st_size for p in out.iterdir() if p.is_file() and p.name != "index.html")
+    dictionary = sum(len(c) for c in chunks_old)
+    return {"papers": sum(p["count"] for p in parts), "bytes": total, "drawn_in": drawn_in, "add_day": add_day,
+            "old_per_paper": (len(old.post) + len(old.rows) + dictionary) / old.count,
+            "recent_per_paper": (len(recent.post) + len(recent.rows) + sum(map(len, recent.chunks.values()))) / recent.count,
+            "queries": queries(recent_days[-1].rows, papers),
+            "biggest": max(p.stat().st_size for p in out.iterdir())}
 
 
-def queries(sample: list[tuple[list[object], str, list[str], list[str]]]) -> list[tuple[str, str]]:
+def queries(rows: list[list[Any]], papers: Papers) -> list[tuple[str, str]]:
     """The measured queries (label, URL query string), drawn from the newest day's papers."""
     from urllib.parse import quote
-    title_words = [w for w in sample[0][1].split() if len(w) > 6]
-    words = sample[1][1].split()
-    chinese = sample[2][3][1][:2]
-    return [("a title word", "q=" + quote(title_words[0] if title_words else words[0])),
-            ("an author", "author=" + quote(sample[3][2][0])),
+    title = str(rows[0][2]).split()
+    rare = max(title, key=lambda w: papers.words.index(w.lower()) if w.lower() in papers.words else -1)
+    words = str(rows[1][2]).split()
+    hanzi = papers.hanzi[3] + papers.hanzi[5]   # a two-character word of middling frequency in the summaries
+    return [("a title word", "q=" + quote(rare)),
+            ("an author", "author=" + quote(str(rows[2][3]).split("|")[0])),
             ("a phrase", "q=" + quote(f'"{words[1]} {words[2]}"')),
-            ("a Chinese word", "q=" + quote(chinese)),
+            ("a Chinese word", "q=" + quote(hanzi)),
             ('a common word ("the")', "q=the")]
 
 

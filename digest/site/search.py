@@ -25,7 +25,7 @@ from .writer import SiteWriter, compact_json, inputs_key
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
 # site (full cards for a recent window) is meant to decide this: until it exists, this is its default.
 ABSTRACT_MONTHS = 2
-AUTHORS_SHOWN = 6       # names a result row carries (and how many there were)
+AUTHORS_SHOWN = 3       # names a result row carries (a result shows three, "et al." past them)
 CACHE = ".academichub-search"
 FIELDS = ["id", "day", "title", "authors", "authors_count", "summary", "link"]
 

@@ -6,7 +6,9 @@ import { fold } from "./fold.js";
 import { wordSearch, authorSearch, resultItem, warm } from "./searchindex.js";
 import { showAuthorFilter } from "./author.js";
 
-var PAGE = 20, current = null, count = 0;
+// The first page is short: it shows as soon as the newest months answer (a rare author's papers lie one or two
+// a month), the next pages bring more.
+var FIRST = 10, PAGE = 20, current = null, count = 0;
 
 /* A quoted phrase must stand as it is in the title, authors or summary a result shows (the index finds its words;
    a phrase found only in an abstract is not shown, the row holds no abstract). */
@@ -32,7 +34,7 @@ export function runSearch(start) {
   if (!current) { status.textContent = ""; warm(); return; }
   var search = current;
   status.textContent = fmt("search_loading");
-  search.next(PAGE).then(function (rows) {
+  search.next(start ? PAGE : FIRST).then(function (rows) {
     if (search !== current) return;   // a newer query was asked meanwhile
     if (search.empty()) { status.textContent = fmt("search_hint"); return; }
     rows.forEach(function (row) { results.appendChild(resultItem(row, search.mark)); });

@@ -94,7 +94,7 @@ def fetch_stage(config: Config, archive: Archive, days: list[date], summary: Pat
                    if r.error and r.source in state.sources}
         dead = sum(n >= config.fetch.warn_failures for n in streaks.values())
         failing = f" ({dead} failing for {config.fetch.warn_failures}+ runs)" if dead else ""
-        print(f"fetch {day}: {result.new_papers} new papers, {result.new_versions} new versions, "
+        print(f"fetch {day}: {result.headline()}, "
               f"{result.failed} failed sources{failing}, {time.monotonic() - started:.1f} s")
         runs.append((day, result))
         # Sources fetched together (a joined arXiv listing) share one error: print it once.

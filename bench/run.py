@@ -188,9 +188,9 @@ class Generator:
 
 
 def make_archive(folder: Path, days: int, papers: int | None, sources: int
-                 ) -> tuple[Path, Path, Generator, date, int]:
+                 ) -> tuple[Path, Path, Generator, date, dict[date, int]]:
     """Write sources.yaml and `days` days of papers into folder; return (config, content, generator, next day,
-    papers written). The next day is a weekday, as the incremental figure's new day should be."""
+    papers written each day). The next day is a weekday, as the incremental figure's new day should be."""
     config_path = folder / "sources.yaml"
     config_path.write_text(sources_yaml(sources), encoding="utf-8")
     config = load_config(config_path)
@@ -200,9 +200,11 @@ def make_archive(folder: Path, days: int, papers: int | None, sources: int
     # fifteen days: the usual case, and dearer than a first of the month.
     first = date(2025, 6, 16)
     written = 0
+    counts = {}
     for i in range(days):
         day = gen.day(first + timedelta(days=i))
         written += len(day.papers)
+        counts[day.day] = len(day.papers)
         archive.write_day(day)
     state = State(last_run=(first + timedelta(days=days - 1)).isoformat(),
                   sources={s.id: SourceState(url=s.url, status="ok", new=written // days // len(config.sources),
@@ -212,7 +214,7 @@ def make_archive(folder: Path, days: int, papers: int | None, sources: int
     next_day = first + timedelta(days=days)
     while next_day.weekday() >= 5:
         next_day += timedelta(days=1)
-    return config_path, folder / "content", gen, next_day, written
+    return config_path, folder / "content", gen, next_day, counts
 
 
 # ---- render, measured in a fresh child process -------------------------------------------------
@@ -267,8 +269,9 @@ def stamps(site: Path) -> dict[str, int]:
     return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
 
 
+DAY_PAGE = re.compile(r"^\d{4}-\d\d-\d\d/(page/\d+/)?index\.html$")
 PAGE_TYPES = [
-    ("day pages", re.compile(r"^\d{4}-\d\d-\d\d/(page/\d+/)?index\.html$")),
+    ("day pages (full)", DAY_PAGE),
     ("day x topic pages", re.compile(r"^\d{4}-\d\d-\d\d/[^/]+/index\.html$")),
     ("topic pages", re.compile(r"^topics/[^/]+/index\.html$")),
     ("feeds", re.compile(r"(^|/)(feed|rss|briefing)\.xml$")),
@@ -279,9 +282,14 @@ PAGE_TYPES = [
 ]
 
 
-def site_sizes(site: Path) -> tuple[int, int, dict[str, int]]:
-    """Return (files, bytes, bytes by page type) of a rendered site (other languages counted by their path)."""
-    files, total, by_type = 0, 0, {name: 0 for name, _ in PAGE_TYPES} | {"other": 0}
+COMPACT = "compact day pages"
+GROWING = re.compile(r"^(archive/|sitemap\.xml$)")   # a row or URL per day
+
+
+def site_sizes(site: Path, full_since: str) -> tuple[int, int, dict[str, int]]:
+    """Return (files, bytes, bytes by page type) of a rendered site (other languages counted by their path); day
+    pages of days before full_since (outside site.full_days) count as compact."""
+    files, total, by_type = 0, 0, {name: 0 for name, _ in PAGE_TYPES} | {COMPACT: 0, "other": 0}
     for path in site.rglob("*"):
         if not path.is_file() or any(part.startswith(".") for part in path.relative_to(site).parts):
             continue
@@ -290,8 +298,32 @@ def site_sizes(site: Path) -> tuple[int, int, dict[str, int]]:
         size = path.stat().st_size
         files, total = files + 1, total + size
         kind = next((name for name, pattern in PAGE_TYPES if pattern.search(rel)), "other")
-        by_type[kind] += size
+        by_type[COMPACT if kind == PAGE_TYPES[0][0] and rel[:10] < full_since else kind] += size
     return files, total, by_type
+
+
+def project_size(site: Path, by_type: dict[str, int], counts: dict[date, int], full_days: int, years: float = 3
+                 ) -> dict[str, float]:
+    """Project site/ to `years` of this volume under retention: the full window (site.full_days of full cards
+    and day-and-topic pages) stays as large as it is, the compact days and search/ grow with the papers, the
+    archive page and sitemap with the days, the rest (feeds, topic pages, static files) stays."""
+    papers, days = sum(counts.values()), len(counts)
+    since = max(counts) - timedelta(days=full_days - 1)
+    window = sum(n for day, n in counts.items() if day >= since)
+    full = by_type[PAGE_TYPES[0][0]] + by_type["day x topic pages"]
+    later = papers * years * 365 / days
+    steady = papers / days * full_days                 # the window's papers once the archive is older than it
+    full_at = full / window * steady
+    compact_per_paper = by_type[COMPACT] / (papers - window) if papers > window else full / window
+    growing = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()
+                  and GROWING.match(p.relative_to(site).as_posix()))
+    fixed = sum(by_type.values()) - full - by_type[COMPACT] - by_type["search index"] - growing
+    out = {"full": full_at, "compact": compact_per_paper * max(0.0, later - steady),
+           "compact_per_paper": compact_per_paper, "compact_papers": max(0.0, later - steady),
+           "search": by_type["search index"] / papers * later, "other": fixed + growing * later / papers,
+           "measured_compact": float(papers > window)}
+    out["total"] = out["full"] + out["compact"] + out["search"] + out["other"]
+    return out
 
 
 def page_weights(site: Path) -> list[tuple[str, dict[str, int]]]:
@@ -471,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()
-        config, content, gen, next_day, papers = make_archive(folder, args.days, args.papers, args.sources)
+        config, content, gen, next_day, counts = make_archive(folder, args.days, args.papers, args.sources)
+        papers = sum(counts.values())
         size = sum(p.stat().st_size for p in (content / "days").glob("*.json"))
         scale = 3 * 365 / args.days   # the three-year projection: every figure that grows with the archive
         profile = f"{args.papers} a day" if args.papers else "the default sources' weekday/weekend profile"
@@ -487,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(site, ignore_errors=True)
 
         full = render_in_child(config, content, site)
-        files, total, by_type = site_sizes(site)
+        full_days = load_config(config).site.full_days
+        files, total, by_type = site_sizes(site, (max(counts) - timedelta(days=full_days - 1)).isoformat())
         # Forked workers share the parent's pages, so adding their peaks over-counts: an upper bound.
         workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
         peak = full["peak_mb"] + (workers * full["worker_peak_mb"] if full["worker_peak_mb"] else 0)
@@ -498,8 +532,18 @@ def main(argv: list[str] | None = None) -> int:
                                f"{full['written']} files written; 3 y ~ {full['seconds'] * scale:.0f} s",
              "3 y < 300 s, < 2 GB", full["seconds"] * scale < 300 and peak < 2000)
         per_paper = total / papers
+        search = by_type["search index"]
         line("   site size", f"{total / 1e6:.1f} MB in {files} files, {per_paper / 1000:.2f} KB per paper; "
-                            f"3 y ~ {total * scale / 1e9:.2f} GB", "3 y < 1 GB (GitHub Pages)", total * scale < 1e9)
+                            f"{(total - search) / 1e6:.1f} MB without search/")
+        later = project_size(site, by_type, counts, full_days)
+        basis = "" if later["measured_compact"] else " (no compact day yet: at full cards' weight)"
+        line("   3 y projection (retention)",
+             f"{later['total'] / 1e9:.2f} GB: full window {later['full'] / 1e6:.0f} MB ({full_days} days) + compact "
+             f"{later['compact_per_paper']:.0f} B x {later['compact_papers'] / 1e3:,.0f}k papers = "
+             f"{later['compact'] / 1e6:.0f} MB{basis} + search/ {later['search'] / 1e6:.0f} MB + other "
+             f"{later['other'] / 1e6:.0f} MB", "< 1 GB (GitHub Pages)", later["total"] < 1e9)
+        without = later["total"] - later["search"]
+        line("   3 y without search/", f"{without / 1e6:.0f} MB", "<= 550 MB (search/ gets the rest)", without <= 550e6)
         for kind, size in by_type.items():
             if size:
                 line(f"     {kind}", f"{size / papers:,.0f} B per paper ({size / 1e6:.1f} MB)")
@@ -516,11 +560,15 @@ def main(argv: list[str] | None = None) -> int:
                                              f"{incremental['written']} files written",
              "< 1 s", incremental["seconds"] < 1)
         changed = [rel for rel, stamp in stamps(site).items() if before.get(rel) != stamp]
+        since = (next_day - timedelta(days=full_days - 1)).isoformat()   # the full window, the new day in it
         older = {rel.split("/")[0] for rel in changed if re.match(r"\d{4}-\d\d-\d\d/index\.html$", rel)
-                 and rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
+                 and since <= rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
+        compacted = {rel.split("/")[0] for rel in changed if DAY_PAGE.match(rel) and rel < since}
         line("   of which", f"{sum(rel.startswith(next_day.isoformat()) for rel in changed)} new day's pages, "
                             f"{len(older)} older day pages whose cards get an 'updated to' mark "
-                            f"({len(new_day.updates)} new versions announced)")
+                            f"({len(new_day.updates)} new versions announced), {len(compacted)} day(s) leaving the "
+                            f"full window re-rendered compact "
+                            f"({sum(DAY_PAGE.match(r) is not None and r < since for r in changed)} pages)")
 
         noop = render_in_child(config, content, site)
         line("3. no-op rebuild", f"{noop['seconds']:.2f} s ({noop['cpu']:.2f} s CPU), {noop['written']} files written",

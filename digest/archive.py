@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,29 @@ class Day:
                 "papers": [p.to_json() for p in self.papers], "updates": [u.to_json() for u in self.updates]}
 
 
+@dataclass(frozen=True)
+class Counts:
+    """What one check of a source made of the items it listed: each is a new card, a new version of a paper
+    shown before, a paper already archived, or not shown for a reason (sources.feed.DROP_REASONS keys).
+
+    The build output, the job summary and /status/ all show this one record."""
+
+    items: int = 0        # items the source listed (a cross-listed paper counts under each of its sources)
+    new: int = 0          # new cards
+    versions: int = 0     # new versions, listed under "Updated versions", never new cards
+    seen: int = 0         # already in the archive at this version
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def not_shown(self) -> int:
+        return sum(self.dropped.values())
+
+    @property
+    def adds_up(self) -> bool:
+        """True when every listed item is accounted for, once."""
+        return self.items == self.new + self.versions + self.seen + self.not_shown
+
+
 @dataclass
 class SourceState:
     """What the archive remembers of one source between runs."""
@@ -37,12 +60,25 @@ class SourceState:
     last_modified: str | None = None
     checked: str | None = None        # run date of the last check
     status: str | None = None         # ok | empty | stale | not_modified | failed
-    new: int = 0                      # new papers on the last check
+    new: int = 0                      # new cards on the last check (the counts: see Counts)
     last_success: str | None = None
     last_day: str | None = None       # latest digest day this source contributed to
     last_error: str | None = None
     failures: int = 0                 # consecutive failed runs
     dropped: dict[str, int] = field(default_factory=dict)   # items not shown on the last check, by reason
+    items: int = 0                    # items listed on the last check
+    versions: int = 0                 # new versions on the last check
+    seen: int = 0                     # items already archived on the last check
+
+    @property
+    def counts(self) -> Counts:
+        """Return the last check's counts."""
+        return Counts(self.items, self.new, self.versions, self.seen, self.dropped)
+
+    def counted(self, counts: Counts) -> "SourceState":
+        """Return this state holding a check's counts."""
+        return replace(self, items=counts.items, new=counts.new, versions=counts.versions, seen=counts.seen,
+                       dropped=dict(sorted(counts.dropped.items())))
 
 
 @dataclass
@@ -232,6 +268,7 @@ class Archive:
             where = f"{path}: source {json.dumps(name, ensure_ascii=False)}"
             if type(source) is not dict:
                 raise ArchiveError(f"{where}: {wrong_type('an object', source)}")
+            sources[name] = source = _ADDED_COUNTS | source   # a state.json written before they were counted
             # A field this build does not know would be dropped by the next write: refused, as in sources.yaml.
             if unknown := sorted(set(source) - _SOURCE_NAMES):
                 known = ", ".join(name for name, _ in _SOURCE_FIELDS)
@@ -258,6 +295,8 @@ _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None))
 _SOURCE_FIELDS = tuple((f.name, DATE_OR_NULL if f.name in ("checked", "last_success", "last_day")
                         else {"int": COUNT, "str | None": TEXT_OR_NULL, "dict[str, int]": COUNTS}[str(f.type)]) for f in fields(SourceState))
 _SOURCE_NAMES = frozenset(name for name, _ in _SOURCE_FIELDS)
+# SourceState's counts added after schema 1: an older state.json lacks them, and reads as zero.
+_ADDED_COUNTS = {"items": 0, "versions": 0, "seen": 0}
 
 
 def _read_file(path: Path, what: str) -> tuple[dict[str, Any], bool] | None:

@@ -1,4 +1,5 @@
-"""Pure text cleaning for feed fields: HTML to text, broken entities, TeX accents, author lists."""
+"""Pure text cleaning for feed fields: HTML to text, broken entities, TeX outside math (the one math rule), MathML,
+bioRxiv's export artifacts, author lists."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import html
 import re
 import unicodedata
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from xml.etree import ElementTree
+from urllib.parse import unquote, urlsplit
 
 _SPACE = re.compile(r"\s+")
 # Block-level tags become spaces so words on either side do not run together.
@@ -58,6 +60,15 @@ def xml_text(text: str) -> str:
     return _NOT_XML_TEXT.sub("", text) if _NOT_XML_TEXT.search(text) else text
 
 
+# Text a reader sees loses DEL and the C1 controls too: legal XML, but never meant as text (XML 1.0, 2.2,
+# discourages them; cp1252's printable ones are mapped before this). The legacy arXiv RSS has `Schr\x7fodinger`.
+_NOT_SHOWN_TEXT = re.compile("[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _shown_text(text: str) -> str:
+    return _NOT_SHOWN_TEXT.sub("", text) if _NOT_SHOWN_TEXT.search(text) else text
+
+
 def html_to_text(markup: str) -> str:
     """Return the visible text of an HTML fragment, scripts and styles dropped, entities decoded."""
     if "<" not in markup:  # no tags: what the parser would do is decode the entities (most arXiv abstracts)
@@ -94,9 +105,34 @@ _TEX_ACCENT = re.compile(r"\{?\\([`'^\"~=.]|[uvHckr](?=[\s{]))\s*(?:\{\s*(\\[ij]
 _TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\aa": "å", r"\AA": "Å"}
 # `{\o}`, `\o{}`, or `\o ` whose space TeX swallows: `S\o ren` is Søren, `\aa ngstr\"om` ångström.
 _TEX_LETTER = re.compile(r"\{(\\(?:ss|o|O|ae|AE|l|L|aa|AA))\}|(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])(?:\{\}| (?=[A-Za-z]))?")
-# A span ends at its closer and never crosses another opener: `\(.+?\)` would scan to the end of the
-# text from each of many unclosed `\(`, quadratic in the text's length (a 99 KB abstract took 13 s).
-_MATH = re.compile(r"(\$\$(?:(?!\$\$).)+\$\$|\$[^$]+\$|\\\((?:(?!\\[()]).)+\\\)|\\\[(?:(?!\\[\[\]]).)+\\\])", re.S)
+# The one rule for math a reader sees: these delimiters, tried in this order (`$$` before `$`), as
+# (left, right, display). The build hands the list to the browser (base.html gives it to templates/static/math.js),
+# so KaTeX typesets exactly the spans the cleaning below leaves as written.
+MATH_DELIMITERS: tuple[tuple[str, str, bool], ...] = (
+    ("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False), ("$", "$", False),
+)
+
+
+def _math_span(left: str, right: str) -> str:
+    # A span ends at its closer and never crosses another opener: `\(.+?\)` would scan to the end of the
+    # text from each of many unclosed `\(`, quadratic in the text's length (a 99 KB abstract took 13 s).
+    stop = "|".join(sorted({re.escape(left), re.escape(right)}, key=len, reverse=True))
+    return f"{re.escape(left)}(?:(?!{stop}).)+{re.escape(right)}"
+
+
+_MATH_SPAN = "|".join(_math_span(left, right) for left, right, _ in MATH_DELIMITERS)
+_MATH = re.compile(f"({_MATH_SPAN})", re.S)
+_MATH_OPENERS = tuple(dict.fromkeys(left for left, _, _ in MATH_DELIMITERS))
+
+
+def has_math(text: str) -> bool:
+    """Whether text holds a span KaTeX typesets (one of MATH_DELIMITERS around something)."""
+    return any(opener in text for opener in _MATH_OPENERS) and _MATH.search(text) is not None
+
+
+def split_math(text: str) -> list[str]:
+    """Return text in pieces: the odd ones its math spans (MATH_DELIMITERS), the even ones the prose around them."""
+    return _MATH.split(text)
 
 
 def _accent(match: re.Match) -> str:
@@ -105,17 +141,112 @@ def _accent(match: re.Match) -> str:
     return unicodedata.normalize("NFC", letter + _ACCENTS[match.group(1)])
 
 
-def tex_accents_to_unicode(text: str) -> str:
-    """Turn TeX accent commands (`Andr\\'e`, `\\"{o}`, `{\\ss}`) into characters, leaving $math$ alone."""
-    if "\\" not in text:
+# The text commands arXiv authors use in abstracts, read as the words they mark (plain text has no bold).
+_TEXT_COMMANDS = "textbf|textit|textsl|textsc|texttt|textrm|textsf|textup|textmd|emph|underline|mbox"
+_ARG = r"(?:[^{}]|\{[^{}]*\})*"   # an argument holding at most one level of braces: linear to match
+_TEX_TEXT = re.compile(
+    r"(?=[$\\h{~-])"   # what each alternative starts with: most positions fail here at once, ten times faster
+    rf"(?:(?P<math>{_MATH_SPAN})"
+    r"|(?P<link>https?://[^\s{}]+)"                                    # a URL's `~` and `--` are its own
+    rf"|\\(?:{_TEXT_COMMANDS})\s*\{{(?P<arg>{_ARG})\}}"
+    r"|\\url\s*\{(?P<url>[^{}\s]*)\}"
+    rf"|\\href\s*\{{(?P<href>[^{{}}\s]*)\}}\s*\{{(?P<label>{_ARG})\}}"
+    r"|\{\\(?:em|bf|it|sl|sc|tt|rm|sf)(?![A-Za-z])\s*(?P<old>[^{}]*)\}"   # `{\em word}`
+    r"|\\(?P<escaped>[%&_#])"
+    r"|(?P<dash>(?<![-<!])(?:(?<=\S)---?|---?(?![A-Za-z]))(?![->]))"   # not `--flag`, `<!--`, `-->`
+    # a tie: `Fig.~2`, `$n$~points`; not `~60%`, `/~user` or a range `10~20`
+    r"|(?P<tie>(?:(?<=[^\W\d]|[.,;:)\]}$])|(?<=\d)(?!~\d))~(?=[\w\\${(\[])))",
+    re.S,
+)
+
+
+def _tex_text(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind in ("math", "link"):
+        return match.group(0)
+    if kind in ("arg", "old"):
+        return _TEX_TEXT.sub(_tex_text, match.group(kind))
+    if kind == "label":
+        label, href = _TEX_TEXT.sub(_tex_text, match.group("label")).strip(), match.group("href")
+        return f"{label} ({href})" if label and label != href else href
+    if kind == "dash":
+        return "\u2014" if match.group(0) == "---" else "\u2013"
+    if kind == "tie":
+        return " "
+    return match.group(kind or 0)   # url, escaped
+
+
+def tex_to_text(text: str) -> str:
+    """Return text with the TeX outside math made readable; math spans (MATH_DELIMITERS) stay as written for KaTeX.
+
+    Accents become letters (`Andr\\'e`, `\\"{o}`, `{\\ss}`); `\\textbf{x}`, `\\emph{x}`, `\\textit{x}`, `{\\em x}`
+    and `\\url{x}` become x, `\\href{u}{t}` "t (u)"; `\\%`, `\\&`, `\\_`, `\\#` their character; `--` and `---`
+    en and em dashes; a tie `~` (`Fig.~2`) a space; math written without delimiters a `$…$` span, or its
+    symbols' characters (`\\mu-EMS`: μ-EMS; see _MATH_COMMANDS).
+    """
+    if "\\" not in text and "~" not in text and "--" not in text:
         return text
-    pieces = _MATH.split(text)
-    for i in range(0, len(pieces), 2):  # even pieces lie outside math
-        if "\\" not in pieces[i]:
-            continue
-        piece = _TEX_ACCENT.sub(_accent, pieces[i])
-        pieces[i] = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
-    return "".join(pieces)
+    if "\\" in text:
+        pieces = split_math(text)
+        for i in range(0, len(pieces), 2):  # even pieces lie outside math
+            if "\\" not in pieces[i]:
+                continue
+            piece = _TEX_ACCENT.sub(_accent, pieces[i])
+            piece = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1) or m.group(2)], piece)
+            if "\\" in piece:
+                piece = _BARE_MATH.sub(_bare_symbols if "$" in piece else _bare_math, piece)
+            pieces[i] = piece
+        text = "".join(pieces)
+    return _TEX_TEXT.sub(_tex_text, text)
+
+
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon "
+          "phi chi psi omega").split()
+_GREEK_LETTERS = {name: unicodedata.lookup(f"GREEK SMALL LETTER {name.upper().replace('LAMBDA', 'LAMDA')}") for name in _GREEK}
+_GREEK_LETTERS.update({name.capitalize(): letter.upper() for name, letter in _GREEK_LETTERS.items()})
+# Math written without delimiters (older arXiv listings: `C^\\infty(X,E)`, `\\mu-EMS`, `{\\alpha}'`): a word
+# holding a known math command and TeX's `_`, `^` or braces becomes a `$…$` span KaTeX typesets; a lone
+# symbol command its character. A word with a command outside this set (an author's own macro, `\\ours`) stays
+# as written: KaTeX could not typeset it either.
+_MATH_SYMBOLS = dict(_GREEK_LETTERS, varepsilon="ε", vartheta="ϑ", varphi="φ", ell="ℓ", infty="∞", ast="∗",
+                     sim="∼", approx="≈", le="≤", leq="≤", ge="≥", geq="≥", ne="≠", neq="≠", pm="±", times="×",
+                     cdot="·", to="→", partial="∂", nabla="∇", ldots="…", cdots="⋯")
+_MATH_COMMANDS = set(_MATH_SYMBOLS) | set("frac sqrt sum prod int log exp sin cos min max lim sup inf mathbb "
+                                          "mathcal mathrm mathbf in subset cup cap otimes oplus".split())
+_BARE_MATH = re.compile(r"(?<!\S)[^\s$]*\\[A-Za-z]+[^\s$]*?(?=[.,;:]?(?:\s|$))")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+_BRACED_SYMBOL = re.compile(r"\{\\(" + "|".join(_MATH_SYMBOLS) + r")\}")
+
+
+def _bare_math(match: re.Match, may_wrap: bool = True) -> str:
+    """One word of prose holding a command: a `$…$` span, its symbols' characters, or as written (see above)."""
+    word = _BRACED_SYMBOL.sub(lambda m: _MATH_SYMBOLS[m.group(1)], match.group(0))   # `SLE{\\kappa}`: SLEκ
+    names = _COMMAND.findall(word)
+    if not all(name in _MATH_COMMANDS for name in names):
+        return match.group(0)
+    if may_wrap and any(mark in word for mark in "_^{"):
+        return f"${word}$"
+    return _COMMAND.sub(lambda m: _MATH_SYMBOLS.get(m.group(1), m.group(0)), word)
+
+
+def _bare_symbols(match: re.Match) -> str:
+    # Prose holding a lone `$` (a price): a new `$…$` span would pair with it, so only symbols become characters.
+    return _bare_math(match, may_wrap=False)
+
+
+# bioRxiv's export writes a lost paragraph break as `nn` glued between two sentences ("ecosystems.nnOne") and a
+# Greek letter as its name in braces (`vip1{Delta}`). Only a sentence's end followed by `nn` and a capital is a
+# lost break: `Jinn`, `nn.Module`, `CNNs` and `nnU-Net` are words.
+_EXPORT_ARTIFACT = re.compile(r"(?<=[.!?])nn(?=[A-Z])|\{(" + "|".join(_GREEK_LETTERS) + r")\}")
+
+
+def repair_export_artifacts(text: str) -> str:
+    """Return text with bioRxiv's `nn` paragraph breaks made spaces and its `{Delta}` letters made characters."""
+    if "{" not in text and not any(f"{end}nn" in text for end in ".!?"):   # most texts: no regex pass
+        return text
+    return _EXPORT_ARTIFACT.sub(lambda m: _GREEK_LETTERS[m.group(1)] if m.group(1) else " ", text)
 
 
 def squash_space(text: str) -> str:
@@ -124,8 +255,56 @@ def squash_space(text: str) -> str:
 
 
 # Plain-text fields still carry inline markup (PLOS titles: `<i>Drosophila</i>`); only these known
-# tags are dropped, so `$a<b$` in a formula survives.
-_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+)(?:\s[^<>]*)?/?>", re.I)
+# tags are dropped, so `$a<b$` in a formula survives. MathML's own elements too, where a fragment was not
+# whole enough to become TeX.
+_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|u|tt|sc|small|br|p|mml:[a-z]+|math|semantics|annotation|"
+                         r"m(?:row|i|n|o|s|text|space|style|sub|sup|subsup|frac|sqrt|root|under|over|underover|table|tr|td|"
+                         r"fenced|enclose|padded|phantom))(?:\s[^<>]*)?/?>", re.I)
+
+
+# MathML (ScienceDirect titles: `<math><msub><mi>P</mi><mn>2</mn></msub></math>`) becomes `$P_{2}$`, typeset
+# like any TeX; a fragment that is not well-formed becomes its text. A span never crosses another `<math`.
+_MATHML = re.compile(r"<(?:mml:)?math\b[^>]*>(?:(?!<(?:mml:)?math\b).)*?</(?:mml:)?math\s*>", re.S | re.I)
+_MATHML_LAYOUT = {"msub": "{%s}_{%s}", "msup": "{%s}^{%s}", "msubsup": "{%s}_{%s}^{%s}", "mfrac": "\\frac{%s}{%s}",
+                  "mroot": "\\sqrt[%s]{%s}", "munder": "\\underset{%s}{%s}", "mover": "\\overset{%s}{%s}"}
+_TEX_SPECIAL = {c: "\\" + c for c in "{}$%&#_"} | {"<": "\\lt ", ">": "\\gt ", "\\": "\\backslash ", "^": "\\hat{}"}
+
+
+def _mathml_tex(node: ElementTree.Element) -> str:
+    tag = node.tag.rpartition("}")[2].lower()
+    if tag in ("annotation", "annotation-xml"):
+        return ""
+    if tag in ("mi", "mn", "mo", "mtext", "ms"):
+        token = "".join(_TEX_SPECIAL.get(c, c) for c in "".join(node.itertext()).strip())
+        return f"\\text{{{token}}}" if tag == "mtext" and token else token
+    parts = [_mathml_tex(child) for child in node]
+    layout = _MATHML_LAYOUT.get(tag)
+    if layout and layout.count("%s") == len(parts):
+        return layout % (tuple(reversed(parts)) if tag in ("mroot", "munder", "mover") else tuple(parts))
+    joined = "".join(parts)
+    return f"\\sqrt{{{joined}}}" if tag == "msqrt" else joined
+
+
+def _mathml_to_tex(match: re.Match) -> str:
+    markup = re.sub(r"<(/?)mml:", r"<\1", match.group(0))
+    try:
+        tex = _mathml_tex(ElementTree.fromstring(re.sub(r"\sxmlns(?::\w+)?=\"[^\"]*\"", "", markup)))
+    except (ElementTree.ParseError, RecursionError):   # not XML, or nested past what a formula needs
+        return html_to_text(markup)
+    return f"${tex.strip()}$" if tex.strip() else ""
+
+
+# A footnote mark linked from a word (`Title<a href="#fn1"><sup>1</sup></a>`) is no part of the text.
+_FOOTNOTE_MARK = re.compile(r"<a\b[^<>]*>\s*<sup\b[^<>]*>[^<]*</sup>\s*</a>|<sup\b[^<>]*>\s*<a\b[^<>]*>[^<]*</a>\s*</sup>", re.I)
+
+
+def _markup_to_tex(value: str, is_html: bool) -> str:
+    """Return value with MathML made `$TeX$` (escaped again when value is HTML) and footnote marks dropped."""
+    if "<sup" in value or "<SUP" in value:
+        value = _FOOTNOTE_MARK.sub("", value)
+    if "math" in value:
+        value = _MATHML.sub(lambda m: html.escape(_mathml_to_tex(m), quote=False) if is_html else _mathml_to_tex(m), value)
+    return value
 
 
 # Raw feed fields are cut to this many characters before any cleaning, so a hostile or broken item
@@ -134,10 +313,12 @@ RAW_TEXT_CAP = 100_000
 
 
 def clean_text(value: str, is_html: bool = True) -> str:
-    """Return plain, single-spaced text from a feed field (HTML or plain), entities and accents repaired."""
+    """Return plain, single-spaced text from a feed field (HTML or plain): entities repaired, TeX read (tex_to_text)."""
     value = value[:RAW_TEXT_CAP]
+    if "<" in value:
+        value = _markup_to_tex(value, is_html)
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(xml_text(tex_accents_to_unicode(repair_entities(text))))
+    return squash_space(_shown_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
 
 
 # A title longer than this is not a title (a feed that put its body there): kept cut, at a word.
@@ -149,8 +330,10 @@ def clean_title(value: str, is_html: bool = True) -> str:
     return clip(clean_text(value, is_html), TITLE_MAX)
 
 
+# An arXiv id: `2606.13504` (since 2007), `math/0601001` or `math.AG/0601001` (before).
+ARXIV_ID = r"\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_PREFIX = re.compile(
-    r"^\s*arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?\s+"
+    rf"^\s*arXiv:(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?\s+"
     r"Announce Type:\s*(?P<announce>[a-z\-]+)\s*(?:Abstract:\s*)?",
     re.I,
 )
@@ -165,7 +348,7 @@ def split_arxiv_description(text: str) -> tuple[str | None, int | None, str | No
     return match.group("id"), int(version) if version else None, match.group("announce").lower(), text[match.end():].strip()
 
 
-_ARXIV_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?", re.I)
+_ARXIV_ID = re.compile(rf"(?:arxiv\.org/(?:abs|pdf)/|arXiv:|oai:arXiv\.org:)({ARXIV_ID})(?:v(\d+))?", re.I)
 
 
 def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
@@ -176,22 +359,56 @@ def arxiv_id_from_text(text: str) -> tuple[str | None, int | None]:
     return match.group(1), int(match.group(2)) if match.group(2) else None
 
 
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>|;\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+)", re.I)
+# A DOI is `10.<registrant>/<suffix>`; the suffix may hold any printable character, `;`, `()`, `<>` among them
+# (`10.1002/(SICI)1097-4636(199812)43:4<393::AID-JBM5>3.0.CO;2-I`). The DOI Handbook has a DOI in a
+# URL percent-encode `%`, `"`, `#`, `?` and space, so a literal `?` or `#` starts the link's query or fragment
+# (`?af=R`, `?ai=2b4&mi=ehikzz&af=R`, `#abstract`): not part of the DOI.
+# An end tag (`</p>`) ends it too: SICI DOIs hold `<`, but never `</`.
+_DOI = re.compile(r"\b10\.\d{4,9}/(?:(?!</)[^\s\"'|\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff?#])+")
+# Every escape but those of `%`, `?` and `#` is decoded: a DOI normalised twice stays the same.
+_DOI_ESCAPE = re.compile(r"(?:%(?!25|3[fF]|23)[0-9A-Fa-f]{2})+")
+_DOI_TRAILER = ".,;:"   # sentence punctuation after a DOI in running text or a link
+_DOI_OPENER = {")": "(", "]": "[", ">": "<"}
+
+
+def _unescape_doi(match: re.Match) -> str:
+    return unquote(match.group(0), errors="strict")
 
 
 def doi_from_text(text: str) -> str | None:
-    """Return a DOI found in text (`doi:10.1101/...`, a doi.org link), lower-cased, trailing punctuation cut."""
+    """Return the DOI found in text in the one form every family, the archive's ids and deduplication use, or None.
+
+    The DOI of a bare DOI, `doi:…`, `info:doi/…` or a doi.org or publisher link is cut at its link's
+    query or fragment, percent-decoded, stripped of trailing punctuation and of a `)` `]` `>` it does not open,
+    and lower-cased: the DOI Handbook makes DOIs case-insensitive."""
     match = _DOI.search(text or "")
     if not match:
         return None
-    return match.group(1).rstrip(".,)]").lower()
+    doi = match.group(0)
+    if "%" in doi:
+        try:
+            doi = _DOI_ESCAPE.sub(_unescape_doi, doi)
+        except UnicodeDecodeError:   # escapes that are not UTF-8: kept as written
+            pass
+        decoded = _DOI.match(doi)   # a decoded space or quote ends it
+        if decoded is None:
+            return None
+        doi = decoded.group(0)
+    while doi[-1] in _DOI_TRAILER or doi[-1] in _DOI_OPENER and doi.count(doi[-1]) > doi.count(_DOI_OPENER[doi[-1]]):
+        doi = doi[:-1]
+    return None if doi.endswith("/") else doi.lower()
 
 
-_INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]\.|[A-Z]\.?)[\s\-]*)+$")  # "J.", "J. A.", "JA", "J.-P.", "Th."
+_INITIALS = re.compile(r"(?:(?:[A-Z][a-z]?\.|[a-z]\.|[A-Z])[\s\-]*)+")  # "J.", "J. A.", "JA", "J.-P.", "Th.", "a."
+_DOTTED_INITIALS = re.compile(r"(?:(?:[A-Z][a-z]?|[a-z])\.[\s\-]*)+")   # every initial with its point
 
 
 def _is_initials(token: str) -> bool:
-    return bool(_INITIALS.match(token)) and len(token.replace(".", "").replace(" ", "").replace("-", "")) <= 3
+    # Undotted capitals are initials up to three ("JA"); longer runs are words ("NASA"). Dotted ones are
+    # initials however many ("C. C. M. J."), and bioRxiv lower-cases some ("Zhang, a.").
+    if _DOTTED_INITIALS.fullmatch(token):
+        return token.count(".") <= 6
+    return bool(_INITIALS.fullmatch(token)) and len(token.replace(".", "").replace(" ", "").replace("-", "")) <= 3
 
 
 def split_authors(value: str) -> tuple[str, ...]:
@@ -214,10 +431,13 @@ def split_authors(value: str) -> tuple[str, ...]:
 
 
 def _given_first(name: str) -> str:
-    """Return "J. A. Smith" for "Smith, J. A."; other names unchanged."""
+    """Return "J. A. Smith" for "Smith, J. A." ("A. Zhang" for "zhang, a."); other names unchanged."""
     if "," in name:
-        surname, _, given = name.partition(",")
-        name = f"{given.strip()} {surname.strip()}"
+        surname, _, given = (part.strip() for part in name.partition(","))
+        if _is_initials(given):
+            given = re.sub(r"\b[a-z]\.", lambda m: m.group(0).upper(), given)
+            surname = surname.title() if surname.islower() else surname   # a list written all in lower case
+        name = f"{given} {surname}"
     return squash_space(name)
 
 

@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .archive import Archive, Day, SourceState, State
+from .archive import Archive, Counts, Day, SourceState, State
 from .clean import clip
 from .config import Config, Source
 from .i18n import MESSAGES
-from .papers import Ingest, Paper, Update, card_order, ingest, is_seen
+from .papers import Ingest, Paper, Update, card_order, doi_key, ingest, is_seen, merge_entries
 from .sources import date_range, polite_hosts, retries_stale
 from .sources.arxiv import ITEM_LIMIT
 from .sources.feed import Entry
@@ -32,11 +32,21 @@ STATUS_WORDS = {"ok": "ok", "empty": "no announcement", "stale": "stale", "not_m
 class SourceReport:
     source: str
     status: str          # ok | empty | stale | not_modified | failed
-    new: int = 0
-    seen: int = 0
+    counts: Counts = Counts()   # what became of each item it listed: state.json and /status/ keep this record
     error: str | None = None
     note: str | None = None  # a warning on success (fallback used, an API total that lied)
-    dropped: dict[str, int] = field(default_factory=dict)   # items that are no paper, by parse.DROP_REASONS key
+
+    @property
+    def new(self) -> int:
+        return self.counts.new
+
+    @property
+    def seen(self) -> int:
+        return self.counts.seen
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return self.counts.dropped
 
     @property
     def words(self) -> str:
@@ -44,14 +54,25 @@ class SourceReport:
 
     def dropped_words(self) -> str:
         """Return "2 untitled, 1 listed twice": what was not shown and why, or ""."""
-        words = MESSAGES["en"]
-        return ", ".join(f"{n} {words.get('drop_' + why, why)}" for why, n in sorted(self.dropped.items()))
+        return dropped_words(self.dropped)
+
+    def counts_words(self) -> str:
+        """Return "75 items: 27 new, 0 new versions, 0 seen, 48 not shown (44 news, comment or editorial, 4 correction, retraction or reply)"."""
+        c = self.counts
+        why = f" ({self.dropped_words()})" if c.dropped else ""
+        versions = f"{c.versions} new version{'' if c.versions == 1 else 's'}"
+        return f"{c.items} items: {c.new} new, {versions}, {c.seen} seen, {c.not_shown} not shown{why}"
 
     def line(self) -> str:
         if self.status == "failed":
             return f"  {self.source:<28} failed           {self.error}"
-        dropped = f", {sum(self.dropped.values())} not shown ({self.dropped_words()})" if self.dropped else ""
-        return f"  {self.source:<28} {self.words:<16} {self.new} new, {self.seen} seen{dropped}"
+        return f"  {self.source:<28} {self.words:<16} {self.counts_words()}"
+
+
+def dropped_words(dropped: Mapping[str, int]) -> str:
+    """Return "2 untitled, 1 listed twice": what was not shown and why, or ""."""
+    words = MESSAGES["en"]
+    return ", ".join(f"{n} {words.get('drop_' + why, why)}" for why, n in sorted(dropped.items()))
 
 
 def source_location(source: Source, config: Config, run_date: date, url: str | None = None) -> str:
@@ -93,18 +114,29 @@ class CollectReport:
     new_papers: int       # distinct new cards (a cross-listed paper counts once)
     new_versions: int
     warnings: tuple[str, ...] = ()   # one line each, naming the source: items over the cap, a cut-short feed
+    # Listings of those cards and versions by a second (third...) source: each source counts the paper, so the
+    # per-source new cards and versions add up to new_papers + new_versions + cross_listings.
+    cross_listings: int = 0
 
     @property
     def failed(self) -> int:
         return sum(r.status == "failed" for r in self.sources)
 
+    def headline(self) -> str:
+        """Return "41 new papers, 3 new versions (+4 cross-listings)"."""
+        extra = f" (+{self.cross_listings} cross-listings)" if self.cross_listings else ""
+        return f"{self.new_papers} new papers, {self.new_versions} new versions{extra}"
+
     def markdown(self, day: date, labels: dict[str, str]) -> str:
         """Return the run as a Markdown table, one row per source, for a CI job summary."""
-        rows = [f"### fetch {day}: {self.new_papers} new papers, {self.new_versions} new versions", "",
-                "| source | state | new | seen | not shown | note |", "| --- | --- | ---: | ---: | --- | --- |"]
+        rows = [f"### fetch {day}: {self.headline()}", "",
+                "| source | state | items | new | new versions | seen | not shown | note |",
+                "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
         for r in self.sources:
             note = (r.error or r.note or "").replace("|", "\\|")
-            rows.append(f"| {labels.get(r.source, r.source)} | {r.words} | {r.new} | {r.seen} | {r.dropped_words()} | {note} |")
+            c, why = r.counts, f" ({r.dropped_words()})" if r.dropped else ""
+            rows.append(f"| {labels.get(r.source, r.source)} | {r.words} | {c.items} | {c.new} | {c.versions} | {c.seen} "
+                        f"| {c.not_shown}{why} | {note} |")
         return "\n".join(rows) + "\n"
 
 
@@ -147,7 +179,7 @@ def plan_run(config: Config, archive: Archive, run_date: date) -> Plan:
     state = archive.read_state()
     sources = [s for s in config.sources if s.enabled]
     kept = {s.id: state.sources.get(s.id) or SourceState() for s in sources}
-    targets = [_target(s, kept[s.id], config, run_date) for s in sources]
+    targets = [target(s, kept[s.id], config, run_date) for s in sources]
     return Plan(state, sources, kept, targets, scan_archive(archive, state))
 
 
@@ -194,24 +226,33 @@ def merge(plan: Plan, gathered: dict[str, Gathered], config: Config, archive: Ar
 def record(plan: Plan, merged: Merged, config: Config, archive: Archive, run_date: date) -> CollectReport:
     """Write each source's new state (after the papers it covers are on disk) and return the run's report."""
     result, state = merged.result, plan.state
-    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
-    # converges to what the uninterrupted run would have saved (and such a source is not stale).
-    recovered = plan.known.unrecorded
-    new_by_source = {sid: n + recovered.get(sid, 0) for sid, n in result.new_by_source.items()}
-    seen_by_source = {sid: n - recovered.get(sid, 0) for sid, n in result.seen_by_source.items()}
     reports = []
     for source in plan.sources:
         got = merged.gathered[source.id]
-        report = _report(got, plan.seen, new_by_source, seen_by_source)
-        if got.status == "ok":
-            report = replace(report, dropped=add_counts(got.dropped, result.dropped_by_source.get(source.id, {})))
+        report = _report(got, plan.seen, run_counts(source.id, got, result, plan.known))
         after = _next_state(plan.kept[source.id], report, got, run_date, merged.contributed.get(source.id))
         state.sources[source.id] = replace(after, url=portable(after.url, config))
         reports.append(report)
     state.last_run = max(filter(None, (state.last_run, run_date.isoformat())))
     archive.write_state(state)
-    return CollectReport(reports, sum(map(len, result.papers.values())), sum(map(len, result.updates.values())),
-                         merged.warnings)
+    listings = sum(len(item.sources) for day in result.papers.values() for item in day)
+    listings += sum(len(item.sources) for day in result.updates.values() for item in day)
+    papers, versions = sum(map(len, result.papers.values())), sum(map(len, result.updates.values()))
+    return CollectReport(reports, papers, versions, merged.warnings, listings - papers - versions)
+
+
+def run_counts(sid: str, got: Gathered, result: Ingest, known: KnownPapers) -> Counts:
+    """Return what became of each item a source listed this run: new card, new version, seen or not shown."""
+    if got.status != "ok":
+        return Counts()
+    # Items a killed run stored but never recorded in state.json count as this run's, so a rerun
+    # converges to what the uninterrupted run would have saved (and such a source is not stale).
+    recovered, recovered_versions = known.unrecorded.get(sid, 0), known.unrecorded_versions.get(sid, 0)
+    versions = sum(sid in u.sources for day in result.updates.values() for u in day) + recovered_versions
+    new = result.new_by_source.get(sid, 0) + recovered - versions
+    dropped = add_counts(got.dropped, result.dropped_by_source.get(sid, {}))
+    return Counts(len(got.entries) + sum(got.dropped.values()), new, versions,
+                  result.seen_by_source.get(sid, 0) - recovered, dropped)
 
 
 def _bounded(gathered: dict[str, Gathered], config: Config) -> tuple[dict[str, Gathered], tuple[str, ...]]:
@@ -231,11 +272,13 @@ def _bounded(gathered: dict[str, Gathered], config: Config) -> tuple[dict[str, G
 
 
 def once_each(entries: Sequence[Entry]) -> tuple[list[Entry], int]:
-    """Return a source's entries with a repeated id (and version) kept once, and how many repeats were dropped."""
-    kept: dict[tuple[str, int | None], Entry] = {}
-    for entry in entries:
-        kept.setdefault((entry.id, entry.version), entry)
-    return list(kept.values()), len(entries) - len(kept)
+    """Return a source's entries with each paper once, and how many items repeated a paper already listed.
+
+    A paper repeated in one answer (the same id again, another version of it, its journal version by DOI)
+    is merged here as the run's merge would merge it, so each of the source's entries is one card, version
+    or seen paper, and the repeats are counted as listed twice: every item is counted once."""
+    merged = merge_entries(entries, {})
+    return merged, len(entries) - len(merged)
 
 
 def add_counts(*counts: Mapping[str, int]) -> dict[str, int]:
@@ -259,13 +302,14 @@ class KnownPapers:
     # killed run stored but never recorded in state.json.
     latest: dict[str, date] = field(default_factory=dict)
     unrecorded: dict[str, int] = field(default_factory=dict)
+    unrecorded_versions: dict[str, int] = field(default_factory=dict)   # of those, new versions
 
     def add(self, day: Day, state: State) -> None:
         for paper in day.papers:
             self.versions[paper.id] = max(self.versions.get(paper.id, 0), paper.version or 0)
             self.home.setdefault(paper.id, []).append(day.day)
             if paper.doi:
-                self.dois.setdefault(paper.doi, paper.id)
+                self.dois.setdefault(doi_key(paper.doi), paper.id)
         for update in day.updates:
             self.versions[update.id] = max(self.versions.get(update.id, 0), update.version or 0)
         iso = day.day.isoformat()
@@ -276,6 +320,8 @@ class KnownPapers:
                 if recorded is None or recorded.last_day is None or iso > recorded.last_day:
                     self.latest[sid] = max(self.latest.get(sid, day.day), day.day)
                     self.unrecorded[sid] = self.unrecorded.get(sid, 0) + 1
+                    if isinstance(item, Update):
+                        self.unrecorded_versions[sid] = self.unrecorded_versions.get(sid, 0) + 1
 
 
 def scan_archive(archive: Archive, state: State) -> KnownPapers:
@@ -312,7 +358,7 @@ def _add_links(archive: Archive, by_day: dict[date, Day], links: dict[str, tuple
             archive.write_day(by_day[day])
 
 
-def _target(source: Source, kept: SourceState, config: Config, run_date: date) -> Target:
+def target(source: Source, kept: SourceState, config: Config, run_date: date) -> Target:
     """Return what to ask for a source: its location, validators, and the API's date range."""
     location = source_location(source, config, run_date)
     # A source found stale earlier today is asked afresh: validators could only hide the new batch.
@@ -354,8 +400,7 @@ def _retry_stale(window: float, targets: list[Target], gathered: dict[str, Gathe
                 gathered[sid] = got
 
 
-def _report(got: Gathered, seen: Callable[[Entry], bool], new: dict[str, int], seen_count: dict[str, int]
-            ) -> SourceReport:
+def _report(got: Gathered, seen: Callable[[Entry], bool], counts: Counts) -> SourceReport:
     sid = got.source_id
     if got.status == "failed":
         return SourceReport(sid, "failed", error=got.error)
@@ -363,26 +408,27 @@ def _report(got: Gathered, seen: Callable[[Entry], bool], new: dict[str, int], s
         return SourceReport(sid, "not_modified", note=got.note)
     if not got.entries or got.overlaps and all(seen(e) for e in got.entries):
         # Nothing announced (arXiv's weekends and holidays), or nothing posted since the range last asked.
-        return SourceReport(sid, "empty", seen=len(got.entries), note=got.note)
-    status = "stale" if _stale(got, seen) and not new.get(sid) else "ok"
-    return SourceReport(sid, status, new.get(sid, 0), seen_count.get(sid, 0), note=got.note)
+        return SourceReport(sid, "empty", counts, note=got.note)
+    status = "stale" if _stale(got, seen) and not (counts.new or counts.versions) else "ok"
+    return SourceReport(sid, status, counts, note=got.note)
 
 
 def _next_state(old: SourceState, report: SourceReport, fetched: Gathered, run_date: date,
                 contributed: date | None) -> SourceState:
     today = run_date.isoformat()
     if report.status == "failed":
-        return replace(old, checked=today, status="failed", new=0, last_error=report.error, failures=old.failures + 1)
+        failed = replace(old, checked=today, status="failed", last_error=report.error, failures=old.failures + 1)
+        return failed.counted(Counts())
     if fetched.status == "not_modified":  # a 304 may omit the validators: the old ones still hold
         etag, last_modified = fetched.etag or old.etag, fetched.last_modified or old.last_modified
     else:
         etag, last_modified = fetched.etag, fetched.last_modified
-    state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0,
-                    dropped=dict(sorted(report.dropped.items())))
+    state = replace(old, url=fetched.url, etag=etag, last_modified=last_modified, last_success=today, failures=0)
     if report.note:
         state.last_error = report.note
     if contributed is not None:
         state.last_day = max(filter(None, (old.last_day, contributed.isoformat())))
-    if old.checked == today and report.new == 0 and old.status in ("ok", "stale", "empty"):
-        return state  # a rerun of the same day found nothing more: what that day saw still stands
-    return replace(state, checked=today, status=report.status, new=report.new)
+    counts = report.counts
+    if old.checked == today and not (counts.new or counts.versions) and old.status in ("ok", "stale", "empty"):
+        return state  # a rerun of the same day found nothing more: what that day saw (its counts too) still stands
+    return replace(state, checked=today, status=report.status).counted(counts)

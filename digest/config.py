@@ -61,6 +61,7 @@ class Site:
     timezone: str = "UTC"
     batch_size: int = 20      # cards shown before "another batch"
     page_size: int = 16       # cards on one numbered page of a day (/YYYY-MM-DD/page/2/ holds the next ones)
+    full_days: int = 30       # the newest days with full cards; older days list their papers compactly
     feed_days: int = 14       # rolling window of the Atom/RSS feeds
     feed_max_items: int = 300
     contact: str = ""         # URL or address named in the User-Agent

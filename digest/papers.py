@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
+from .clean import doi_from_text
 from .errors import RecordError
 from .sources.feed import Entry
 
@@ -295,11 +296,13 @@ def _announce_rank(announce: str | None) -> int:
     return {"new": 0, None: 1, "cross": 2, "replace": 3, "replace-cross": 4}.get(announce, 5)
 
 
-# arXiv opened in August 1991: an earlier date is a placeholder (`1900-01-01`), and a date more than a
-# couple of days (time zones, a journal's early online date) after the run day is a feed's error.
-# Neither may open a page of its own.
+# arXiv opened in August 1991: an earlier date is a placeholder (`1900-01-01`). A date after the run day is
+# mostly a journal's cover (issue) date, printed weeks or months ahead of the day the paper appears (Science,
+# Cell, ScienceDirect's volumes): the paper is kept, its card goes on the run day, the day it first appeared,
+# and `published` keeps the date the source gave. A date more than half a year ahead is a feed's error.
+# Neither error may open a page of its own.
 EARLIEST = date(1991, 1, 1)
-FUTURE_MARGIN = timedelta(days=2)
+FUTURE_MARGIN = timedelta(days=183)
 
 
 def in_date_window(published: date | None, run_date: date) -> bool:
@@ -307,13 +310,31 @@ def in_date_window(published: date | None, run_date: date) -> bool:
     return published is None or EARLIEST <= published <= run_date + FUTURE_MARGIN
 
 
+def dated(entry: Entry, run_date: date) -> Entry:
+    """Return the entry dated by its feed when it has no date of its own and the feed's is a plausible one."""
+    if entry.published is None and entry.feed_date is not None and in_date_window(entry.feed_date, run_date):
+        return replace(entry, published=entry.feed_date)
+    return entry
+
+
 def digest_day(published: date | None, last_day: date | None, run_date: date) -> date:
-    """Return the day a newly seen paper belongs to: the source's date if it is still open, else the run date."""
+    """Return the day a newly seen paper belongs to: the source's date if it is still open, else the run date.
+
+    A date after the run day (a cover date) is the run day: no page is made for a day that has not come."""
     if published is None or published > run_date:
         return run_date
     if last_day is not None and published <= last_day:
         return run_date  # that day is closed for this source: it first appears here today
     return published
+
+
+def doi_key(doi: str) -> str:
+    """Return the key an archived paper's DOI is known by when new items are matched against the archive.
+
+    It is the DOI's normal form (clean.doi_from_text), the form every new entry's DOI has: a card stored
+    before that rule (`doi:10.1287/mnsc.2025.01729?af=r`) keeps its id and still matches the paper read
+    today as `doi:10.1287/mnsc.2025.01729`, which is then no new card."""
+    return doi_from_text(doi) or doi
 
 
 def is_seen(entry: Entry, seen_versions: Mapping[str, int], seen_dois: Mapping[str, str]) -> bool:
@@ -353,6 +374,7 @@ def ingest(
             counts[why] = counts.get(why, 0) + 1
 
     for entry in merge_entries(entries, source_order):
+        entry = dated(entry, run_date)
         known = entry.id in seen_versions
         is_update = entry.announce not in (None, *NEW_TYPES)
         if is_seen(entry, seen_versions, seen_dois):

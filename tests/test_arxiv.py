@@ -182,9 +182,66 @@ sources:
         archive = Archive(tmp_path / "content")
         report = collect(config, archive, DAY, fetch_settings(config))
         assert [r.path for r in server.requests] == ["/atom/cs.LG+cs.CV"]
-    assert {r.source: (r.status, r.new) for r in report.sources} == {"lg": ("ok", 2), "cv": ("ok", 1)}
+    # lg's replace-cross is a new version, not a new card: counted apart.
+    assert {r.source: (r.status, r.new, r.counts.versions) for r in report.sources} == {
+        "lg": ("ok", 1, 1), "cv": ("ok", 1, 0)}
     day = archive.read_day(DAY)
     [paper] = day.papers
     assert paper.sources == ("cv", "lg") and paper.topics == ("cs.CV", "cs.LG")
     assert paper.authors == ("José María Olazábal", "Fatima Zahra") and r"$10\,\mathrm{m}$" in paper.abstract
     assert [(u.id, u.version, u.announce) for u in day.updates] == [("arXiv:2605.10001", 2, "replace-cross")]
+
+
+def test_a_source_asking_for_a_whole_archive_owns_its_categories():
+    group = Group("http://export.arxiv.org/rss/", (("lg", ("cs.LG",)), ("math", ("math",))))
+    got = attribute([entry("a", "math.DG"), entry("b", "cs.LG", "math.OC"), entry("c", "mathematics")], group)
+    assert {sid: [e.id for e in found] for sid, found in got.items()} == {"lg": ["b", "c"], "math": ["a", "b"]}
+
+
+# The legacy arXiv RSS 1.0 (export.arxiv.org/rss/<archive> before 2024), as its items look.
+LEGACY = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="http://export.arxiv.org/rss/math"><title>math updates on arXiv.org</title>
+<link>http://arxiv.org/</link><dc:date>2012-09-12T20:30:00-05:00</dc:date></channel>
+<item rdf:about="http://arxiv.org/abs/math/0601001"><title>An old-\x7fstyle id. (arXiv:math/0601001v3 [math.AG] UPDATED)</title>
+<link>http://arxiv.org/abs/math/0601001</link><description rdf:parseType="Literal">&lt;p&gt;Text.&lt;/p&gt;</description>
+<dc:creator> &lt;a href="http://arxiv.org/find/math/1/au:+Doe_J/0/1/0/all/0/1"&gt;Jane Doe&lt;/a&gt; (Univ. of Somewhere, Dept. A), &lt;a href="http://arxiv.org/find/math/1/au:+Roe_R/0/1/0/all/0/1"&gt;Ren\u00e9 Roe&lt;/a&gt;</dc:creator>
+</item>
+<item rdf:about="http://arxiv.org/abs/1209.0001"><title>Is it so?. (arXiv:1209.0001v1 [cs.IT] CROSS LISTED)</title>
+<link>http://arxiv.org/abs/1209.0001</link><description>&lt;p&gt;More.&lt;/p&gt;</description>
+<dc:creator>&lt;a href="x"&gt;A. Writer&lt;/a&gt;</dc:creator></item>
+</rdf:RDF>"""
+
+
+def test_the_legacy_rss_1_0_gives_id_version_kind_categories_and_names():
+    from digest.sources import parse_feed
+    old, cross = parse_feed(LEGACY.encode(), "math", "arxiv")
+    assert (old.id, old.version, old.announce, old.categories) == ("arXiv:math/0601001", 3, "replace", ("math.AG",))
+    assert old.title == "An old-style id" and old.authors == ("Jane Doe", "René Roe")
+    assert (cross.title, cross.announce, cross.categories, cross.authors) == ("Is it so?", "cross", ("cs.IT",), ("A. Writer",))
+    assert old.published is None and old.feed_date == date(2012, 9, 12)
+
+
+def test_the_real_legacy_rss_1_0_reads_as_the_listing_it_was():
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real" / "arxiv-old-rss1-math-2012-09-12.xml"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    from digest.papers import ingest
+    from digest.sources import parse_feed
+    entries = parse_feed(path.read_bytes(), "math", "arxiv")
+    assert len(entries) == 126
+    by_id = {e.id: e for e in entries}
+    yamabe = by_id["arXiv:0804.1418"]
+    assert (yamabe.title, yamabe.version, yamabe.announce, yamabe.categories) == (
+        "Smooth Yamabe invariant and surgery", 4, "replace", ("math.DG",))
+    assert yamabe.authors == ("Bernd Ammann", "Mattias Dahl", "Emmanuel Humbert")
+    assert "Schrodinger Equations" in by_id["arXiv:1209.2522"].title   # its U+007F is gone
+    for e in entries:
+        assert "(arXiv:" not in e.title and e.version and e.categories and e.authors, e.id
+        assert not any("<" in a or "(" in a or "href" in a for a in e.authors), e.authors
+        assert "\x7f" not in e.title + e.abstract
+    result = ingest(entries, {}, {}, date(2026, 12, 1), {"math": "math"}, {"math": 0})
+    # 71 new and 1 cross-list are cards of the day the feed is dated; the 54 UPDATED are new versions, no cards.
+    assert list(result.papers) == [date(2012, 9, 12)] and len(result.papers[date(2012, 9, 12)]) == 72
+    assert sum(map(len, result.updates.values())) == 54

@@ -99,6 +99,14 @@ def test_to_html_renumbers_and_keeps_only_links_to_cards_on_the_page():
     assert "<h1" not in html and "<h3>Heading</h3>" in html
 
 
+def test_to_html_keeps_math_as_written_for_katex():
+    """Markdown would read `\\(` as an escaped `(` and `*` as emphasis: math spans come through as the model wrote them."""
+    text = r"We bound \(x_1 * y_2 < 3\), then $$a*b*c$$ and \[ \sum_i a_i \] in [07](#arXiv:1); *plain* ahbriefingmath9x"
+    html = briefings.to_html(text, {"arXiv:1": "02"})
+    assert r"\(x_1 * y_2 &lt; 3\)" in html and "$$a*b*c$$" in html and r"\[ \sum_i a_i \]" in html
+    assert '<a href="#arXiv:1">02</a>' in html and "<em>plain</em>" in html and "ahbriefingmath9x" in html
+
+
 def test_offline_briefing_counts_themes_cross_lists_and_radar():
     topics = {"cs.LG": "Machine Learning", "medicine": "Medicine", "cs.CV": "Computer Vision"}
     papers = [paper(1, title="Diffusion models for tumour segmentation", topics=("cs.CV", "medicine")),

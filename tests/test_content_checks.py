@@ -101,7 +101,7 @@ CASES = [
      '{file}: source "arxiv-cs-lg": expected an object, got "ok"'),
     ("state-unknown-field", *state(set_source(failurs=2)),
      '{file}: source "arxiv-cs-lg": failurs: unknown field (known: url, etag, last_modified, checked, status, new, '
-     'last_success, last_day, last_error, failures, dropped)'),
+     'last_success, last_day, last_error, failures, dropped, items, versions, seen)'),
     ("state-control-character", *state(set_source(last_error="HTTP 503\u001b[0m")),
      "{file}: sources.arxiv-cs-lg.last_error: holds U+001B, " + REFUSED),
 ]

@@ -3,6 +3,7 @@
 import hashlib
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def tree(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def setup(tmp_path):
     config = load_config(ROOT / "demo" / "sources.yaml")
+    # Full cards on every day: forty days pass the default window (site.full_days, 30).
+    config = replace(config, site=replace(config.site, full_days=365))
     archive = Archive(tmp_path / "content")
     for i in range(20):
         add_day(archive, i)

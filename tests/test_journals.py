@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from digest.sources import parse_feed
-from digest.sources.feed import Entry, is_editorial
+from digest.sources.feed import Entry, editorial_reason
 
 FEEDS = Path(__file__).parent / "feeds"
 
@@ -37,17 +37,40 @@ def test_nature_drops_news_corrections_replies_and_matters_arising_and_marks_sta
     assert entries["doi:10.1038/s41586-026-50002-4"].authors[-1] == "Renée Fontaine"
 
 
-@pytest.mark.parametrize("title, notice", [
-    ("Correction: A paper", True), ("Author Correction: A paper", True), ("Publisher Correction: A paper", True),
-    ("Retraction: A paper", True), ("Retraction Note: A paper", True), ("Expression of Concern: A paper", True),
-    ("Editorial Expression of Concern: A paper", True), ("Reply to: Doubts", True), ("Matters Arising: Limits", True),
-    ("Erratum: Table 2", True), ("Corrigendum to: A paper", True),
-    ("Correctional facilities and tuberculosis", False), ("Replying to reviewers with LLMs", False),
-    ("Retractable wings in beetles", False), ("A reply-based protocol", False),
+@pytest.mark.parametrize("title, reason", [
+    ("Correction: A paper", "notice"), ("Author Correction: A paper", "notice"),
+    ("Publisher Correction: A paper", "notice"), ("Retraction: A paper", "notice"),
+    ("Retraction Note: A paper", "notice"), ("Expression of Concern: A paper", "notice"),
+    ("Editorial Expression of Concern: A paper", "notice"), ("Reply to: Doubts", "notice"),
+    ("Matters Arising: Limits", "notice"), ("Erratum: Table 2", "notice"), ("Corrigendum to: A paper", "notice"),
+    ("Issue Information", "front_matter"), ("Cover Picture: Catalysis in a cage", "front_matter"),
+    ("Editorial Board", "front_matter"), ("In This Issue", "front_matter"), ("Contents", "front_matter"),
+    ("Correctional facilities and tuberculosis", None), ("Replying to reviewers with LLMs", None),
+    ("Retractable wings in beetles", None), ("A reply-based protocol", None),
+    ("Contents of the gut shape immunity", None), ("Covering arrays for software testing", None),
+    ("Withdrawal of opioids in neonates", None),
 ])
-def test_notices_by_title(title, notice):
+def test_notices_and_front_matter_by_title(title, reason):
     entry = Entry(sources=("s",), id="doi:10.1/x", title=title, authors=(), abstract="", url="https://x.org/a")
-    assert is_editorial(entry) is notice
+    assert editorial_reason(entry) == reason
+
+
+@pytest.mark.parametrize("section, reason", [
+    ("Erratum", "notice"), ("Matters Arising", "notice"), ("News & Views", "editorial"),
+    ("Book Review", "editorial"), ("Editorial", "editorial"), ("Issue Information", "front_matter"),
+    ("This Week in Science", "front_matter"), ("Article", None), ("Research Article", None), ("Review", None),
+    ("Correspondence", None), ("", None),
+])
+def test_notices_news_and_front_matter_by_the_publishers_article_type(section, reason):
+    entry = Entry(sources=("s",), id="doi:10.1/x", title="Regulators of gut motility", authors=(), abstract="",
+                  url="https://x.org/a", section=section)
+    assert editorial_reason(entry) == reason
+
+
+def test_nature_news_ids_are_editorial():
+    entry = Entry(sources=("s",), id="doi:10.1038/d41586-024-02352-2", title="Long COVID lung damage", authors=(),
+                  abstract="", url="https://www.nature.com/articles/d41586-024-02352-2")
+    assert editorial_reason(entry) == "editorial"
 
 
 def test_generic_rss2_ids_authors_and_cleaning():

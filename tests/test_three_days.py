@@ -183,11 +183,12 @@ def test_job_summary_names_each_state(runs):
     labels = {s.id: s.label for s in config.sources}
     sat = reports[SAT].markdown(SAT, labels)
     assert sat.startswith("### fetch 2026-06-20: 1 new papers, 0 new versions\n")
-    assert "| arXiv (CS.LG) | no announcement | 0 | 0 |  |  |" in sat
-    assert "| PLOS Computational Biology | unchanged | 0 | 0 |  |  |" in sat
+    assert "| source | state | items | new | new versions | seen | not shown | note |" in sat
+    assert "| arXiv (CS.LG) | no announcement | 0 | 0 | 0 | 0 | 0 |  |" in sat
+    assert "| PLOS Computational Biology | unchanged | 0 | 0 | 0 | 0 | 0 |  |" in sat
     # Nature's feed also lists four news pieces and corrections: counted, and said why they are no card.
-    assert "| Nature (Science) | stale | 0 | 2 | 4 news, correction or reply |  |" in sat
-    assert "| arXiv (CS.CV) | stale | 0 | 1 |  |" in reports[MON].markdown(MON, labels)
+    assert "| Nature (Science) | stale | 6 | 0 | 0 | 2 | 4 (1 news, comment or editorial, 3 correction, retraction or reply) |  |" in sat
+    assert "| arXiv (CS.CV) | stale | 1 | 0 | 0 | 1 | 0 |" in reports[MON].markdown(MON, labels)
 
 
 def test_the_fetch_stage_scan_knows_what_the_whole_archive_holds(runs):

@@ -209,7 +209,7 @@ def test_first_run_commits_content_and_leaves_the_site_artifact(runner):
     assert f"{PAGES_URL}/sitemap.xml" in (site / "robots.txt").read_text()
     assert not git(runner.first, "ls-files", "site")  # the site is deployed, never committed
     summary = runner.first_out["summary"]
-    assert summary.startswith("### fetch 2026-06-16: 42 new papers") and "| PLOS Medicine | ok | 2 | 0 |" in summary
+    assert summary.startswith("### fetch 2026-06-16: 42 new papers") and "| PLOS Medicine | ok | 2 | 2 | 0 | 0 | 0 |" in summary
     assert "**Site size:** site/ is " in summary and "of the 1,000 MB limit (site.size_limit_mb)" in summary
 
 

@@ -44,7 +44,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     """Write the whole site into out/; return what was written and removed."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
-    infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar)
+    infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
     index = DayIndex(infos, site.feed_days, config.topics)
     radar = RadarIndex(infos, config.radar)
     loader = DayLoader(source, index.shared)
@@ -55,9 +55,11 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
-    settings["site"] = replace(site, size_limit_mb=0.0)   # the limit shapes no page
+    # The limit shapes no page; the retention window shapes only the pages whose fingerprints hold a day's layout
+    # (plan.SitePlan.shape), so lowering it at the limit re-renders the days concerned, not the whole site.
+    settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
-                    briefings.inputs, site.feed_max_items, site.page_size)
+                    briefings.inputs, site.feed_max_items, site.full_days)
     maker = PageMaker(config, template_env(), ui, cards)
     search = SearchIndex(writer, plan, index, loader, cards)
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)

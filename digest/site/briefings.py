@@ -19,12 +19,12 @@ import markdown
 import nh3
 
 from ..archive import Briefing, Day
-from ..clean import xml_text
+from ..clean import has_math, split_math, xml_text
 from ..config import Radar, Topic
 from ..i18n import translator
 from ..papers import Paper
 from ..radar import radar_hits
-from .cards import card_fragment
+from .layout import card_fragment
 
 _LINKED = re.compile(r"\[(\d{1,4})\]\(#([^)\s]+)\)")
 _TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "code", "blockquote", "br", "hr"}
@@ -50,6 +50,9 @@ def _sanitise(markup: str, card_ids: Iterable[str]) -> str:
                      attribute_filter=keep, link_rel=None, strip_comments=True)
 
 
+_MATH_MARK = "ahbriefingmath"   # letters only: Markdown leaves them alone
+
+
 def to_html(text: str, anchors: Mapping[str, str]) -> str:
     """Render briefing Markdown to safe HTML: raw HTML off, links only to the page's cards, then sanitised."""
 
@@ -57,8 +60,16 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
         number = anchors.get(match.group(2))
         return f"[{number}]({card_fragment(match.group(2))})" if number else f"\\[{match.group(1)}\\]"
 
+    # Math is kept from Markdown, which would read `\(` as an escaped `(` and `*` as emphasis: each span waits
+    # under a placeholder and comes back as written (escaped), for KaTeX on the page.
+    pieces = split_math(text)
+    spans = pieces[1::2]
+    text = "".join(piece if i % 2 == 0 else f"{_MATH_MARK}{i // 2}x" for i, piece in enumerate(pieces))
     text = _LINKED.sub(renumber, text)
     markup = _markdown().reset().convert(text)
+    if spans:   # a mark the text itself held (a number past the spans) stays as it was
+        markup = re.sub(f"{_MATH_MARK}(\\d+)x", lambda m: html.escape(spans[int(m.group(1))], quote=False)
+                        if int(m.group(1)) < len(spans) else m.group(0), markup)
     # Gated last: a character reference in the Markdown (`&#1;`, `&#xFFFE;`, from a model or a hand-edited file)
     # comes out of the HTML parser in nh3 as the character itself, which no XML feed may carry.
     return xml_text(_sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors))
@@ -250,7 +261,7 @@ class Briefings:
             variants.append({"lang": lang, "html_lang": "zh-Hans" if shown.lang == "zh" else shown.lang,
                              "html": relocate(shown.html, elsewhere or {}), "note": shown.note, "kind": shown.kind})
         default = next(v for v in variants if v["lang"] == self.lang)
-        return {"kind": default["kind"], "variants": variants}
+        return {"kind": default["kind"], "variants": variants, "math": any(has_math(v["html"]) for v in variants)}
 
     def feed_text(self, day: Day) -> str:
         """Return the day's briefing in the default language as plain text with its note, for the feed."""

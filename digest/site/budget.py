@@ -10,9 +10,10 @@ MB = 1_000_000
 WINDOW = 30              # days of the archive the recent volume is read from
 MONTH = 365.25 / 12      # days
 WARN_AT = 0.8            # of the limit
-# The one thing to change: a later retention setting will be named here too.
-REMEDY = ("trim the sources in sources.yaml (disable some, or narrow their subjects), "
-          "or raise site.size_limit_mb if the host allows more")
+# What to change: the sources, the retention window (site.full_days), or the limit.
+REMEDY = ("trim the sources in sources.yaml (disable some, or narrow their subjects), lower site.full_days "
+          "(fewer days keep full cards; older ones are listed compactly), or raise site.size_limit_mb if the host "
+          "allows more")
 
 
 def recent_volume(days: Iterable[tuple[date, int]], window: int = WINDOW) -> tuple[int, int]:
@@ -95,8 +96,7 @@ class SiteSize:
     def refusal(self) -> str:
         """Return the one line that stops a build over the limit."""
         return (f"site/ is {megabytes(self.size)}, over site.size_limit_mb ({megabytes(self.limit)}; GitHub Pages "
-                f"refuses a site over 1 GB): not deployed; trim the sources in sources.yaml (that slows the growth; "
-                f"no retention setting removes old days yet) or raise site.size_limit_mb if the host allows more")
+                f"refuses a site over 1 GB): not deployed; {REMEDY}")
 
     def markdown(self) -> str:
         """Return the size as a job summary paragraph, the warning or refusal under it."""

@@ -19,6 +19,7 @@ from ..clean import clip, first_sentences, safe_url
 from ..papers import Paper
 from ..radar import keys
 from .index import DayIndex, RadarIndex
+from .layout import ABSTRACT_SHOWN, AUTHORS_SHOWN, ENTRY_AUTHORS, ENTRY_TITLE, SUMMARY_SHOWN
 
 
 @dataclass(frozen=True)
@@ -95,18 +96,23 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
             out.append(f'  <p class="also"><a href="{escape(checked)}" rel="noopener">'
                        f'{escape(plain("also_at", host=host(checked)))}</a></p>\n')
     if c.authors:
-        names = ", ".join([author_link(root, a) for a in c.authors])
+        # A collaboration's hundreds of names stay in data-authors (the filter finds them); links for the first.
+        names = ", ".join([author_link(root, a) for a in c.authors[:AUTHORS_SHOWN]]) + more_count(c.authors, AUTHORS_SHOWN)
         out.append(f'  <p class="authors"><span class="k">{tagged("authors")}:</span> {names}</p>\n')
     if c.summary:
-        others = "".join(f' data-summary-{escape(lang)}="{escape(text)}"' for lang, text in c.other_summaries)
+        others = "".join(f' data-summary-{escape(lang)}="{escape(clip(text, SUMMARY_SHOWN))}"'
+                         for lang, text in c.other_summaries)
         # A reader's keyword follow matches the title and the abstract (static/js/radar.js reads them from here):
         # when the summary shown is the whole abstract, it says so, as no other copy of the abstract is shown.
         whole = " data-abstract" if c.summary == paper.abstract else ""
-        out.append(f'  <p class="summary"{whole}{others}>{escape(c.summary)}</p>\n')
-    out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
+        out.append(f'  <p class="summary"{whole}{others}>{escape(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
+    if c.summary_note:
+        out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
     if paper.abstract and paper.abstract != c.summary:
         label = tagged("standfirst") if paper.abstract_kind == "standfirst" else tagged("show_abstract")
-        out.append(f'  <details class="abstract"><summary>{label}</summary><p>{escape(paper.abstract)}</p></details>\n')
+        # Clipped, so that one card always fits a page (layout.py weighs it): the link has the rest.
+        shown = escape(clip(paper.abstract, ABSTRACT_SHOWN))
+        out.append(f'  <details class="abstract"><summary>{label}</summary><p>{shown}</p></details>\n')
     if c.topics:
         badges = "".join(
             (f'<a class="badge" href="{escape(href)}" data-i18n="topic.{escape(tid)}">{escape(name)}</a> ' if href
@@ -116,25 +122,22 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     return Markup("".join(out))
 
 
-def card_fragment(paper_id: str) -> str:
-    """Return "#<id>" for a link to a paper's card. A browser percent-decodes a fragment before it looks the id
-    up, so the one character an id may hold that would change (`%`, in a DOI or a link) is written `%25`."""
-    return "#" + paper_id.replace("%", "%25")
+def more_count(names: Sequence[str], shown: int) -> str:
+    """The count of the names beyond the first `shown` (" +260"), or "" when all are shown."""
+    return f" +{len(names) - shown}" if len(names) > shown else ""
 
 
-def day_page_path(iso: str, page: int) -> str:
-    """Return the path (from the site root) of a day's numbered page: "YYYY-MM-DD/", then "YYYY-MM-DD/page/2/"..."""
-    return f"{iso}/" if page <= 1 else f"{iso}/page/{page}/"
-
-
-def page_of(number: int, page_size: int) -> int:
-    """Return which numbered page of its day holds the card numbered `number` (from 1)."""
-    return (number - 1) // page_size + 1
-
-
-def card_path(iso: str, number: int, page_size: int, paper_id: str) -> str:
-    """Return the path (from the site root) of a card: its day's numbered page and the card's `#id`."""
-    return day_page_path(iso, page_of(number, page_size)) + card_fragment(paper_id)
+def compact_entry(p: Paper, root: str) -> str:
+    """A compact day's entry (in an <ol> numbered from its first): the card's id, so links to the card land here,
+    the title linked to the paper, and the first authors linked to their papers on the search page."""
+    url = safe_url(p.url)
+    title = escape(clip(p.title, ENTRY_TITLE))
+    if url:
+        title = f'<a href="{escape(url)}">{title}</a>'
+    by = ", ".join(f'<a href="{escape(root)}search/?author={escape(quote(a, safe="/"))}">{escape(a)}</a>'
+                   for a in p.authors[:ENTRY_AUTHORS])
+    by = f' <span class="by">{by}{more_count(p.authors, ENTRY_AUTHORS)}</span>' if by else ""
+    return f'<li id="{escape(p.id)}">{title}{by}</li>\n'
 
 
 def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), summary: str = "") -> Markup:
@@ -153,13 +156,18 @@ def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), sum
     return Markup("".join(out))
 
 
-def topic_badges(root: str, iso: str, counts: list[tuple[str, str, int]], current: str | None = None) -> Markup:
-    """A day's topic badges with their counts, linking to its day-and-topic pages (current: the page's own topic)."""
+def topic_badges(root: str, iso: str, counts: list[tuple[str, str, int]], current: str | None = None,
+                 linked: bool = True) -> Markup:
+    """A day's topic badges with their counts, linking to its day-and-topic pages (current: the page's own topic;
+    linked False: a compact day's, which has no day-and-topic pages)."""
     out = []
     for tid, name, n in counts:
+        inner = f'<span data-i18n="topic.{escape(tid)}">{escape(name)}</span> <span class="count">{n}</span>'
+        if not linked:
+            out.append(f'<span class="badge plain">{inner}</span> ')
+            continue
         mark, aria = (" current", ' aria-current="page"') if tid == current else ("", "")
-        out.append(f'<a class="badge{mark}" href="{escape(root)}{iso}/{escape(tid)}/"{aria}>'
-                   f'<span data-i18n="topic.{escape(tid)}">{escape(name)}</span> <span class="count">{n}</span></a> ')
+        out.append(f'<a class="badge{mark}" href="{escape(root)}{iso}/{escape(tid)}/"{aria}>{inner}</a> ')
     return Markup("".join(out))
 
 
@@ -188,6 +196,8 @@ class CardBuilder:
         if paper.summary.get(self.lang) or paper.summary:
             summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
             return summary, self.tagged("summary_llm", model=paper.summary_model or "LLM")
+        if not paper.abstract:   # the feed gave none (only placeholders): no summary, and no note about one
+            return "", ""
         if paper.abstract_kind == "standfirst":
             return "", self.notes["standfirst_note"]
         if paper.day in self.days.shared:
@@ -227,3 +237,16 @@ class CardBuilder:
         """A day page's cards as HTML, numbered from `start` (01 on the day's first page), one per line."""
         return Markup("".join(f"{card_html(self.card(i, p, root), root, self.plain, self.tagged)}\n"
                               for i, p in enumerate(papers, start)))
+
+    def compact_html(self, papers: Sequence[Paper], root: str, start: int) -> Markup:
+        """A compact day page's entries, numbered from `start`, in one numbered list per run of a source (its
+        label said once, where a card says it on every card)."""
+        out: list[str] = []
+        label = None
+        for number, p in enumerate(papers, start):
+            if not out or self.label_of(p) != label:
+                label = self.label_of(p)
+                out.append(f'{"</ol>" if out else ""}<h2 class="source">{escape(label)}</h2>\n'
+                           f'<ol class="digest" start="{number}">\n')
+            out.append(compact_entry(p, root))
+        return Markup("".join(out) + ("</ol>\n" if out else ""))

@@ -17,6 +17,7 @@ from ..archive import Archive, Day, dumps
 from ..config import Radar
 from ..papers import Paper
 from ..radar import radar_hits
+from .layout import day_breaks, layout_version
 from .workers import run_all
 from .writer import inputs_key
 
@@ -36,34 +37,39 @@ class DayInfo:
     # The papers on the owner's radar, whole (number on the day, paper JSON): the radar page and feed
     # gather them from across the archive, so they are kept here rather than re-read day by day.
     radar: tuple[tuple[int, dict[str, Any]], ...] = ()
+    # Where its numbered pages start, full and compact (layout.day_breaks): every link to a card reads them.
+    breaks: tuple[tuple[int, ...], ...] = ((), ())
 
     def to_json(self) -> list[Any]:
         # The ids as one string: a year's index holds 110,000 of them, and one string per day reads 2x faster.
         return [self.day.isoformat(), self.key, self.size, self.counts, ID_SEPARATOR.join(self.ids),
-                [list(u) for u in self.updates], [list(r) for r in self.radar]]
+                [list(u) for u in self.updates], [list(r) for r in self.radar], [list(b) for b in self.breaks]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
-        day, key, size, counts, ids, updates, radar = data
+        day, key, size, counts, ids, updates, radar, breaks = data
         return cls(date.fromisoformat(day), key, size, counts, tuple(ids.split(ID_SEPARATOR)) if ids else (),
-                   tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar))
+                   tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar),
+                   tuple(tuple(b) for b in breaks))
 
 
-def index_entry(day: Day, key: str, radar: Radar) -> DayInfo:
-    """Return the index entry of a parsed day (radar: the owner's follows, whose matches it lists)."""
+def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
+    """Return the index entry of a parsed day (radar: the owner's follows, whose matches it lists; page_size: the
+    most cards on a full numbered page)."""
     counts: dict[str, int] = {}
     for paper in day.papers:
         for topic in paper.topics:
             counts[topic] = counts.get(topic, 0) + 1
     return DayInfo(day.day, key, len(day.papers), counts, tuple(p.id for p in day.papers),
                    tuple((u.id, u.version) for u in day.updates),
-                   tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)))
+                   tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)),
+                   day_breaks(day.papers, day.updates, page_size))
 
 
 class DaySource(Protocol):
     """Where the renderer gets its days: the archive on disk, or days already in memory."""
 
-    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
+    def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
         """Return every day's info, oldest first, and the cache entries to keep for next time."""
 
     def load(self, info: DayInfo) -> Day:
@@ -76,10 +82,11 @@ class MemoryDays:
     def __init__(self, days: Iterable[Day]):
         self.days = {d.day: d for d in days}
 
-    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
+    def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
         infos = []
         for day in sorted(self.days.values(), key=lambda d: d.day):
-            infos.append(index_entry(day, hashlib.blake2b(dumps(day.to_json()), digest_size=12).hexdigest(), radar))
+            infos.append(index_entry(day, hashlib.blake2b(dumps(day.to_json()), digest_size=12).hexdigest(), radar,
+                                      page_size))
         return infos, {}
 
     def load(self, info: DayInfo) -> Day:
@@ -92,8 +99,9 @@ class ArchiveDays:
     def __init__(self, archive: Archive):
         self.archive = archive
 
-    def index(self, cached: dict[str, Any], radar: Radar) -> tuple[list[DayInfo], dict[str, Any]]:
-        follows = inputs_key(radar)  # a day's radar matches hold only for the radar they were found with
+    def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
+        # A day's radar matches hold only for the radar they were found with, its page breaks for the rules.
+        follows = inputs_key(radar, page_size, layout_version())
         usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
         for day in self.archive.day_dates():
@@ -107,7 +115,8 @@ class ArchiveDays:
             found[path.name] = (stamp, DayInfo.from_json(entry[2]) if entry and entry[0] == stamp else None)
         # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
         names = [name for name, (_, info) in found.items() if info is None]
-        todo = [(self.archive, name, radar, usable[name][2][1] if name in usable else None) for name in names]
+        todo = [(self.archive, name, radar, page_size, usable[name][2][1] if name in usable else None)
+                for name in names]
         for name, info in zip(names, run_all(index_file, todo)):
             found[name] = (found[name][0], info or DayInfo.from_json(usable[name][2]))
         infos = [info for _, info in found.values() if info is not None]
@@ -121,16 +130,16 @@ class ArchiveDays:
         return day
 
 
-def index_file(task: tuple[Archive, str, Radar, str | None]) -> DayInfo | None:
+def index_file(task: tuple[Archive, str, Radar, int, str | None]) -> DayInfo | None:
     """Return a day file's index entry, or None if its bytes still hash to the cached key (merely touched)."""
-    archive, name, radar, cached_key = task
+    archive, name, radar, page_size, cached_key = task
     path = archive.days_dir / name
     data = path.read_bytes()
     key = hashlib.blake2b(data, digest_size=12).hexdigest()
     if key == cached_key:
         return None
     # The parsed day is not kept: a full render would otherwise hold the whole archive in memory.
-    return index_entry(archive.parse_day(path, data), key, radar)
+    return index_entry(archive.parse_day(path, data), key, radar, page_size)
 
 
 class RadarIndex:

@@ -6,7 +6,6 @@ once per render (`SitePages`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,28 +16,25 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import safe_url
+from ..clean import has_math as text_has_math, safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
 from ..radar import fold_data_js
 from .briefings import Briefings
-from .cards import CardBuilder, card_path, day_page_path, entry_html, page_of
+from .cards import CardBuilder, entry_html
 from .env import UiText
 from .feeds import Feeds
 from .index import DayIndex, DayInfo, DayLoader
+from .layout import DayLayout
 from .plan import DayJob, SitePlan
 from .search import day_rows
 from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
-# A `$...$` span with something in it: only pages holding one load KaTeX.
-MATH = re.compile(r"\$[^$\s][^$]*\$")
-
-
 def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds `$...$`: only such pages load KaTeX."""
-    return any(MATH.search(p.title) or MATH.search(p.abstract) for p in papers)
+    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
+    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
 
 
 FOLD_DATA = "static/js/fold-data.js"
@@ -74,11 +70,27 @@ class PageMaker:
         """A day's configured topics with their names and papers, for its topic badges."""
         return [(tid, self.ui.topic_name(tid), info.counts[tid]) for tid in self.config.topics if tid in info.counts]
 
-    def elsewhere_links(self, day: Day, prefix: str) -> dict[str, str]:
+    def elsewhere_links(self, day: Day, layout: DayLayout, prefix: str) -> dict[str, str]:
         """The day's cards beyond its first page, by id: the path to their page from a page at `prefix`'s parent
         (the day's first page: "", the front page: "YYYY-MM-DD/"), for the briefing's links to them."""
-        size = self.site.page_size
-        return {p.id: prefix + f"page/{page_of(i, size)}/" for i, p in enumerate(day.papers, 1) if i > size}
+        beyond = layout.span(1)[1]
+        return {p.id: prefix + layout.path(layout.page_of(i)).removeprefix(layout.iso + "/")
+                for i, p in enumerate(day.papers, 1) if i >= beyond}
+
+    def day_context(self, day: Day, layout: DayLayout, number: int, root: str, briefings: Briefings,
+                    maths: set[str]) -> dict[str, Any]:
+        """What the day page template shows on a day's numbered page: its cards (or compact entries), the pager,
+        and on the first page the briefing and (on a full day) the updated versions."""
+        start, end = layout.span(number)
+        shown = day.papers[start - 1:end - 1]
+        first = number == 1
+        cards = (self.cards.compact_html(shown, root, start) if layout.compact
+                 else self.cards.cards_html(shown, root, start))
+        prefix = "" if root != "./" else layout.iso + "/"
+        briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
+        return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
+                "math": any(p.id in maths for p in shown) or bool(briefing and briefing["math"]),
+                "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
 
     def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
         """The day's "Updated versions": each with its source's label and its checked link."""
@@ -86,32 +98,53 @@ class PageMaker:
         return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url)) for u in day.updates]
 
 
+PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one
+
+
 @dataclass(frozen=True)
 class Pager:
-    """Where a day page sits among its day's numbered pages: their links are paths from the site root."""
+    """Where a day page sits among its day's numbered pages (as its layout decided them): paths from the root."""
 
-    iso: str
+    layout: DayLayout
     current: int
-    count: int
-    size: int
-    total: int      # the day's papers
+
+    @property
+    def iso(self) -> str:
+        return self.layout.iso
+
+    @property
+    def count(self) -> int:
+        return self.layout.count
+
+    @property
+    def total(self) -> int:
+        """The day's papers."""
+        return self.layout.total
 
     @property
     def start(self) -> int:
         """The number of the page's first card."""
-        return (self.current - 1) * self.size + 1
+        return self.layout.starts[self.current - 1]
 
     def path(self, number: int) -> str:
-        return day_page_path(self.iso, number)
+        return self.layout.path(number)
 
     def links(self) -> list[tuple[int, str]]:
-        return [(n, self.path(n)) for n in range(1, self.count + 1)]
+        """The page list: the first and last pages and those near the current one; (0, "") marks a gap. Every page
+        stays a few next/previous links away, and a weekday's list no longer weighs 75 links on each of its pages."""
+        shown = [n for n in range(1, self.count + 1)
+                 if n in (1, self.count) or abs(n - self.current) <= PAGER_NEAR]
+        out: list[tuple[int, str]] = []
+        for n in shown:
+            if out and n > out[-1][0] + 1:   # the last entry is a page, never a gap
+                out.append((0, ""))
+            out.append((n, self.path(n)))
+        return out
 
 
-def pager(iso: str, current: int, size: int, total: int) -> Pager | None:
+def pager(layout: DayLayout, current: int) -> Pager | None:
     """The page's place among its day's numbered pages, or None for a day that fits on one page."""
-    count = max(1, -(-total // size))
-    return Pager(iso, current, count, size, total) if count > 1 else None
+    return Pager(layout, current) if layout.count > 1 else None
 
 
 @dataclass
@@ -137,33 +170,26 @@ class DayPages:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
             # The day's search rows travel back with its pages: the month's shard need not read the day again.
-            out.search_rows[job.info.day] = day_rows(day.papers, self.cards, self.pages.site.page_size)
+            out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
-        iso = job.info.day.isoformat()
+        iso, layout = job.info.day.isoformat(), job.layout
         counts = self.pages.topic_counts(job.info)
         maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
-        size = self.pages.site.page_size
         if job.page:
-            first = day.papers[:size]
-            self.pages.write(writer, iso, "day.html", job.page.fingerprint, day=day,
-                             cards=self.cards.cards_html(first, "../"), counts=counts, prev_day=job.prev_day,
-                             next_day=job.next_day, updates=self.pages.update_rows(day), topic=None, is_front=False,
-                             math=any(p.id in maths for p in first), pager=pager(iso, 1, size, len(day.papers)),
-                             briefing=self.briefings.block(day, self.pages.elsewhere_links(day, "")))
+            self.pages.write(writer, iso, "day.html", job.page.fingerprint, counts=counts, prev_day=job.prev_day,
+                             next_day=job.next_day, is_front=False,
+                             **self.pages.day_context(day, layout, 1, "../", self.briefings, maths))
         for number, target in job.more:
-            start = (number - 1) * size
-            shown = day.papers[start:start + size]
-            self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, day=day,
-                             cards=self.cards.cards_html(shown, "../../../", start + 1), counts=counts,
-                             prev_day=job.prev_day, next_day=job.next_day, updates=[], topic=None, is_front=False,
-                             math=any(p.id in maths for p in shown), pager=pager(iso, number, size, len(day.papers)))
+            self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
+                             prev_day=job.prev_day, next_day=job.next_day, is_front=False,
+                             **self.pages.day_context(day, layout, number, "../../../", self.briefings, maths))
         if not job.topics:
             return
         # A cross-listed paper is on several of the day's topic pages: its entry is built once. Its link is relative
         # to the day's folder, whose numbered page holds its card.
-        entries = {p.id: entry_html(i, p, "../" + card_path(iso, i, size, p.id).removeprefix(iso + "/"),
+        entries = {p.id: entry_html(i, p, "../" + layout.card_path(i, p.id).removeprefix(iso + "/"),
                                     summary=self.cards.short_summary(p))
                    for i, p in enumerate(day.papers, 1)}
         listed_in: dict[str, list[str]] = {}
@@ -191,21 +217,17 @@ class SitePages:
         days = self.index.days
         if not days:
             self.pages.write(self.writer, "", "day.html", day=None, cards=Markup(), counts=[], prev_day=None,
-                             next_day=None, updates=[], topic=None, is_front=True, pager=None)
+                             next_day=None, updates=[], topic=None, is_front=True, pager=None, layout=None)
             return
         target = self.plan.front_page()
         if target.fresh:
             return
         info = days[-1]
-        latest = self.loader.load(info)
-        iso, size = info.day.isoformat(), self.site.page_size
-        first = latest.papers[:size]   # the latest day's first page
-        self.pages.write(self.writer, "", "day.html", target.fingerprint, day=latest,
-                         cards=self.cards.cards_html(first, "./"), counts=self.pages.topic_counts(info),
-                         prev_day=days[-2].day if len(days) > 1 else None, next_day=None,
-                         updates=self.pages.update_rows(latest), topic=None, is_front=True,
-                         math=has_math(first), pager=pager(iso, 1, size, len(latest.papers)),
-                         briefing=self.briefings.block(latest, self.pages.elsewhere_links(latest, iso + "/")))
+        latest = self.loader.load(info)   # the latest day's first page
+        maths = {p.id for p in latest.papers if has_math((p,))}
+        self.pages.write(self.writer, "", "day.html", target.fingerprint, counts=self.pages.topic_counts(info),
+                         prev_day=days[-2].day if len(days) > 1 else None, next_day=None, is_front=True,
+                         **self.pages.day_context(latest, self.plan.layout(info), 1, "./", self.briefings, maths))
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""
@@ -215,16 +237,17 @@ class SitePages:
         recent, math = [], False
         for info in self.plan.topic_days(topic):
             listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
-            iso = info.day.isoformat()
-            size = self.site.page_size
-            entries = "".join(f"  {entry_html(i, p, '../../' + card_path(iso, i, size, p.id))}\n" for i, p in listed)
-            recent.append((info.day, len(listed), Markup(entries)))
+            layout = self.plan.layout(info)
+            entries = "".join(f"  {entry_html(i, p, '../../' + layout.card_path(i, p.id))}\n" for i, p in listed)
+            # A compact day has no day-and-topic pages: its heading links the day itself.
+            page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
+            recent.append((info.day, len(listed), Markup(entries), page))
             math = math or has_math(p for _, p in listed)
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent, math=math)
 
     def archive_page(self) -> None:
-        rows = [(info, self.pages.topic_counts(info)) for info in reversed(self.index.days)]
+        rows = [(info, self.pages.topic_counts(info), self.plan.layout(info).compact) for info in reversed(self.index.days)]
         target = self.plan.archive_page(rows)
         if not target.fresh:
             self.pages.write(self.writer, "archive", "archive.html", target.fingerprint, days=rows)
@@ -243,7 +266,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html", math=True)   # results typeset their TeX
+        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -258,9 +281,8 @@ class SitePages:
                 found.append((paper, self.cards.radar.hits(paper)))
                 numbers[(paper.day, paper.id)] = number
         found = found[: self.site.feed_max_items]
-        size = self.site.page_size
-        entries = [(n, p, hits, card_path(p.day.isoformat(), n, size, p.id))
-                   for p, hits in found for n in (numbers[(p.day, p.id)],)]
+        layouts = {info.day: self.plan.layout(info) for info in chosen}
+        entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
                          entries=entries, math=has_math(p for _, p, _, _ in entries))
         feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
@@ -275,7 +297,7 @@ class SitePages:
             # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.
             pages.append(f"{info.day.isoformat()}/")
-            pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.index.topic_ids(info))
+            pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.plan.topic_ids(info))
         self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
             urls=[absolute(p) for p in pages] if base_url else []))
         sitemap = f"Sitemap: {absolute('sitemap.xml')}\n" if base_url else ""

@@ -2,16 +2,22 @@
 
 A page's fingerprint hashes the render's version (code, templates, settings, language) with its inputs: a page
 whose fingerprint the last render recorded, and which is still on disk, is not rendered again.
+
+Retention: the newest site.full_days days have full cards (and day-and-topic pages); older days are compact, every
+paper still listed under its card's id. A day's layout (compact or not, and where its pages start) is part of the
+fingerprint of every page that shows or links its cards, so the day that leaves the window is rendered again,
+compact, with the search rows, topic, archive and radar pages that point into it; its extra pages are removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .index import DayIndex, DayInfo
+from .layout import DayLayout, day_layout
 from .writer import SiteWriter, inputs_key
 
 RECENT_DAYS = 7   # days a topic page lists
@@ -31,6 +37,7 @@ class DayJob:
     """One day's pages that need rendering, with their fingerprints."""
 
     info: DayInfo
+    layout: DayLayout
     prev_day: date | None
     next_day: date | None
     page: Target | None                   # None: the day page itself is fresh
@@ -41,9 +48,11 @@ class DayJob:
 class SitePlan:
     def __init__(self, writer: SiteWriter, version: str, index: DayIndex, topics: tuple[str, ...],
                  briefing_inputs: Callable[[date], list[tuple[str, str, str]]], feed_max_items: int,
-                 page_size: int):
+                 full_days: int):
         self.writer, self.version, self.index = writer, version, index
-        self.page_size = page_size
+        # The full window: the newest full_days calendar days (the latest day is always in it).
+        self.full_since = index.days[-1].day - timedelta(days=full_days - 1) if index.days else date.min
+        self._layouts: dict[date, DayLayout] = {}
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
@@ -54,18 +63,31 @@ class SitePlan:
 
     # -- the day pages ---------------------------------------------------------------------------
 
-    def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
-        return self.target(f"{info.day.isoformat()}/index.html", info.key, prev_day, next_day, self.index.marks(info),
-                           self.briefing_inputs(info.day))
+    def layout(self, info: DayInfo) -> DayLayout:
+        """Return the day's numbered pages: full inside the window, compact before it (asked by every link)."""
+        found = self._layouts.get(info.day)
+        if found is None:
+            found = self._layouts[info.day] = day_layout(info.day.isoformat(), info.size, info.breaks,
+                                                         info.day < self.full_since)
+        return found
 
-    def page_count(self, info: DayInfo) -> int:
-        """Return how many numbered pages the day has (one, however few its papers)."""
-        return max(1, -(-info.size // self.page_size))
+    def shape(self, info: DayInfo) -> tuple[bool, tuple[int, ...]]:
+        """What of a day's layout a page that links its cards depends on."""
+        layout = self.layout(info)
+        return layout.compact, layout.starts
+
+    def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
+        return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
+                           self.index.marks(info), self.briefing_inputs(info.day))
 
     def day_more_page(self, info: DayInfo, number: int, prev_day: date | None, next_day: date | None) -> Target:
         """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions)."""
-        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, prev_day, next_day,
-                           self.index.marks(info))
+        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
+                           next_day, self.index.marks(info))
+
+    def topic_ids(self, info: DayInfo) -> list[str]:
+        """Return the topics of the day's day-and-topic pages: a compact day has none."""
+        return [] if self.layout(info).compact else self.index.topic_ids(info)
 
     def day_topic_page(self, info: DayInfo, topic: str) -> Target:
         # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
@@ -74,7 +96,8 @@ class SitePlan:
     def front_page(self) -> Target:
         info = self.index.days[-1]
         prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
-        return self.target("index.html", info.key, prev_day, self.index.marks(info), self.briefing_inputs(info.day))
+        return self.target("index.html", info.key, self.shape(info), prev_day, self.index.marks(info),
+                           self.briefing_inputs(info.day))
 
     def day_jobs(self) -> list[DayJob]:
         """Return the days whose pages need rendering (fingerprints of those that do not are kept)."""
@@ -82,12 +105,13 @@ class SitePlan:
         for i, info in enumerate(self.index.days):
             prev_day, next_day = self.index.neighbours(i)
             page = self.day_page(info, prev_day, next_day)
-            topics = [(tid, target) for tid in self.index.topic_ids(info)
+            topics = [(tid, target) for tid in self.topic_ids(info)
                       if not (target := self.day_topic_page(info, tid)).fresh]
-            more = [(n, target) for n in range(2, self.page_count(info) + 1)
+            more = [(n, target) for n in range(2, self.layout(info).count + 1)
                     if not (target := self.day_more_page(info, n, prev_day, next_day)).fresh]
             if not page.fresh or topics or more:
-                jobs.append(DayJob(info, prev_day, next_day, None if page.fresh else page, tuple(more), tuple(topics)))
+                jobs.append(DayJob(info, self.layout(info), prev_day, next_day, None if page.fresh else page,
+                                   tuple(more), tuple(topics)))
         return jobs
 
     # -- pages over many days ----------------------------------------------------------------------
@@ -97,17 +121,19 @@ class SitePlan:
         return [info for info in reversed(self.index.days) if topic in info.counts][:RECENT_DAYS]
 
     def topic_page(self, topic: str) -> Target:
-        return self.target(f"topics/{topic}/index.html", [(i.day, i.key) for i in self.topic_days(topic)])
+        return self.target(f"topics/{topic}/index.html",
+                           [(i.day, i.key, self.shape(i)) for i in self.topic_days(topic)])
 
-    def archive_page(self, rows: list[tuple[DayInfo, list[tuple[str, str, int]]]]) -> Target:
-        return self.target("archive/index.html", [(info.day, info.size, counts) for info, counts in rows])
+    def archive_page(self, rows: list[tuple[DayInfo, list[tuple[str, str, int]], bool]]) -> Target:
+        return self.target("archive/index.html", [(info.day, info.size, counts, compact) for info, counts, compact in rows])
 
     def search_shard(self, month: str, infos: list[DayInfo]) -> Target:
-        return self.target(f"search/{month}.json", [(i.day, i.key) for i in infos])   # only this month's changes
+        # only this month's changes
+        return self.target(f"search/{month}.json", [(i.day, i.key, self.shape(i)) for i in infos])
 
     def search_day_mark(self, info: DayInfo) -> str:
         """What a day's rows in a search shard were made from: a new day reuses the other days' rows."""
-        return inputs_key(self.version, info.key)
+        return inputs_key(self.version, info.key, self.shape(info))
 
     def radar_days(self) -> list[DayInfo]:
         """The newest days with papers on the owner's radar, enough of them to fill the radar page and feed."""
@@ -122,7 +148,7 @@ class SitePlan:
 
     def radar(self, days: list[DayInfo]) -> tuple[Target, Target]:
         """The radar page and its feed."""
-        inputs = [(i.day, i.key) for i in days]
+        inputs = [(i.day, i.key, self.shape(i)) for i in days]
         return self.target("radar/index.html", inputs), self.target("radar/feed.xml", inputs)
 
     # -- feeds over the rolling window -------------------------------------------------------------

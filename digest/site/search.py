@@ -15,8 +15,9 @@ from typing import Any
 
 from ..files import write_atomic
 from ..papers import Paper
-from .cards import CardBuilder, card_path
+from .cards import CardBuilder
 from .index import DayIndex, DayInfo, DayLoader
+from .layout import DayLayout
 from .plan import SitePlan
 from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
                        chunks_of, content_name, day_terms, interleave)
@@ -46,7 +47,7 @@ def search_row(paper: Paper, summary: str, link: str) -> list[object]:
             summary, link]
 
 
-def day_rows(papers: Sequence[Paper], cards: CardBuilder, page_size: int) -> DayTerms:
+def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> DayTerms:
     """A day's part of the search index: the papers in their cards' order, numbered from 1."""
     windows = abstract_months(cards.days.days[-1].day) if cards.days.days else frozenset()
 
@@ -56,7 +57,7 @@ def day_rows(papers: Sequence[Paper], cards: CardBuilder, page_size: int) -> Day
             found.append(paper.abstract)
         return found
 
-    return day_terms((search_row(p, cards.short_summary(p), card_path(p.day.isoformat(), n, page_size, p.id)),
+    return day_terms((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
                       p.title, p.authors, texts(p)) for n, p in enumerate(papers, 1))
 
 
@@ -96,7 +97,7 @@ class SearchIndex:
         last = self.read_cache("segments.json")
         segments: dict[str, dict[str, Any]] = {}
         for month, infos in months.items():
-            days = [[i.day.isoformat(), i.key] for i in infos]
+            days = self.day_marks(infos)
             fingerprint = inputs_key(self.plan.version, month in windows, days)
             entry = last.get(month) if isinstance(last, dict) else None
             if not (isinstance(entry, dict) and self.kept(entry)):
@@ -116,6 +117,11 @@ class SearchIndex:
             if path.is_file() and path.relative_to(self.cache).as_posix() not in keep:
                 path.unlink()
 
+    def day_marks(self, infos: list[DayInfo]) -> list[list[object]]:
+        """What a month's rows are made from: each day's content and whether its cards went compact (a row
+        links its card where the day's layout put it)."""
+        return [[i.day.isoformat(), i.key, self.plan.layout(i).compact] for i in infos]
+
     def kept(self, entry: dict[str, Any]) -> bool:
         """Return True if a segment of the last render is still on disk, whole, as that render wrote it."""
         parts, written = entry.get("parts"), self.writer.manifest["pages"]
@@ -129,7 +135,7 @@ class SearchIndex:
                      abstracts: bool) -> list[dict[str, Any]]:
         """A month's parts: its last render's with the new days appended (the daily case: days only added, at
         the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
-        days = [[i.day.isoformat(), i.key] for i in infos]
+        days = self.day_marks(infos)
         if last and last.get("abstracts") == abstracts and last["days"] == days[:len(last["days"])] and last["parts"]:
             parts = list(last["parts"])
             for info in infos[len(last["days"]):]:
@@ -174,7 +180,7 @@ class SearchIndex:
     def terms_of(self, info: DayInfo) -> DayTerms:
         """A day's terms: from this render's day job, else from the day itself."""
         terms = self.rendered.get(info.day)
-        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.page_size)
+        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
 
     def read_cache(self, rel: str) -> object:
         try:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from feedparser.mixin import _FeedParserMixin as _Mixin  # its HTML sniffing, for the same answer
 
-from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_text, doi_from_text, html_to_text, safe_url,
-                     split_arxiv_description)
+from ..clean import (ARXIV_ID, RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, doi_from_text,
+                     html_to_text, safe_url, split_arxiv_description)
 from ..errors import SourceError
-from .feed import Adapter, Entry, Parsed, read_items
-from .generic import authors, generic_item, published, title
+from .feed import Adapter, Entry, FastItems, Parsed, published, read_items
+from .generic import authors, generic_item, title
 from .jobs import cut_short_warning, fallback
 from .records import Gathered, Job, Target
 from .http import FetchRequest, Session
@@ -75,10 +75,12 @@ def group_sources(sources: Iterable[tuple[str, str]]) -> tuple[list[Group], list
 
 
 def attribute(entries: Sequence[Entry], group: Group) -> dict[str, list[Entry]]:
-    """Give each entry of a joined listing to every member source whose category the entry lists."""
+    """Give each entry of a joined listing to every member source whose category (or archive) the entry lists."""
     out: dict[str, list[Entry]] = {sid: [] for sid in group.source_ids}
     for entry in entries:
+        # A source may ask for a whole archive (`math`, as the legacy RSS did): `math.DG` is one of its categories.
         cats = {c.lower() for c in entry.categories}
+        cats.update([c.partition(".")[0] for c in cats])
         owners = [sid for sid, own in group.members if cats & {c.lower() for c in own}]
         # An item always lists the category it was requested by; if a feed ever omits its
         # categories, the first member keeps it rather than losing the paper.
@@ -93,7 +95,11 @@ def attribute(entries: Sequence[Entry], group: Group) -> dict[str, list[Entry]]:
 # encoding, markup that is not well-formed XML) goes to feedparser.
 _ARXIV_NS = "{http://arxiv.org/schemas/atom}"
 _DC_NS = "{http://purl.org/dc/elements/1.1/}"
-_PLAIN_FIELDS = {"title", "link", "description", "guid", "category", "pubDate", f"{_ARXIV_NS}announce_type",
+# arXiv's own elements, by the key feedparser gives them (`arxiv:DOI` is `arxiv_doi`): a listing with a journal
+# DOI or reference on some items (every busy day) stays on the fast path.
+_ARXIV_FIELDS = {f"{_ARXIV_NS}announce_type": "arxiv_announce_type", f"{_ARXIV_NS}DOI": "arxiv_doi",
+                 f"{_ARXIV_NS}journal_reference": "arxiv_journal_reference"}
+_PLAIN_FIELDS = {"title", "link", "description", "guid", "category", "pubDate", *_ARXIV_FIELDS,
                  f"{_DC_NS}creator", f"{_DC_NS}rights"}
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -108,8 +114,9 @@ def _as_feedparser(text: str | None) -> str:
     return text.translate(_CP1252)
 
 
-def plain_rss_items(body: bytes) -> list[dict[str, Any]] | None:
-    """Return the items of a plain arXiv-shaped RSS 2.0 document as feedparser-like dicts, or None."""
+def plain_rss_items(body: bytes) -> FastItems | None:
+    """Return the items of a plain arXiv-shaped RSS 2.0 document as feedparser-like dicts, and its channel's
+    dates as feedparser names them, or None."""
     declared = _ENCODING.match(body[:200])
     if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
         return None
@@ -145,15 +152,18 @@ def plain_rss_items(body: bytes) -> list[dict[str, Any]] | None:
                     item["tags"].append({"term": text})
             elif tag == "pubDate":
                 item["published"] = text
-            elif tag == f"{_ARXIV_NS}announce_type":
-                item["arxiv_announce_type"] = text
+            elif tag in _ARXIV_FIELDS:
+                item[_ARXIV_FIELDS[tag]] = text
             elif tag == f"{_DC_NS}creator":
                 if "@" in text or "(" in text:
                     return None  # feedparser parses e-mail addresses out of author strings
                 item["authors"].append({"name": text})
                 item["author"] = text
         items.append(item)
-    return items or None
+    # As feedparser: the channel's pubDate is `published`, its lastBuildDate `updated`.
+    channel_dates = {"published": _as_feedparser(channel.findtext("pubDate")),
+                     "updated": _as_feedparser(channel.findtext("lastBuildDate"))}
+    return (items, channel_dates) if items else None
 
 
 # C1 control characters that a cp1252 writer meant as its printable extensions (feedparser maps them too).
@@ -161,7 +171,8 @@ _CP1252 = {b: bytes([b]).decode("cp1252") for b in range(128, 160) if b not in (
 
 
 def arxiv_item(item: Any, source_id: str) -> Entry | None:
-    """Return the Entry of one listing item: id, version and announce type out of its description."""
+    """Return the Entry of one listing item: id, version and announce type out of its description (or, in the
+    legacy RSS 1.0, out of its title)."""
     description = html_to_text((item.get("summary") or "")[:RAW_TEXT_CAP])
     arxiv_id, version, announce, abstract = split_arxiv_description(description)
     link_id, link_version = arxiv_id_from_text(" ".join(str(item.get(k) or "") for k in ("id", "link")))
@@ -170,12 +181,36 @@ def arxiv_item(item: Any, source_id: str) -> Entry | None:
         return generic_item(item, source_id)
     announce = announce or (item.get("arxiv_announce_type") or "").strip().lower() or None
     categories = tuple(t["term"].strip() for t in item.get("tags") or () if (t.get("term") or "").strip())
+    shown_title, names = title(item), authors(item)
+    legacy = _LEGACY_TITLE.search(shown_title)
+    if legacy:
+        shown_title, names = shown_title[:legacy.start()], legacy_authors(item) or names
+        version = version or int(legacy.group("version") or 0) or None
+        announce = announce or _LEGACY_ANNOUNCE[legacy.group("kind")]
+        categories = categories or (legacy.group("category"),)
     return Entry(
-        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=title(item), authors=authors(item),
+        sources=(source_id,), id=f"arXiv:{arxiv_id}", title=shown_title, authors=names,
         abstract=clean_text(abstract, is_html=False), url=safe_url(item.get("link")) or f"https://arxiv.org/abs/{arxiv_id}",
         version=version or link_version, doi=doi_from_text(item.get("arxiv_doi") or ""), categories=categories,
         published=published(item), announce=announce,
     )
+
+
+# The legacy arXiv RSS 1.0 (export.arxiv.org/rss/<archive> before 2024; what mirrors and old archives hold) has
+# no announce type, version or categories of its own: its title ends with them, after a period it adds,
+# "Smooth Yamabe invariant and surgery. (arXiv:0804.1418v4 [math.DG] UPDATED)", the primary category only.
+# UPDATED is a new version (a replacement), CROSS LISTED a cross-list; its items are dated by the channel only.
+_LEGACY_TITLE = re.compile(rf"\.?\s*\(arXiv:(?:{ARXIV_ID})(?:v(?P<version>\d+))?"
+                           r"\s*\[(?P<category>[A-Za-z][A-Za-z0-9.\-]*)\]\s*(?P<kind>UPDATED|CROSS LISTED)?\)\s*$")
+_LEGACY_ANNOUNCE = {None: "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
+# Its dc:creator is markup: `<a href="…/au:+Ammann_B/…">Bernd Ammann</a> (Universitaet Regensburg), <a …>…</a>`.
+_AUTHOR_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.I | re.S)
+
+
+def legacy_authors(item: Any) -> tuple[str, ...]:
+    """Return the names of a legacy item's author links, without their affiliations, or () if it has none."""
+    markup = " ".join(str(a.get("name") or "") for a in item.get("authors") or ()) or str(item.get("author") or "")
+    return clean_authors([html_to_text(name) for name in _AUTHOR_LINK.findall(markup[:RAW_TEXT_CAP])])
 
 
 async def _listing(session: Session, group: Group, targets: dict[str, Target], item_limit: int

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Coroutine, Sequence
 
 from ..clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
 from ..errors import SourceError
-from .feed import Adapter, Entry, drop_reason, gate_entry, replaced
+from .feed import Adapter, Entry, Parsed, drop_reason, gate_entry, read_items, replaced
 from .jobs import fallback, fetch_feed
 from .records import Gathered, Target
 from .generic import generic_item
@@ -189,6 +189,14 @@ def rss_item(item: Any, source_id: str) -> Entry | None:
 
 
 ADAPTERS: dict[str, Adapter] = {"biorxiv": rss_item}
+
+
+def read_feed(body: bytes, source_id: str, family: str = "biorxiv") -> Parsed:
+    """Parse an RSS/RDF feed, or a details API answer saved as a file (JSON: one page, every record read)."""
+    if body.lstrip()[:1] != b"{":
+        return read_items(body, source_id, rss_item)
+    page = parse_page(body, source_id, "biorxiv")
+    return Parsed(page.entries, page.count, page.dropped)
 
 
 def date_range(location: str, last_success: date | None, run_date: date) -> tuple[date | None, date | None]:

@@ -4,14 +4,13 @@ way: identity (arXiv id, else DOI, else a hash of the link), title, body, date, 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ..clean import (RAW_TEXT_CAP, arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text,
-                     link_hash_id, safe_url, split_authors)
-from .feed import Adapter, Entry
+from ..clean import (arxiv_id_from_text, clean_authors, clean_text, clean_title, doi_from_text, link_hash_id, safe_url,
+                     split_authors)
+from .feed import Adapter, Entry, published
 from .jobs import fetch_feed as job  # noqa: F401 - one plain feed is this family's job
+from .platforms import read_body, title_without_lead
 
 
 def _field(item: Any, key: str) -> tuple[str, bool]:
@@ -23,38 +22,13 @@ def _field(item: Any, key: str) -> tuple[str, bool]:
 def title(item: Any) -> str:
     """Return the item's title, cleaned as HTML or plain text by its declared type."""
     value, is_html = _field(item, "title")
-    return clean_title(value, is_html)
+    return title_without_lead(clean_title(value, is_html))
 
 
 def body_html(item: Any) -> str:
-    """Return the fullest body an item carries: content:encoded / Atom content, else its description."""
-    for content in item.get("content") or ():
-        if content.get("value"):
-            return content["value"][:RAW_TEXT_CAP]
-    return (item.get("summary") or "")[:RAW_TEXT_CAP]
-
-
-def published(item: Any) -> date | None:
-    """Return the item's date as the source wrote it (its own offset, not converted to UTC)."""
-    for key in ("published", "dc_date", "prism_publicationdate", "updated", "created"):
-        raw = (item.get(key) or "").strip()
-        if not raw:
-            continue
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
-        try:
-            return parsedate_to_datetime(raw).date()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            pass
-        parsed = item.get(f"{key}_parsed")
-        try:
-            if parsed:
-                return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-        except (ValueError, OverflowError):   # MySQL's zero date `0000-00-00` means "no date"
-            pass
-    return None
+    """Return the item's abstract as HTML: its fullest body that is not a placeholder, without its platform's
+    wrapping (platforms.read_body); "" when it has none."""
+    return read_body(item, title(item)).html
 
 
 def authors(item: Any) -> tuple[str, ...]:
@@ -69,15 +43,23 @@ def authors(item: Any) -> tuple[str, ...]:
     return clean_authors(names)
 
 
+def item_doi(item: Any) -> str | None:
+    """Return an item's DOI, from where items name it, most specific first: a DOI field, any `dc:identifier`
+    (Science lists `info:doi/…` before `hwp:resource-id:…`), the guid, arXiv's journal DOI, the link."""
+    fields = (item.get("prism_doi"), *(item.get("dc_identifiers") or (item.get("dc_identifier"),)), item.get("id"),
+              item.get("arxiv_doi"), item.get("link"))
+    for value in fields:
+        doi = doi_from_text(str(value or ""))
+        if doi:
+            return doi
+    return None
+
+
 def identity(item: Any, url: str) -> tuple[str, str | None, int | None]:
     """Return (id, doi, version): the arXiv id, else the DOI, else a hash of the link."""
     haystack = " ".join(str(item.get(k) or "") for k in ("id", "link", "guid"))
     arxiv_id, version = arxiv_id_from_text(haystack)
-    doi = None
-    for key in ("prism_doi", "dc_identifier", "id", "arxiv_doi", "link"):
-        doi = doi_from_text(str(item.get(key) or ""))
-        if doi:
-            break
+    doi = item_doi(item)
     if arxiv_id:
         return f"arXiv:{arxiv_id}", doi, version
     if doi:
@@ -86,13 +68,21 @@ def identity(item: Any, url: str) -> tuple[str, str | None, int | None]:
     return link_hash_id(url or item.get("id") or item.get("title", "")), None, None
 
 
+def section(item: Any) -> str:
+    """Return the publisher's article type (PRISM section, Dublin Core type), when the item gives one."""
+    return clean_text(str(item.get("prism_section") or item.get("dc_type") or ""), is_html=False)
+
+
 def generic_item(item: Any, source_id: str) -> Entry | None:
     """Return the Entry of one item of any feed."""
     url = safe_url(item.get("link"))
     ident, doi, version = identity(item, url)
+    name = title(item)
+    body = read_body(item, name)
     return Entry(
-        sources=(source_id,), id=ident, title=title(item), authors=authors(item),
-        abstract=clean_text(body_html(item)), url=url, version=version, doi=doi, published=published(item),
+        sources=(source_id,), id=ident, title=name, authors=authors(item) or body.authors,
+        abstract=body.text, url=url, version=version, doi=doi, published=published(item),
+        section=section(item),
     )
 
 

@@ -55,4 +55,4 @@ async def fallback(session: Session, target: Target, why: str) -> Gathered:
                         error=f"{why}; the fallback failed too: {gathered.error}")
     # No validators: they belong to the fallback URL, and the main URL should be asked afresh next time.
     return Gathered(source.id, gathered.status, gathered.entries, target.location,
-                    note=f"{why}; used the fallback {target.fallback}", dropped=gathered.dropped)
+                    note=f"{why}; used the fallback {target.fallback}", dropped=gathered.dropped, fallback_used=True)

@@ -1,4 +1,7 @@
-"""Journal feeds: PLOS (a "by Author" paragraph before the abstract) and Nature (a standfirst, not an abstract)."""
+"""Journal feeds: PLOS (a "by Author" paragraph before the abstract) and Nature (a standfirst, not an abstract).
+
+What a publisher's platform wraps around the text (Nature's "Published online" line among them) is removed for
+every family in platforms.py; what is left here is each journal's own rule."""
 
 from __future__ import annotations
 
@@ -19,17 +22,13 @@ def plos_item(item: Any, source_id: str) -> Entry | None:
     return replaced(entry, abstract=clean_text(body))
 
 
-_NATURE_BOILERPLATE = re.compile(r"^\s*<p>\s*[^<]*Published online:.*?</p>", re.I | re.S)
-
-
 def nature_item(item: Any, source_id: str) -> Entry | None:
-    """Return the Entry of one Nature item: its standfirst, without the journal and DOI line."""
+    """Return the Entry of one Nature item: its standfirst (none when it only repeats the title)."""
     entry = generic_item(item, source_id)
-    body = _NATURE_BOILERPLATE.sub("", body_html(item), count=1)
-    abstract = clean_text(body)
-    abstract = re.sub(r"^.*?Published online:[^;]*;\s*doi:\S+\s*", "", abstract)
+    if entry is None or not entry.abstract:
+        return entry
     # Nature's feed carries a standfirst only: the card must say so and no summary may claim more.
-    return replaced(entry, abstract=abstract, abstract_kind="standfirst")
+    return replaced(entry, abstract_kind="standfirst")
 
 
 ADAPTERS: dict[str, Adapter] = {"plos": plos_item, "nature": nature_item}

@@ -39,6 +39,7 @@ class Gathered:
     overlaps: bool = False             # a date-range answer that re-lists days already seen by design
     warnings: tuple[str, ...] = ()     # e.g. a feed cut short: its complete items were kept
     dropped: dict[str, int] = field(default_factory=dict)   # items that are no paper, by parse.DROP_REASONS key
+    fallback_used: bool = False        # the source's fallback answered, after its url failed
 
 # One source's (or one joined listing's) requests, and the targets whose results it returns.
 Job = tuple[Coroutine[Any, Any, dict[str, Gathered]], list[Target]]

@@ -70,9 +70,7 @@ function init() {
   // Cards fetched from a day's next numbered page: marked like the page's own, then typeset (math.js).
   document.addEventListener("academichub:cards", function (ev) {
     markFollowed();
-    if (typeof window.renderMathInElement === "function") ev.detail.forEach(function (card) {
-      window.renderMathInElement(card, { delimiters: [{ left: "$", right: "$", display: false }], throwOnError: false, output: "htmlAndMathml" });
-    });
+    if (typeof window.academichubTypeset === "function") ev.detail.forEach(window.academichubTypeset);
   });
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);

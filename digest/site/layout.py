@@ -1,0 +1,159 @@
+"""Where a day's cards fall among its numbered pages: decided once, here, from what each card weighs.
+
+A page holds at most site.page_size full cards (or COMPACT_PAGE_SIZE compact entries), and fewer when they are
+heavy (long author lists, long abstracts), so that no day page passes 150 KB of HTML or 1,500 elements. The
+boundaries are found when a day is indexed (its papers are read then anyway) and kept in the day index; every
+link to a card (the pager, the briefing, search rows, topic, day-and-topic and radar pages, and the "Another
+batch" script, which follows the next page's link) asks a DayLayout built from them, never a formula of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from ..papers import Paper, Update
+from ..radar import keys
+
+# What the cards or entries of one page may weigh: the page's frame (header, day heading, pager, footer: about
+# 12 KB and 200 elements with an elided page list) comes on top, and stays under 150 KB and 1,500 elements.
+PAGE_BYTES = 120_000
+PAGE_ELEMENTS = 1_200
+BRIEFING = (12_000, 150)     # room kept on a day's first page for its briefing (a sanitised page of Markdown)
+COMPACT_PAGE_SIZE = 200      # entries on a numbered page of a compact day (outside site.full_days)
+
+# What a card shows at most (cards.card_html clips to these), so that a single card always fits a page.
+AUTHORS_SHOWN = 40           # author links on a full card; the rest are counted ("+ 260 more")
+ABSTRACT_SHOWN = 6_000       # characters of the abstract on a full card (arXiv's are at most 1,920)
+SUMMARY_SHOWN = 2_000        # characters of each summary on a full card
+FIRST_SENTENCES = 330        # the extractive summary: clean.first_sentences' 320 characters and its ellipsis
+ENTRY_AUTHORS = 3            # author links on a compact entry; the rest are counted
+ENTRY_TITLE = 300            # characters of the title on a compact entry
+
+# A card's markup besides its feed-born texts, generously (the demo's heaviest needs 412 bytes, 22 elements):
+# number, meta line (label, date, tags, radar mark), headings, the summary's note, the abstract's toggle. Topic
+# badges, links and authors are counted one by one.
+CARD_FRAME = (900, 26)
+TOPIC_BADGE = (260, 1)       # a badge: its link (from a numbered page), the topic's name and i18n key
+ALSO_LINK = (120, 2)         # an "also at" line, besides its URL
+AUTHOR_LINK = (100, 1)       # an author link from a numbered page, besides the name (twice) and its URL form
+ENTRY_FRAME = (120, 3)       # a compact entry's <li>, its title link and its authors' <span>
+SOURCE_HEAD = (260, 3)       # a compact day's source heading and the <ol> it opens (again atop each page)
+UPDATE_ROW = (200, 4)        # a row of the first page's "Updated versions"
+
+
+def text_bytes(text: str) -> int:
+    """An upper bound of the bytes text takes on a page, HTML-escaped and UTF-8 encoded."""
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    # &amp; &#34; &#39; take 4 bytes more than their character, &lt; and &gt; 3.
+    return size + 4 * (text.count("&") + text.count('"') + text.count("'") + text.count("<") + text.count(">"))
+
+
+def card_weight(p: Paper) -> tuple[int, int]:
+    """An upper bound of a full card's HTML (cards.card_html): (bytes, elements)."""
+    size, elements = CARD_FRAME
+    shown = p.authors[:AUTHORS_SHOWN]
+    size += text_bytes(p.title) + 2 * text_bytes(p.id) + text_bytes(p.url)
+    size += text_bytes("|".join(p.authors)) + text_bytes(keys(p.authors))
+    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
+    # The summary shown (a model's, else the abstract's opening), the other languages' beside it, the abstract.
+    summaries = [s[:SUMMARY_SHOWN] for s in p.summary.values()] or [p.abstract[:FIRST_SENTENCES]]
+    size += sum(text_bytes(s) + 40 for s in summaries) + text_bytes(p.abstract[:ABSTRACT_SHOWN])
+    size += sum(ALSO_LINK[0] + 2 * text_bytes(link) for link in p.links)
+    size += sum(TOPIC_BADGE[0] + 3 * text_bytes(t) for t in p.topics)
+    elements += len(shown) * AUTHOR_LINK[1] + len(p.links) * ALSO_LINK[1] + len(p.topics) * TOPIC_BADGE[1]
+    return size, elements
+
+
+def entry_weight(p: Paper, opens_run: bool) -> tuple[int, int]:
+    """An upper bound of a compact day's entry (cards.compact_entry), with its source's heading if it opens a run
+    of that source: (bytes, elements)."""
+    size, elements = SOURCE_HEAD if opens_run else (0, 0)
+    shown = p.authors[:ENTRY_AUTHORS]
+    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
+    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
+    return size, elements + ENTRY_FRAME[1] + len(shown) * AUTHOR_LINK[1]
+
+
+def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] = (0, 0),
+          each: tuple[int, int] = (0, 0)) -> tuple[int, ...]:
+    """Return the numbers (from 1) of the cards that open the pages from the second on: a page takes cards while
+    they fit PAGE_BYTES and PAGE_ELEMENTS, less `each` on every page and `first` more on the first, and at most
+    `most`; at least one."""
+    starts: list[int] = []
+    size, elements, count = first[0] + each[0], first[1] + each[1], 0
+    for number, (card_size, card_elements) in enumerate(weights, 1):
+        if count and (count >= most or size + card_size > PAGE_BYTES or elements + card_elements > PAGE_ELEMENTS):
+            starts.append(number)
+            size, elements, count = each[0], each[1], 0
+        size, elements, count = size + card_size, elements + card_elements, count + 1
+    return tuple(starts)
+
+
+def day_breaks(papers: Sequence[Paper], updates: Sequence[Update], page_size: int) -> tuple[tuple[int, ...], ...]:
+    """Return where a day's pages start, full (cards) and compact (entries): the day index keeps both."""
+    # The first page also holds the briefing, and a full day's first page its "Updated versions" (at most three
+    # quarters of the page: a card always fits beside them).
+    listed = sum(UPDATE_ROW[0] + text_bytes(u.title) + text_bytes(u.url) for u in updates)
+    updated = (min(listed, PAGE_BYTES * 3 // 4), min(len(updates) * UPDATE_ROW[1], PAGE_ELEMENTS * 3 // 4))
+    full = split([card_weight(p) for p in papers], page_size, (BRIEFING[0] + updated[0], BRIEFING[1] + updated[1]))
+    # A page of a compact day opens with its source's heading, and every change of source adds one.
+    labels = [p.sources[0] if p.sources else "" for p in papers]
+    entries = [entry_weight(p, i > 0 and labels[i] != labels[i - 1]) for i, p in enumerate(papers)]
+    return full, split(entries, COMPACT_PAGE_SIZE, BRIEFING, SOURCE_HEAD)
+
+
+@lru_cache(maxsize=1)
+def layout_version() -> str:
+    """A hash of this module: the day index's breaks hold only for the rules that found them."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def day_page_path(iso: str, page: int) -> str:
+    """Return the path (from the site root) of a day's numbered page: "YYYY-MM-DD/", then "YYYY-MM-DD/page/2/"..."""
+    return f"{iso}/" if page <= 1 else f"{iso}/page/{page}/"
+
+
+def card_fragment(paper_id: str) -> str:
+    """Return "#<id>" for a link to a paper's card. A browser percent-decodes a fragment before it looks the id
+    up, so the one character an id may hold that would change (`%`, in a DOI or a link) is written `%25`."""
+    return "#" + paper_id.replace("%", "%25")
+
+
+@dataclass(frozen=True)
+class DayLayout:
+    """A day's numbered pages as the build decided them: full cards, or compact entries outside site.full_days."""
+
+    iso: str
+    total: int                 # the day's papers
+    starts: tuple[int, ...]    # the number of each page's first card: (1, 17, 31, ...)
+    compact: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.starts)
+
+    def page_of(self, number: int) -> int:
+        """Return which numbered page holds the card numbered `number` (from 1)."""
+        return bisect_right(self.starts, number)
+
+    def span(self, page: int) -> tuple[int, int]:
+        """Return the numbers of the page's first card and of the one after its last."""
+        return self.starts[page - 1], self.starts[page] if page < self.count else self.total + 1
+
+    def path(self, page: int) -> str:
+        return day_page_path(self.iso, page)
+
+    def card_path(self, number: int, paper_id: str) -> str:
+        """Return the path (from the site root) of a card: its numbered page and the card's `#id`."""
+        return self.path(self.page_of(number)) + card_fragment(paper_id)
+
+
+def day_layout(iso: str, total: int, breaks: tuple[tuple[int, ...], ...], compact: bool) -> DayLayout:
+    """Return a day's layout from the breaks its index entry holds."""
+    return DayLayout(iso, total, (1, *breaks[1 if compact else 0]), compact)

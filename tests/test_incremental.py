@@ -217,3 +217,23 @@ def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_pa
     kept = sorted(p.name for p in folder.iterdir())
     assert kept and all(name.startswith(f"academichub-{code_version()}-") for name in kept)
     assert not stale.exists()
+
+
+def test_a_day_gone_compact_gets_its_search_links_again_without_rebuilding_its_month(setup, tmp_path, monkeypatch):
+    from dataclasses import replace
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, full_days=3))
+    render_archive(config, archive, site)
+    read = []
+    parse = Archive.parse_day
+    monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    gone = str(new_day - timedelta(days=3))             # it left the three full days: its cards are compact now
+    rows = [row for path in (site / "search").glob("*.rows") for row in read_rows(path.read_bytes()) if row[1] == gone]
+    assert rows and all(str(row[6]).startswith(f"{gone}/") for row in rows)
+    # The month's days outside the feed window are not read: the links come from the layouts, the terms stay.
+    assert set(read) <= {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)

@@ -20,7 +20,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
 from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
-                       chunks_of, content_name, day_terms, interleave)
+                       chunks_of, content_name, day_terms, interleave, read_rows, row_blocks)
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
@@ -110,12 +110,25 @@ class SearchIndex:
         for part in parts:   # the parts kept from the last render stay (a part written now is recorded already)
             self.writer.fresh(f"search/{part['post']}", part["fingerprint"])
             self.writer.fresh(f"search/{part['rows']}", part["fingerprint"])
+        self.drop_replaced(parts)
         self.write_dictionary(parts)
         write_atomic(self.cache / "segments.json", compact_json(segments).encode("utf-8"), durable=False)
         keep = {"segments.json", *(str(p["dict"]) for p in parts)}
         for path in self.cache.rglob("*"):
             if path.is_file() and path.relative_to(self.cache).as_posix() not in keep:
                 path.unlink()
+
+    def drop_replaced(self, parts: list[dict[str, Any]]) -> None:
+        """Forget (and remove) a part's files written earlier in this render and replaced since (a month whose
+        links moved, then got a new day): the writer removes only what an earlier render wrote."""
+        final = {f"search/{p[k]}" for p in parts for k in ("post", "rows")}
+        done, earlier = self.writer.done, set(self.writer.manifest["files"])
+        for rel in [r for r in done.files if r.startswith("search/") and r.endswith((".post", ".rows"))]:
+            if rel not in final:
+                done.files.discard(rel)
+                done.pages.pop(rel, None)
+                if rel not in earlier:
+                    (self.writer.root / rel).unlink(missing_ok=True)
 
     def day_marks(self, infos: list[DayInfo]) -> list[list[object]]:
         """What a month's rows are made from: each day's content and whether its cards went compact (a row
@@ -136,8 +149,13 @@ class SearchIndex:
         """A month's parts: its last render's with the new days appended (the daily case: days only added, at
         the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
         days = self.day_marks(infos)
-        if last and last.get("abstracts") == abstracts and last["days"] == days[:len(last["days"])] and last["parts"]:
+        before = last["days"] if last else []
+        if (last and last.get("abstracts") == abstracts and last["parts"]
+                and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]]):
             parts = list(last["parts"])
+            moved = {str(d[0]) for d, was in zip(days, before) if list(was) != list(d)}   # only compact flags differ
+            if moved:   # days gone compact: their cards moved, so their rows' links do (nothing else changes)
+                parts = [self.relink(month, number, part, moved, fingerprint) for number, part in enumerate(parts, 1)]
             for info in infos[len(last["days"]):]:
                 tip = parts[-1]
                 if int(tip["count"]) + info.size > SEGMENT_PAPERS:
@@ -159,6 +177,23 @@ class SearchIndex:
             count += info.size
         return [self.write_part(month, number, build_segment([self.terms_of(i) for i in group]), fingerprint)
                 for number, group in enumerate(groups, 1)]
+
+    def relink(self, month: str, number: int, part: dict[str, Any], moved: set[str], fingerprint: str
+               ) -> dict[str, Any]:
+        """A part with the links of the moved days' rows made again from their days' layouts."""
+        folder = self.writer.root / "search"
+        rows = read_rows((folder / str(part["rows"])).read_bytes())
+        layouts = {i.day.isoformat(): self.plan.layout(i) for i in self.index.days if i.day.isoformat() in moved}
+        numbers: dict[str, int] = {}
+        for row in rows:
+            iso = str(row[1])
+            numbers[iso] = numbers.get(iso, 0) + 1
+            if iso in layouts:
+                row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+        chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
+        post = (folder / str(part["post"])).read_bytes()
+        built = SegmentFiles(int(part["count"]), post, row_blocks(rows), dict(enumerate(chunks)))
+        return self.write_part(month, number, built, fingerprint)
 
     def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:
         """Write a segment part's files; return its entry (files named by their content)."""

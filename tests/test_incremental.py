@@ -168,16 +168,22 @@ def search_titles(site: Path) -> list[str]:
     return [str(row[2]) for path in sorted((site / "search").glob("*.rows")) for row in read_rows(path.read_bytes())]
 
 
+def days_read(monkeypatch) -> list[str]:
+    """The days the archive parses from now on (filled in as it reads them)."""
+    read: list[str] = []
+    parse = Archive.parse_day
+    monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    return read
+
+
 def test_a_new_day_reuses_its_months_search_terms_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
     config, archive, site = setup
     render_archive(config, archive, site)
-    read = []
-    parse = Archive.parse_day
-    monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    read = days_read(monkeypatch)
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's other days' terms
-    # come from the cache the last render kept.
+    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's segment as the last
+    # render left it gets the new day appended.
     window = {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
     assert str(new_day) in read and set(read) <= window
     titles = search_titles(site)
@@ -224,9 +230,7 @@ def test_a_day_gone_compact_gets_its_search_links_again_without_rebuilding_its_m
     config, archive, site = setup
     config = replace(config, site=replace(config.site, full_days=3))
     render_archive(config, archive, site)
-    read = []
-    parse = Archive.parse_day
-    monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    read = days_read(monkeypatch)
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
     gone = str(new_day - timedelta(days=3))             # it left the three full days: its cards are compact now

@@ -198,7 +198,9 @@ def print_now(line: str) -> None:
 def serve(site: Path, port: int) -> None:
     import functools
     import http.server
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+
+    from digest.preview import RangeRequestHandler
+    handler = functools.partial(RangeRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         print(f"serving {site} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         try:

@@ -223,6 +223,14 @@ CHILD = """
 import contextlib, io, json, re, resource, sys, time
 sys.path.insert(0, {root!r})
 import build
+from digest.site import search as search_module
+search_seconds = [0.0]
+_write = search_module.SearchIndex.write
+def timed_write(self):
+    begun = time.perf_counter()
+    _write(self)
+    search_seconds[0] += time.perf_counter() - begun
+search_module.SearchIndex.write = timed_write
 out = io.StringIO()
 def cpu():
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -236,7 +244,7 @@ found = re.search(r"(\\d+) files written, (\\d+) removed", out.getvalue())
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({{"code": code, "seconds": seconds, "written": int(found[1]) if found else -1,
                   "removed": int(found[2]) if found else -1, "peak_mb": me.ru_maxrss / 1024,
-                  "worker_peak_mb": kids.ru_maxrss / 1024,
+                  "worker_peak_mb": kids.ru_maxrss / 1024, "search_seconds": search_seconds[0],
                   "cpu": cpu() - cpu_before}}))
 """
 
@@ -283,7 +291,7 @@ def site_sizes(site: Path, full_since: str) -> tuple[int, int, dict[str, int]]:
     pages of days before full_since (outside site.full_days) count as compact."""
     files, total, by_type = 0, 0, {name: 0 for name, _ in PAGE_TYPES} | {COMPACT: 0, "other": 0}
     for path in site.rglob("*"):
-        if not path.is_file() or path.name.startswith(".academichub"):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(site).parts):
             continue
         rel = path.relative_to(site).as_posix()
         rel = re.sub(r"^(en|zh)/", "", rel)  # a language folder counts with its page type
@@ -440,6 +448,36 @@ def bench_fetch(count: int, latency: float) -> tuple[float, float, FetchSettings
         server.server_close()
 
 
+# ---- search ------------------------------------------------------------------------------------
+
+def search_figures(site: Path, folder: Path, days: int, incremental: dict) -> None:
+    """The search index at the three-year volume (bench/search.py says how it is drawn), and its queries in
+    Chromium under the throttled mobile profile."""
+    import search
+    line("6. search: incremental render", f"{incremental.get('search_seconds', 0):.2f} s of the new day's render "
+                                          "(bench archive)", "<= 10 s", incremental.get("search_seconds", 0) <= 10)
+    sample = search.search_site(site, folder)
+    built = search.build_index(sample, days)
+    papers_3y = 3 * 365 * (5 * search.PROFILE[0] + 2 * search.PROFILE[1]) / 7
+    window = 2 * 30.4 * (5 * search.PROFILE[0] + 2 * search.PROFILE[1]) / 7
+    size_3y = built["old_per_paper"] * (papers_3y - window) + built["recent_per_paper"] * window
+    line("   index per paper", f"{built['old_per_paper']:.0f} B (title, authors, summaries in 2 languages, row); "
+                               f"{built['recent_per_paper']:.0f} B with the abstract (newest 2 months)",
+         "<= 400 B", built["old_per_paper"] <= 400)
+    line("   index at 3 years", f"{size_3y / 1e6:.0f} MB for {papers_3y:,.0f} papers; biggest file "
+                               f"{built['biggest'] / 2**20:.1f} MiB", "<= 350 MB + the window, files <= 25 MiB",
+         size_3y <= 350e6 + window * (built["recent_per_paper"] - built["old_per_paper"]) and built["biggest"] <= 25 * 2**20)
+    line("   adding a day (3-year index)", f"{built['add_day']:.2f} s: the day appended to its month, "
+                                           f"the dictionary of {36} months interleaved", "<= 10 s", built["add_day"] <= 10)
+    results = search.measure(sample, built["queries"])
+    if not results:
+        line("   queries in Chromium", "skipped: no Chromium (bash .ci/run installs it)")
+    for r in results:
+        line(f"   query: {r['label']}", f"{r['bytes'] / 1000:.0f} KB in {r['requests']} requests, first results in "
+                                        f"{r['ms']:.0f} ms (cold page: {r['cold_ms']:.0f} ms, {r['cold_bytes'] / 1000:.0f} KB)",
+             "<= 300 KB, <= 1.5 s", r["bytes"] <= 300_000 and r["ms"] <= 1500)
+
+
 # ---- the report --------------------------------------------------------------------------------
 
 def line(name: str, value: str, target: str = "", ok: bool | None = None) -> None:
@@ -456,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feed-items", type=int, default=5000, help="items in the parsed arXiv feed (default 5000)")
     parser.add_argument("--fetch-sources", type=int, default=40, help="sources fetched from 127.0.0.1 (default 40)")
     parser.add_argument("--latency", type=float, default=0.3, help="the server's delay per answer, s (default 0.3)")
+    parser.add_argument("--search-days", type=int, default=30,
+                        help="days drawn for each of the search index's two sample months (default 30)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary folder)")
     args = parser.parse_args(argv)
 
@@ -535,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
              "< 0.5 s, 0 written", noop["seconds"] < 0.5 and noop["written"] == 0)
         line("   (process wall, with imports)", f"full {full['wall']:.2f} s, incremental {incremental['wall']:.2f} s, "
                                                f"no-op {noop['wall']:.2f} s")
+
+        search_figures(site, folder, args.search_days, incremental)
 
         seconds, cpu = bench_parse(args.feed_items)
         rate = args.feed_items / seconds

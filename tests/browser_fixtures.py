@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from digest.preview import QuietRangeHandler
+
 ROOT = Path(__file__).resolve().parent.parent
 # Debian's Chromium: Playwright's own browser download cannot work offline, so it drives this binary.
 CHROMIUM_NAMES = ("chromium-headless-shell", "chromium")
@@ -55,17 +57,10 @@ def build_demo(base: Path) -> tuple[Path, Path]:
     return content, site
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site folder without logging every request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @functools.cache
 def _serve(site: str) -> str:
     """Start one loopback server for a site folder (daemon thread, port 0); return its base URL."""
-    handler = functools.partial(QuietHandler, directory=site)
+    handler = functools.partial(QuietRangeHandler, directory=site)   # Range requests, as GitHub Pages
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/"

@@ -11,18 +11,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_prints_every_figure(tmp_path):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--days", "3", "--papers", "20", "--sources", "4",
-         "--feed-items", "40", "--fetch-sources", "6", "--latency", "0.02", "--keep", str(tmp_path)],
+         "--feed-items", "40", "--fetch-sources", "6", "--latency", "0.02", "--search-days", "2",
+         "--keep", str(tmp_path)],
         capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for label in ("archive", "1. full render", "site size", "day pages", "day x topic pages", "feeds",
                   "2. incremental (one new day)", "3. no-op rebuild", "4. parse + normalise arXiv feed",
-                  "5. fetch 6 sources", "fetch 6 sources, all 304"):
+                  "5. fetch 6 sources", "fetch 6 sources, all 304", "6. search: incremental render",
+                  "index per paper", "index at 3 years", "adding a day (3-year index)"):
         assert re.search(rf"^\s*{re.escape(label)}\s", out, re.M), (label, out)
     written = {name: int(n) for name, n in re.findall(r"^(\d)\. [^\n]*?(\d+) files written", out, re.M)}
     assert written["1"] > 3 * 5 and 0 < written["2"] < written["1"] and written["3"] == 0, out
     assert "3 days, 60 papers (20 a day)" in out and "40 items in" in out
     assert re.search(r"^   front page +\d+ KB, \d+ KB gzipped, [\d,]+ elements", out, re.M), out
+    queries = re.findall(r"^   query: (.+?) +(\d+) KB in \d+ requests", out, re.M)
+    assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",
+                                            'a common word ("the")']), out   # [] only without Chromium
+    assert queries or "skipped: no Chromium" in out
     assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "content" / "days").glob("*.json"))) == 4
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import build
 from demo_papers import archived_papers, expected_papers
+from digest.site.searchdb import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,7 +176,7 @@ def test_nothing_fetched_exits_1_and_keeps_the_archive(tmp_path, capsys):
 def test_search_index_holds_every_demo_paper(demo):
     site = demo / "site"
     manifest = json.loads((site / "search" / "index.json").read_text())
-    rows = [r for shard in manifest["shards"] for r in json.loads((site / "search" / shard["file"]).read_text())["papers"]]
+    rows = [r for seg in manifest["segments"] for r in read_rows((site / "search" / seg["rows"]).read_bytes())]
     day_pages = [page for day in ("2026-06-16", "2026-06-17") for page in numbered_pages(site, day)]
     assert sorted(r[0] for r in rows) == sorted(c["id"] for page in day_pages for c in cards_of(page))
     assert any(r[2].startswith("Learning Survival Models") and "Chiwun Yang" in r[3].split("|") for r in rows)

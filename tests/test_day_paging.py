@@ -14,6 +14,7 @@ import build
 from digest.archive import Archive
 from digest.config import load_config
 from digest.site import render_archive
+from digest.site.searchdb import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 5
@@ -83,8 +84,8 @@ def test_each_search_row_links_its_card_on_the_page_that_holds_it(paged):
     index = json.loads((site / "search" / "index.json").read_text())
     link = index["fields"].index("link")
     checked = 0
-    for shard in index["shards"]:
-        for row in json.loads((site / "search" / shard["file"]).read_text())["papers"]:
+    for seg in index["segments"]:
+        for row in read_rows((site / "search" / seg["rows"]).read_bytes()):
             path, _, fragment = row[link].partition("#")
             page = (site / path / "index.html").read_text(encoding="utf-8")
             assert path.startswith(row[1] + "/") and f'id="{row[0]}"' in page and fragment.replace("%25", "%") == row[0]

@@ -14,6 +14,8 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_archive
+from digest.site.search import CACHE
+from digest.site.searchdb import read_rows
 from digest.site.writer import MANIFEST, RENDERING
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,8 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
+            and not p.relative_to(folder).as_posix().startswith(CACHE)}   # the search's cache, not deployed
 
 
 @pytest.fixture
@@ -180,34 +183,48 @@ def test_a_new_stored_briefing_rerenders_its_day_front_page_and_briefing_feed(se
     assert report.written == len(changed)
 
 
-def test_a_new_day_reuses_its_months_search_rows_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
-    config, archive, site = setup
-    render_archive(config, archive, site)
-    read = []
+def search_titles(site: Path) -> list[str]:
+    """The titles in every rows file of the site's search index."""
+    return [str(row[2]) for path in sorted((site / "search").glob("*.rows")) for row in read_rows(path.read_bytes())]
+
+
+def days_read(monkeypatch) -> list[str]:
+    """The days the archive parses from now on (filled in as it reads them)."""
+    read: list[str] = []
     parse = Archive.parse_day
     monkeypatch.setattr(Archive, "parse_day", lambda self, path, raw: read.append(path.stem) or parse(self, path, raw))
+    return read
+
+
+def test_a_new_day_reuses_its_months_search_terms_instead_of_reading_the_other_days(setup, tmp_path, monkeypatch):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    read = days_read(monkeypatch)
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's other days' rows
-    # come from the shard the last render wrote.
+    # Only the new day and the feed window's days (feeds, topic pages) are read; the month's segment as the last
+    # render left it gets the new day appended.
     window = {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
     assert str(new_day) in read and set(read) <= window
-    shard = (site / "search" / "2026-06.json").read_text()
-    assert "Paper 10" in shard and "Paper 200" in shard
+    titles = search_titles(site)
+    assert "Paper 10" in titles and "Paper 200" in titles
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
 
 
-def test_a_shard_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
+def test_a_search_cache_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_path):
     config, archive, site = setup
     render_archive(config, archive, site)
-    (site / "search" / "2026-06.json").write_text('{"days": {"2026-06-01": 1}, "papers": [[1], "x"]}')
+    for path in (site / CACHE / "days").glob("*.json"):
+        path.write_text('{"mark": "x", "rows": [[1], "x"]}')
+    (site / CACHE / "segments.json").write_text('{"2026-06": {"fingerprint": 1, "parts": "x"}}')
     add_day(archive, 20)
     render_archive(config, archive, site)
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+    assert len(search_titles(site)) == 63
 
 
 def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):
@@ -260,3 +277,21 @@ def test_a_new_day_rerenders_only_the_first_page_of_the_day_before(setup):
     assert [after[f"{last}/page/{n}/index.html"] == before[f"{last}/page/{n}/index.html"] for n in (2, 3)] == [True, True]
     numbered = (site / f"{new_day}/page/2/index.html").read_text()
     assert f'href="../../../{last}/"' in numbered and 'rel="next" href' not in numbered
+
+
+def test_a_day_gone_compact_gets_its_search_links_again_without_rebuilding_its_month(setup, tmp_path, monkeypatch):
+    from dataclasses import replace
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, full_days=3))
+    render_archive(config, archive, site)
+    read = days_read(monkeypatch)
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    gone = str(new_day - timedelta(days=3))             # it left the three full days: its cards are compact now
+    rows = [row for path in (site / "search").glob("*.rows") for row in read_rows(path.read_bytes()) if row[1] == gone]
+    assert rows and all(str(row[6]).startswith(f"{gone}/") for row in rows)
+    # The month's days outside the feed window are not read: the links come from the layouts, the terms stay.
+    assert set(read) <= {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)

@@ -18,6 +18,7 @@ from digest.papers import Paper
 from digest.site import render_archive, render_site
 from digest.site.layout import COMPACT_PAGE_SIZE, card_weight
 from digest.site.writer import MANIFEST
+from digest.site.searchdb import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 15)
@@ -143,7 +144,7 @@ def test_the_day_leaving_the_window_is_rendered_again_compact_and_nothing_links_
     # The search rows follow the card to its compact page.
     index = json.loads((site / "search" / "index.json").read_text())
     link = index["fields"].index("link")
-    rows = [row for shard in index["shards"] for row in json.loads((site / "search" / shard["file"]).read_text())["papers"]]
+    rows = [row for seg in index["segments"] for row in read_rows((site / "search" / seg["rows"]).read_bytes())]
     assert rows and all(row[link].startswith(f"{row[1]}/#") for row in rows if row[1] <= leaving)
     for row in rows:
         target, fragment = target_of(site, site / "index.html", row[link])

@@ -16,6 +16,7 @@ from digest.i18n import MESSAGES
 from digest.papers import Paper
 from digest.radar import radar_hits
 from digest.site import render_site
+from digest.site.searchdb import content_name, read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "templates" / "static"
@@ -91,16 +92,20 @@ def test_author_links_work_without_script(site):
     assert 'id="author-filter" class="filterbar" hidden' in day and 'id="author-filter-clear"' in day
 
 
-def test_search_index_is_sharded_by_month_and_compact(site):
+def test_search_index_has_a_segment_per_month_named_by_content(site):
     manifest = json.loads((site / "search/index.json").read_text())
-    assert [s["month"] for s in manifest["shards"]] == ["2026-06", "2026-05"]  # newest first
-    assert [s["count"] for s in manifest["shards"]] == [2, 45]
-    may = json.loads((site / "search/2026-05.json").read_text())["papers"]
-    assert may[0][:4] == ["arXiv:2606.20001", "2026-05-29", "Paper number 1", "Ada Lovelace|Author 1"]
-    june = json.loads((site / "search/2026-06.json").read_text())["papers"]
-    assert june[0][4] == "An English summary."
-    size = sum(p.stat().st_size for p in (site / "search").glob("*.json"))
-    assert size / 47 < 400, size  # bytes per paper: the index grows linearly and stays small
+    assert [s["name"] for s in manifest["segments"]] == ["2026-05", "2026-06"]   # oldest first: their numbers
+    assert [s["count"] for s in manifest["segments"]] == [45, 2]
+    may = read_rows((site / "search" / manifest["segments"][0]["rows"]).read_bytes())
+    assert may[0][:5] == ["arXiv:2606.20001", "2026-05-29", "Paper number 1", "Ada Lovelace|Author 1", 2]
+    june = read_rows((site / "search" / manifest["segments"][1]["rows"]).read_bytes())
+    assert june[0][5] == "An English summary."
+    for seg in manifest["segments"]:
+        for kind in ("post", "rows"):
+            data = (site / "search" / seg[kind]).read_bytes()
+            assert seg[kind] == content_name(seg["name"], data, kind)   # a new build's file has a new name
+    files = [site / "search" / manifest["dir"], *(site / "search" / d["file"] for d in manifest["dicts"])]
+    assert all(f.is_file() for f in files) and manifest["papers"] == 47
 
 
 @pytest.mark.parametrize("authors,keywords,title,names,expected", [

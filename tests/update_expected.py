@@ -9,7 +9,6 @@ is left out of the copy but for its i18n catalogs (the rest is templates/static/
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tempfile
@@ -18,10 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ROOT / "tests" / "expected_site"
 # The render's own bookkeeping, and the assets copied unchanged from templates/static/.
-SKIPPED = ("static/", ".academichub-manifest")
-# A search shard marks each day's rows with a fingerprint that includes the code's version (so new code
-# rebuilds them): the marks are masked, the rows compared.
-_SHARD_MARKS = re.compile(rb'^(\{"month":"[0-9-]+","days":)\{[^}]*\}')
+SKIPPED = ("static/", ".academichub-manifest", ".academichub-search/")
 
 
 def build_demo(out: Path) -> Path:
@@ -40,8 +36,7 @@ def site_files(site: Path) -> dict[str, bytes]:
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
         if path.is_file() and (not rel.startswith(SKIPPED) or rel.startswith("static/i18n/")):
-            data = path.read_bytes()
-            files[rel] = _SHARD_MARKS.sub(rb"\1{}", data) if rel.startswith("search/") else data
+            files[rel] = path.read_bytes()
     return files
 
 

@@ -29,6 +29,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import DayJob, SitePlan
 from .search import day_rows
+from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 def has_math(papers: Iterable[Paper]) -> bool:
@@ -151,7 +152,7 @@ class DayOutput:
     """What rendering some days' pages gives back to the render: its writer's record and the days' search rows."""
 
     written: Written
-    search_rows: dict[date, str] = field(default_factory=dict)
+    search_rows: dict[date, DayTerms] = field(default_factory=dict)
 
 
 class DayPages:
@@ -169,7 +170,7 @@ class DayPages:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
             # The day's search rows travel back with its pages: the month's shard need not read the day again.
-            out.search_rows[job.info.day] = day_rows(day.papers, self.cards.short_summary, job.layout)
+            out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:

@@ -1,81 +1,225 @@
-"""The search index: search/index.json lists one compact shard per month, each a list of rows, newest first."""
+"""The search index: monthly segments of a static inverted index (searchdb), and search/index.json naming them.
+
+Every paper is found by its title, authors and summaries (every language); the abstracts of the newest
+ABSTRACT_MONTHS calendar months too (so at least the last 30 days). A render rewrites only the segments whose
+days changed; each day's terms are kept in the render's cache (site/.academichub-search/, not deployed), so a
+new day does not read its month's other days again.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
+from ..files import write_atomic
 from ..papers import Paper
-from ..radar import keys
 from .cards import CardBuilder
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
-from .writer import SiteWriter, compact_json
+from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
+                       chunks_of, content_name, day_terms, interleave, read_rows, row_blocks)
+from .writer import SiteWriter, compact_json, inputs_key
 
-FIELDS = ["id", "day", "title", "authors", "summary", "topics", "keys", "link"]
-
-
-def search_row(paper: Paper, summary: str, link: str) -> list[str]:
-    """One paper in a search shard: [id, day, title, authors, summary, topics, the authors' folded keys, the path
-    of its card from the site's root (its numbered page and #id, as the build decided it)]."""
-    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors), summary, " ".join(paper.topics),
-            keys(paper.authors), link]
-
-
-def rows_json(rows: list[list[str]]) -> str:
-    """The rows as the elements of a compact JSON array, comma-separated: shards join days' rows as text."""
-    return compact_json(rows)[1:-1]
+# Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
+# site (full cards for a recent window) is meant to decide this: until it exists, this is its default.
+ABSTRACT_MONTHS = 2
+AUTHORS_SHOWN = 3       # names a result row carries (a result shows three, "et al." past them)
+CACHE = ".academichub-search"
+FIELDS = ["id", "day", "title", "authors", "authors_count", "summary", "link"]
 
 
-def day_rows(papers: Sequence[Paper], short_summary: Callable[[Paper], str], layout: DayLayout) -> str:
-    """A day's rows of the search index, as JSON: the papers in their cards' order, numbered from 1."""
-    return rows_json([search_row(p, short_summary(p), layout.card_path(n, p.id))
-                      for n, p in enumerate(papers, 1)])
+def abstract_months(newest: date) -> frozenset[str]:
+    """The months ("YYYY-MM") whose abstracts are searched, when the archive's newest day is `newest`."""
+    months, year, month = [], newest.year, newest.month
+    for _ in range(ABSTRACT_MONTHS):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return frozenset(months)
+
+
+def search_row(paper: Paper, summary: str, link: str) -> list[object]:
+    """One paper's result row: [id, day, title, the first authors "|"-joined, how many authors, short summary,
+    the path of its card from the site's root (its numbered page and #id, as the build decided it)]."""
+    return [paper.id, paper.day.isoformat(), paper.title, "|".join(paper.authors[:AUTHORS_SHOWN]), len(paper.authors),
+            summary, link]
+
+
+def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> DayTerms:
+    """A day's part of the search index: the papers in their cards' order, numbered from 1."""
+    windows = abstract_months(cards.days.days[-1].day) if cards.days.days else frozenset()
+
+    def texts(paper: Paper) -> list[str]:
+        found = [*paper.summary.values(), cards.summary_of(paper)[0]]
+        if paper.day.isoformat()[:7] in windows:
+            found.append(paper.abstract)
+        return found
+
+    return day_terms((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
+                      p.title, p.authors, texts(p)) for n, p in enumerate(papers, 1))
+
+
+def index_files(parts: Sequence[dict[str, object]], chunks: Sequence[Sequence[bytes]]) -> dict[str, bytes]:
+    """The files naming the segment parts (oldest first; each with its dictionary chunks by bucket), by name in
+    search/: the dictionary files, their directory and index.json."""
+    directory, files = interleave(chunks)
+    out, dict_files, start = {}, [], 0
+    for data in files:
+        name = content_name("dict", data, "bin")
+        out[name] = data
+        dict_files.append({"file": name, "start": start})
+        start += len(data)
+    dir_name = content_name("dir", directory, "bin")
+    out[dir_name] = directory
+    shown = [{k: p[k] for k in ("name", "count", "post", "rows")} for p in parts]
+    manifest = {"fields": FIELDS, **browser_rule(), "dir": dir_name, "dicts": dict_files, "segments": shown,
+                "papers": sum(int(str(p["count"])) for p in parts)}
+    out["index.json"] = compact_json(manifest).encode("utf-8")
+    return out
 
 
 class SearchIndex:
-    """Writes the shards; a day's rows come from its day job if it was rendered now, else from the last shard."""
+    """Writes the segments; a day's terms come from its day job if it was rendered now, else from the day."""
 
     def __init__(self, writer: SiteWriter, plan: SitePlan, index: DayIndex, loader: DayLoader, cards: CardBuilder):
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
-        self.rendered: dict[date, str] = {}   # day -> its rows as JSON, from the day jobs of this render
+        self.rendered: dict[date, DayTerms] = {}   # day -> its terms, from the day jobs of this render
+        self.cache = writer.root / CACHE
 
     def write(self) -> None:
-        """Write search/index.json (the shard list) and one compact shard per month, newest first."""
+        """Write the segments that changed, the dictionary of all, and search/index.json naming them."""
         months: dict[str, list[DayInfo]] = {}
-        for info in reversed(self.index.days):
+        for info in self.index.days:
             months.setdefault(info.day.isoformat()[:7], []).append(info)
-        shards = []
+        windows = abstract_months(self.index.days[-1].day) if self.index.days else frozenset()
+        last = self.read_cache("segments.json")
+        segments: dict[str, dict[str, Any]] = {}
         for month, infos in months.items():
-            target = self.plan.search_shard(month, infos)
-            if not target.fresh:
-                # Each day's rows are marked with what they were made from, so a new day reuses the rest.
-                marks = {info.day.isoformat(): self.plan.search_day_mark(info) for info in infos}
-                earlier = self.earlier_rows(target.rel, marks) if any(i.day not in self.rendered for i in infos) else {}
-                rows = ",".join(filter(None, (earlier.get(i.day.isoformat()) or self.rows_of(i) for i in infos)))
-                # The same bytes as compact_json of the whole shard, without decoding and encoding every row again.
-                head = compact_json({"month": month, "days": marks})[:-1]
-                self.writer.write(target.rel, f'{head},"papers":[{rows}]}}', target.fingerprint)
-            shards.append({"month": month, "count": sum(i.size for i in infos), "file": f"{month}.json"})
-        self.writer.write("search/index.json", compact_json({"fields": FIELDS, "shards": shards}))
+            days = self.day_marks(infos)
+            fingerprint = inputs_key(self.plan.version, month in windows, days)
+            entry = last.get(month) if isinstance(last, dict) else None
+            if not (isinstance(entry, dict) and self.kept(entry)):
+                entry = None
+            if entry is None or entry.get("fingerprint") != fingerprint:
+                entry = {"fingerprint": fingerprint, "abstracts": month in windows, "days": days,
+                         "parts": self.update_month(month, infos, entry, fingerprint, month in windows)}
+            segments[month] = entry
+        parts = [p for entry in segments.values() for p in entry["parts"]]
+        for part in parts:   # the parts kept from the last render stay (a part written now is recorded already)
+            self.writer.fresh(f"search/{part['post']}", part["fingerprint"])
+            self.writer.fresh(f"search/{part['rows']}", part["fingerprint"])
+        self.drop_replaced(parts)
+        self.write_dictionary(parts)
+        write_atomic(self.cache / "segments.json", compact_json(segments).encode("utf-8"), durable=False)
+        keep = {"segments.json", *(str(p["dict"]) for p in parts)}
+        for path in self.cache.rglob("*"):
+            if path.is_file() and path.relative_to(self.cache).as_posix() not in keep:
+                path.unlink()
 
-    def earlier_rows(self, rel: str, marks: dict[str, str]) -> dict[str, str]:
-        """Return the rows (as JSON) of the shard an earlier render wrote, by day, for the days made from the same."""
+    def drop_replaced(self, parts: list[dict[str, Any]]) -> None:
+        """Forget (and remove) a part's files written earlier in this render and replaced since (a month whose
+        links moved, then got a new day): the writer removes only what an earlier render wrote."""
+        final = {f"search/{p[k]}" for p in parts for k in ("post", "rows")}
+        done, earlier = self.writer.done, set(self.writer.manifest["files"])
+        for rel in [r for r in done.files if r.startswith("search/") and r.endswith((".post", ".rows"))]:
+            if rel not in final:
+                done.files.pop(rel, None)
+                done.pages.pop(rel, None)
+                if rel not in earlier:
+                    (self.writer.root / rel).unlink(missing_ok=True)
+
+    def day_marks(self, infos: list[DayInfo]) -> list[list[object]]:
+        """What a month's rows are made from: each day's content and whether its cards went compact (a row
+        links its card where the day's layout put it)."""
+        return [[i.day.isoformat(), i.key, self.plan.layout(i).compact] for i in infos]
+
+    def kept(self, entry: dict[str, Any]) -> bool:
+        """Return True if a segment of the last render is still on disk, whole, as that render wrote it."""
+        parts, written = entry.get("parts"), self.writer.manifest["pages"]
+        return isinstance(parts, list) and isinstance(entry.get("days"), list) and all(
+            isinstance(p, dict) and (self.cache / str(p.get("dict"))).is_file()
+            and all(written.get(f"search/{p.get(k)}") == p.get("fingerprint")
+                    and (self.writer.root / "search" / str(p.get(k))).is_file() for k in ("post", "rows"))
+            for p in parts)
+
+    def update_month(self, month: str, infos: list[DayInfo], last: dict[str, Any] | None, fingerprint: str,
+                     abstracts: bool) -> list[dict[str, Any]]:
+        """A month's parts: its last render's with the new days appended (the daily case: days only added, at
+        the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
+        days = self.day_marks(infos)
+        before = last["days"] if last else []
+        if (last and last.get("abstracts") == abstracts and last["parts"]
+                and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]]):
+            parts = list(last["parts"])
+            moved = {str(d[0]) for d, was in zip(days, before) if list(was) != list(d)}   # only compact flags differ
+            if moved:   # days gone compact: their cards moved, so their rows' links do (nothing else changes)
+                parts = [self.relink(month, number, part, moved, fingerprint) for number, part in enumerate(parts, 1)]
+            for info in infos[len(last["days"]):]:
+                tip = parts[-1]
+                if int(tip["count"]) + info.size > SEGMENT_PAPERS:
+                    parts.append(self.write_part(month, len(parts) + 1, build_segment([self.terms_of(info)]),
+                                                 fingerprint))
+                    continue
+                post, rows = (self.writer.root / "search" / str(tip[k]) for k in ("post", "rows"))
+                chunks = chunks_of((self.cache / str(tip["dict"])).read_bytes())
+                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(), self.terms_of(info))
+                parts[-1] = self.write_part(month, len(parts), built, fingerprint)
+            return parts
+        groups: list[list[DayInfo]] = [[]]
+        count = 0
+        for info in infos:
+            if count + info.size > SEGMENT_PAPERS and groups[-1]:
+                groups.append([])
+                count = 0
+            groups[-1].append(info)
+            count += info.size
+        return [self.write_part(month, number, build_segment([self.terms_of(i) for i in group]), fingerprint)
+                for number, group in enumerate(groups, 1)]
+
+    def relink(self, month: str, number: int, part: dict[str, Any], moved: set[str], fingerprint: str
+               ) -> dict[str, Any]:
+        """A part with the links of the moved days' rows made again from their days' layouts."""
+        folder = self.writer.root / "search"
+        rows = read_rows((folder / str(part["rows"])).read_bytes())
+        layouts = {i.day.isoformat(): self.plan.layout(i) for i in self.index.days if i.day.isoformat() in moved}
+        numbers: dict[str, int] = {}
+        for row in rows:
+            iso = str(row[1])
+            numbers[iso] = numbers.get(iso, 0) + 1
+            if iso in layouts:
+                row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+        chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
+        post = (folder / str(part["post"])).read_bytes()
+        built = SegmentFiles(int(part["count"]), post, row_blocks(rows), dict(enumerate(chunks)))
+        return self.write_part(month, number, built, fingerprint)
+
+    def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:
+        """Write a segment part's files; return its entry (files named by their content)."""
+        stem = month if number == 1 else f"{month}.{number}"
+        post, rows = content_name(stem, built.post, "post"), content_name(stem, built.rows, "rows")
+        self.writer.write(f"search/{post}", built.post, fingerprint)
+        self.writer.write(f"search/{rows}", built.rows, fingerprint)
+        chunks = f"{stem}.{content_name('dict', built.post + built.rows, 'bin')}"
+        write_atomic(self.cache / chunks, chunks_bytes(built.chunks), durable=False)
+        return {"name": stem, "count": built.count, "post": post, "rows": rows, "dict": chunks,
+                "fingerprint": fingerprint}
+
+    def write_dictionary(self, parts: list[dict[str, object]]) -> None:
+        """The dictionary of every segment part (oldest first), its directory and the manifest."""
+        chunks = [chunks_of((self.cache / str(p["dict"])).read_bytes()) for p in parts]
+        for name, data in index_files(parts, chunks).items():
+            self.writer.write(f"search/{name}", data)
+
+    def terms_of(self, info: DayInfo) -> DayTerms:
+        """A day's terms: from this render's day job, else from the day itself."""
+        terms = self.rendered.get(info.day)
+        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
+
+    def read_cache(self, rel: str) -> object:
         try:
-            earlier = json.loads((self.writer.root / rel).read_bytes())
-            same = {day for day, mark in earlier["days"].items() if marks.get(day) == mark}
-            found: dict[str, list[list[str]]] = {}
-            for row in earlier["papers"]:
-                if row[1] in same:
-                    found.setdefault(row[1], []).append(row)
-            return {day: rows_json(rows) for day, rows in found.items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return json.loads((self.cache / rel).read_bytes())
+        except (OSError, ValueError):
             return {}   # none yet, or not one we wrote: read the days instead
 
-    def rows_of(self, info: DayInfo) -> str:
-        rows = self.rendered.get(info.day)
-        if rows is None:
-            rows = day_rows(self.loader.load(info).papers, self.cards.short_summary, self.plan.layout(info))
-        return rows

@@ -3,7 +3,7 @@
 import { ROOT, $, params, currentAuthor } from "./util.js";
 import { fmt } from "./i18n.js";
 import { section, cards, refreshCards } from "./cards.js";
-import { scan, resultItem, authorTest } from "./searchindex.js";
+import { authorSearch, resultItem } from "./searchindex.js";
 import { runSearch } from "./search.js";
 
 export function showAuthorFilter(name, countText) {
@@ -39,17 +39,18 @@ function elsewhere(name) {
   if (!name) return;
   var here = {};
   cards.forEach(function (c) { here[c.id] = true; });
-  // The newest few months only: the whole archive is one click away on the search page.
-  scan(authorTest(name), 0, 200, 3).then(function (res) {
+  // The author's newest papers (title and author hits are all of them): the rest is on the search page.
+  var search = authorSearch(name);
+  search.next(50).then(function (rows) {
     if (currentAuthor() !== name) return;
     var list = $("#author-elsewhere");
     list.textContent = "";
-    res.hits.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(resultItem(row)); });
+    rows.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(resultItem(row, search.mark)); });
     $("#author-elsewhere-title").textContent = fmt("author_elsewhere", { name: name });
     var all = $("#author-all");
     all.href = ROOT + "search/?author=" + encodeURIComponent(name);
     all.textContent = fmt("search_author_all", { name: name });
-    all.parentNode.hidden = res.next < 0;
-    box.hidden = !list.children.length && res.next < 0;
+    all.parentNode.hidden = search.done();
+    box.hidden = !list.children.length && search.done();
   }).catch(function () { /* the index is optional for the filter itself */ });
 }

@@ -1,13 +1,13 @@
 /* The reader's radar (localStorage only): follows of authors and keywords, marked on cards and entries and
-   matched in the search index. A follow is folded once and compared with the keys the build wrote: an author
-   with data-keys / a row's keys; a keyword as whole words of the paper's own text, folded by fold.js (which folds
+   matched in the search index (one search per follow). A follow is folded once and compared with the keys the build wrote: an author
+   with a card's data-keys (in the index: the whole-name term searchdb writes); a keyword as whole words of the paper's own text, folded by fold.js (which folds
    exactly as digest/radar.py does): a card's title and abstract, an entry's title and summary, a row's title and
    summary, never a card's labels. The text is in the page already, so the build does not write it twice. */
 import { $, $$, el, load, store, splitKeys } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold, keywordPattern } from "./fold.js";
 import { refreshCards } from "./cards.js";
-import { scan, resultItem } from "./searchindex.js";
+import { wordSearch, authorSearch, resultItem } from "./searchindex.js";
 
 var FOLLOW_KEY = "academichub.follows";
 
@@ -88,9 +88,20 @@ export function renderFollows() {
   matches.textContent = "";
   title.hidden = true;
   if (!items.length) return;
-  var test = followTest(items);
-  scan(function (row) { return test(row.keys, row.words).length > 0; }, 0, 200, 6).then(function (res) {
-    res.hits.forEach(function (row) { matches.appendChild(resultItem(row)); });
-    title.hidden = !res.hits.length;
+  // One search per follow (an author's whole-name term, a keyword's words), its rows checked as the cards are:
+  // the keyword as whole words of the row's own title and summary.
+  var found = {}, rows = [];
+  Promise.all(items.map(function (f) {
+    var pattern = f.kind === "author" ? null : keywordPattern(fold(f.value));
+    var search = f.kind === "author" ? authorSearch(f.value) : wordSearch(f.value, function (row) {
+      return pattern ? pattern.test(fold(row.title + " " + row.summary)) : false;
+    });
+    return search.next(50).then(function (hits) {
+      hits.forEach(function (row) { if (!found[row.id]) { found[row.id] = true; rows.push(row); } });
+    });
+  })).then(function () {
+    rows.sort(function (a, b) { return a.day < b.day ? 1 : a.day > b.day ? -1 : 0; });
+    rows.slice(0, 200).forEach(function (row) { matches.appendChild(resultItem(row)); });
+    title.hidden = !rows.length;
   }).catch(function () {});
 }

@@ -1,33 +1,52 @@
-/* The search page: words in titles, authors and summaries, or one author's papers (?author=). */
+/* The search page: words in titles, authors, summaries and recent abstracts ("a phrase" in quotes), or one
+   author's papers (?author=). Results come ranked (title and author hits first, then newest), words marked. */
 import { $, params, currentAuthor } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold } from "./fold.js";
-import { scan, resultItem, authorTest, wordsTest } from "./searchindex.js";
+import { wordSearch, authorSearch, resultItem, warm } from "./searchindex.js";
 import { showAuthorFilter } from "./author.js";
 
-var searchNext = 0, searchHits = [];
+// The first page is short: it shows as soon as the newest months answer (a rare author's papers lie one or two
+// a month), the next pages bring more.
+var FIRST = 10, PAGE = 20, current = null, count = 0;
+
+/* A quoted phrase must stand as it is in the title, authors or summary a result shows (the index finds its words;
+   a phrase found only in an abstract is not shown, the row holds no abstract). */
+function phraseTest(query) {
+  var phrases = (query.match(/"[^"]+"/g) || []).map(function (q) { return fold(q.slice(1, -1)); }).filter(Boolean);
+  if (!phrases.length) return null;
+  return function (row) {
+    var text = fold(row.title + " " + row.authors.join(" ") + " " + row.summary);
+    return phrases.every(function (p) { return text.indexOf(p) >= 0; });
+  };
+}
 export function runSearch(start) {
   var input = $("#search-input"), results = $("#search-results"), status = $("#search-status"), more = $("#search-more");
   var author = currentAuthor(), query = author ? "" : (params().get("q") || "").trim();
-  if (!start) { results.textContent = ""; searchHits = []; }
   showAuthorFilter(author, "");
   if (input && document.activeElement !== input) input.value = query;
   more.hidden = true;
-  if (!author && fold(query).length < 2) { status.textContent = query ? fmt("search_hint") : ""; return; }
+  if (!start) {
+    results.textContent = "";
+    count = 0;
+    current = author ? authorSearch(author) : query ? wordSearch(query, phraseTest(query)) : null;
+  }
+  if (!current) { status.textContent = ""; warm(); return; }
+  var search = current;
   status.textContent = fmt("search_loading");
-  var test = author ? authorTest(author) : wordsTest(query);
-  // Six months per step at most: a rare word never downloads the whole archive unasked.
-  scan(test, start, 50, 6).then(function (res) {
-    res.hits.forEach(function (row) {
-      var item = results.appendChild(resultItem(row));
-      searchHits.push(row);
-      if (typeof window.academichubTypeset === "function") window.academichubTypeset(item);   // math.js
+  search.next(start ? PAGE : FIRST).then(function (rows) {
+    if (search !== current) return;   // a newer query was asked meanwhile
+    if (search.empty()) { status.textContent = fmt("search_hint"); return; }
+    rows.forEach(function (row) {
+      var item = results.appendChild(resultItem(row, search.mark));
+      // Math in other delimiters than $...$ (which resultItem typesets around the marked words): math.js.
+      if (typeof window.academichubTypeset === "function") window.academichubTypeset(item);
     });
-    searchNext = res.next;
-    more.hidden = res.next < 0;
-    var count = searchHits.length + (res.next < 0 ? "" : "+");
-    status.textContent = author ? fmt("search_author_results", { count: count, name: author })
-      : searchHits.length ? fmt("search_results", { count: count, query: query }) : fmt("search_none", { query: query });
+    count += rows.length;
+    more.hidden = search.done();
+    var shown = count + (search.done() ? "" : "+");
+    status.textContent = author ? fmt("search_author_results", { count: shown, name: author })
+      : count ? fmt("search_results", { count: shown, query: query }) : fmt("search_none", { query: query });
   }).catch(function (e) { status.textContent = String(e); });
 }
-export function moreResults() { runSearch(searchNext); }
+export function moreResults() { runSearch(1); }

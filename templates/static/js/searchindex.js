@@ -1,54 +1,298 @@
-/* The search index: a list of monthly shards, fetched newest first, each once. */
+/* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in four rounds of
+   parallel fetches per query: the terms' dictionary buckets, their posting lists (newest first, so a common word
+   reads only its first bytes), the row blocks' offsets, the row blocks. search/index.json names the build's files
+   (named by their content) and the token rule; a file gone (a new build deployed) reloads it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
-var manifest = null, shards = {};
-function getManifest() {
-  if (manifest) return Promise.resolve(manifest);
-  return fetch(ROOT + "search/index.json").then(function (r) { return r.json(); })
-    .then(function (data) { manifest = data; return data; });
-}
-function getShard(info) {
-  if (shards[info.file]) return Promise.resolve(shards[info.file]);
-  return fetch(ROOT + "search/" + info.file).then(function (r) { return r.json(); }).then(function (data) {
-    var rows = data.papers.map(function (p) {
-      // keys: the authors' folded names, written by the build (radar.keys). The index holds no abstract (it stays
-      // small), so a keyword follow is matched here in the folded title and summary: see radar.js.
-      return { id: p[0], day: p[1], link: p[7], title: p[2], authors: splitKeys(p[3]), summary: p[4], topics: p[5],
-               keys: splitKeys(p[6]), words: fold(p[2] + " " + p[4]),
-               hay: fold(p[2] + " " + p[3].replace(/\|/g, " ") + " " + p[4]) };
+var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
+var loaded = null, blocks = {};
+
+function getBytes(file, start, end) {
+  var opts = end === undefined ? {} : { headers: { Range: "bytes=" + start + "-" + (end - 1) } };
+  return fetch(BASE + file, opts).then(function (r) {
+    if (r.status === 404) throw new Error(STALE);
+    if (!r.ok) throw new Error(r.status + " " + file);
+    return r.arrayBuffer().then(function (buf) {
+      var bytes = new Uint8Array(buf);
+      // A server that ignores Range sends the whole file (200): the part is cut here.
+      return end !== undefined && r.status === 200 ? bytes.subarray(start, end) : bytes;
     });
-    shards[info.file] = rows;
-    return rows;
   });
 }
-/* Walk the shards from `start`, collecting matches until `want` are found; resolve {hits, next}. */
-export function scan(test, start, want, maxShards) {
-  return getManifest().then(function (m) {
-    var hits = [], stop = Math.min(m.shards.length, start + (maxShards || m.shards.length));
-    function step(i) {
-      if (i >= stop || hits.length >= want) return Promise.resolve({ hits: hits, next: i < m.shards.length ? i : -1 });
-      return getShard(m.shards[i]).then(function (rows) {
-        rows.forEach(function (row) { if (test(row)) hits.push(row); });
-        return step(i + 1);
+function getIndex(fresh) {
+  if (loaded && !fresh) return loaded;
+  loaded = fetch(BASE + "index.json", fresh ? { cache: "no-cache" } : {}).then(function (r) {
+    if (!r.ok) throw new Error(r.status + " search/index.json");
+    return r.json();
+  }).then(function (m) {
+    return getBytes(m.dir).then(function (dir) {
+      return { m: m, dir: new DataView(dir.buffer, dir.byteOffset, dir.byteLength), token: new RegExp(m.token, "gu"),
+               cjk: new RegExp("^" + m.cjk, "u") };
+    });
+  });
+  loaded.catch(function () { loaded = null; });
+  return loaded;
+}
+/* Fetch the manifest and the dictionary's directory ahead of the first query (the search page does on load). */
+export function warm() { getIndex(false).catch(function () { /* the query will say */ }); }
+/* Run a step against the index; if one of its files is gone (a newer build), once more against the new index. */
+function withIndex(step) {
+  return getIndex(false).then(step).catch(function (e) {
+    if (e.message !== STALE) throw e;
+    blocks = {};
+    return getIndex(true).then(step);
+  });
+}
+
+/* The query's terms, cut as searchdb.terms cuts the papers' text (the rule comes in index.json). */
+export function queryTerms(ix, text) {
+  var out = [];
+  (fold(text).match(ix.token) || []).forEach(function (tok) {
+    var chars = Array.from(tok);
+    if (ix.cjk.test(tok)) {
+      if (chars.length === 1) out.push(tok);
+      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+    } else if (chars.length >= ix.m.min) out.push(tok);
+  });
+  return out.filter(function (t, i) { return out.indexOf(t) === i; });
+}
+/* CRC-32 of the term's UTF-8 bytes, from `start` (zlib.crc32(data, start), as searchdb.term_hashes). */
+var CRC = [];
+for (var n = 0; n < 256; n++) { var c = n; for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; CRC.push(c >>> 0); }
+function crc32(term, start) {
+  var c = ~start;
+  new TextEncoder().encode(term).forEach(function (b) { c = CRC[(c ^ b) & 0xff] ^ (c >>> 8); });
+  return ~c >>> 0;
+}
+function reader(bytes) {
+  var pos = 0;
+  return {
+    more: function () { return pos < bytes.length; },
+    /* A varint, or -1 where the bytes end inside one (a list read only in part). */
+    varint: function () {
+      var n = 0, shift = 0;
+      while (pos < bytes.length) {
+        var b = bytes[pos++];
+        n += (b & 0x7f) * Math.pow(2, shift);
+        if (b < 0x80) return n;
+        shift += 7;
+      }
+      return -1;
+    },
+    u32: function () { var v = (bytes[pos] | bytes[pos + 1] << 8 | bytes[pos + 2] << 16 | bytes[pos + 3] << 24) >>> 0; pos += 4; return v; }
+  };
+}
+/* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count). */
+function lookUp(ix, terms) {
+  var buckets = {};
+  terms.forEach(function (t) { buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
+  var found = terms.map(function () { return {}; });
+  return Promise.all(Object.keys(buckets).map(function (b) {
+    var start = ix.dir.getUint32(4 * b, true), end = ix.dir.getUint32(4 * b + 4, true);
+    if (start === end) return null;
+    var file = ix.m.dicts.filter(function (d) { return d.start <= start; }).pop();
+    return getBytes(file.file, start - file.start, end - file.start).then(function (bytes) {
+      var r = reader(bytes), hashes = terms.map(function (t) { return crc32(t, ix.m.check); });
+      while (r.more()) {
+        var seg = r.varint(), n = r.varint(), offset = r.varint();
+        for (var k = 0; k < n; k++) {
+          var h = r.u32(), cf = r.varint(), len = r.varint(), i = hashes.indexOf(h);
+          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[cf & 1] = { offset: offset, length: len, count: Math.floor(cf / 2) };
+          offset += len;
+        }
+      }
+    });
+  })).then(function () { return found; });
+}
+/* The segments to read, in order: those that may hold title or author hits for every term first, then the rest;
+   newest first in each. Each with an estimate (at most that many hits). */
+function plan(ix, found) {
+  var segs = ix.m.segments.map(function (s, i) { return i; }).filter(function (i) {
+    return found.every(function (f) { return f[i]; });
+  });
+  function estimate(i, field) {
+    return Math.min.apply(null, found.map(function (f) { return (field === 0 ? 0 : f[i][1] ? f[i][1].count : 0) + (f[i][0] ? f[i][0].count : 0); }));
+  }
+  var titled = segs.filter(function (i) { return estimate(i, 0) > 0; }).reverse();
+  var rest = segs.filter(function (i) { return titled.indexOf(i) < 0; }).reverse();
+  return titled.map(function (i) { return { seg: i, est: estimate(i, 0) }; })
+    .concat(rest.map(function (i) { return { seg: i, est: estimate(i, 1) }; }));
+}
+function decodeList(bytes, size, count) {
+  var r = reader(bytes), ids = [], id = size;
+  while (ids.length < count) {
+    var gap = r.varint();
+    if (gap < 0) break;
+    id -= ids.length ? gap : gap + 1;
+    ids.push(id);
+  }
+  return ids;
+}
+/* One segment's hits for all terms: {seg, local, title} newest first, and whether older ones were left unread. */
+function segmentHits(ix, found, seg, limit) {
+  var info = ix.m.segments[seg];
+  function list(e, bytes) {
+    if (!e) return { ids: [], partial: false, floor: 0 };
+    var ids = decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
+    return { ids: ids, partial: partial, floor: partial ? ids[ids.length - 1] : 0 };
+  }
+  return Promise.all(found.map(function (f) {
+    var t = f[seg][0], s = f[seg][1];
+    if (t && s && t.length + s.length <= 2 * limit && Math.abs(t.offset - s.offset) === (t.offset < s.offset ? t.length : s.length)) {
+      // A term's two lists lie side by side (searchdb sorts a bucket's entries by hash): one request for both.
+      var lo = Math.min(t.offset, s.offset);
+      return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
+        return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
       });
     }
-    return step(start);
+    return Promise.all(f[seg].map(function (e) {
+      return e ? getBytes(info.post, e.offset, e.offset + Math.min(e.length, limit)).then(function (b) { return list(e, b); }) : list(null);
+    }));
+  })).then(function (lists) {
+    var floor = 0;
+    lists.forEach(function (pair) { pair.forEach(function (l) { if (l.partial) floor = Math.max(floor, l.floor); }); });
+    var sets = lists.map(function (pair) { return [new Set(pair[0].ids), new Set(pair[1].ids)]; });
+    var first = lists[0][0].ids.concat(lists[0][1].ids).filter(function (id) { return id >= floor; });
+    var hits = first.filter(function (id) { return sets.every(function (s) { return s[0].has(id) || s[1].has(id); }); })
+      .map(function (id) { return { seg: seg, local: id, title: sets.every(function (s) { return s[0].has(id); }) }; });
+    return { hits: hits, partial: floor > 0 };
   });
 }
+function rank(a, b) { return (b.title - a.title) || (b.seg - a.seg) || (b.local - a.local); }
+
+function inflate(bytes) {
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Response(stream).text().then(JSON.parse);
+}
+/* The rows of some hits, each row block fetched once: two rounds (the blocks' offsets, then the blocks). */
+function rowsOf(ix, hits) {
+  var per = ix.m.block, bySeg = {};
+  hits.forEach(function (h) { (bySeg[h.seg] = bySeg[h.seg] || {})[Math.floor(h.local / per)] = true; });
+  return Promise.all(Object.keys(bySeg).map(function (seg) {
+    var file = ix.m.segments[seg].rows, wanted = Object.keys(bySeg[seg]).map(Number).filter(function (b) { return !blocks[file + b]; });
+    if (!wanted.length) return null;
+    var lo = Math.min.apply(null, wanted), hi = Math.max.apply(null, wanted);
+    return getBytes(file, 4 * lo, 4 * hi + 8).then(function (head) {
+      var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      function at(b) { return view.getUint32(4 * (b - lo), true); }
+      // Blocks close together come in one request (a common word's newest hits lie side by side).
+      var runs = [];
+      wanted.sort(function (a, b) { return a - b; }).forEach(function (b) {
+        var run = runs[runs.length - 1];
+        if (run && at(b) - at(run[run.length - 1] + 1) <= NEAR_BYTES) run.push(b); else runs.push([b]);
+      });
+      return Promise.all(runs.map(function (run) {
+        var first = at(run[0]), last = run[run.length - 1];
+        return getBytes(file, first, at(last + 1)).then(function (bytes) {
+          return Promise.all(run.map(function (b) {
+            return inflate(bytes.subarray(at(b) - first, at(b + 1) - first)).then(function (rows) { blocks[file + b] = rows; });
+          }));
+        });
+      }));
+    });
+  })).then(function () {
+    return hits.map(function (h) {
+      var p = blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)][h.local % per];
+      return { id: p[0], day: p[1], title: p[2], authors: splitKeys(p[3]), authorsCount: p[4], summary: p[5], link: p[6],
+               titleHit: h.title };
+    });
+  });
+}
+
+/* A search over the whole archive: `next(n)` resolves the next n result rows (title and author hits first, then
+   newest), `done()` says whether more may come. terms(ix) gives the query's terms; keep(row) checks a row. */
+export function Search(termsOf, keep) {
+  var queue = null, hits = [], shown = 0, waves = null, words = [];
+  function fill(ix, want) {
+    if (hits.length - shown >= want || !waves.length) return Promise.resolve();
+    var wave = [], est = 0;
+    while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
+    var limit = words.length > 1 ? LIST_BYTES : FIRST_BYTES;
+    return Promise.all(wave.map(function (seg) { return segmentHits(ix, queue, seg, limit); })).then(function (parts) {
+      var fresh = [];
+      parts.forEach(function (p) { fresh = fresh.concat(p.hits); });
+      hits = hits.slice(0, shown).concat(hits.slice(shown).concat(fresh).sort(rank));
+      return fill(ix, want);
+    });
+  }
+  var current = null;
+  function step(n) {
+    return function (ix) {
+      if (ix !== current) { current = ix; queue = null; hits = []; shown = 0; waves = null; }   // a new build's index
+      var start = waves ? Promise.resolve() : lookUp(ix, words = termsOf(ix)).then(function (found) {
+        queue = found;
+        waves = words.length ? plan(ix, found) : [];
+      });
+      return start.then(function () { return fill(ix, n); }).then(function () {
+        var page = hits.slice(shown, shown + n);
+        shown += page.length;
+        return rowsOf(ix, page);
+      }).then(function (rows) { return rows.filter(keep || function () { return true; }); });
+    };
+  }
+  return {
+    next: function (n) { return withIndex(step(n)); },
+    done: function () { return waves !== null && !waves.length && shown >= hits.length; },
+    /* Whether the query has any term to look up (known after the first next()). */
+    empty: function () { return waves !== null && !words.length; },
+    /* The text of a row with the query's terms marked, and TeX typeset. */
+    mark: function (text) { return marked(text, current, words); }
+  };
+}
+export function wordSearch(query, keep) { return Search(function (ix) { return queryTerms(ix, query); }, keep); }
+export function authorSearch(name) {
+  return Search(function (ix) { var key = fold(name); return key ? [ix.m.author + key] : []; });
+}
+/* Text with the query's words marked and $...$ typeset (KaTeX, where the page loaded it) or shown as TeX. */
+function marked(text, ix, words) {
+  var frag = document.createDocumentFragment(), parts = String(text).split(/(\$[^$]+\$)/);
+  parts.forEach(function (part, i) {
+    if (i % 2) {
+      var tex = el("span", { "class": "tex" }, part.slice(1, -1));
+      if (window.katex) try { window.katex.render(part.slice(1, -1), tex, { throwOnError: false }); } catch (e) { /* shown as TeX */ }
+      frag.appendChild(tex);
+    } else if (ix) highlight(frag, part, ix, words); else frag.appendChild(document.createTextNode(part));
+  });
+  return frag;
+}
+function highlight(frag, text, ix, words) {
+  // The text's tokens (the index's own rule) whose fold is a query term, and the query's CJK bigrams wherever
+  // they stand (a CJK run is one token, its bigrams the terms).
+  var re = new RegExp(ix.token.source, "gu"), marks = [], m;
+  while ((m = re.exec(text))) if (words.indexOf(fold(m[0])) >= 0) marks.push([m.index, m.index + m[0].length]);
+  words.filter(function (w) { return ix.cjk.test(w); }).forEach(function (w) {
+    for (var at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) marks.push([at, at + w.length]);
+  });
+  marks.sort(function (a, b) { return a[0] - b[0]; });
+  var pos = 0;
+  marks.forEach(function (r) {
+    if (r[0] < pos) { if (r[1] > pos) { frag.lastChild.textContent += text.slice(pos, r[1]); pos = r[1]; } return; }
+    if (r[0] > pos) frag.appendChild(document.createTextNode(text.slice(pos, r[0])));
+    frag.appendChild(el("mark", null, text.slice(r[0], r[1])));
+    pos = r[1];
+  });
+  if (pos < text.length) frag.appendChild(document.createTextNode(text.slice(pos)));
+}
 /* The card's numbered page and #id: the build wrote the path (digest/site/cards.py card_path). */
-function paperLink(row) { return ROOT + row.link; }
-export function resultItem(row) {
-  var li = el("li", { "class": "result" });
-  li.appendChild(el("a", { href: paperLink(row) }, row.title));
-  if (row.authors.length) li.appendChild(el("span", { "class": "by" }, " " + row.authors.slice(0, 3).join(", ") + (row.authors.length > 3 ? " et al." : "")));
+export function resultItem(row, mark) {
+  mark = mark || function (text) { return document.createTextNode(text); };
+  var li = el("li", { "class": "result" + (row.titleHit ? " title-hit" : "") });
+  var link = el("a", { href: ROOT + row.link });
+  link.appendChild(mark(row.title));
+  li.appendChild(link);
+  if (row.authors.length) {
+    var by = el("span", { "class": "by" }, " ");
+    by.appendChild(mark(row.authors.slice(0, 3).join(", ") + (row.authorsCount > 3 ? " et al." : "")));
+    li.appendChild(by);
+  }
   li.appendChild(document.createTextNode(" "));
   li.appendChild(el("time", { datetime: row.day }, row.day));
-  if (row.summary) { li.appendChild(el("br")); li.appendChild(el("span", { "class": "sum" }, row.summary)); }
+  if (row.summary) {
+    li.appendChild(el("br"));
+    var sum = el("span", { "class": "sum" });
+    sum.appendChild(mark(row.summary));
+    li.appendChild(sum);
+  }
   return li;
-}
-export function authorTest(name) { var f = fold(name); return function (row) { return row.keys.indexOf(f) >= 0; }; }
-export function wordsTest(query) {
-  var words = fold(query).split(" ").filter(Boolean);
-  return function (row) { return words.every(function (w) { return row.hay.indexOf(w) >= 0; }); };
 }

@@ -1,0 +1,165 @@
+"""The search index's format (digest/site/searchdb.py) and the preview server's Range requests."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import struct
+import sys
+import threading
+import unicodedata
+import urllib.request
+
+import pytest
+
+from digest.preview import QuietRangeHandler, byte_range
+from digest.site.searchdb import (BUCKETS, TEXT, TITLE, append_day, build_segment, chunks_bytes, chunks_of, day_terms,
+                                  interleave, read_rows, term_hashes, terms)
+
+
+def test_python_word_class_is_the_browsers():
+    # The browser's token pattern writes \\w as [\\p{L}\\p{N}_]: the two must agree on every code point.
+    word = re.compile(r"\w")
+    differ = [c for c in range(sys.maxunicode + 1)
+              if bool(word.match(chr(c))) != (unicodedata.category(chr(c))[0] in "LN" or chr(c) == "_")]
+    assert differ == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a deep learning model", ["deep", "learning", "model"]),        # one letter is not a term
+    ("深度学习模型", ["深度", "度学", "学习", "习模", "模型"]),               # CJK as bigrams: 学习 is found
+    ("用transformer做翻译", ["用", "transformer", "做翻", "翻译"]),         # runs split from words; a lone character
+    ("x_1 and 2d", ["x_1", "and", "2d"]),
+])
+def test_terms(text, expected):
+    assert list(terms(text)) == expected
+
+
+def test_the_bucket_hash_is_the_standard_crc32():
+    assert term_hashes("123456789")[0] == 0xCBF43926   # the published CRC-32 check value
+    assert term_hashes("a") != term_hashes("b") and term_hashes("a")[0] != term_hashes("a")[1]
+
+
+def decode(data: bytes, size: int) -> list[int]:
+    """A posting list as the browser reads it: ids newest first."""
+    ids, value, shift, out = [], 0, 0, []
+    for byte in data:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            out.append(value)
+            value, shift = 0, 0
+    at = size
+    for i, gap in enumerate(out):
+        at -= gap + 1 if i == 0 else gap
+        ids.append(at)
+    return ids
+
+
+@pytest.mark.parametrize("ids", [[0], [3, 4, 9], list(range(0, 5000, 7)), [0, 70000], [200, 201, 202, 69999]])
+def test_posting_lists_are_newest_first_varint_gaps_across_days(ids):
+    # The ids fall on days of 1,000 papers and a last long one: each day's gaps are joined with a bridging gap.
+    size = 70001
+    days = [day_terms([([n], "common" if start + n in ids else "", [], []) for n in range(min(1000, size - start) if start < 69000 else size - start)])
+            for start in range(0, 70000, 1000) if start <= 69000]
+    built = build_segment(days)
+    directory, files = interleave([chunks_of(chunks_bytes(built.chunks))])
+    assert built.count == size and lookup(directory, files[0], built.post, "common", size)[TITLE] == ids[::-1]
+
+
+def test_title_and_author_terms_rank_in_their_own_field():
+    day = day_terms([(["a"], "Attention maps", ["Jörg Müller"], ["attention everywhere", "muller's law"]),
+                     (["b"], "Other", [], ["maps of attention"])])
+    assert day.lists[f"{TITLE}attention"] == [1, 0, 0, ""] and day.lists[f"{TEXT}attention"] == [1, 1, 1, ""]
+    assert day.lists[f"{TITLE}@jorg muller"][:3] == [1, 0, 0] and day.lists[f"{TITLE}muller"][:3] == [1, 0, 0]
+    assert f"{TEXT}muller" not in day.lists          # already in the first field: not twice
+    assert day.lists[f"{TEXT}everywhere"][:3] == [1, 0, 0] and day.rows == [["a"], ["b"]]
+
+
+def lookup(directory: bytes, dictionary: bytes, post: bytes, term: str, size: int) -> dict[int, list[int]]:
+    """A term's ids by field in segment 0, read from the interleaved dictionary as the browser reads it."""
+    bucket_hash, h = term_hashes(term)
+    bucket = bucket_hash & (BUCKETS - 1)
+    start, end = struct.unpack_from("<2I", directory, 4 * bucket)
+    data, pos, found = dictionary[start:end], 0, {}
+
+    def varint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while pos < len(data):
+        seg, count, offset = varint(), varint(), varint()
+        for _ in range(count):
+            entry_hash = struct.unpack_from("<I", data, pos)[0]
+            pos += 4
+            count_field, length = varint(), varint()
+            if entry_hash == h and seg == 0:
+                found[count_field & 1] = decode(post[offset:offset + length], size)
+            offset += length
+    return found
+
+
+def test_a_segment_reads_back_through_its_dictionary():
+    days = [day_terms([([f"p{i}"], f"Paper {i} on graphs" if i % 3 else f"Paper {i}", [f"Author {i % 5}"],
+                        ["graphs and more graphs"]) for i in range(40)]) for _ in range(2)]
+    built = build_segment(days)
+    directory, files = interleave([chunks_of(chunks_bytes(built.chunks))])
+    assert len(files) == 1 and built.count == 80
+    found = lookup(directory, files[0], built.post, "graphs", 80)
+    titled = [n for n in range(80) if (n % 40) % 3]
+    assert found[TITLE] == titled[::-1]
+    assert found[TEXT] == [n for n in range(79, -1, -1) if n not in titled]
+    assert lookup(directory, files[0], built.post, "@author 4", 80)[TITLE] == [n for n in range(79, -1, -1) if n % 5 == 4]
+    assert [row[0] for row in read_rows(built.rows)] == [f"p{i}" for i in range(40)] * 2
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("bytes=0-9", (0, 9)), ("bytes=5-", (5, 99)), ("bytes=-10", (90, 99)), ("bytes=90-500", (90, 99)),
+    ("bytes=100-", None), ("bytes=5-2", None), ("items=0-1", None), ("bytes=-", None),
+])
+def test_byte_range(header, expected):
+    assert byte_range(header, 100) == expected
+
+
+def test_the_preview_server_answers_range_requests(tmp_path):
+    (tmp_path / "f.bin").write_bytes(bytes(range(200)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietRangeHandler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/f.bin"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=10-19"})) as r:
+            assert r.status == 206 and r.read() == bytes(range(10, 20))
+            assert r.headers["Content-Range"] == "bytes 10-19/200"
+        with urllib.request.urlopen(url) as r:
+            assert r.status == 200 and len(r.read()) == 200
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=300-"}))
+        assert err.value.code == 416
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_appending_a_day_gives_the_segment_built_at_once():
+    def day(start: int, n: int) -> object:
+        return day_terms([([start + i], f"Title {start + i} {'rare' if (start + i) % 37 == 0 else ''}",
+                           [f"Author {(start + i) % 7}"], [f"text common {(start + i) % 3}"]) for i in range(n)])
+    days = [day(0, 23), day(23, 17), day(40, 200), day(240, 1)]
+    whole = build_segment(days)
+    built = build_segment(days[:1])
+    for extra in days[1:]:
+        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra)
+    assert read_rows(built.rows) == read_rows(whole.rows) == [[n] for n in range(241)]
+    d1, f1 = interleave([chunks_of(chunks_bytes(whole.chunks))])
+    d2, f2 = interleave([chunks_of(chunks_bytes(built.chunks))])
+    for term in ("rare", "common", "@author 3", "title", "0", "240"):
+        assert lookup(d1, f1[0], whole.post, term, 241) == lookup(d2, f2[0], built.post, term, 241), term
+    assert lookup(d2, f2[0], built.post, "rare", 241)[TITLE] == [222, 185, 148, 111, 74, 37, 0]

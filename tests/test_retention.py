@@ -93,7 +93,7 @@ def test_an_old_day_renders_compactly_with_every_paper_under_its_card_id(tmp_pat
     assert re.findall(r'<ol class="digest" start="(\d+)">', html) == ["1"]   # one source: numbered from 1
     first = old.papers[0]
     assert f'<a href="{first.url}">{first.title}</a>' in html
-    assert 'href="../search/?author=Ann%20Author0">Ann Author0</a>' in html and 'Di Fourth' not in html and "Cy Third</a> +1</span>" in html
+    assert '<span class="by">Ann Author0, Bo Second, Cy Third +1</span>' in html and 'Di Fourth' not in html
     assert "First sentence of the abstract" not in html   # no summary, no abstract: those stay for the newest days
     # No day-and-topic pages for a compact day, and its topic counts link nowhere.
     assert not (tmp_path / old.day.isoformat() / "cs.LG").exists()

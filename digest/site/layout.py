@@ -76,8 +76,8 @@ def entry_weight(p: Paper, opens_run: bool) -> tuple[int, int]:
     size, elements = SOURCE_HEAD if opens_run else (0, 0)
     shown = p.authors[:ENTRY_AUTHORS]
     size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
-    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
-    return size, elements + ENTRY_FRAME[1] + len(shown) * AUTHOR_LINK[1]
+    size += sum(2 + text_bytes(a) for a in shown)   # the names, ", "-joined
+    return size, elements + ENTRY_FRAME[1]
 
 
 def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] = (0, 0),

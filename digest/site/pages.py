@@ -84,7 +84,7 @@ class PageMaker:
         start, end = layout.span(number)
         shown = day.papers[start - 1:end - 1]
         first = number == 1
-        cards = (self.cards.compact_html(shown, root, start) if layout.compact
+        cards = (self.cards.compact_html(shown, start) if layout.compact
                  else self.cards.cards_html(shown, root, start))
         prefix = "" if root != "./" else layout.iso + "/"
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None

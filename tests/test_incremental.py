@@ -295,3 +295,22 @@ def test_a_day_gone_compact_gets_its_search_links_again_without_rebuilding_its_m
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+
+
+def test_search_work_follows_the_new_day_not_the_archive(setup, monkeypatch):
+    # Only the new day is tokenised (the day before it is re-rendered for its "next day" link, its terms are in
+    # its segment already), and a render that changes no segment neither reads nor rewrites the dictionary.
+    import digest.site.pages as pages
+    import digest.site.search as search
+    config, archive, site = setup
+    render_archive(config, archive, site, batch=100)   # one batch: the day jobs run in this process
+    tokenised: list[str] = []
+    day_rows = pages.day_rows
+    monkeypatch.setattr(pages, "day_rows", lambda papers, *a: tokenised.append(str(papers[0].day)) or day_rows(papers, *a))
+    dictionaries: list[int] = []
+    chunks_of = search.chunks_of
+    monkeypatch.setattr(search, "chunks_of", lambda data: dictionaries.append(len(data)) or chunks_of(data))
+    assert render_archive(config, archive, site, batch=100).written == 0 and dictionaries == []
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site, batch=100)
+    assert tokenised == [str(new_day)] and dictionaries

@@ -158,9 +158,11 @@ class DayOutput:
 class DayPages:
     """Renders the day pages and day-and-topic pages of a batch of day jobs."""
 
-    def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings):
+    def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings,
+                 search_days: frozenset[date] = frozenset()):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
         self.cards = pages.cards
+        self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
 
     def render(self, jobs: list[DayJob]) -> DayOutput:
         """Render the jobs' pages (maybe in a forked worker); return what the render's writer and search index need."""
@@ -169,8 +171,10 @@ class DayPages:
         for job in jobs:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
-            # The day's search rows travel back with its pages: the month's shard need not read the day again.
-            out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
+            # A new day's search terms travel back with its pages: the month's segment need not read it again.
+            # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
+            if job.info.day in self.search_days:
+                out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:

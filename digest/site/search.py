@@ -87,6 +87,22 @@ class SearchIndex:
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
         self.rendered: dict[date, DayTerms] = {}   # day -> its terms, from the day jobs of this render
         self.cache = writer.root / CACHE
+        self.last: object = None   # the last render's segments.json, read once
+
+    def new_days(self) -> frozenset[date]:
+        """The days whose terms no segment of the last render holds (a new day, a changed one; every day after a
+        change of code or settings): the day jobs hand back their terms. Any other day a rebuilt month needs (one
+        leaving the abstracts' window) is read by terms_of."""
+        last = self.last_segments()
+        entries = [e for e in (last.values() if isinstance(last, dict) else ()) if isinstance(e, dict)]
+        known = {(str(d[0]), str(d[1])) for entry in entries if entry.get("version") == self.plan.version
+                 and isinstance(entry.get("days"), list) for d in entry["days"] if isinstance(d, list) and len(d) >= 2}
+        return frozenset(i.day for i in self.index.days if (i.day.isoformat(), i.key) not in known)
+
+    def last_segments(self) -> object:
+        if self.last is None:
+            self.last = self.read_cache("segments.json")
+        return self.last
 
     def write(self) -> None:
         """Write the segments that changed, the dictionary of all, and search/index.json naming them."""
@@ -94,7 +110,7 @@ class SearchIndex:
         for info in self.index.days:
             months.setdefault(info.day.isoformat()[:7], []).append(info)
         windows = abstract_months(self.index.days[-1].day) if self.index.days else frozenset()
-        last = self.read_cache("segments.json")
+        last = self.last_segments()
         segments: dict[str, dict[str, Any]] = {}
         for month, infos in months.items():
             days = self.day_marks(infos)
@@ -103,8 +119,8 @@ class SearchIndex:
             if not (isinstance(entry, dict) and self.kept(entry)):
                 entry = None
             if entry is None or entry.get("fingerprint") != fingerprint:
-                entry = {"fingerprint": fingerprint, "abstracts": month in windows, "days": days,
-                         "parts": self.update_month(month, infos, entry, fingerprint, month in windows)}
+                entry = {"fingerprint": fingerprint, "version": self.plan.version, "abstracts": month in windows,
+                         "days": days, "parts": self.update_month(month, infos, entry, fingerprint, month in windows)}
             segments[month] = entry
         parts = [p for entry in segments.values() for p in entry["parts"]]
         for part in parts:   # the parts kept from the last render stay (a part written now is recorded already)
@@ -207,10 +223,25 @@ class SearchIndex:
                 "fingerprint": fingerprint}
 
     def write_dictionary(self, parts: list[dict[str, object]]) -> None:
-        """The dictionary of every segment part (oldest first), its directory and the manifest."""
+        """The dictionary of every segment part (oldest first), its directory and the manifest; kept as they are
+        when no part changed (reading and interleaving every month's dictionary grows with the archive)."""
+        fingerprint = inputs_key(self.plan.version, [(p["name"], p["fingerprint"], p["dict"]) for p in parts])
+        if self.dictionary_kept(fingerprint):
+            return
         chunks = [chunks_of((self.cache / str(p["dict"])).read_bytes()) for p in parts]
         for name, data in index_files(parts, chunks).items():
-            self.writer.write(f"search/{name}", data)
+            self.writer.write(f"search/{name}", data, fingerprint)
+
+    def dictionary_kept(self, fingerprint: str) -> bool:
+        """Return True (and keep them) if the last render wrote index.json and the files it names from these parts."""
+        if not self.writer.fresh("search/index.json", fingerprint):
+            return False
+        try:
+            manifest = json.loads((self.writer.root / "search" / "index.json").read_bytes())
+            names = [manifest["dir"], *(d["file"] for d in manifest["dicts"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return all(self.writer.fresh(f"search/{name}", fingerprint) for name in names)
 
     def terms_of(self, info: DayInfo) -> DayTerms:
         """A day's terms: from this render's day job, else from the day itself."""

@@ -7,7 +7,6 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +15,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import has_math as text_has_math, safe_url
+from ..clean import safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
@@ -31,11 +30,6 @@ from .plan import DayJob, SitePlan
 from .search import day_rows
 from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
-
-def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
-    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
-
 
 FOLD_DATA = "static/js/fold-data.js"
 
@@ -57,7 +51,7 @@ class PageMaker:
                 "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
                 "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
-                "topics": self.config.topics, "canonical": self.absolute(path), "math": False}
+                "topics": self.config.topics, "canonical": self.absolute(path)}
 
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
@@ -77,8 +71,7 @@ class PageMaker:
         return {p.id: prefix + layout.path(layout.page_of(i)).removeprefix(layout.iso + "/")
                 for i, p in enumerate(day.papers, 1) if i >= beyond}
 
-    def day_context(self, day: Day, layout: DayLayout, number: int, root: str, briefings: Briefings,
-                    maths: set[str]) -> dict[str, Any]:
+    def day_context(self, day: Day, layout: DayLayout, number: int, root: str, briefings: Briefings) -> dict[str, Any]:
         """What the day page template shows on a day's numbered page: its cards (or compact entries), the pager,
         and on the first page the briefing and (on a full day) the updated versions."""
         start, end = layout.span(number)
@@ -89,7 +82,6 @@ class PageMaker:
         prefix = "" if root != "./" else layout.iso + "/"
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
-                "math": any(p.id in maths for p in shown) or bool(briefing and briefing["math"]),
                 "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
 
     def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
@@ -180,15 +172,14 @@ class DayPages:
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
         iso, layout = job.info.day.isoformat(), job.layout
         counts = self.pages.topic_counts(job.info)
-        maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
         if job.page:
             self.pages.write(writer, iso, "day.html", job.page.fingerprint, counts=counts, prev_day=job.prev_day,
                              next_day=job.next_day, is_front=False,
-                             **self.pages.day_context(day, layout, 1, "../", self.briefings, maths))
+                             **self.pages.day_context(day, layout, 1, "../", self.briefings))
         for number, target in job.more:
             self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
                              prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
-                             **self.pages.day_context(day, layout, number, "../../../", self.briefings, maths))
+                             **self.pages.day_context(day, layout, number, "../../../", self.briefings))
         if not job.topics:
             return
         # A cross-listed paper is on several of the day's topic pages: its entry is built once. Its link is relative
@@ -204,8 +195,7 @@ class DayPages:
             listed = listed_in.get(tid, [])
             self.pages.write(writer, f"{iso}/{tid}", "daytopic.html", target.fingerprint, day=day,
                              topic=(tid, self.pages.ui.topic_name(tid)), counts=counts,
-                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)),
-                             math=any(pid in maths for pid in listed))
+                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)))
 
 
 class SitePages:
@@ -228,17 +218,16 @@ class SitePages:
             return
         info = days[-1]
         latest = self.loader.load(info)   # the latest day's first page
-        maths = {p.id for p in latest.papers if has_math((p,))}
         self.pages.write(self.writer, "", "day.html", target.fingerprint, counts=self.pages.topic_counts(info),
                          prev_day=days[-2].day if len(days) > 1 else None, next_day=None, is_front=True,
-                         **self.pages.day_context(latest, self.plan.layout(info), 1, "./", self.briefings, maths))
+                         **self.pages.day_context(latest, self.plan.layout(info), 1, "./", self.briefings))
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""
         target = self.plan.topic_page(topic)
         if target.fresh:
             return
-        recent, math = [], False
+        recent = []
         for info in self.plan.topic_days(topic):
             listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
             layout = self.plan.layout(info)
@@ -246,9 +235,8 @@ class SitePages:
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             recent.append((info.day, len(listed), Markup(entries), page))
-            math = math or has_math(p for _, p in listed)
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
-                         recent=recent, math=math)
+                         recent=recent)
 
     def archive_page(self) -> None:
         rows = [(info, self.pages.topic_counts(info), self.plan.layout(info).compact) for info in reversed(self.index.days)]
@@ -270,7 +258,7 @@ class SitePages:
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
+        self.pages.write(self.writer, "search", "search.html")
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -288,7 +276,7 @@ class SitePages:
         layouts = {info.day: self.plan.layout(info) for info in chosen}
         entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
-                         entries=entries, math=has_math(p for _, p, _, _ in entries))
+                         entries=entries)
         feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
 
     def small_files(self) -> None:

@@ -56,6 +56,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_cut_short": "cut short", "drop_subject": "outside the subjects filter", "drop_no_doi": "no DOI",
         "drop_date": "dated before 1991 or over six months after the run day", "drop_over_cap": "over fetch.max_items",
         "drop_ignored_version": "new version of a paper never shown (replacements: ignore)",
+        # The reader's morning layout (templates/_briefing.html, status.html)
+        "read_briefing": "Read the whole briefing", "table_scrolls": "The table scrolls sideways: more columns on the right.",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -108,6 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_cut_short": "条目被截断", "drop_subject": "不在所选学科内", "drop_no_doi": "无 DOI",
         "drop_date": "日期早于 1991 年或晚于运行日半年以上", "drop_over_cap": "超出 fetch.max_items",
         "drop_ignored_version": "从未收录论文的新版本（replacements: ignore）",
+        "read_briefing": "阅读完整简报", "table_scrolls": "表格可左右滑动，右侧还有更多列。",
     },
 }
 

@@ -41,7 +41,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "feed.xml").write_text(FEED, encoding="utf-8")
     config = tmp_path / "sources.yaml"
     config.write_text(
-        "site: {languages: [en, zh], default_language: en}\n"
+        "site: {languages: [en, zh], default_language: en, base_url: 'https://example.github.io/hub/'}\n"
         'llm: {model: test-model, concurrency: 2, attempts: 1, timeout: 5, batch_size: 1, briefing_days: 1}\n'
         "topics: {science: {en: Science, zh: 综合科学}}\n"
         "sources:\n  - {id: jir, label: Journal of Invented Results, topic: science, url: feed.xml}\n",

@@ -23,7 +23,7 @@ from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
 from .env import UiText
-from .feeds import Feeds
+from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import DayJob, SitePlan
@@ -40,6 +40,8 @@ class PageMaker:
     def __init__(self, config: Config, env: Environment, ui: UiText, cards: CardBuilder):
         self.config, self.site, self.env, self.ui, self.cards = config, config.site, env, ui, cards
         self.lang = self.site.default_language
+        self.feeds = hub_feeds(self.site, {tid: topic.name(self.lang) for tid, topic in config.topics.items()},
+                               ui.plain)
 
     def absolute(self, path: str) -> str:
         base = self.site.base_url.rstrip("/")
@@ -51,7 +53,8 @@ class PageMaker:
                 "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
                 "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
-                "topics": self.config.topics, "canonical": self.absolute(path)}
+                "topics": self.config.topics, "canonical": self.absolute(path),
+                "head_feeds": page_feeds(self.feeds, path)}
 
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
@@ -257,6 +260,11 @@ class SitePages:
                 extra["site.description"] = localised(self.site.description, lang)
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
+    def feeds_page(self) -> None:
+        """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""
+        self.pages.write(self.writer, "feeds", "feeds.html", feeds=self.pages.feeds,
+                         link=FeedAddress(self.site.base_url).link)
+
     def search_page(self) -> None:
         self.pages.write(self.writer, "search", "search.html")
 
@@ -277,14 +285,19 @@ class SitePages:
         entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
                          entries=entries)
-        feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
+        feeds.atom([(p, path) for _, p, _, path in entries], feed_target,
+                   f"{self.site.title} · {self.pages.ui.plain('radar')}", "radar/")
 
     def small_files(self) -> None:
-        """sources.opml, sitemap.xml, robots.txt, 404.html, .nojekyll."""
+        """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,
+        robots.txt, 404.html, .nojekyll."""
         env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
-        self.writer.write("sources.opml", env.get_template("sources.opml").render(
-            site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
-        pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
+        self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
+            site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link))
+        upstream = [s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]
+        if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
+            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
+        pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
         for info in self.index.days:
             # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.

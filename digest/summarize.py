@@ -40,7 +40,7 @@ REDO = ("An earlier answer to this request could not be used. Reply with ONLY th
 
 # A summary of one or two sentences needs an abstract's opening, not all of it: the text a request carries per
 # paper is cut here (at a word), which keeps a paper's tokens for both languages under 500 (bench/llm.py).
-INPUT_CHARS = 900
+INPUT_CHARS = 800
 MAX_BRIEFING_CHARS = 6000
 TOKENS_PER_SUMMARY = 160     # completion allowance per paper and language
 TOKENS_PER_BRIEFING = 900    # completion allowance per briefing language

@@ -17,6 +17,7 @@ import re
 import threading
 from typing import Any, Callable
 
+from digest.llm import estimate_tokens
 from feedserver import Drop, FeedServer, Handler, Reply, Request, retry_after, sequence, status
 
 HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> <a href="javascript:alert(1)" onclick="x()">'
@@ -31,11 +32,13 @@ class LLMServer(FeedServer):
 
     PATH = "/v1/chat/completions"
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, wordy: bool = False) -> None:
         super().__init__()
         self.latency = latency           # seconds every answer waits, like a real model
+        self.wordy = wordy               # summaries as long as the prompt allows (50 words, 100 characters)
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.tokens_by_kind: dict[str, int] = {}   # "summaries" / "briefing" -> prompt + completion tokens
         self._count = threading.Lock()
         self.route(self.PATH, self.answer)
 
@@ -191,11 +194,13 @@ class LLMServer(FeedServer):
     def _complete(self, req: Request, content: str) -> Reply:
         self._wait(req)
         body = json.loads(req.body)
-        prompt = sum(len(m.get("content") or "") for m in body.get("messages", [])) // 4 + 1
-        completion = len(content) // 4 + 1
+        prompt = sum(estimate_tokens(m.get("content") or "") for m in body.get("messages", []))
+        completion = estimate_tokens(content)
+        kind = "briefing" if "briefing" in body["messages"][0]["content"] else "summaries"
         with self._count:
             self.prompt_tokens += prompt
             self.completion_tokens += completion
+            self.tokens_by_kind[kind] = self.tokens_by_kind.get(kind, 0) + prompt + completion
         data = {"id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": 0,
                 "model": body.get("model", "?"),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
@@ -211,8 +216,7 @@ class LLMServer(FeedServer):
         """Return the data our prompt sends in the user message: the languages and the numbered papers."""
         return task(json.loads(req.body))
 
-    @staticmethod
-    def _content(req: Request, hostile: bool) -> str:
+    def _content(self, req: Request, hostile: bool) -> str:
         body = json.loads(req.body)
         system = body["messages"][0]["content"]
         sent = task(body)
@@ -236,11 +240,21 @@ class LLMServer(FeedServer):
             texts = {"en": f"In plain words: {said}", "zh": f"简而言之:这项研究讨论了{named}相关的问题，并给出了新的方法与结果。"}
             if paper.get("kind") == "standfirst" and not hostile:
                 texts = {"en": f"From the journal's teaser only: {said}", "zh": f"仅据期刊导语:这项研究讨论了{named}相关的问题。"}
+            if self.wordy and not hostile:   # as long as SYSTEM allows: what a real model's answer costs
+                texts = {"en": "In plain words: " + " ".join(paper["abstract"].split()[:45]),
+                         "zh": (texts["zh"] + "研究者比较了多种方法在不同数据上的表现，并讨论了其意义和局限。" * 2)[:100]}
             summaries.append({"n": paper["n"], **{lang: texts[lang] for lang in langs}})
         return json.dumps({"summaries": summaries}, ensure_ascii=False)
 
 
 def task(body: dict[str, Any]) -> dict[str, Any]:
-    """Return the data a request's user message carries between <data> and </data> (digest.llm.data_block)."""
+    """Return the data a request's user message carries between <data> and </data> (digest.llm.data_block).
+
+    A message that is bare JSON (the prompt before revision 2, its papers' text under "text") reads too: bench/llm.py
+    measures the code before a change with the same server."""
     content = body["messages"][1]["content"]
-    return json.loads(content.split("<data>", 1)[1].rsplit("</data>", 1)[0])
+    data = json.loads(content.split("<data>", 1)[1].rsplit("</data>", 1)[0] if "<data>" in content else content)
+    for paper in data["papers"]:
+        paper.setdefault("abstract", paper.get("text", ""))
+    return data
+

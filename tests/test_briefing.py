@@ -18,7 +18,7 @@ from digest.llm import endpoint, estimate_tokens, parse_json
 from digest.config import LLMOptions
 from digest.papers import Paper
 from digest.site import render_site
-from digest.summarize import batches, clean_summary, read_answer
+from digest.summarize import INPUT_CHARS, batches, clean_summary, read_answer
 
 D = date(2026, 6, 17)
 
@@ -74,8 +74,8 @@ def test_clean_summary(value, expected):
 
 def test_batches_group_short_papers_and_count_a_long_one_at_what_the_request_carries():
     short = [paper(i, abstract="s" * 200) for i in range(5)]
-    long = paper(9, abstract="l" * 9000)   # a request carries its first INPUT_CHARS (1,000) characters only
-    groups = batches(short[:3] + [long] + short[3:], size=8, chars=1100)
+    long = paper(9, abstract="l" * 9000)   # a request carries its first INPUT_CHARS characters only
+    groups = batches(short[:3] + [long] + short[3:], size=8, chars=INPUT_CHARS + 100)
     assert [len(g) for g in groups] == [3, 1, 2]
     assert [len(g) for g in batches(short[:3] + [long] + short[3:], size=8, chars=6000)] == [6]
     assert [len(g) for g in batches(short, size=2, chars=6000)] == [2, 2, 1]

@@ -118,10 +118,10 @@ def streak_note(failures: int, state: State, source_id: str, config: Config) -> 
             f"fix its url or set enabled: false")
 
 
-def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
+def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path | None = None) -> None:
     """Add LLM summaries and briefings to content/, or say in one line that offline ones are used."""
     # Imported here: the openai client takes half a second to import, which render, check and verify never need.
-    from digest.summarize import summarize_stage
+    from digest.summarize import gate_line, summarize_stage
 
     report = summarize_stage(config, archive, os.environ, demo)
     if report.endpoint is None:
@@ -142,6 +142,10 @@ def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
           f"{report.endpoint.model} at {report.endpoint.url}{left}{cap}; {report.usage.requests} requests, "
           f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
           f"{report.seconds:.1f} s")
+    print(gate_line(report))
+    if summary:  # e.g. the job summary of a GitHub Actions run
+        with summary.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{gate_line(report)}\n")
     if report.problem:
         left = f"{report.pending} papers" if report.pending else "what is still missing"
         print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
@@ -239,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
                     ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
                 if args.stage in ("all", "summarize"):
-                    summarize_step(config, archive, args.demo)
+                    summarize_step(config, archive, args.demo, summary)
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             try:

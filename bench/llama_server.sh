@@ -36,7 +36,7 @@ setup)
 serve)
     port="${2:-8765}"
     exec "$VENV/bin/python" -m llama_cpp.server --model "$(model_path)" \
-        --host 127.0.0.1 --port "$port" --n_ctx 2048 --n_threads 2 \
+        --host 127.0.0.1 --port "$port" --n_ctx 8192 --n_threads 2 \
         --model_alias smollm2-135m
     ;;
 model)

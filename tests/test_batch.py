@@ -209,3 +209,15 @@ def _ids(archive: Archive, line: dict) -> list[str]:
         if line["custom_id"] in job["requests"]:
             return job["requests"][line["custom_id"]]["papers"]
     raise AssertionError(f"no batch of content/batches.json holds {line['custom_id']}")
+
+
+def test_bench_prints_a_day_in_both_modes_at_half_the_price():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "batch.py"), "--papers", "24"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "24 papers summarised" in done.stdout.splitlines()[0] and "24 papers summarised" in done.stdout.splitlines()[1]
+    prices = done.stdout.splitlines()[3:]
+    assert len(prices) == 2, done.stdout
+    for line in prices:
+        sync, batch = (float(part.split("$")[1].split()[0]) for part in line.split("   ")[:2])
+        assert sync > 0 and abs(batch - sync / 2) <= 0.01, line

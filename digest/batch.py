@@ -166,6 +166,7 @@ class BatchMode:
         if (job.model, job.prompt) != (client.endpoint.model, prompt_tag(self.options)):
             self._say(f"batch {job.id}: {status}, but written by {job.model} for prompt {job.prompt} (now "
                       f"{client.endpoint.model}, {prompt_tag(self.options)}): dropped, its papers asked for again")
+            self.report.requeued += papers
             return True
         try:
             self.take(api, archive, client, job, batch, out)

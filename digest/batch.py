@@ -20,13 +20,13 @@ from typing import Any, Callable, Final, Sequence
 
 import openai
 
+from . import gate
 from .archive import Archive
 from .config import LLMOptions
 from .errors import ArchiveError
-from .llm import Client, Endpoint, estimate_tokens, parse_json
+from .llm import FORMATS, Client, Endpoint, estimate_tokens, request_body
 from .papers import Paper
-from .summarize import (SYSTEM, TOKENS_PER_SUMMARY, Outcome, Scan, batches, prompt_tag, read_summaries, request,
-                        store)
+from .summarize import Outcome, Scan, batches, prompt_tag, read_answer, store, summary_ask
 
 ENDPOINT: Final = "/v1/chat/completions"
 WINDOW: Final = "24h"                                        # the only completion window the Batch API offers
@@ -44,13 +44,15 @@ class Job:
     prompt: str                                          # prompt_tag() at submission: answers to another are dropped
     submitted: str                                       # ISO time, UTC
     requests: dict[str, tuple[str, tuple[str, ...]]]     # custom_id -> (digest day, paper ids in request order)
+    reasked: frozenset[str] = frozenset()                # papers asked again, with the gate's reason: last chance
 
     def paper_ids(self) -> set[str]:
         return {paper_id for _, ids in self.requests.values() for paper_id in ids}
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "model": self.model, "prompt": self.prompt, "submitted": self.submitted,
-                "requests": {key: {"day": day, "papers": list(ids)} for key, (day, ids) in self.requests.items()}}
+                "requests": {key: {"day": day, "papers": list(ids)} for key, (day, ids) in self.requests.items()},
+                "reasked": sorted(self.reasked)}
 
     @classmethod
     def from_json(cls, value: Any, where: str) -> "Job":
@@ -59,7 +61,7 @@ class Job:
             requests = {str(key): (date.fromisoformat(item["day"]).isoformat(), tuple(_texts(item["papers"])))
                         for key, item in value["requests"].items()}
             job = cls(_text(value["id"]), _text(value["model"]), _text(value["prompt"]), _text(value["submitted"]),
-                      requests)
+                      requests, frozenset(_texts(value.get("reasked", []))))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ArchiveError(f"{where}: not a submitted batch ({type(exc).__name__}: {exc}); restore the file "
                                f"from git, or delete the entry to submit its papers again") from None
@@ -96,15 +98,11 @@ def open_api(target: Endpoint, options: LLMOptions) -> openai.OpenAI:
                          max_retries=options.attempts - 1)
 
 
-def request_body(model: str, papers: Sequence[Paper], languages: Sequence[str]) -> dict[str, Any]:
-    """Return one /v1/chat/completions body asking for the papers' summaries, as the synchronous path asks."""
-    return {"model": model, "response_format": {"type": "json_object"},
-            "max_completion_tokens": TOKENS_PER_SUMMARY * len(languages) * len(papers) + 100,
-            "messages": messages(papers, languages)}
-
-
-def messages(papers: Sequence[Paper], languages: Sequence[str]) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": request(papers, languages)}]
+def line_body(model: str, papers: Sequence[Paper], languages: Sequence[str],
+              reasons: dict[int, str] | None = None) -> dict[str, Any]:
+    """Return one /v1/chat/completions body asking for the papers' summaries, as the synchronous path asks
+    (OpenAI's Batch API takes the answer's JSON schema, and the newer name of the completion allowance)."""
+    return request_body(summary_ask(papers, languages, reasons), model, FORMATS[0], "max_completion_tokens")
 
 
 @dataclass
@@ -115,6 +113,7 @@ class BatchMode:
     make_api: Callable[[Endpoint, LLMOptions], openai.OpenAI] = open_api
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     report: BatchReport = field(default_factory=BatchReport)
+    reasons: dict[str, str] = field(default_factory=dict)   # paper id -> the gate's verdict on its first answer
 
     def __call__(self, archive: Archive, client: Client, found: Scan, out: Outcome) -> Scan:
         """Collect and submit; return the scan with no paper left for the synchronous path (briefings stay)."""
@@ -127,7 +126,7 @@ class BatchMode:
                 archive.write_batches([job.to_json() for job in kept])   # only once the summaries are stored
             flying = set().union(*(job.paper_ids() for job in kept))
             self.report.running = len(flying)
-            if (job := self.submit(api, client, found, flying | set(out.summaries))) is not None:
+            if (job := self.submit(api, client, found, flying | set(out.summaries) | set(out.verdicts), out)) is not None:
                 archive.write_batches([j.to_json() for j in [*kept, job]])
         finally:
             api.close()
@@ -177,42 +176,63 @@ class BatchMode:
         return True
 
     def take(self, api: openai.OpenAI, archive: Archive, client: Client, job: Job, batch: Any, out: Outcome) -> None:
-        """Read a finished batch's output and error files into out, and store them in the day files."""
+        """Read a finished batch's output and error files into out, and store them in the day files.
+
+        Each answer is read as the synchronous path reads one (the gate included). A summary the gate refuses is
+        asked for once more, with the reason, in the next batch (self.reasons); refused again, its verdict is stored
+        and the extractive summary stays."""
         answers = _lines(api, getattr(batch, "output_file_id", None))
         failed = _lines(api, getattr(batch, "error_file_id", None))
-        got = 0
-        days = set()
+        langs = self.options.languages
+        days: set[date] = set()
+        good = refused = 0
         for custom_id, (day, ids) in job.requests.items():
-            papers = _papers(archive, date.fromisoformat(day), ids)
-            line = answers.get(custom_id)
-            response = getattr(line, "response", None)
+            on = date.fromisoformat(day)
+            papers = _papers(archive, on, ids)
+            response = getattr(answers.get(custom_id), "response", None)
             if papers is None or response is None or getattr(response, "status_code", None) != 200:
                 continue
-            text = client._answer(day, messages(papers, self.options.languages), response.body)
-            if text is None:
-                continue
-            for n, texts in read_summaries(parse_json(text), papers, self.options.languages).items():
-                out.summaries[papers[n - 1].id] = texts
+            # The request's messages only estimate the tokens of an answer that does not give its usage.
+            text = client._answer(day, line_body(job.model, papers, langs)["messages"], response.body)
+            found = read_answer(text, papers, langs) if text is not None else None
+            for position, texts in found.good.items() if found else ():
+                out.summaries[papers[position].id] = texts
                 out.papers_by_day[day] = out.papers_by_day.get(day, 0) + 1
-                got += 1
-                days.add(date.fromisoformat(day))
+                good += 1
+            for position, verdict in found.refused.items() if found else ():
+                if papers[position].id in job.reasked:
+                    out.verdicts[papers[position].id] = verdict
+                    out.count(on, f"rejected_{gate.reason(verdict)}")
+                    refused += 1
+                else:
+                    self.reasons[papers[position].id] = verdict
+            days.add(on)
         store(archive, out, job.model, self.options, only=days)
         total = len(job.paper_ids())
-        self.report.collected += got
-        self.report.requeued += total - got
-        errors = f", {len(failed)} request{'s' if len(failed) != 1 else ''} failed" if failed else ""
-        again = f"; {total - got} papers go back to the queue" if got < total else ""
-        self._say(f"batch {job.id}: {batch.status}: {got} of {total} papers summarised{errors}{again}",
-                  problem=got < total)
+        again = len(job.paper_ids() & set(self.reasons))
+        back = total - good - refused - again
+        self.report.collected += good
+        self.report.requeued += back
+        said = [f"{good} of {total} papers summarised"]
+        said += [f"{refused} refused by the gate twice (extractive summary kept)"] if refused else []
+        said += [f"{again} refused by the gate, asked again with the reason"] if again else []
+        said += [f"{len(failed)} request{'s' if len(failed) != 1 else ''} failed"] if failed else []
+        tail = f"; {back} papers go back to the queue" if back else ""
+        self._say(f"batch {job.id}: {batch.status}: {', '.join(said)}{tail}", problem=bool(back or failed))
 
-    def submit(self, api: openai.OpenAI, client: Client, found: Scan, done: set[str]) -> Job | None:
+    def submit(self, api: openai.OpenAI, client: Client, found: Scan, done: set[str], out: Outcome) -> Job | None:
         """Upload the requests for the papers not in `done` and create the batch; None when there are none."""
         model, langs = client.endpoint.model, self.options.languages
         lines, requests, tokens = [], {}, 0
         for on, papers in found.todo:
             waiting = [p for p in papers if p.id not in done]
-            for k, group in enumerate(batches(waiting, self.options.batch_size, self.options.batch_chars), 1):
-                body = request_body(model, group, langs)
+            size, chars = self.options.batch_size, self.options.batch_chars
+            groups: list[tuple[list[Paper], dict[int, str] | None]] = [
+                (group, None) for group in batches([p for p in waiting if p.id not in self.reasons], size, chars)]
+            groups += [(group, {i: self.reasons[p.id] for i, p in enumerate(group)})
+                       for group in batches([p for p in waiting if p.id in self.reasons], size, chars)]
+            for k, (group, reasons) in enumerate(groups, 1):
+                body = line_body(model, group, langs, reasons)
                 tokens += sum(estimate_tokens(m["content"]) for m in body["messages"]) + body["max_completion_tokens"] // 2
                 if tokens > self.options.max_tokens:   # the run's token cap holds for batches too
                     client.capped = True
@@ -231,8 +251,12 @@ class BatchMode:
             self._say(f"batch: could not submit {len(lines)} requests ({_why(exc)}); "
                       f"their papers are submitted next run", problem=True)
             return None
-        job = Job(batch.id, model, prompt_tag(self.options), self.now().isoformat(timespec="seconds"), requests)
-        self.report.submitted = len(job.paper_ids())
+        ids = {paper_id for _, asked in requests.values() for paper_id in asked}
+        for day, asked in requests.values():   # counted as the synchronous path counts its second asks
+            out.count(date.fromisoformat(day), "reasked", len(set(asked) & set(self.reasons)))
+        job = Job(batch.id, model, prompt_tag(self.options), self.now().isoformat(timespec="seconds"), requests,
+                  frozenset(ids & set(self.reasons)))
+        self.report.submitted = len(ids)
         self._say(f"batch {job.id}: submitted {len(lines)} requests for {self.report.submitted} papers "
                   f"(answers within {WINDOW}, collected by a later run)")
         return job

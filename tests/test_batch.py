@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from llmbatch import BatchAPI
-from llmserver import MARKER, LLMServer
+from llmserver import MARKER, LLMServer, task
 from test_summarize import D1, D2, paper, run, seed, write_config
 
 from digest.archive import Archive
@@ -54,7 +54,7 @@ def test_submit_then_running_then_completed_then_nothing(tmp_path, capsys):
         lines = api.lines("batch_1")
         assert {line["url"] for line in lines} == {"/v1/chat/completions"}
         # Newest day first, each day's papers by llm.batch_size (4): 5 on D2, then 6 on D1.
-        assert [len(json.loads(line["body"]["messages"][1]["content"])["papers"]) for line in lines] == [4, 1, 4, 2]
+        assert [len(task(line["body"])["papers"]) for line in lines] == [4, 1, 4, 2]
         assert all(line["body"]["model"] == "test-model" and line["body"]["response_format"] for line in lines)
         stored = archive.read_batches()
         assert [b["id"] for b in stored] == ["batch_1"]
@@ -139,6 +139,33 @@ def test_partly_failed_batch_requeues_only_the_failed_lines(tmp_path, capsys):
         api.fail = lambda body: False
         assert run(tmp_path, config) == 0
         assert len(summarised(archive)) == PAPERS + 1 and archive.read_batches() == []
+
+
+def test_a_summary_the_gate_refuses_is_asked_again_once_in_the_next_batch_then_falls_back(tmp_path, capsys):
+    poisoned = paper(200, D2, title=f"A {MARKER} paper about tumour segmentation")
+    archive = seed(tmp_path, extra=(poisoned,))
+    with LLMServer() as llm:
+        api = BatchAPI(llm, "completed")
+        llm.script(llm.unfaithful(lambda text, lang: text + ". It reaches 97% accuracy."))
+        config = batch_config(tmp_path, llm)
+        assert run(tmp_path, config) == 0
+        assert run(tmp_path, config) == 0          # collects: the poisoned paper alone goes again, with the reason
+        assert "1 refused by the gate, asked again with the reason" in capsys.readouterr().out
+        (again,) = api.lines("batch_2")
+        assert [p["title"] for p in task(again["body"])["papers"]] == [poisoned.title]
+        assert "- paper 1: it states" in again["body"]["messages"][0]["content"]
+        assert archive.read_batches()[0]["reasked"] == [poisoned.id]
+        assert run(tmp_path, config) == 0          # refused again: the verdict is stored, the extractive summary stays
+        out = capsys.readouterr().out
+        assert "batch batch_2: completed: 0 of 1 papers summarised, 1 refused by the gate twice" in out
+        assert "gate: 1 summaries refused (number 1)" in out
+        stored = {p.id: p for p in archive.read_day(D2).papers}
+        assert stored[poisoned.id].summary == {} and stored[poisoned.id].summary_verdict.startswith("number: ")
+        assert len(summarised(archive)) == PAPERS and archive.read_batches() == []
+        usage = archive.read_usage()[D2.isoformat()]
+        assert usage["reasked"] == 1 and usage["rejected_number"] == 1
+        seen = len(llm.requests)
+        assert run(tmp_path, config) == 0 and len(llm.requests) == seen   # the verdict is cached like a summary
 
 
 def test_unusable_answers_in_a_completed_batch_go_back_to_the_queue(tmp_path, capsys):

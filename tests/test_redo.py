@@ -4,7 +4,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from llmserver import LLMServer
+from llmserver import LLMServer, task
 from test_summarize import D1, D2, run, seed, write_config
 
 import build
@@ -29,7 +29,7 @@ def redo(tmp_path, target: str, stage: str = "summarize") -> int:
 
 def asked(llm: LLMServer, since: int) -> list[list[str]]:
     """Return the titles each chat request since the `since`th asked for."""
-    return [[p["title"] for p in json.loads(body["messages"][1]["content"])["papers"]] for body in llm.bodies()[since:]]
+    return [[p["title"] for p in task(body)["papers"]] for body in llm.bodies()[since:]]
 
 
 def test_redo_one_paper_asks_for_it_alone(tmp_path):

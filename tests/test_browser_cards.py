@@ -237,4 +237,16 @@ def test_a_summarys_provenance_by_keyboard_and_its_prefilled_report(summarised_s
     # The summary comes first, then the abstract, labelled: nothing is repeated.
     body = card(page, paper["id"])
     assert body.locator(".summary").inner_text() == f"Summary of {paper['title']}."
-    assert body.locator(".abstract p").inner_text().startswith("Abstract:")
+    assert body.locator(".abstract > .k").inner_text() == "Abstract"
+    assert body.locator(".abstract p").inner_text() == paper["abstract"]   # the paper's own text, unlabelled
+
+
+def test_a_journals_standfirst_reads_inline(demo_build, site_url, page):
+    from playwright.sync_api import expect
+    content, site = demo_build
+    nature = next(p for p in day_papers(content, DAY) if p["abstract_kind"] == "standfirst" and p["abstract"])
+    open_page(page, site_url + page_of(site, nature["id"]))
+    body = card(page, nature["id"])
+    expect(body.locator(".abstract p")).to_be_visible()   # nothing to open first
+    assert body.locator(".abstract > .k").inner_text() == "Standfirst" and body.locator("details").count() == 0
+    assert body.locator(".abstract p").inner_text() == nature["abstract"]

@@ -112,10 +112,12 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         # The abstract once, in place: clamped to a few lines on screen (with scripts on, which add "more"), whole
         # with scripts off and in print. Clipped, so that one card always fits a page (layout.py weighs it).
         shown = escape(clip(paper.abstract, ABSTRACT_SHOWN))
-        kind = ("standfirst" if paper.abstract_kind == "standfirst" else "abstract") if c.summary or \
-            paper.abstract_kind == "standfirst" else ""
-        label = f'<span class="k">{tagged(kind)}:</span> ' if kind else ""
-        out.append(f'  <div class="abstract"><p>{label}{shown}</p></div>\n')
+        # Labelled where a summary precedes it, and a journal's teaser always; outside the <p>, whose text is the
+        # paper's own (a keyword follow reads it: static/js/radar.js).
+        standfirst = paper.abstract_kind == "standfirst"
+        label = (f'<span class="k">{tagged("standfirst" if standfirst else "abstract")}</span>'
+                 if c.summary or standfirst else "")
+        out.append(f'  <div class="abstract">{label}<p>{shown}</p></div>\n')
     # Actions: the paper's page and PDF here; copy link and citations are added by static/js/cardtools.js.
     actions = [f'<a href="{escape(c.url)}" rel="noopener">{tagged("abstract_page")}</a>'] if c.url else []
     if c.pdf:

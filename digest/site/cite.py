@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from ..clean import safe_url, split_math
 from ..papers import Paper
@@ -147,7 +147,8 @@ def coins(p: Paper, venue: str) -> str:
         fields.append(("rft_id", f"info:arxiv/{arxiv_id}"))
     if url := safe_url(p.url):   # only http(s): a feed's javascript: link never reaches a page
         fields.append(("rft_id", url))
-    return urlencode(fields, safe=":/")
+    # urlencode's own output, without its per-call machinery (a card weighs its COinS as its day is indexed)
+    return "&".join(f"{name}={quote_plus(value, safe=':/')}" for name, value in fields)
 
 
 def cite_texts(papers: Iterable[tuple[Paper, str]]) -> dict[str, dict[str, str]]:

@@ -47,6 +47,7 @@ export function refreshCards() {
     var key = author ? fold(author) : null;
     cards.forEach(function (card) {
       card.hidden = author ? cardKeys(card).indexOf(key) < 0 : !card.classList.contains("followed");
+      if (!card.hidden) fitMore(card);
     });
     if (button) button.hidden = true;
     if (status) status.textContent = "";

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from digest.archive import Archive, State
 from digest.files import remove_stale_temps
 from digest.collect import CollectReport, collect
-from digest.config import Config, load_config
+from digest.config import GITHUB_REPOSITORY, Config, load_config
 from digest.errors import ConfigError, DigestError, SiteTooLarge, WriteError
 from digest.urls import site_url
 from digest.lock import hold_archive
@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-url", type=_base_url, default="", metavar="URL",
                         help="the published site's URL, used when sources.yaml's site.base_url is empty "
                              "(the daily workflow passes the GitHub Pages URL)")
+    parser.add_argument("--repository", type=_repository, default="", metavar="OWNER/NAME",
+                        help="the site's GitHub repository, used when sources.yaml's site.repository is empty: cards "
+                             "link a prefilled issue to report a wrong summary (the daily workflow passes its own)")
     parser.add_argument("--summary", type=Path, metavar="FILE",
                         help="append a Markdown report of the run (papers per source, failures) to FILE "
                              "(default: $GITHUB_STEP_SUMMARY when set)")
@@ -67,6 +70,13 @@ def _base_url(text: str) -> str:
         return site_url(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _repository(text: str) -> str:
+    """Return owner/name or "", for --repository: the rule of sources.yaml's site.repository."""
+    if text and not GITHUB_REPOSITORY.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a GitHub repository as owner/name, got {text!r}")
+    return text
 
 
 def demo_days() -> list[date]:
@@ -243,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         if args.base_url and not config.site.base_url:
             config = replace(config, site=replace(config.site, base_url=args.base_url))
+        if args.repository and not config.site.repository:
+            config = replace(config, site=replace(config.site, repository=args.repository))
         if args.stage == "check":
             day = args.date or (demo_days()[-1] if args.demo else datetime.now(ZoneInfo(config.site.timezone)).date())
             return 0 if check_stage(config, args.online, day) else 1

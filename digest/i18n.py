@@ -68,6 +68,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "feeds_topics": "One topic", "feeds_topic_page": "its page",
         "feeds_opml": "Every feed at once", "feeds_opml_text": "An OPML file of all these feeds, for a reader that imports a list of subscriptions.",
         "feeds_address": "Address",
+        # The card (digest/site/cards.py, static/js/cardtools.js): its actions, summary kind and provenance.
+        "abstract_page": "Abstract page", "copy_link": "Copy link", "link_copied": "Link copied",
+        "link_in_address_bar": "Link in the address bar", "cite_download": "Cite ({format})",
+        "cite_failed": "Citations unavailable", "cite_page": "Cite this page's papers ({count}):",
+        "cite_day": "Cite this day's papers ({count}):", "abstract_more": "More", "abstract_less": "Less",
+        "summary_kind_llm": "Summaries on this page were written by a language model ({model}) from each abstract, which follows it; the rest show the abstract.",
+        "summary_kind_abstract": "No model-written summaries on this page: each card shows the paper's abstract.",
+        "summary_provenance": "Written by {model} on {day} from the title and abstract only (prompt {prompt}); not checked by a person.",
+        "report_summary": "Report a wrong summary",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -131,6 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "feeds_topics": "单个主题", "feeds_topic_page": "主题页面",
         "feeds_opml": "一次订阅全部", "feeds_opml_text": "包含以上所有订阅源的 OPML 文件，可导入支持订阅列表的阅读器。",
         "feeds_address": "地址",
+        "abstract_page": "摘要页", "copy_link": "复制链接", "link_copied": "链接已复制",
+        "link_in_address_bar": "链接已在地址栏中", "cite_download": "引用（{format}）",
+        "cite_failed": "引用暂不可用", "cite_page": "引用本页全部 {count} 篇论文：",
+        "cite_day": "引用当天全部 {count} 篇论文：", "abstract_more": "展开", "abstract_less": "收起",
+        "summary_kind_llm": "本页的摘要由语言模型（{model}）根据各篇摘要生成，原文摘要附在其后；其余卡片显示原文摘要。",
+        "summary_kind_abstract": "本页没有模型生成的摘要：每张卡片显示论文的原文摘要。",
+        "summary_provenance": "由 {model} 于 {day} 仅根据标题和摘要生成（提示词 {prompt}），未经人工核对。",
+        "report_summary": "报告摘要错误",
     },
 }
 

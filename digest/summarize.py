@@ -387,7 +387,8 @@ def store(archive: Archive, outcome: Outcome, model: str, options: LLMOptions,
             if day is None or not ids:
                 continue
             papers = tuple(replace(p, summary=outcome.summaries.get(p.id, {}), summary_model=model, summary_prompt=tag,
-                                   summary_version=p.version, summary_verdict=outcome.verdicts.get(p.id))
+                                   summary_version=p.version, summary_verdict=outcome.verdicts.get(p.id),
+                                   summary_at=date.today())
                            if p.id in ids else p for p in day.papers)
             if archive.write_day(replace(day, papers=papers)):
                 changed.append(day_date)

@@ -149,7 +149,8 @@ def test_an_unfaithful_summary_is_asked_again_once_then_falls_back_and_counts(tm
     assert run(tmp_path, config, "render") == 0
     page = (tmp_path / "site" / "index.html").read_text()
     card = page.split(f'id="{bad.id}"', 1)[1].split("</article>", 1)[0]
-    assert "Extractive summary" in card
+    # The refused paper shows its abstract, with no model summary and no provenance of one
+    assert 'class="summary"' not in card and 'class="prov"' not in card and 'class="abstract"' in card
 
 
 def test_an_injected_instruction_reaches_no_summary_nor_briefing(tmp_path, llm):

@@ -166,7 +166,7 @@ def test_a_browser_typesets_every_delimiter(math_site, page):
     page.goto(f"{serve_site(site)}2026-06-16/")
     page.wait_for_load_state("networkidle")
     for paper in papers:
-        abstract = page.locator(f'article.card[id="{paper.id}"] details.abstract p')
+        abstract = page.locator(f'article.card[id="{paper.id}"] div.abstract p')
         assert abstract.locator(".katex-display").count() >= 1, paper.id
         assert abstract.locator(".katex").count() >= 3, paper.id
         shown = abstract.evaluate("p => { const c = p.cloneNode(true); c.querySelectorAll('annotation').forEach(a => a.remove()); return c.textContent; }")

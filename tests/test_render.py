@@ -47,21 +47,22 @@ def test_page_map_and_numbered_cards(tmp_path, config):
                 "robots.txt", "404.html", "static/style.css"]:
         assert (tmp_path / rel).is_file(), rel
     day1 = (tmp_path / "2026-06-16" / "index.html").read_text()
-    numbers = re.findall(r'<p class="num">(\d+)\.</p>', day1)
+    numbers = re.findall(r'<p class="num"><a href="[^"]*">(\d+)\.</a></p>', day1)
     assert numbers == [f"{i:02d}" for i in range(1, 13)]
     assert 'href="../static/style.css"' in day1 and 'rel="next" href="../2026-06-17/"' in day1
     assert "updated to v2 on 2026-06-17" in day1
     front = (tmp_path / "index.html").read_text()
     assert "Explore the Frontier of Global Academia" in front
-    assert re.findall(r'<p class="num">(\d+)\.</p>', front) == ["01", "02"]
+    assert re.findall(r'<p class="num"><a href="[^"]*">(\d+)\.</a></p>', front) == ["01", "02"]
     assert 'rel="prev" href="./2026-06-16/"' in front
     assert "Updated versions" in front
     topic_day = (tmp_path / "2026-06-17" / "cs.CV" / "index.html").read_text()
     assert topic_day.count('class="entry"') == 1 and 'href="../../static/style.css"' in topic_day
     assert 'class="card"' not in topic_day and "First sentence of the abstract" in topic_day
-    # no absolute link to any host but the papers' own
+    # no absolute link to any host but the papers' own (abstract page, PDF; the COinS names the first)
     for html in (day1, front, topic_day):
-        assert "http" not in re.sub(r'href="https://arxiv\.org/abs/[^"]+"', "", html).replace("http-equiv", "")
+        html = re.sub(r'<span class="Z3988" title="[^"]*rft_id=https://arxiv\.org/abs/[^"]+"></span>', "", html)
+        assert "http" not in re.sub(r'href="https://arxiv\.org/(abs|pdf)/[^"]+"', "", html).replace("http-equiv", "")
 
 
 def test_second_render_writes_nothing_and_vanished_pages_are_removed(tmp_path, config):

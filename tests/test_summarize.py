@@ -164,7 +164,7 @@ def test_no_key_and_no_base_url_builds_offline_with_one_line(tmp_path, capsys):
     assert run(tmp_path, config, "render") == 0
     front = (tmp_path / "site" / "index.html").read_text()
     assert 'class="briefing briefing-offline"' in front and "Offline briefing" in front
-    assert "Extractive summary" in front
+    assert '<p class="summary"' not in front and "No model-written summaries on this page" in front   # abstracts
     assert not (tmp_path / "content" / "usage.json").exists()
 
 
@@ -189,7 +189,7 @@ def test_demo_with_a_local_server_shows_llm_summaries_and_briefing(tmp_path, llm
     assert build.main(args) == 0
     front = (tmp_path / "site" / "index.html").read_text()
     assert 'class="briefing briefing-llm"' in front and "Summary by gpt-4o-mini" in front
-    assert "Extractive summary" not in front
+    assert front.count('<p class="summary"') == front.count('<article class="card') > 0   # every card has one
     stored = Archive(tmp_path / "content").read_days()
     assert all(set(p.summary) == {"en", "zh"} for d in stored for p in d.papers if p.abstract)
     calls = llm.calls
@@ -215,7 +215,8 @@ def test_paper_cap_leaves_the_rest_pending_and_the_next_run_finishes(tmp_path, l
     assert len(done) == 4 and all(p.day == D2 for p in done)      # the newest day first
     assert run(tmp_path, config, "render") == 0
     day1 = (tmp_path / "site" / "2026-06-16" / "index.html").read_text()
-    assert day1.count("Extractive summary") == 6                  # pending papers show the offline summary
+    # pending papers show their abstract, without a summary
+    assert day1.count('<article class="card') - day1.count('<p class="summary"') == 6
     for _ in range(2):
         assert run(tmp_path, config) == 0
     assert all(p.summary for d in archive.read_days() for p in d.papers)
@@ -277,7 +278,7 @@ def test_failures_keep_everything_and_build_a_complete_site(tmp_path, llm, capsy
     assert not any(p.summary for p in archive.read_day(D2).papers)
     assert run(tmp_path, config, "render") == 0
     day2 = (tmp_path / "site" / "2026-06-17" / "index.html").read_text()
-    assert day2.count('<article class="card"') == 3 and day2.count("Extractive summary") == 3
+    assert day2.count('<article class="card"') == 3 and '<p class="summary"' not in day2
     assert 'class="briefing briefing-offline"' in day2
     day1 = (tmp_path / "site" / "2026-06-16" / "index.html").read_text()
     assert day1.count("Summary by test-model") == 4 and 'class="briefing briefing-llm"' in day1

@@ -31,8 +31,7 @@ from markupsafe import Markup
 from ..clean import safe_url
 from ..config import Site
 from ..i18n import localised
-from ..papers import Paper
-from ..urls import pdf_url
+from ..papers import Paper, pdf_url
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
 from .index import DayIndex, DayLoader
@@ -189,7 +188,7 @@ class Feeds:
             heading = plain("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
             out.append(f"<p><strong>{escape(heading)}</strong></p><p>{escape(paper.abstract)}</p>")
         links = [f'<a href="{escape(self.address.link(card))}">{escape(plain("feed_card", site=self.site.title))}</a>']
-        if pdf := safe_url(pdf_url(replace(paper, version=later[0]) if later else paper)):   # the newest version's
+        if pdf := safe_url(pdf_url(replace(paper, version=later[0]) if later else paper) or ""):   # the newest version's
             links.append(f'<a href="{escape(pdf)}">PDF</a>')
         if url := safe_url(paper.url):
             links.append(f'<a href="{escape(url)}">{escape(host(url))}</a>')

@@ -106,8 +106,8 @@ _TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "�
 # `{\o}`, `\o{}`, or `\o ` whose space TeX swallows: `S\o ren` is Søren, `\aa ngstr\"om` ångström.
 _TEX_LETTER = re.compile(r"\{(\\(?:ss|o|O|ae|AE|l|L|aa|AA))\}|(\\(?:ss|o|O|ae|AE|l|L|aa|AA))(?![A-Za-z])(?:\{\}| (?=[A-Za-z]))?")
 # The one rule for math a reader sees: these delimiters, tried in this order (`$$` before `$`), as
-# (left, right, display). The build hands the list to the browser (base.html gives it to templates/static/math.js),
-# so KaTeX typesets exactly the spans the cleaning below leaves as written.
+# (left, right, display). The render writes exactly the spans the cleaning below leaves as written as MathML
+# (digest/site/mathml.py); feeds keep them as TeX.
 MATH_DELIMITERS: tuple[tuple[str, str, bool], ...] = (
     ("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False), ("$", "$", False),
 )
@@ -126,7 +126,7 @@ _MATH_OPENERS = tuple(dict.fromkeys(left for left, _, _ in MATH_DELIMITERS))
 
 
 def has_math(text: str) -> bool:
-    """Whether text holds a span KaTeX typesets (one of MATH_DELIMITERS around something)."""
+    """Whether text holds a math span (one of MATH_DELIMITERS around something)."""
     return any(opener in text for opener in _MATH_OPENERS) and _MATH.search(text) is not None
 
 

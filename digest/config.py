@@ -96,6 +96,9 @@ class Radar:
     keywords: tuple[str, ...] = ()
 
 
+LLM_MODES = ("sync", "batch")
+
+
 @dataclass(frozen=True)
 class LLMOptions:
     enabled: bool = True               # false: offline summaries even when a key is set
@@ -113,6 +116,7 @@ class LLMOptions:
     timeout: float = 60.0              # seconds per request
     attempts: int = 3                  # tries for timeouts, dropped connections, 429 and 5xx (Retry-After honoured)
     prompt_version: int = 1            # raise it to have every summary and briefing written again
+    mode: str = "sync"                 # sync: ask and wait; batch: submit through the Batch API, collect next run
 
 
 @dataclass(frozen=True)
@@ -360,6 +364,9 @@ def _check_llm(check: _Checker, llm: LLMOptions) -> None:
         check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")
     if not llm.model.strip():
         check.problem("llm.model", "name the model, e.g. gpt-4o-mini, deepseek-chat or llama3.1")
+    if llm.mode not in LLM_MODES:
+        check.problem("llm.mode", f"expected {' or '.join(LLM_MODES)} (batch: OpenAI's Batch API, half the price, "
+                                  f"answers by the next run), got {llm.mode!r}")
 
 
 def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:

@@ -58,6 +58,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_ignored_version": "new version of a paper never shown (replacements: ignore)",
         # The reader's morning layout (templates/_briefing.html, status.html)
         "read_briefing": "Read the whole briefing", "table_scrolls": "The table scrolls sideways: more columns on the right.",
+        # -- the feeds and the subscribe page (/feeds/) --
+        "feeds_title": "Subscribe", "feed_card": "Card on {site}",
+        "feeds_intro": "Follow the digest in a feed reader: open a feed below in your reader, or copy its address into it. Each entry holds the paper's summaries, with the model that wrote them, its abstract, and links to its card here and to its PDF; a new version of a paper updates its entry instead of adding one.",
+        "feeds_site": "All papers", "feeds_site_text": "Every paper of the last {days} days, newest first (at most {count} entries).",
+        "feeds_rss": "The same as RSS 2.0, for readers that take no Atom.",
+        "feeds_briefing_text": "One entry a day: the day's briefing.",
+        "feeds_radar_text": "The papers by the authors and on the keywords this site follows.",
+        "feeds_topics": "One topic", "feeds_topic_page": "its page",
+        "feeds_opml": "Every feed at once", "feeds_opml_text": "An OPML file of all these feeds, for a reader that imports a list of subscriptions.",
+        "feeds_address": "Address",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要",
@@ -111,6 +121,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drop_date": "日期早于 1991 年或晚于运行日半年以上", "drop_over_cap": "超出 fetch.max_items",
         "drop_ignored_version": "从未收录论文的新版本（replacements: ignore）",
         "read_briefing": "阅读完整简报", "table_scrolls": "表格可左右滑动，右侧还有更多列。",
+        # -- the feeds and the subscribe page (/feeds/) --
+        "feeds_title": "订阅", "feed_card": "{site} 上的卡片",
+        "feeds_intro": "用订阅阅读器关注本站：在阅读器中打开下面的订阅源，或把它的地址复制进去。每个条目包含论文的摘要（注明生成它的模型）、原文摘要，以及指向本站卡片和 PDF 的链接；论文有新版本时，会更新原条目而不是新增一条。",
+        "feeds_site": "全部论文", "feeds_site_text": "最近 {days} 天的每一篇论文，最新的在前（最多 {count} 条）。",
+        "feeds_rss": "同样内容的 RSS 2.0 版本，供不支持 Atom 的阅读器使用。",
+        "feeds_briefing_text": "每天一条：当天的简报。",
+        "feeds_radar_text": "本站关注的作者与关键词的相关论文。",
+        "feeds_topics": "单个主题", "feeds_topic_page": "主题页面",
+        "feeds_opml": "一次订阅全部", "feeds_opml_text": "包含以上所有订阅源的 OPML 文件，可导入支持订阅列表的阅读器。",
+        "feeds_address": "地址",
     },
 }
 

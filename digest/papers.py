@@ -35,6 +35,9 @@ class Paper:
     summary_model: str | None = None
     summary_prompt: str | None = None
     summary_version: int | None = None    # the paper version the summary was written for
+    # Why the model's summary failed the faithfulness gate (digest/gate.py), when it did: stored with the model and
+    # prompt like a summary, so a rerun does not ask again; the card shows the extractive summary meanwhile.
+    summary_verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -49,6 +52,9 @@ class Paper:
         if self.summary:
             data.update(summary=dict(sorted(self.summary.items())), summary_model=self.summary_model,
                         summary_prompt=self.summary_prompt, summary_version=self.summary_version)
+        if self.summary_verdict:
+            data.update(summary_model=self.summary_model, summary_prompt=self.summary_prompt,
+                        summary_version=self.summary_version, summary_verdict=self.summary_verdict)
         return data
 
     @classmethod
@@ -67,6 +73,7 @@ class Paper:
             summary = data.get("summary")
             summary_model, summary_prompt = data.get("summary_model"), data.get("summary_prompt")
             summary_version = data.get("summary_version")
+            summary_verdict = data.get("summary_verdict")
         except AttributeError:   # a list, a string, a number
             raise RecordError("paper", None, None, wrong_type("an object", data)) from None
         if not (type(pid) is str and type(title) is str and type(day) is str
@@ -78,7 +85,8 @@ class Paper:
                 and (links is None or type(links) is list) and (summary is None or type(summary) is dict)
                 and (summary_model is None or type(summary_model) is str)
                 and (summary_prompt is None or type(summary_prompt) is str)
-                and (summary_version is None or type(summary_version) is int)):
+                and (summary_version is None or type(summary_version) is int)
+                and (summary_verdict is None or type(summary_verdict) is str)):
             raise record_error("paper", data, PAPER_FIELDS)
         try:
             if authors:
@@ -98,6 +106,7 @@ class Paper:
                 "announce": announce, "abstract_kind": kind or "abstract", "links": tuple(links or ()),
                 "summary": dict(summary or {}), "summary_model": summary_model,
                 "summary_prompt": summary_prompt, "summary_version": summary_version,
+                "summary_verdict": summary_verdict,
             }
         except (TypeError, ValueError):   # an item that is not a string, a date that is not one
             raise record_error("paper", data, PAPER_FIELDS) from None
@@ -173,7 +182,8 @@ PAPER_FIELDS = (
     ("day", DATE), ("sources", TEXTS), ("topics", TEXTS), ("version", COUNT_OR_NULL), ("doi", TEXT_OR_NULL),
     ("published", DATE_OR_NULL), ("announce", TEXT_OR_NULL), ("abstract_kind", TEXT_OR_NULL), ("links", TEXTS),
     ("summary", TEXT_MAP), ("summary_model", TEXT_OR_NULL), ("summary_prompt", TEXT_OR_NULL),
-    ("summary_version", COUNT_OR_NULL))
+    ("summary_version", COUNT_OR_NULL),
+    ("summary_verdict", TEXT_OR_NULL))
 UPDATE_FIELDS = (("id", TEXT), ("version", COUNT_OR_NULL), ("title", TEXT), ("url", TEXT_OR_NULL),
                  ("sources", TEXTS), ("announce", TEXT_OR_NULL))
 _UPDATE_NAMES = tuple(name for name, _ in UPDATE_FIELDS)

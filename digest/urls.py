@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 # Control characters a one-line value (a URL, a path, an id) may not hold: a `|` block's final newline among them.
@@ -88,3 +89,34 @@ def check_source_url(url: str, base_dir: Path) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"expected an http(s) URL, got {url!r}"
     return http_problem(url)
+
+
+class PaperAddress(Protocol):
+    """What pdf_url reads of a paper (papers.Paper has these fields; this stage may not import it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> int | None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def doi(self) -> str | None: ...
+
+
+_PREPRINT_SERVERS = ("biorxiv", "medrxiv")
+
+
+def pdf_url(paper: PaperAddress) -> str:
+    """Return the address of the paper's PDF at the version shown, or "" where the source has no known PDF rule.
+
+    The one rule the cards and the feeds share: arXiv's /pdf/<id>v<version>, bioRxiv's and medRxiv's
+    /content/<doi>v<version>.full.pdf; a journal's PDF address follows no rule we can rely on."""
+    version = f"v{paper.version}" if paper.version else ""
+    if paper.id.startswith("arXiv:"):
+        return f"https://arxiv.org/pdf/{quote(paper.id.removeprefix('arXiv:'), safe='/.-')}{version}"
+    host = (urlsplit(paper.url).hostname or "").removeprefix("www.")
+    server = host.removesuffix(".org")
+    if server in _PREPRINT_SERVERS and paper.doi and paper.doi.startswith("10.1101/"):
+        return f"https://www.{server}.org/content/{quote(paper.doi, safe='/.-')}{version}.full.pdf"
+    return ""

@@ -11,8 +11,13 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+from digest.site.mathml import MATHML_TAGS
+
 URL_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset", "cite"}
-ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "svg", "math"}
+ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "svg"}
+# The build writes math as MathML (digest/site/mathml.py): inside <math> only MathML elements, and none of the
+# attributes that link, load, restyle or name an element.
+MATH_FORBIDDEN_ATTRS = {"href", "src", "style", "class", "id", "mathcolor", "mathbackground", "mathsize"}
 # The site's own scripts, as the templates write them: an empty element loading a file of the site.
 OWN_SCRIPT = re.compile(r'<script (?:type="module" )?src="([^"<>]*)"(?: (?:defer|async))*></script>')
 # Browsers drop ASCII tab, newline and other controls inside a URL's scheme: `java\tscript:` runs.
@@ -42,15 +47,22 @@ class _Checker(HTMLParser):
     def __init__(self, where: str, own_prefix: str) -> None:
         super().__init__(convert_charrefs=True)
         self.where, self.own_prefix, self.problems, self.csp = where, own_prefix, [], None
+        self.in_math = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "math" and self.in_math:
+            self.in_math -= 1
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._tag(tag, attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._tag(tag, attrs)
+        self.handle_endtag(tag)
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
+        self._math(tag, values)
         own_code = tag == "script" and values.get("src") and is_own(values["src"], self.own_prefix)
         own_form = tag == "form" and is_own(values.get("action") or "", self.own_prefix)
         if tag in ACTIVE_TAGS and not (own_code or own_form):
@@ -72,6 +84,18 @@ class _Checker(HTMLParser):
             self.problems.append(f"{self.where}: meta refresh")
         if tag == "meta" and (values.get("http-equiv") or "").lower() == "content-security-policy":
             self.csp = values.get("content")
+
+
+    def _math(self, tag: str, values: dict[str, str]) -> None:
+        if tag == "math":
+            self.in_math += 1
+        if not self.in_math:
+            return
+        if tag not in MATHML_TAGS:
+            self.problems.append(f"{self.where}: <{tag}> inside <math>")
+        for name in values:
+            if name in MATH_FORBIDDEN_ATTRS or name.startswith(("xlink", "on")):
+                self.problems.append(f"{self.where}: <{tag} {name}> inside <math>")
 
 
 def html_problems(markup: str, where: str, own_prefix: str = "") -> tuple[list[str], str | None]:
@@ -108,6 +132,37 @@ def csp_problems(csp: str | None, where: str) -> list[str]:
     return problems
 
 
+# The markup a feed entry's HTML is built of: anything else in it came from a feed or a model, unescaped.
+ENTRY_MARKUP = {"p": {"lang"}, "a": {"href"}, "strong": set(), "em": set(), "small": set()}
+
+
+class _EntryMarkup(HTMLParser):
+    def __init__(self, where: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.where, self.problems = where, []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        allowed = ENTRY_MARKUP.get(tag)
+        if allowed is None or any(name not in allowed for name, _ in attrs):
+            self.problems.append(f"{self.where}: markup a reader would render: <{tag} {attrs}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data: str) -> None:
+        self.problems.append(f"{self.where}: a comment in entry HTML")
+
+    def handle_decl(self, decl: str) -> None:
+        self.problems.append(f"{self.where}: a declaration in entry HTML")
+
+
+def foreign_markup(markup: str, where: str) -> list[str]:
+    """Return the elements and attributes of a feed entry's HTML that the entries' own markup does not use."""
+    checker = _EntryMarkup(where)
+    checker.feed(markup)
+    checker.close()
+    return checker.problems
+
+
 def xml_problems(data: bytes, where: str) -> list[str]:
     """Check a feed, OPML or sitemap: it parses, every link is http(s) or relative, and HTML-typed text is inert."""
     try:
@@ -126,12 +181,11 @@ def xml_problems(data: bytes, where: str) -> list[str]:
         text = element.text or ""
         if tag in ("link", "loc", "guid") and not element.attrib and (why := bad_url(text)):
             problems.append(f"{where}: <{tag}>: {why}")
-        # RSS descriptions and Atom html/xhtml content are HTML to a reader: they must hold no markup at all.
+        # RSS descriptions and Atom html/xhtml content are HTML to a reader: they hold the entry's own markup
+        # (paragraphs, emphasis, links: feeds.FeedItem.content) and nothing else; feed-born text stays text.
         if tag == "description" or element.attrib.get("type") in ("html", "xhtml"):
             found, _ = html_problems(text, f"{where} <{tag}>")
-            problems += found
-            if re.search(r"<\s*[a-zA-Z/!?]", text):
-                problems.append(f"{where}: <{tag}> carries markup a reader would render: {text[:80]!r}")
+            problems += found + foreign_markup(text, f"{where} <{tag}>")
     return problems
 
 

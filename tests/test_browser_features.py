@@ -247,20 +247,6 @@ def test_owner_radar_marks_cards(demo_build, site_url, page):
     assert page.locator(f'article.card[id="{next(iter(theirs))}"] .radar-mark').count() == 1
 
 
-def test_math_is_typeset_by_the_self_hosted_katex(demo_build, site_url, page):
-    """A card whose title holds $...$ shows KaTeX output instead of the raw dollars (fonts from the site itself)."""
-    from playwright.sync_api import expect
-    content, _ = demo_build
-    day, paper = next((d, p) for d, ps in archive(content).items() for p in ps if re.search(r"\$[^$]+\$", p["title"]))
-    open_page(page, f"{site_url}{day}/", 'script[src$="katex.min.js"]')
-    title = page.locator(f'article.card[id="{paper["id"]}"] .title')
-    expect(title.locator(".katex").first).to_be_attached()
-    assert "$" not in title.inner_text(), title.inner_text()
-    page.wait_for_load_state("networkidle")
-    fonts = [u for u in page.evaluate("performance.getEntriesByType('resource').map(e => e.name)") if "KaTeX_" in u]
-    assert fonts and all(u.startswith(site_url) for u in fonts), f"KaTeX fonts: {fonts}"
-
-
 def test_link_to_a_card_in_a_later_batch_shows_it(demo_build, site_url, page):
     """A link to day/#id (search results, compact pages) shows the batch holding that card."""
     content, _ = demo_build

@@ -53,7 +53,9 @@ def arxiv_feed() -> str:
     item = ("<item><title>Cross &lt;script&gt;alert('x')&lt;/script&gt; paper</title>"
             "<link>https://arxiv.org/abs/2606.99901</link><guid>oai:arXiv.org:2606.99901v1</guid>"
             "<description>arXiv:2606.99901v1 Announce Type: new Abstract: &lt;script&gt;alert('ab')&lt;/script&gt;"
-            " We show &lt;img src=x onerror=alert(1)&gt; that a &lt; b.</description>"
+            " We show &lt;img src=x onerror=alert(1)&gt; that a &lt; b. Math too: $\\href{javascript:alert('m1')}{x}$, "
+            "$\\text{&lt;script&gt;alert('m2')&lt;/script&gt;}$, $\\text{&lt;img src=x onerror=alert('m3')&gt;}$, "
+            "$\\hspace{9999em}x$, $\\style{color:red}{x}$ and $\\class{skip}{x}$.</description>"
             "<category>cs.LG</category><category>&lt;script&gt;alert('c1')&lt;/script&gt;</category>"
             "<category>x\" onclick=\"alert('c2')</category><category>javascript:alert('c3')</category>"
             "<dc:creator>Alice &lt;script&gt;alert(1)&lt;/script&gt;, Bob \" onmouseover=\"alert(2)</dc:creator>"
@@ -102,6 +104,9 @@ def test_hostile_papers_are_stored_and_shown(hostile_site):
     assert "&lt;script&gt;alert(&#39;a5&#39;)&lt;/script&gt;" in page  # shown as text, escaped
     assert "LLM says &lt;script&gt;" in page
     assert "Alice" in page and "Bob" in page
+    # Math: typeset where harmless, shown as the TeX written where the converter refuses it (\href, \style, \class)
+    assert '<math><mspace width="3em"></mspace><mi>x</mi></math>' in page   # \hspace{9999em} clamped
+    assert '<span class="tex">$\\href{javascript:alert(&#39;m1&#39;)}{x}$</span>' in page
 
 
 def test_no_active_content_anywhere_in_the_site(hostile_site):

@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -42,8 +43,8 @@ def test_page_map_and_numbered_cards(tmp_path, config):
     written, removed = render_site(config, days(), State(), tmp_path)
     for rel in ["index.html", "2026-06-16/index.html", "2026-06-17/index.html", "2026-06-16/cs.LG/index.html",
                 "2026-06-17/cs.CV/index.html", "topics/cs.LG/index.html", "topics/cs.LG/feed.xml", "archive/index.html",
-                "status/index.html", "feed.xml", "rss.xml", "sources.opml", "sitemap.xml", "robots.txt", "404.html",
-                "static/style.css"]:
+                "status/index.html", "feed.xml", "briefing.xml", "feeds.opml", "feeds/index.html", "sitemap.xml",
+                "robots.txt", "404.html", "static/style.css"]:
         assert (tmp_path / rel).is_file(), rel
     day1 = (tmp_path / "2026-06-16" / "index.html").read_text()
     numbers = re.findall(r'<p class="num">(\d+)\.</p>', day1)
@@ -75,6 +76,8 @@ def test_second_render_writes_nothing_and_vanished_pages_are_removed(tmp_path, c
 
 
 def test_feeds_parse_back_and_keep_a_rolling_window(tmp_path, config):
+    # RSS 2.0 needs full URLs: rss.xml is written only for a site with a base URL (the Atom feeds serve either way).
+    config = replace(config, site=replace(config.site, base_url="https://example.github.io/hub/"))
     render_site(config, days(), State(), tmp_path)
     atom = feedparser.parse((tmp_path / "feed.xml").read_bytes())
     rss = feedparser.parse((tmp_path / "rss.xml").read_bytes())
@@ -82,7 +85,7 @@ def test_feeds_parse_back_and_keep_a_rolling_window(tmp_path, config):
         assert not feed.bozo, feed.get("bozo_exception")
         assert len(feed.entries) == 14  # both days, not "today only"
         assert feed.entries[0].title == "Paper number 20"
-    assert atom.entries[0].id == "arXiv:2606.10020v1"
+    assert atom.entries[0].id == rss.entries[0].id == "tag:example.github.io,2026-06-17:/hub/arXiv:2606.10020"
     assert [a.name for a in atom.entries[-1].authors] == ["Chiwun Yang", "Jane Doe"]
     topic = feedparser.parse((tmp_path / "topics" / "cs.CV" / "feed.xml").read_bytes())
     assert not topic.bozo and [e.title for e in topic.entries] == ["Paper number 20"]

@@ -21,7 +21,7 @@ from digest.site.searchdb import content_name, read_rows
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "templates" / "static"
 D1, D2 = date(2026, 5, 29), date(2026, 6, 2)
-# Our own scripts only: classic ones deferred (KaTeX), the reader script as an ES module (deferred by itself).
+# Our own scripts only: classic ones deferred, the reader script as an ES module (deferred by itself).
 OWN_SCRIPT = re.compile(r'<script (?:src="(?:\./|/|(?:\.\./)*)static/[\w./-]+\.js" defer|'
                         r'type="module" src="(?:\./|/|(?:\.\./)*)static/js/[\w-]+\.js")></script>')
 
@@ -147,15 +147,13 @@ def test_radar_config_is_validated(tmp_path):
         assert str(err.value).startswith(expected), str(err.value)
 
 
-def test_math_loads_katex_only_where_needed(site):
+def test_math_is_mathml_written_by_the_build_and_no_page_loads_a_typesetter(site):
     with_math = (site / D2.isoformat() / "index.html").read_text()
-    without = (site / D1.isoformat() / "index.html").read_text()
-    assert 'href="../static/katex/katex.min.css"' in with_math and 'src="../static/katex/katex.min.js"' in with_math
-    assert "katex" not in without
-    css = (site / "static/katex/katex.min.css").read_text()
-    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
-        assert (site / "static/katex" / font).is_file(), font  # every font the CSS names is shipped
-    assert (site / "static/katex/LICENSE").is_file()
+    assert "<math>" in with_math
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        assert "katex" not in text.lower() and "math.js" not in text and "math-delimiters" not in text, page
+    assert not (site / "static" / "katex").exists() and not (site / "static" / "math.js").exists()
 
 
 def test_no_inline_script_and_no_other_host(site):
@@ -168,8 +166,7 @@ def test_no_inline_script_and_no_other_host(site):
         for url in re.findall(r'(?:href|src)="([^"]+)"', text):
             assert not url.startswith("//") and (not url.startswith("http") or "arxiv.org/abs/" in url), (page, url)
     for asset in list(STATIC.rglob("*.js")) + list(STATIC.rglob("*.css")):
-        if asset.parent.name != "katex":  # KaTeX's own sources name hosts only in comments and error text
-            assert not re.search(r"https?://", asset.read_text()), asset
+        assert not re.search(r"https?://", asset.read_text()), asset
 
 
 def test_day_topic_and_topic_pages_are_compact(site):

@@ -78,6 +78,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages.status_page()
     pages.catalogs()
     pages.search_page()
+    pages.feeds_page()
     search.write()
     pages.radar(feeds)
     feeds.site_feeds()

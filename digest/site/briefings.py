@@ -19,12 +19,13 @@ import markdown
 import nh3
 
 from ..archive import Briefing, Day
-from ..clean import has_math, split_math, xml_text
+from ..clean import split_math, xml_text
 from ..config import Radar, Topic
 from ..i18n import translator
 from ..papers import Paper
 from ..radar import radar_hits
 from .layout import card_fragment
+from .mathml import markup_math
 
 _LINKED = re.compile(r"\[(\d{1,4})\]\(#([^)\s]+)\)")
 _TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "code", "blockquote", "br", "hr"}
@@ -61,7 +62,7 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
         return f"[{number}]({card_fragment(match.group(2))})" if number else f"\\[{match.group(1)}\\]"
 
     # Math is kept from Markdown, which would read `\(` as an escaped `(` and `*` as emphasis: each span waits
-    # under a placeholder and comes back as written (escaped), for KaTeX on the page.
+    # under a placeholder and comes back as written (escaped); the page gets it as MathML (mathml.markup_math).
     pieces = split_math(text)
     spans = pieces[1::2]
     text = "".join(piece if i % 2 == 0 else f"{_MATH_MARK}{i // 2}x" for i, piece in enumerate(pieces))
@@ -259,9 +260,9 @@ class Briefings:
         for lang in self.languages:
             shown = self.shown(day, lang)
             variants.append({"lang": lang, "html_lang": "zh-Hans" if shown.lang == "zh" else shown.lang,
-                             "html": relocate(shown.html, elsewhere or {}), "note": shown.note, "kind": shown.kind})
+                             "html": markup_math(relocate(shown.html, elsewhere or {})), "note": shown.note, "kind": shown.kind})
         default = next(v for v in variants if v["lang"] == self.lang)
-        return {"kind": default["kind"], "variants": variants, "math": any(has_math(v["html"]) for v in variants)}
+        return {"kind": default["kind"], "variants": variants}
 
     def feed_text(self, day: Day) -> str:
         """Return the day's briefing in the default language as plain text with its note, for the feed."""

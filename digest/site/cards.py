@@ -20,6 +20,7 @@ from ..papers import Paper
 from ..radar import keys
 from .index import DayIndex, RadarIndex
 from .layout import ABSTRACT_SHOWN, AUTHORS_SHOWN, ENTRY_AUTHORS, ENTRY_TITLE, SUMMARY_SHOWN
+from .mathml import text_html
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         meta.append(f' <span class="tag updated">{escape(c.update)}</span>')
     if c.radar:
         meta.append(f' <span class="radar-mark">{tagged("radar_mark")}: {escape(", ".join(c.radar))}</span>')
-    title = escape(paper.title)
+    title = text_html(paper.title)
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
     out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
@@ -105,13 +106,13 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         # A reader's keyword follow matches the title and the abstract (static/js/radar.js reads them from here):
         # when the summary shown is the whole abstract, it says so, as no other copy of the abstract is shown.
         whole = " data-abstract" if c.summary == paper.abstract else ""
-        out.append(f'  <p class="summary"{whole}{others}>{escape(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
+        out.append(f'  <p class="summary"{whole}{others}>{text_html(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
     if c.summary_note:
         out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
     if paper.abstract and paper.abstract != c.summary:
         label = tagged("standfirst") if paper.abstract_kind == "standfirst" else tagged("show_abstract")
         # Clipped, so that one card always fits a page (layout.py weighs it): the link has the rest.
-        shown = escape(clip(paper.abstract, ABSTRACT_SHOWN))
+        shown = text_html(clip(paper.abstract, ABSTRACT_SHOWN))
         out.append(f'  <details class="abstract"><summary>{label}</summary><p>{shown}</p></details>\n')
     if c.topics:
         badges = "".join(
@@ -132,7 +133,7 @@ def compact_entry(p: Paper) -> str:
     the title linked to the paper, and the first authors' names. Not linked: three author links were 40 % of an
     entry, ~130 MB of a three-year site, and the search page finds an author's papers from any name."""
     url = safe_url(p.url)
-    title = escape(clip(p.title, ENTRY_TITLE))
+    title = text_html(clip(p.title, ENTRY_TITLE))
     if url:
         title = f'<a href="{escape(url)}">{title}</a>'
     by = escape(", ".join(p.authors[:ENTRY_AUTHORS]))
@@ -144,14 +145,14 @@ def entry_html(number: int, p: Paper, href: str, hits: tuple[str, ...] = (), sum
     """A compact entry linking to the paper's card (topic, day-and-topic and radar pages): never the abstract."""
     out = [f'<li class="entry{" radar" if hits else ""}" data-authors="{escape("|".join(p.authors))}" '
            f'data-keys="{escape(keys(p.authors))}">'
-           f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{escape(p.title)}</a>']
+           f'<span class="n">{number:02d}.</span> <a href="{escape(href)}">{text_html(p.title)}</a>']
     if p.authors:
         more = " et al." if len(p.authors) > 3 else ""
         out.append(f' <span class="by">{escape(", ".join(p.authors[:3]))}{more}</span>')
     if hits:
         out.append(f' <span class="radar-mark">{escape(", ".join(hits))}</span>')
     if summary:
-        out.append(f'<br><span class="sum">{escape(summary)}</span>')
+        out.append(f'<br><span class="sum">{text_html(summary)}</span>')
     out.append("</li>\n")
     return Markup("".join(out))
 

@@ -10,10 +10,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..clean import MATH_DELIMITERS
 from ..i18n import translator
 from .cards import entry_html, topic_badges
 from .layout import card_fragment
+from .mathml import text_html
 from .writer import TEMPLATES, code_version
 
 
@@ -32,8 +32,7 @@ def template_env() -> Environment:
     env.filters["fragment"] = card_fragment
     env.globals["entry"] = entry_html   # a Python function: a macro call per entry cost more than the page
     env.globals["topic_badges"] = topic_badges   # on every day, day-and-topic and archive row
-    env.globals["math_delimiters"] = [{"left": left, "right": right, "display": display}   # the one math rule,
-                                      for left, right, display in MATH_DELIMITERS]   # as KaTeX takes it
+    env.filters["text_html"] = lambda text: Markup(text_html(text))   # a feed's text, its math as MathML
     return env
 
 

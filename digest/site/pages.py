@@ -7,7 +7,6 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +15,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..archive import Day, State
-from ..clean import has_math as text_has_math, safe_url
+from ..clean import safe_url
 from ..config import Config
 from ..i18n import catalog, localised
 from ..papers import Paper
@@ -24,18 +23,13 @@ from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
 from .env import UiText
-from .feeds import Feeds
+from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import DayJob, SitePlan
 from .search import day_rows
 from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
-
-def has_math(papers: Iterable[Paper]) -> bool:
-    """Whether any title or abstract holds math (clean.MATH_DELIMITERS): only such pages load KaTeX."""
-    return any(text_has_math(p.title) or text_has_math(p.abstract) for p in papers)
-
 
 FOLD_DATA = "static/js/fold-data.js"
 
@@ -46,6 +40,8 @@ class PageMaker:
     def __init__(self, config: Config, env: Environment, ui: UiText, cards: CardBuilder):
         self.config, self.site, self.env, self.ui, self.cards = config, config.site, env, ui, cards
         self.lang = self.site.default_language
+        self.feeds = hub_feeds(self.site, {tid: topic.name(self.lang) for tid, topic in config.topics.items()},
+                               ui.plain)
 
     def absolute(self, path: str) -> str:
         base = self.site.base_url.rstrip("/")
@@ -57,7 +53,8 @@ class PageMaker:
                 "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
                 "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
-                "topics": self.config.topics, "canonical": self.absolute(path), "math": False}
+                "topics": self.config.topics, "canonical": self.absolute(path),
+                "head_feeds": page_feeds(self.feeds, path)}
 
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
@@ -77,8 +74,7 @@ class PageMaker:
         return {p.id: prefix + layout.path(layout.page_of(i)).removeprefix(layout.iso + "/")
                 for i, p in enumerate(day.papers, 1) if i >= beyond}
 
-    def day_context(self, day: Day, layout: DayLayout, number: int, root: str, briefings: Briefings,
-                    maths: set[str]) -> dict[str, Any]:
+    def day_context(self, day: Day, layout: DayLayout, number: int, root: str, briefings: Briefings) -> dict[str, Any]:
         """What the day page template shows on a day's numbered page: its cards (or compact entries), the pager,
         and on the first page the briefing and (on a full day) the updated versions."""
         start, end = layout.span(number)
@@ -89,7 +85,6 @@ class PageMaker:
         prefix = "" if root != "./" else layout.iso + "/"
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
-                "math": any(p.id in maths for p in shown) or bool(briefing and briefing["math"]),
                 "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
 
     def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
@@ -180,15 +175,14 @@ class DayPages:
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
         iso, layout = job.info.day.isoformat(), job.layout
         counts = self.pages.topic_counts(job.info)
-        maths = {p.id for p in day.papers if has_math((p,))}   # once per paper, not once per page
         if job.page:
             self.pages.write(writer, iso, "day.html", job.page.fingerprint, counts=counts, prev_day=job.prev_day,
                              next_day=job.next_day, is_front=False,
-                             **self.pages.day_context(day, layout, 1, "../", self.briefings, maths))
+                             **self.pages.day_context(day, layout, 1, "../", self.briefings))
         for number, target in job.more:
             self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
                              prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
-                             **self.pages.day_context(day, layout, number, "../../../", self.briefings, maths))
+                             **self.pages.day_context(day, layout, number, "../../../", self.briefings))
         if not job.topics:
             return
         # A cross-listed paper is on several of the day's topic pages: its entry is built once. Its link is relative
@@ -204,8 +198,7 @@ class DayPages:
             listed = listed_in.get(tid, [])
             self.pages.write(writer, f"{iso}/{tid}", "daytopic.html", target.fingerprint, day=day,
                              topic=(tid, self.pages.ui.topic_name(tid)), counts=counts,
-                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)),
-                             math=any(pid in maths for pid in listed))
+                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)))
 
 
 class SitePages:
@@ -228,17 +221,16 @@ class SitePages:
             return
         info = days[-1]
         latest = self.loader.load(info)   # the latest day's first page
-        maths = {p.id for p in latest.papers if has_math((p,))}
         self.pages.write(self.writer, "", "day.html", target.fingerprint, counts=self.pages.topic_counts(info),
                          prev_day=days[-2].day if len(days) > 1 else None, next_day=None, is_front=True,
-                         **self.pages.day_context(latest, self.plan.layout(info), 1, "./", self.briefings, maths))
+                         **self.pages.day_context(latest, self.plan.layout(info), 1, "./", self.briefings))
 
     def topic_page(self, topic: str, name: str) -> None:
         """A topic's latest days, as compact entries linking to their cards."""
         target = self.plan.topic_page(topic)
         if target.fresh:
             return
-        recent, math = [], False
+        recent = []
         for info in self.plan.topic_days(topic):
             listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
             layout = self.plan.layout(info)
@@ -246,9 +238,8 @@ class SitePages:
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             recent.append((info.day, len(listed), Markup(entries), page))
-            math = math or has_math(p for _, p in listed)
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
-                         recent=recent, math=math)
+                         recent=recent)
 
     def archive_page(self) -> None:
         rows = [(info, self.pages.topic_counts(info), self.plan.layout(info).compact) for info in reversed(self.index.days)]
@@ -269,8 +260,13 @@ class SitePages:
                 extra["site.description"] = localised(self.site.description, lang)
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
+    def feeds_page(self) -> None:
+        """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""
+        self.pages.write(self.writer, "feeds", "feeds.html", feeds=self.pages.feeds,
+                         link=FeedAddress(self.site.base_url).link)
+
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html", math=True)   # results may hold math (math.js)
+        self.pages.write(self.writer, "search", "search.html")
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -288,15 +284,20 @@ class SitePages:
         layouts = {info.day: self.plan.layout(info) for info in chosen}
         entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
-                         entries=entries, math=has_math(p for _, p, _, _ in entries))
-        feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
+                         entries=entries)
+        feeds.atom([(p, path) for _, p, _, path in entries], feed_target,
+                   f"{self.site.title} · {self.pages.ui.plain('radar')}", "radar/")
 
     def small_files(self) -> None:
-        """sources.opml, sitemap.xml, robots.txt, 404.html, .nojekyll."""
+        """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,
+        robots.txt, 404.html, .nojekyll."""
         env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
-        self.writer.write("sources.opml", env.get_template("sources.opml").render(
-            site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
-        pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
+        self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
+            site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link))
+        upstream = [s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]
+        if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
+            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
+        pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
         for info in self.index.days:
             # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.

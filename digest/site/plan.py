@@ -156,19 +156,25 @@ class SitePlan:
         return chosen
 
     def radar(self, days: list[DayInfo]) -> tuple[Target, Target]:
-        """The radar page and its feed."""
-        inputs = [(i.day, i.key, self.shape(i)) for i in days]
+        """The radar page and its feed (whose entries a later version updates)."""
+        inputs = [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in days]
         return self.target("radar/index.html", inputs), self.target("radar/feed.xml", inputs)
 
     # -- feeds over the rolling window -------------------------------------------------------------
 
     def site_feeds(self) -> tuple[Target, Target]:
         """The site's Atom and RSS feeds."""
-        window = [(i.day, i.key) for i in self.index.window]
+        window = self.feed_inputs()
         return self.target("feed.xml", window), self.target("rss.xml", window)
 
+    def feed_inputs(self, topic: str | None = None) -> list[Any]:
+        """What a feed of the window's papers is made from: their days, the links to their cards (the days'
+        layouts) and their later versions (which update their entries)."""
+        return [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in self.index.window
+                if topic is None or topic in i.counts]
+
     def topic_feed(self, topic: str) -> Target:
-        return self.target(f"topics/{topic}/feed.xml", [(i.day, i.key) for i in self.index.window if topic in i.counts])
+        return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))
 
     def briefing_feed(self) -> Target:
         return self.target("briefing.xml", [(i.day, i.key, self.briefing_inputs(i.day)) for i in self.index.window])

@@ -67,11 +67,8 @@ function init() {
       input.focus();
     });
   }
-  // Cards fetched from a day's next numbered page: marked like the page's own, then typeset (math.js).
-  document.addEventListener("academichub:cards", function (ev) {
-    markFollowed();
-    if (typeof window.academichubTypeset === "function") ev.detail.forEach(window.academichubTypeset);
-  });
+  // Cards fetched from a day's next numbered page (their math already MathML): marked like the page's own.
+  document.addEventListener("academichub:cards", markFollowed);
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);
   setLanguage(chosenLanguage(), false).catch(function () { keepDefault(); }).then(function () {

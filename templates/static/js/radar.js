@@ -11,8 +11,7 @@ import { wordSearch, authorSearch, resultItem } from "./searchindex.js";
 
 var FOLLOW_KEY = "academichub.follows";
 
-/* Each paper's own text, read as the page arrived: this module runs before math.js typesets $...$ (base.html
-   loads it first), which would add KaTeX's rendering to the text. Folded when a keyword first needs it. */
+/* Each paper's own text, read once (a formula's is its MathML's characters). Folded when a keyword first needs it. */
 var TEXTS = new WeakMap(), WORDS = new WeakMap();
 function ownText(node) {
   var parts = node.matches("article.card")

@@ -37,11 +37,7 @@ export function runSearch(start) {
   search.next(start ? PAGE : FIRST).then(function (rows) {
     if (search !== current) return;   // a newer query was asked meanwhile
     if (search.empty()) { status.textContent = fmt("search_hint"); return; }
-    rows.forEach(function (row) {
-      var item = results.appendChild(resultItem(row, search.mark));
-      // Math in other delimiters than $...$ (which resultItem typesets around the marked words): math.js.
-      if (typeof window.academichubTypeset === "function") window.academichubTypeset(item);
-    });
+    rows.forEach(function (row) { results.appendChild(resultItem(row, search.mark)); });
     count += rows.length;
     more.hidden = search.done();
     var shown = count + (search.done() ? "" : "+");

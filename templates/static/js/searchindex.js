@@ -236,7 +236,7 @@ export function Search(termsOf, keep) {
     done: function () { return waves !== null && !waves.length && shown >= hits.length; },
     /* Whether the query has any term to look up (known after the first next()). */
     empty: function () { return waves !== null && !words.length; },
-    /* The text of a row with the query's terms marked, and TeX typeset. */
+    /* The text of a row with the query's terms marked. */
     mark: function (text) { return marked(text, current, words); }
   };
 }
@@ -244,16 +244,11 @@ export function wordSearch(query, keep) { return Search(function (ix) { return q
 export function authorSearch(name) {
   return Search(function (ix) { var key = fold(name); return key ? [ix.m.author + key] : []; });
 }
-/* Text with the query's words marked and $...$ typeset (KaTeX, where the page loaded it) or shown as TeX. */
+/* Text with the query's words marked. Math stays as the feed wrote it (`$O(n^2)$`), as in the feeds: the search
+   page loads no typesetter, and the cards a result links to show it as MathML. */
 function marked(text, ix, words) {
-  var frag = document.createDocumentFragment(), parts = String(text).split(/(\$[^$]+\$)/);
-  parts.forEach(function (part, i) {
-    if (i % 2) {
-      var tex = el("span", { "class": "tex" }, part.slice(1, -1));
-      if (window.katex) try { window.katex.render(part.slice(1, -1), tex, { throwOnError: false }); } catch (e) { /* shown as TeX */ }
-      frag.appendChild(tex);
-    } else if (ix) highlight(frag, part, ix, words); else frag.appendChild(document.createTextNode(part));
-  });
+  var frag = document.createDocumentFragment();
+  if (ix) highlight(frag, String(text), ix, words); else frag.appendChild(document.createTextNode(String(text)));
   return frag;
 }
 function highlight(frag, text, ix, words) {

@@ -103,7 +103,8 @@ class Feeds:
                 self._atom[paper.id] = atom_entry(self.item(paper))
             entries.append(self._atom[paper.id])
         self.writer.write(target.rel, self.env.get_template("atom.xml").render(
-            site=self.site, title=title, self_url=self.absolute(target.rel), home=self.absolute(""),
+            site=self.site, title=title, tagline=localised(self.site.tagline, self.lang),
+            self_url=self.absolute(target.rel), home=self.absolute(""),
             updated=papers[0].day.isoformat() if papers else "1970-01-01", entries=Markup("".join(entries))),
             target.fingerprint)
 
@@ -113,7 +114,7 @@ class Feeds:
             if paper.id not in self._rss:
                 self._rss[paper.id] = rss_item(self.item(paper))
             items.append(self._rss[paper.id])
-        description = localised(self.site.description, self.lang) if self.site.description else self.site.tagline
+        description = localised(self.site.description if self.site.description else self.site.tagline, self.lang)
         self.writer.write(target.rel, self.env.get_template("rss.xml").render(
             site=self.site, self_url=self.absolute(target.rel), home=self.absolute(""), description=description,
             lang=self.lang, updated=papers[0].day if papers else None, items=Markup("".join(items))),
@@ -143,5 +144,6 @@ class Feeds:
             url = self.absolute(f"{info.day.isoformat()}/")
             items.append({"day": info.day, "url": url, "text": self.briefings.feed_text(self.loader.load(info))})
         self.writer.write(target.rel, self.env.get_template("briefing.xml").render(
-            site=self.site, plain=plain, lang=self.lang, self_url=self.absolute(target.rel), home=self.absolute(""),
+            site=self.site, plain=plain, lang=self.lang, tagline=localised(self.site.tagline, self.lang),
+            self_url=self.absolute(target.rel), home=self.absolute(""),
             updated=items[0]["day"].isoformat() if items else "1970-01-01", items=items), target.fingerprint)

@@ -11,6 +11,7 @@ import pytest
 
 from digest.i18n import HTML_LANG, LANGUAGE_NAMES, MESSAGES, choose, translator
 from digest.config import LANGUAGES
+from digest.site.briefings import OFFLINE
 
 HAN = r"\u3400-\u9fff"
 FULL_WIDTH = r"\u3000-\u303f\uff00-\uffef"   # 、。「」（）：；，… as Chinese text writes them
@@ -70,9 +71,10 @@ def test_choose_takes_an_exact_form_else_other():
 
 
 def test_chinese_punctuation_and_spacing():
-    """Full-width colon after Chinese, no typed space between Chinese and anything (text-autospace spaces it)."""
-    for key, message in MESSAGES["zh"].items():
-        for text in texts(message):
+    """Full-width colon after Chinese, no typed space between Chinese and anything (text-autospace spaces it);
+    the offline briefing's words too."""
+    for key, message in [*MESSAGES["zh"].items(), *OFFLINE["zh"].items()]:
+        for text in (re.sub(r"<[^>]+>", "", t) for t in texts(message)):
             assert not re.search(f"{CJK} | {CJK}", text.replace(" · ", "·")), (key, text)   # a title's separator aside
             assert not re.search(f"[{HAN}]:", text), (key, text)
             assert not re.search(f"[{HAN}][,;?!]", text), (key, text)

@@ -234,3 +234,24 @@ def test_without_javascript_author_links_and_radar_are_useful(demo_site, site_ur
     assert owner.locator("ol.entries li").count() >= 1
     mine.locator(".nojs a").click()
     assert page.url.endswith("#owner-radar")
+
+
+def test_cards_fetched_from_the_next_page_come_in_the_reader_language(demo_build, site_url, new_context):
+    """"Another batch" brings the day's later cards from its numbered page: their labels in Chinese too."""
+    papers = len(json.loads((demo_build[0] / "days" / f"{DAY}.json").read_text(encoding="utf-8"))["papers"])
+    context = new_context()
+    context.add_init_script("try { localStorage.setItem('academichub.lang', 'zh'); } catch (e) {}")
+    page = context.new_page()
+    page.goto(f"{site_url}{DAY}/")
+    page.wait_for_load_state("networkidle")
+    on_page = page.locator("article.card").count()
+    assert on_page < papers, "the demo's day has a second numbered page"
+    for _ in range(papers):
+        if page.locator("article.card").count() == papers:
+            break
+        page.wait_for_function("() => !document.querySelector('#another-batch').disabled")
+        page.click("#another-batch")
+    assert page.locator("article.card").count() == papers
+    labels = page.locator("article.card .authors [data-i18n]").all_inner_texts()
+    assert len(labels) > on_page * 0.8 and set(labels) == {ZH("authors_label")}, Counter(labels)
+    assert set(page.locator("article.card").evaluate_all("cs => cs.map(c => c.lang)")) == {"en"}

@@ -31,7 +31,8 @@
     if (typeof text === "object") text = text["=" + (args && args.count)] || text.other;
     return String(text).replace(/\{(\w+)\}/g, function (m, name) {
       var v = args && args[name];
-      if (typeof v === "string" && v.charAt(0) === "@") v = message(v.slice(1)) != null ? message(v.slice(1)) : v.slice(1);
+      // "@key": another message as the value (the build writes one only for a key it has); any other text as it is.
+      if (typeof v === "string" && v.charAt(0) === "@" && message(v.slice(1)) != null) v = message(v.slice(1));
       return v == null ? m : String(v);
     });
   }

@@ -66,7 +66,8 @@ def test_catalogs_are_complete_in_both_languages(site, config):
     # and every message the script formats itself
     scripts = "".join(path.read_text() for path in sorted((STATIC / "js").glob("*.js")))
     assert 'fmt("batch_status"' in scripts
-    for key in re.findall(r'fmt\("(\w+)"', scripts):
+    assert 'labelled("followed_mark"' in scripts
+    for key in re.findall(r'(?:fmt|labelled)\("(\w+)"', scripts):
         assert key in en and key in zh, key
 
 

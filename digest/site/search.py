@@ -52,9 +52,13 @@ def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> 
     windows = abstract_months(cards.days.days[-1].day) if cards.days.days else frozenset()
 
     def texts(paper: Paper) -> list[str]:
-        found = [*paper.summary.values(), cards.summary_of(paper)[0]]
+        # The model's summaries, and the abstract in the window; else the card's summary (the abstract's opening,
+        # which the whole abstract holds: tokenised once).
+        found = list(paper.summary.values())
         if paper.day.isoformat()[:7] in windows:
             found.append(paper.abstract)
+        elif not found:
+            found.append(cards.summary_of(paper)[0])
         return found
 
     return day_terms((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
@@ -163,10 +167,11 @@ class SearchIndex:
     def update_month(self, month: str, infos: list[DayInfo], last: dict[str, Any] | None, fingerprint: str,
                      abstracts: bool) -> list[dict[str, Any]]:
         """A month's parts: its last render's with the new days appended (the daily case: days only added, at
-        the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
+        the end, by the same code: another may have written another format), else built from its days (in parts
+        of at most SEGMENT_PAPERS, cut at days)."""
         days = self.day_marks(infos)
         before = last["days"] if last else []
-        if (last and last.get("abstracts") == abstracts and last["parts"]
+        if (last and last.get("abstracts") == abstracts and last.get("version") == self.plan.version and last["parts"]
                 and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]]):
             parts = list(last["parts"])
             moved = {str(d[0]) for d, was in zip(days, before) if list(was) != list(d)}   # only compact flags differ

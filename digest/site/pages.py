@@ -7,8 +7,8 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -149,20 +149,21 @@ def pager(layout: DayLayout, current: int) -> Pager | None:
 
 @dataclass
 class DayOutput:
-    """What rendering some days' pages gives back to the render: its writer's record and the days' search rows."""
+    """What rendering some days' pages gives back to the render: its writer's record."""
 
     written: Written
-    search_rows: dict[date, DayTerms] = field(default_factory=dict)
 
 
 class DayPages:
     """Renders the day pages and day-and-topic pages of a batch of day jobs."""
 
     def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings,
-                 search_days: frozenset[date] = frozenset()):
+                 search_days: frozenset[date] = frozenset(),
+                 keep_terms: Callable[[DayInfo, DayTerms], None] | None = None):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
         self.cards = pages.cards
         self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
+        self.keep_terms = keep_terms     # where their terms go (SearchIndex.keep)
 
     def render(self, jobs: list[DayJob]) -> DayOutput:
         """Render the jobs' pages (maybe in a forked worker); return what the render's writer and search index need."""
@@ -171,10 +172,10 @@ class DayPages:
         for job in jobs:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
-            # A new day's search terms travel back with its pages: the month's segment need not read it again.
+            # A new day's search terms are made with its pages: the month's segment need not read it again.
             # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
-            if job.info.day in self.search_days:
-                out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
+            if job.info.day in self.search_days and self.keep_terms is not None:
+                self.keep_terms(job.info, day_rows(day.papers, self.cards, job.layout))
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:

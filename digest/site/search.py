@@ -2,8 +2,10 @@
 
 Every paper is found by its title, authors and summaries (every language); the abstracts of the newest
 ABSTRACT_MONTHS calendar months too (so at least the last 30 days). A render rewrites only the segments whose
-days changed; each day's terms are kept in the render's cache (site/.academichub-search/, not deployed), so a
-new day does not read its month's other days again.
+days changed; each segment's dictionary is kept in the render's cache (site/.academichub-search/, not deployed),
+so a new day does not read its month's other days again. The terms a day job made wait there too, a file a day,
+until their month is written: a whole render (the daily job without its cached site/) holds one month's terms
+at a time, not the archive's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ..files import write_atomic
@@ -89,7 +92,6 @@ class SearchIndex:
 
     def __init__(self, writer: SiteWriter, plan: SitePlan, index: DayIndex, loader: DayLoader, cards: CardBuilder):
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
-        self.rendered: dict[date, DayTerms] = {}   # day -> its terms, from the day jobs of this render
         self.cache = writer.root / CACHE
         self.last: object = None   # the last render's segments.json, read once
 
@@ -248,10 +250,21 @@ class SearchIndex:
             return False
         return all(self.writer.fresh(f"search/{name}", fingerprint) for name in names)
 
+    def keep(self, info: DayInfo, terms: DayTerms) -> None:
+        """Keep a day job's terms (maybe in a forked worker) until their month is written."""
+        write_atomic(self.day_file(info), compact_json(terms.to_json()).encode("utf-8"), durable=False)
+
+    def day_file(self, info: DayInfo) -> Path:
+        """Where a day's terms wait: named by the day's content and the render's version, which they are made of
+        (a file a crashed render left is used only if it holds what this render would make)."""
+        return self.cache / "days" / f"{info.day.isoformat()}-{inputs_key(self.plan.version, info.key)}.json"
+
     def terms_of(self, info: DayInfo) -> DayTerms:
-        """A day's terms: from this render's day job, else from the day itself."""
-        terms = self.rendered.get(info.day)
-        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
+        """A day's terms: those a day job of this render kept, else from the day itself."""
+        try:
+            return DayTerms.from_json(json.loads(self.day_file(info).read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
 
     def read_cache(self, rel: str) -> object:
         try:

@@ -26,7 +26,7 @@ from .cards import CardBuilder, entry_html
 from .env import UiText
 from .feeds import Feeds
 from .index import DayIndex, DayInfo, DayLoader
-from .layout import DayLayout
+from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan
 from .search import day_rows
 from .searchdb import DayTerms
@@ -90,12 +90,16 @@ class PageMaker:
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
                 "math": any(p.id in maths for p in shown) or bool(briefing and briefing["math"]),
-                "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
+                **self.update_rows(day if first and not layout.compact else None), "briefing": briefing}
 
-    def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
-        """The day's "Updated versions": each with its source's label and its checked link."""
-        labels = self.cards.labels
-        return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url)) for u in day.updates]
+    def update_rows(self, day: Day | None) -> dict[str, Any]:
+        """The day's "Updated versions" as many as its first page has room for (layout.updates_shown), each with its
+        source's label and its checked link, and how many more the day announced."""
+        if day is None:
+            return {"updates": [], "more_updates": 0}
+        labels, shown = self.cards.labels, updates_shown(day.updates)[0]
+        return {"updates": [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url))
+                            for u in day.updates[:shown]], "more_updates": len(day.updates) - shown}
 
 
 PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one

@@ -23,7 +23,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
 from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
-                       chunks_of, content_name, day_terms, interleave, read_rows, row_blocks)
+                       chunks_of, content_name, day_terms, interleave, relinked_rows)
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
@@ -205,17 +205,21 @@ class SearchIndex:
                ) -> dict[str, Any]:
         """A part with the links of the moved days' rows made again from their days' layouts."""
         folder = self.writer.root / "search"
-        rows = read_rows((folder / str(part["rows"])).read_bytes())
         layouts = {i.day.isoformat(): self.plan.layout(i) for i in self.index.days if i.day.isoformat() in moved}
         numbers: dict[str, int] = {}
-        for row in rows:
+
+        def relink_row(row: list[object]) -> bool:
             iso = str(row[1])
             numbers[iso] = numbers.get(iso, 0) + 1
-            if iso in layouts:
-                row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+            if iso not in layouts:
+                return False
+            row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+            return True
+
+        rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row)
         chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
         post = (folder / str(part["post"])).read_bytes()
-        built = SegmentFiles(int(part["count"]), post, row_blocks(rows), dict(enumerate(chunks)))
+        built = SegmentFiles(int(part["count"]), post, rows, dict(enumerate(chunks)))
         return self.write_part(month, number, built, fingerprint)
 
     def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,11 +216,29 @@ def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[
 
 def row_blocks(rows: Sequence[list[object]]) -> bytes:
     """The rows file: (blocks + 1) uint32 offsets from the file's start, then the raw-deflated blocks."""
+    return blocks_file([deflated(rows[start:start + ROWS_PER_BLOCK]) for start in range(0, len(rows), ROWS_PER_BLOCK)])
+
+
+def deflated(rows: Sequence[list[object]]) -> bytes:
+    """A block of rows: raw-deflated JSON."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + packer.flush()
+
+
+def relinked_rows(data: bytes, relink: Callable[[list[object]], bool]) -> bytes:
+    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False): only
+    the blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows)."""
+    count = struct.unpack_from("<I", data)[0] // 4
+    offsets = struct.unpack_from(f"<{count}I", data)
     blocks = []
-    for start in range(0, len(rows), ROWS_PER_BLOCK):
-        text = json.dumps(rows[start:start + ROWS_PER_BLOCK], ensure_ascii=False, separators=(",", ":"))
-        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-        blocks.append(packer.compress(text.encode("utf-8")) + packer.flush())
+    for start, end in zip(offsets, offsets[1:]):
+        rows = json.loads(zlib.decompress(data[start:end], -15).decode("utf-8"))
+        changed = [relink(row) for row in rows]   # every row: relink counts them
+        blocks.append(deflated(rows) if any(changed) else data[start:end])
+    return blocks_file(blocks)
+
+
+def blocks_file(blocks: Sequence[bytes]) -> bytes:
     offsets, at = [], 4 * (len(blocks) + 1)
     for block in blocks:
         offsets.append(at)

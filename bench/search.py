@@ -20,7 +20,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from digest.site.search import ABSTRACT_MONTHS, index_files
+from digest.clean import clip
+from digest.site.cards import SHORT_SUMMARY_CHARS
+from digest.site.search import ABSTRACT_MONTHS, AUTHORS_SHOWN, index_files
 from digest.site.searchdb import BUCKETS, DayTerms, append_day, build_segment, chunks_bytes, chunks_of, content_name, day_terms
 
 COMMON = ("the of and to in for we with on by that this is are from as an which can model learning neural "
@@ -66,8 +68,9 @@ class Papers:
         chinese = "".join(rng.choices(self.hanzi, cum_weights=self.hanzi_weights, k=rng.randint(60, 100))) + "。"
         texts = [summary, chinese] + ([self.text(rng.randint(120, 240))] if abstracts else [])
         pid = f"arXiv:{day:%y%m}.{self.serial % 100000:05d}"
-        row: list[object] = [pid, day.isoformat(), title, "|".join(authors[:6]), len(authors), summary[:161],
-                             f"{day.isoformat()}/page/{1 + self.serial % 70}/#{pid}"]
+        # A row as search.search_row writes it: the first authors, the card's short summary.
+        row: list[object] = [pid, day.isoformat(), title, "|".join(authors[:AUTHORS_SHOWN]), len(authors),
+                             clip(summary, SHORT_SUMMARY_CHARS), f"{day.isoformat()}/page/{1 + self.serial % 70}/#{pid}"]
         return row, title, authors, texts
 
 

@@ -104,3 +104,18 @@ def test_author_lists_their_papers_newest_first(search_site, new_context):
     assert len(titles) == 2 and titles[0] == "Instruments" and titles[1].startswith("Zebrafish Fins"), titles
     link = page.query_selector("#search-results li > a").get_attribute("href")
     assert link.endswith("2025-06-20/#arXiv:2506.00004")
+
+
+@pytest.mark.parametrize("text", ["Deep  Learning of a Müller-Lyon model", "深度学习模型用transformer做翻译", "x 中 y_1 2d",
+                                  "한국어 텍스트と日本語のかな", "𠀀𠀁 rare Han", "Ωmega_3 — ʻokina"])
+def test_the_browser_cuts_a_query_into_the_build_s_terms(search_site, new_context, text):
+    # One rule: the browser applies the pattern index.json hands it, and gets the terms the build indexed.
+    from digest.radar import fold
+    from digest.site.searchdb import terms
+    page = new_context().new_page()
+    page.goto(search_site[0] + "search/")
+    got = page.evaluate("""async text => {
+        const ix = await import("../static/js/searchindex.js"), m = await (await fetch("index.json")).json();
+        return ix.queryTerms({m: m, terms: new RegExp(m.terms, "gu")}, text);
+    }""", text)
+    assert got == list(dict.fromkeys(terms(fold(text)))) and got

@@ -110,3 +110,24 @@ def test_the_sitemap_lists_a_day_once_whatever_its_pages(paged, tmp_path):
     sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "https://example.org/hub/2026-06-17/</loc>" in sitemap and "/page/" not in sitemap
     assert (tmp_path / "site" / "2026-06-17" / "page" / "2" / "index.html").is_file()
+
+
+def test_a_day_of_thousands_of_new_versions_lists_what_fits_and_counts_the_rest(tmp_path):
+    from datetime import date
+    from digest.archive import Day, State
+    from digest.papers import Paper, Update
+    day = date(2026, 6, 1)
+    papers = tuple(Paper(id=f"arXiv:2606.{n:05d}", title=f"Paper {n}", authors=("Ada Pool",), abstract="An abstract.",
+                         url=f"https://arxiv.org/abs/2606.{n:05d}", day=day, sources=("arxiv-cs-lg",),
+                         topics=("cs.LG",), version=1) for n in range(3))
+    updates = tuple(Update(f"arXiv:2501.{n:05d}", 2, f"An earlier paper with a long enough title, number {n}",
+                           f"https://arxiv.org/abs/2501.{n:05d}v2", ("arxiv-cs-lg",), "replace") for n in range(2000))
+    archive = Archive(tmp_path / "content")
+    archive.write_day(Day(day, papers, updates))
+    archive.write_state(State())
+    render_archive(load_config(ROOT / "demo" / "sources.yaml"), archive, tmp_path / "site")
+    data = (tmp_path / "site" / "2026-06-01" / "index.html").read_text(encoding="utf-8")
+    listed = len(re.findall(r"An earlier paper with a long enough title", data))
+    assert len(data.encode()) <= 150_000 and len(re.findall(r"<[a-zA-Z][^>]*>", data)) <= 1500
+    assert 100 < listed < 2000 and f"and {2000 - listed} more new versions" in data
+    assert all(f'id="arXiv:2606.{n:05d}"' in data for n in range(3))   # the day's cards still on its first page

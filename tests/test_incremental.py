@@ -227,6 +227,22 @@ def test_a_search_cache_not_written_by_us_is_rebuilt_from_the_days(setup, tmp_pa
     assert len(search_titles(site)) == 63
 
 
+def test_a_month_written_by_other_code_is_rebuilt_not_appended_to(setup, tmp_path, monkeypatch):
+    # Another version of the code may have written another format (a site/ restored from the cache after an
+    # upgrade): its segments are not appended to, even when the new day is the only one missing.
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    for path in (site / "search").glob("*.post"):
+        path.write_bytes(b"\xff" * path.stat().st_size)   # bytes this code cannot read
+    import digest.site as site_module
+    monkeypatch.setattr(site_module, "code_version", lambda: "another version")
+    add_day(archive, 20)
+    render_archive(config, archive, site)
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
 def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):
     import tempfile
 

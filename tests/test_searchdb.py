@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from digest.preview import QuietRangeHandler, byte_range
-from digest.site.searchdb import (BUCKETS, TEXT, TITLE, append_day, build_segment, chunks_bytes, chunks_of, day_terms,
-                                  interleave, read_rows, term_hashes, terms)
+from digest.site.searchdb import (BUCKETS, CHECK_BYTES, TEXT, TITLE, append_day, build_segment, chunks_bytes, chunks_of, day_terms,
+                                  interleave, read_rows, term_hashes, terms, varints)
 
 
 def test_python_word_class_is_the_browsers():
@@ -98,12 +98,17 @@ def lookup(directory: bytes, dictionary: bytes, post: bytes, term: str, size: in
     while pos < len(data):
         seg, count, offset = varint(), varint(), varint()
         for _ in range(count):
-            entry_hash = struct.unpack_from("<I", data, pos)[0]
-            pos += 4
-            count_field, length = varint(), varint()
+            entry_hash = int.from_bytes(data[pos:pos + CHECK_BYTES], "little")
+            pos += CHECK_BYTES
+            count_field = varint()
+            if count_field >> 1 == 1:   # one paper: its varint is in the entry
+                listed = varints((varint(),))
+            else:
+                length = varint()
+                listed = post[offset:offset + length]
+                offset += length
             if entry_hash == h and seg == 0:
-                found[count_field & 1] = decode(post[offset:offset + length], size)
-            offset += length
+                found[count_field & 1] = decode(listed, size)
     return found
 
 

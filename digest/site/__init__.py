@@ -66,10 +66,9 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
 
     jobs = plan.day_jobs()
-    day_pages = DayPages(maker, writer, loader, briefings, search.new_days())
+    day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep)
     for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
         writer.done.merge(done.written)
-        search.rendered.update(done.search_rows)
     pages.front_page()
     for tid, topic in config.topics.items():
         pages.topic_page(tid, topic.name(lang))

@@ -104,12 +104,22 @@ def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] 
     return tuple(starts)
 
 
+def updates_shown(updates: Sequence[Update]) -> tuple[int, tuple[int, int]]:
+    """How many of a day's new versions its first page lists (as many as fit in three quarters of the page, so a
+    card always fits beside them; the rest are counted), and the room they take: (bytes, elements)."""
+    size, elements = UPDATE_ROW   # the list's heading, and the line counting the rest
+    for shown, u in enumerate(updates):
+        row = UPDATE_ROW[0] + text_bytes(u.title) + text_bytes(u.url)
+        if size + row > PAGE_BYTES * 3 // 4 or elements + UPDATE_ROW[1] > PAGE_ELEMENTS * 3 // 4:
+            return shown, (size, elements)
+        size, elements = size + row, elements + UPDATE_ROW[1]
+    return len(updates), (size, elements) if updates else (0, 0)
+
+
 def day_breaks(papers: Sequence[Paper], updates: Sequence[Update], page_size: int) -> tuple[tuple[int, ...], ...]:
     """Return where a day's pages start, full (cards) and compact (entries): the day index keeps both."""
-    # The first page also holds the briefing, and a full day's first page its "Updated versions" (at most three
-    # quarters of the page: a card always fits beside them).
-    listed = sum(UPDATE_ROW[0] + text_bytes(u.title) + text_bytes(u.url) for u in updates)
-    updated = (min(listed, PAGE_BYTES * 3 // 4), min(len(updates) * UPDATE_ROW[1], PAGE_ELEMENTS * 3 // 4))
+    # The first page also holds the briefing, and a full day's first page its "Updated versions".
+    updated = updates_shown(updates)[1]
     full = split([card_weight(p) for p in papers], page_size, (BRIEFING[0] + updated[0], BRIEFING[1] + updated[1]))
     # A page of a compact day opens with its source's heading, and every change of source adds one.
     labels = [p.sources[0] if p.sources else "" for p in papers]

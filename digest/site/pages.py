@@ -7,7 +7,8 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ from .cite import cite_texts
 from .env import Ref, UiText
 from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .index import DayIndex, DayInfo, DayLoader
-from .layout import DayLayout
+from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan, Target
 from .search import day_rows
 from .searchdb import DayTerms
@@ -92,14 +93,19 @@ class PageMaker:
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
                 "summary_kind": None if layout.compact else self.cards.summary_kind(shown),
-                "updates": self.update_rows(day, root) if first and not layout.compact else [], "briefing": briefing}
+                **self.update_rows(day if first and not layout.compact else None, root), "briefing": briefing}
 
-    def update_rows(self, day: Day, root: str) -> list[tuple[Any, str, str]]:
-        """The day's "Updated versions": each with its source's label and a link to its card here, where it has
-        one (plan.update_links), else its checked link."""
-        labels, cards = self.cards.labels, self.plan.update_links(day.day, (u.id for u in day.updates))
-        return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "",
-                 root + cards[u.id] if u.id in cards else safe_url(u.url)) for u in day.updates]
+    def update_rows(self, day: Day | None, root: str) -> dict[str, Any]:
+        """The day's "Updated versions", as many as its first page has room for (layout.updates_shown), each with its
+        source's label and a link to its card here where it has one (plan.update_links), else its checked link;
+        and how many more the day announced."""
+        if day is None:
+            return {"updates": [], "more_updates": 0}
+        labels, shown = self.cards.labels, updates_shown(day.updates)[0]
+        cards = self.plan.update_links(day.day, (u.id for u in day.updates[:shown]))
+        return {"updates": [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "",
+                             root + cards[u.id] if u.id in cards else safe_url(u.url)) for u in day.updates[:shown]],
+                "more_updates": len(day.updates) - shown}
 
 
 PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one
@@ -153,20 +159,21 @@ def pager(layout: DayLayout, current: int) -> Pager | None:
 
 @dataclass
 class DayOutput:
-    """What rendering some days' pages gives back to the render: its writer's record and the days' search rows."""
+    """What rendering some days' pages gives back to the render: its writer's record."""
 
     written: Written
-    search_rows: dict[date, DayTerms] = field(default_factory=dict)
 
 
 class DayPages:
     """Renders the day pages and day-and-topic pages of a batch of day jobs."""
 
     def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings,
-                 search_days: frozenset[date] = frozenset()):
+                 search_days: frozenset[date] = frozenset(),
+                 keep_terms: Callable[[DayInfo, DayTerms], None] | None = None):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
         self.cards = pages.cards
         self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
+        self.keep_terms = keep_terms     # where their terms go (SearchIndex.keep)
 
     def render(self, jobs: list[DayJob]) -> DayOutput:
         """Render the jobs' pages (maybe in a forked worker); return what the render's writer and search index need."""
@@ -175,10 +182,10 @@ class DayPages:
         for job in jobs:
             day = self.loader.load(job.info)
             self.day(writer, job, day)
-            # A new day's search terms travel back with its pages: the month's segment need not read it again.
+            # A new day's search terms are made with its pages: the month's segment need not read it again.
             # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
-            if job.info.day in self.search_days:
-                out.search_rows[job.info.day] = day_rows(day.papers, self.cards, job.layout)
+            if job.info.day in self.search_days and self.keep_terms is not None:
+                self.keep_terms(job.info, day_rows(day.papers, self.cards, job.layout))
         return out
 
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:

@@ -2,8 +2,10 @@
 
 Every paper is found by its title, authors and summaries (every language); the abstracts of the newest
 ABSTRACT_MONTHS calendar months too (so at least the last 30 days). A render rewrites only the segments whose
-days changed; each day's terms are kept in the render's cache (site/.academichub-search/, not deployed), so a
-new day does not read its month's other days again.
+days changed; each segment's dictionary is kept in the render's cache (site/.academichub-search/, not deployed),
+so a new day does not read its month's other days again. The terms a day job made wait there too, a file a day,
+until their month is written: a whole render (the daily job without its cached site/) holds one month's terms
+at a time, not the archive's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ..files import write_atomic
@@ -20,7 +23,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
 from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
-                       chunks_of, content_name, day_terms, interleave, read_rows, row_blocks)
+                       chunks_of, content_name, day_terms, interleave, relinked_rows)
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
@@ -52,9 +55,13 @@ def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> 
     windows = abstract_months(cards.days.days[-1].day) if cards.days.days else frozenset()
 
     def texts(paper: Paper) -> list[str]:
-        found = [*paper.summary.values(), cards.summary_of(paper)[0]]
+        # The model's summaries, and the abstract in the window; else the card's summary (the abstract's opening,
+        # which the whole abstract holds: tokenised once).
+        found = list(paper.summary.values())
         if paper.day.isoformat()[:7] in windows:
             found.append(paper.abstract)
+        elif not found:
+            found.append(cards.summary_of(paper)[0])
         return found
 
     return day_terms((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
@@ -85,7 +92,6 @@ class SearchIndex:
 
     def __init__(self, writer: SiteWriter, plan: SitePlan, index: DayIndex, loader: DayLoader, cards: CardBuilder):
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
-        self.rendered: dict[date, DayTerms] = {}   # day -> its terms, from the day jobs of this render
         self.cache = writer.root / CACHE
         self.last: object = None   # the last render's segments.json, read once
 
@@ -163,10 +169,11 @@ class SearchIndex:
     def update_month(self, month: str, infos: list[DayInfo], last: dict[str, Any] | None, fingerprint: str,
                      abstracts: bool) -> list[dict[str, Any]]:
         """A month's parts: its last render's with the new days appended (the daily case: days only added, at
-        the end), else built from its days (in parts of at most SEGMENT_PAPERS, cut at days)."""
+        the end, by the same code: another may have written another format), else built from its days (in parts
+        of at most SEGMENT_PAPERS, cut at days)."""
         days = self.day_marks(infos)
         before = last["days"] if last else []
-        if (last and last.get("abstracts") == abstracts and last["parts"]
+        if (last and last.get("abstracts") == abstracts and last.get("version") == self.plan.version and last["parts"]
                 and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]]):
             parts = list(last["parts"])
             moved = {str(d[0]) for d, was in zip(days, before) if list(was) != list(d)}   # only compact flags differ
@@ -198,17 +205,21 @@ class SearchIndex:
                ) -> dict[str, Any]:
         """A part with the links of the moved days' rows made again from their days' layouts."""
         folder = self.writer.root / "search"
-        rows = read_rows((folder / str(part["rows"])).read_bytes())
         layouts = {i.day.isoformat(): self.plan.layout(i) for i in self.index.days if i.day.isoformat() in moved}
         numbers: dict[str, int] = {}
-        for row in rows:
+
+        def relink_row(row: list[object]) -> bool:
             iso = str(row[1])
             numbers[iso] = numbers.get(iso, 0) + 1
-            if iso in layouts:
-                row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+            if iso not in layouts:
+                return False
+            row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
+            return True
+
+        rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row)
         chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
         post = (folder / str(part["post"])).read_bytes()
-        built = SegmentFiles(int(part["count"]), post, row_blocks(rows), dict(enumerate(chunks)))
+        built = SegmentFiles(int(part["count"]), post, rows, dict(enumerate(chunks)))
         return self.write_part(month, number, built, fingerprint)
 
     def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:
@@ -243,10 +254,21 @@ class SearchIndex:
             return False
         return all(self.writer.fresh(f"search/{name}", fingerprint) for name in names)
 
+    def keep(self, info: DayInfo, terms: DayTerms) -> None:
+        """Keep a day job's terms (maybe in a forked worker) until their month is written."""
+        write_atomic(self.day_file(info), compact_json(terms.to_json()).encode("utf-8"), durable=False)
+
+    def day_file(self, info: DayInfo) -> Path:
+        """Where a day's terms wait: named by the day's content and the render's version, which they are made of
+        (a file a crashed render left is used only if it holds what this render would make)."""
+        return self.cache / "days" / f"{info.day.isoformat()}-{inputs_key(self.plan.version, info.key)}.json"
+
     def terms_of(self, info: DayInfo) -> DayTerms:
-        """A day's terms: from this render's day job, else from the day itself."""
-        terms = self.rendered.get(info.day)
-        return terms if terms is not None else day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
+        """A day's terms: those a day job of this render kept, else from the day itself."""
+        try:
+            return DayTerms.from_json(json.loads(self.day_file(info).read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
 
     def read_cache(self, rel: str) -> object:
         try:

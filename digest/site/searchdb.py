@@ -13,9 +13,9 @@ The archive is cut in segments, one per month (a month past SEGMENT_PAPERS is cu
   <name>-<hash>.rows   a table of uint32 offsets, then blocks of ROWS_PER_BLOCK rows as raw-deflated JSON.
 A segment is rewritten only when one of its days changes (the current month, daily) or its abstracts leave the
 window; its files are named by their content's hash, so a reader never mixes two builds' files. The dictionary
-of all segments is interleaved by bucket into dict-<hash>-<k>.bin (BUCKETS buckets of the terms' FNV-1a hash,
+of all segments is interleaved by bucket into dict-<hash>-<k>.bin (BUCKETS buckets of the terms' CRC-32,
 directory in dir-<hash>.bin): one Range request finds a term in every segment. search/index.json names the
-current files and hands the browser the token rule.
+current files and hands the browser the term rule (term_pattern).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,55 +38,53 @@ SEGMENT_PAPERS = 50_000   # a month with more papers is cut in parts (at days), 
 TITLE, TEXT = 0, 1        # the two fields of a posting list: title and authors (ranked first), the rest
 AUTHOR_PREFIX = "@"       # the term of an author's whole folded name (radar.keys), for ?author= and follows
 CHECK_SEED = 0x9E3779B9   # the check hash's start (any constant other than the bucket hash's 0)
+CHECK_BYTES = 3           # the check hash's low bytes a dictionary entry keeps (see term_hashes)
 MIN_WORD = 2              # shorter words (not CJK) are not indexed: "a" would be in every paper
 # Han, kana, Hangul and its jamo (NFKD, which fold applies, turns Hangul syllables into jamo): a run of these is
-# indexed as character bigrams, so a two-character word is found inside a sentence written without spaces.
+# indexed as character pairs, so a two-character word is found inside a sentence written without spaces.
 CJK = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
-# Python's \w is exactly [\p{L}\p{N}_] (tests/test_searchdb.py checks every code point): the browser gets the
-# same pattern with that class, written here, in search/index.json.
-JS_WORD = "[\\p{L}\\p{N}_]"
+# A word character that is not CJK. Python's \w is exactly [\p{L}\p{N}_] (tests/test_searchdb.py checks every
+# code point): the browser gets the rule with that class, written here, in search/index.json.
+WORD = f"[^\\W{CJK}]"
+JS_WORD = f"(?:(?![{CJK}])[\\p{{L}}\\p{{N}}_])"
 
 
-def token_pattern(word: str) -> str:
-    """The token rule: a run of CJK characters, or a run of other word characters."""
-    return f"[{CJK}]+|(?:(?![{CJK}]){word})+"
+def term_pattern(word: str) -> str:
+    """The term rule, whole: a pattern whose first group, at each of its matches, is a term. A term is a run of
+    MIN_WORD or more word characters (not CJK), a pair of neighbouring CJK characters, or a CJK character with no
+    CJK neighbour. The browser cuts a query with the same pattern (search/index.json), so it cannot cut it
+    otherwise than the build cut the papers."""
+    cjk = f"[{CJK}]"
+    return f"(?=({word}{{{MIN_WORD},}}|{cjk}{{2}}|(?<!{cjk}){cjk}(?!{cjk})))(?:{word}+|{cjk})"
 
 
-TOKEN = re.compile(token_pattern(r"\w"))
-CJK_START = re.compile(f"[{CJK}]")
+TERMS = re.compile(term_pattern(WORD))
 
 
 def term_set(folded: str) -> set[str]:
-    """The distinct terms of folded text (as terms(), faster for text without CJK)."""
-    if CJK_START.search(folded):
-        return set(terms(folded))
-    return {token for token in TOKEN.findall(folded) if len(token) >= MIN_WORD}
+    """The distinct terms of folded text."""
+    return set(TERMS.findall(folded))
 
 
-def terms(folded: str) -> Iterator[str]:
-    """The index terms of folded text: its words, and the character bigrams of its CJK runs."""
-    for token in TOKEN.findall(folded):
-        if CJK_START.match(token):
-            if len(token) == 1:
-                yield token
-            else:
-                yield from (token[i:i + 2] for i in range(len(token) - 1))
-        elif len(token) >= MIN_WORD:
-            yield token
+def terms(folded: str) -> list[str]:
+    """The index terms of folded text, in order: its words, and the character pairs of its CJK runs."""
+    return TERMS.findall(folded)
 
 
 def browser_rule() -> dict[str, object]:
-    """What the browser needs to cut a query into the same terms (search/index.json)."""
-    return {"token": token_pattern(JS_WORD), "cjk": f"[{CJK}]", "min": MIN_WORD, "author": AUTHOR_PREFIX,
-            "buckets": BUCKETS, "block": ROWS_PER_BLOCK, "check": CHECK_SEED}
+    """What the browser needs to cut a query into the same terms and to find them (search/index.json)."""
+    return {"terms": term_pattern(JS_WORD), "author": AUTHOR_PREFIX, "buckets": BUCKETS, "block": ROWS_PER_BLOCK,
+            "check": CHECK_SEED, "check_bytes": CHECK_BYTES}
 
 
 def term_hashes(term: str) -> tuple[int, int]:
-    """The term's bucket hash and check hash: CRC-32 of its UTF-8 bytes from 0 and from CHECK_SEED (zlib's, in C;
-    static/js/searchindex.js computes the same). A bucket holds ~1/BUCKETS of a segment's terms, so two terms
-    are confused only if both hashes agree: about once in 50 years of months."""
+    """The term's bucket hash and check hash: CRC-32 of its UTF-8 bytes from 0, and the low CHECK_BYTES of it from
+    CHECK_SEED (zlib's, in C; static/js/searchindex.js computes the same). A term absent from a month is taken
+    for another only if its check equals one of its bucket's ~200 entries': 200 / 2**24, so a word found in no
+    paper shows a wrong month's hits once in ~2,000 such queries over three years (each entry's fourth byte
+    cost ~25 B a paper)."""
     data = term.encode("utf-8")
-    return zlib.crc32(data), zlib.crc32(data, CHECK_SEED)
+    return zlib.crc32(data), zlib.crc32(data, CHECK_SEED) & ((1 << 8 * CHECK_BYTES) - 1)
 
 
 def varints(numbers: Iterable[int]) -> bytes:
@@ -127,20 +125,24 @@ def day_terms(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[
     whole-name terms) are the first field, ranked first; other text (summaries, the abstract in the window) the
     second, without the terms already in the first."""
     rows: list[list[object]] = []
-    ids: dict[str, list[int]] = {}
+    fields: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})   # TITLE, TEXT: term -> papers
     for number, (row, title, authors, texts) in enumerate(papers):
         rows.append(row)
-        first = term_set(fold(title + " " + " ".join(authors)))
-        first.update(AUTHOR_PREFIX + key for key in map(fold, authors) if key)
-        rest = term_set(fold(" ".join(texts))) - first
-        for term in first:
-            ids.setdefault(f"{TITLE}{term}", []).append(number)
-        for term in rest:
-            ids.setdefault(f"{TEXT}{term}", []).append(number)
+        names = [fold(name) for name in authors]
+        first = term_set(fold(title) + " " + " ".join(names))
+        first.update(AUTHOR_PREFIX + name for name in names if name)
+        for ids, terms_in in zip(fields, (first, term_set(fold(" ".join(texts))) - first)):
+            for term in terms_in:
+                listed = ids.get(term)
+                if listed is None:
+                    ids[term] = [number]
+                else:
+                    listed.append(number)
     lists: dict[str, list[Any]] = {}
-    for key, found in ids.items():
-        gaps = [found[i] - found[i - 1] for i in range(len(found) - 1, 0, -1)]
-        lists[key] = [len(found), found[-1], found[0], gap_text(gaps)]
+    for field, ids in zip((TITLE, TEXT), fields):
+        for term, found in ids.items():
+            gaps = [found[i] - found[i - 1] for i in range(len(found) - 1, 0, -1)]
+            lists[f"{field}{term}"] = [len(found), found[-1], found[0], gap_text(gaps)]
     return DayTerms(rows, lists)
 
 
@@ -158,7 +160,7 @@ class SegmentFiles:
     count: int
     post: bytes
     rows: bytes
-    chunks: dict[int, bytes]     # bucket -> varint(count of entries), varint(base offset), entries
+    chunks: dict[int, bytes]     # bucket -> varint(count of entries), varint(base offset), entries (encode_buckets)
 
 
 def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
@@ -191,26 +193,52 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
 
 
 def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[bytes, dict[int, bytes]]:
-    """The postings file laid out bucket by bucket, and each bucket's dictionary chunk."""
+    """The postings file laid out bucket by bucket, and each bucket's dictionary chunk.
+
+    An entry is its check hash (CHECK_BYTES), varint(count * 2 + field), then varint(length) of its list in the
+    postings file; a list of one paper (most of a month's terms: rare words, CJK pairs) is that one varint in
+    place of the length, with nothing in the postings file (a byte less, and no request for it)."""
     post, chunks = bytearray(), {}
     for bucket in sorted(by_bucket):
         entries = sorted(by_bucket[bucket])   # a term's two lists side by side: the browser reads both at once
         head = varints((len(entries), len(post)))
         body = bytearray()
         for check, count_field, data in entries:
-            body += struct.pack("<I", check) + varints((count_field, len(data)))
-            post += data
+            body += check.to_bytes(CHECK_BYTES, "little") + varints((count_field,))
+            if count_field >> 1 == 1:
+                body += data
+            else:
+                body += varints((len(data),))
+                post += data
         chunks[bucket] = head + bytes(body)
     return bytes(post), chunks
 
 
 def row_blocks(rows: Sequence[list[object]]) -> bytes:
     """The rows file: (blocks + 1) uint32 offsets from the file's start, then the raw-deflated blocks."""
+    return blocks_file([deflated(rows[start:start + ROWS_PER_BLOCK]) for start in range(0, len(rows), ROWS_PER_BLOCK)])
+
+
+def deflated(rows: Sequence[list[object]]) -> bytes:
+    """A block of rows: raw-deflated JSON."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + packer.flush()
+
+
+def relinked_rows(data: bytes, relink: Callable[[list[object]], bool]) -> bytes:
+    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False): only
+    the blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows)."""
+    count = struct.unpack_from("<I", data)[0] // 4
+    offsets = struct.unpack_from(f"<{count}I", data)
     blocks = []
-    for start in range(0, len(rows), ROWS_PER_BLOCK):
-        text = json.dumps(rows[start:start + ROWS_PER_BLOCK], ensure_ascii=False, separators=(",", ":"))
-        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-        blocks.append(packer.compress(text.encode("utf-8")) + packer.flush())
+    for start, end in zip(offsets, offsets[1:]):
+        rows = json.loads(zlib.decompress(data[start:end], -15).decode("utf-8"))
+        changed = [relink(row) for row in rows]   # every row: relink counts them
+        blocks.append(deflated(rows) if any(changed) else data[start:end])
+    return blocks_file(blocks)
+
+
+def blocks_file(blocks: Sequence[bytes]) -> bytes:
     offsets, at = [], 4 * (len(blocks) + 1)
     for block in blocks:
         offsets.append(at)
@@ -305,12 +333,16 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
             n, pos = read_varint(chunk, 0)
             offset, pos = read_varint(chunk, pos)
             for _ in range(n):
-                check = struct.unpack_from("<I", chunk, pos)[0]
-                count_field, pos = read_varint(chunk, pos + 4)
-                length, pos = read_varint(chunk, pos)
-                first, rest = read_varint(post, offset)
-                tail = post[rest:offset + length]
-                offset += length
+                check = int.from_bytes(chunk[pos:pos + CHECK_BYTES], "little")
+                count_field, pos = read_varint(chunk, pos + CHECK_BYTES)
+                if count_field >> 1 == 1:   # a list of one paper, in the entry
+                    first, pos = read_varint(chunk, pos)
+                    tail = b""
+                else:
+                    length, pos = read_varint(chunk, pos)
+                    first, rest = read_varint(post, offset)
+                    tail = post[rest:offset + length]
+                    offset += length
                 entry = new.pop((check, count_field & 1), None)
                 if entry is None:   # only the distance from the segment's end grows
                     entries.append((check, count_field, varints((first + added,)) + tail))

@@ -1,7 +1,7 @@
 /* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in four rounds of
    parallel fetches per query: the terms' dictionary buckets, their posting lists (newest first, so a common word
    reads only its first bytes), the row blocks' offsets, the row blocks. search/index.json names the build's files
-   (named by their content) and the token rule; a file gone (a new build deployed) reloads it once. */
+   (named by their content) and the term rule; a file gone (a new build deployed) reloads it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
@@ -27,8 +27,7 @@ function getIndex(fresh) {
     return r.json();
   }).then(function (m) {
     return getBytes(m.dir).then(function (dir) {
-      return { m: m, dir: new DataView(dir.buffer, dir.byteOffset, dir.byteLength), token: new RegExp(m.token, "gu"),
-               cjk: new RegExp("^" + m.cjk, "u") };
+      return { m: m, dir: new DataView(dir.buffer, dir.byteOffset, dir.byteLength), terms: new RegExp(m.terms, "gu") };
     });
   });
   loaded.catch(function () { loaded = null; });
@@ -45,16 +44,14 @@ function withIndex(step) {
   });
 }
 
-/* The query's terms, cut as searchdb.terms cuts the papers' text (the rule comes in index.json). */
+/* Each term of text with where it stands: [term, index], as searchdb.term_pattern cuts the papers' text (the
+   pattern comes in index.json: its first group at each match is a term). */
+function termsAt(ix, text) {
+  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1], m.index]; });
+}
+/* The query's terms, each once. */
 export function queryTerms(ix, text) {
-  var out = [];
-  (fold(text).match(ix.token) || []).forEach(function (tok) {
-    var chars = Array.from(tok);
-    if (ix.cjk.test(tok)) {
-      if (chars.length === 1) out.push(tok);
-      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
-    } else if (chars.length >= ix.m.min) out.push(tok);
-  });
+  var out = termsAt(ix, fold(text)).map(function (t) { return t[0]; });
   return out.filter(function (t, i) { return out.indexOf(t) === i; });
 }
 /* CRC-32 of the term's UTF-8 bytes, from `start` (zlib.crc32(data, start), as searchdb.term_hashes). */
@@ -80,10 +77,12 @@ function reader(bytes) {
       }
       return -1;
     },
-    u32: function () { var v = (bytes[pos] | bytes[pos + 1] << 8 | bytes[pos + 2] << 16 | bytes[pos + 3] << 24) >>> 0; pos += 4; return v; }
+    /* An unsigned little-endian number of n bytes (n <= 4). */
+    uint: function (n) { var v = 0; for (var i = 0; i < n; i++) v += bytes[pos++] * Math.pow(256, i); return v; }
   };
 }
-/* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count). */
+/* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count;
+   a list of one paper has its one varint in the entry instead, as `only`: searchdb.encode_buckets). */
 function lookUp(ix, terms) {
   var buckets = {};
   terms.forEach(function (t) { buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
@@ -93,13 +92,15 @@ function lookUp(ix, terms) {
     if (start === end) return null;
     var file = ix.m.dicts.filter(function (d) { return d.start <= start; }).pop();
     return getBytes(file.file, start - file.start, end - file.start).then(function (bytes) {
-      var r = reader(bytes), hashes = terms.map(function (t) { return crc32(t, ix.m.check); });
+      var r = reader(bytes), size = ix.m.check_bytes, mask = Math.pow(2, 8 * size);
+      var hashes = terms.map(function (t) { return crc32(t, ix.m.check) % mask; });
       while (r.more()) {
         var seg = r.varint(), n = r.varint(), offset = r.varint();
         for (var k = 0; k < n; k++) {
-          var h = r.u32(), cf = r.varint(), len = r.varint(), i = hashes.indexOf(h);
-          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[cf & 1] = { offset: offset, length: len, count: Math.floor(cf / 2) };
-          offset += len;
+          var h = r.uint(size), cf = r.varint(), count = Math.floor(cf / 2), entry, i = hashes.indexOf(h);
+          if (count === 1) entry = { offset: offset, length: 0, count: 1, only: r.varint() };
+          else { entry = { offset: offset, length: r.varint(), count: count }; offset += entry.length; }
+          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[cf & 1] = entry;
         }
       }
     });
@@ -137,18 +138,21 @@ function segmentHits(ix, found, seg, limit) {
     var ids = decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
     return { ids: ids, partial: partial, floor: partial ? ids[ids.length - 1] : 0 };
   }
+  function read(e) {
+    if (!e) return list(null);
+    if (e.only !== undefined) return { ids: [info.count - 1 - e.only], partial: false, floor: 0 };
+    return getBytes(info.post, e.offset, e.offset + Math.min(e.length, limit)).then(function (b) { return list(e, b); });
+  }
   return Promise.all(found.map(function (f) {
     var t = f[seg][0], s = f[seg][1];
-    if (t && s && t.length + s.length <= 2 * limit && Math.abs(t.offset - s.offset) === (t.offset < s.offset ? t.length : s.length)) {
+    if (t && s && t.length && s.length && t.length + s.length <= 2 * limit && Math.abs(t.offset - s.offset) === (t.offset < s.offset ? t.length : s.length)) {
       // A term's two lists lie side by side (searchdb sorts a bucket's entries by hash): one request for both.
       var lo = Math.min(t.offset, s.offset);
       return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
         return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
       });
     }
-    return Promise.all(f[seg].map(function (e) {
-      return e ? getBytes(info.post, e.offset, e.offset + Math.min(e.length, limit)).then(function (b) { return list(e, b); }) : list(null);
-    }));
+    return Promise.all(f[seg].map(read));
   })).then(function (lists) {
     var floor = 0;
     lists.forEach(function (pair) { pair.forEach(function (l) { if (l.partial) floor = Math.max(floor, l.floor); }); });
@@ -252,14 +256,9 @@ function marked(text, ix, words) {
   return frag;
 }
 function highlight(frag, text, ix, words) {
-  // The text's tokens (the index's own rule) whose fold is a query term, and the query's CJK bigrams wherever
-  // they stand (a CJK run is one token, its bigrams the terms).
-  var re = new RegExp(ix.token.source, "gu"), marks = [], m;
-  while ((m = re.exec(text))) if (words.indexOf(fold(m[0])) >= 0) marks.push([m.index, m.index + m[0].length]);
-  words.filter(function (w) { return ix.cjk.test(w); }).forEach(function (w) {
-    for (var at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) marks.push([at, at + w.length]);
-  });
-  marks.sort(function (a, b) { return a[0] - b[0]; });
+  // The text's terms (the index's own rule) whose fold is a query term; a CJK word's overlapping pairs join.
+  var marks = [];
+  termsAt(ix, text).forEach(function (t) { if (words.indexOf(fold(t[0])) >= 0) marks.push([t[1], t[1] + t[0].length]); });
   var pos = 0;
   marks.forEach(function (r) {
     if (r[0] < pos) { if (r[1] > pos) { frag.lastChild.textContent += text.slice(pos, r[1]); pos = r[1]; } return; }

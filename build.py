@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from digest.archive import Archive, State
 from digest.files import remove_stale_temps
 from digest.collect import CollectReport, collect
-from digest.config import Config, load_config
+from digest.config import GITHUB_REPOSITORY, Config, load_config
 from digest.errors import ConfigError, DigestError, SiteTooLarge, WriteError
 from digest.urls import site_url
 from digest.lock import hold_archive
@@ -49,12 +49,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-url", type=_base_url, default="", metavar="URL",
                         help="the published site's URL, used when sources.yaml's site.base_url is empty "
                              "(the daily workflow passes the GitHub Pages URL)")
+    parser.add_argument("--repository", type=_repository, default="", metavar="OWNER/NAME",
+                        help="the site's GitHub repository, used when sources.yaml's site.repository is empty: cards "
+                             "link a prefilled issue to report a wrong summary (the daily workflow passes its own)")
     parser.add_argument("--summary", type=Path, metavar="FILE",
                         help="append a Markdown report of the run (papers per source, failures) to FILE "
                              "(default: $GITHUB_STEP_SUMMARY when set)")
     parser.add_argument("--online", action="store_true", help="check: also fetch and parse every source once")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="verify: the copy of content/ taken before the build (missing = empty)")
+    parser.add_argument("--redo", metavar="ID|DAY",
+                        help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
+                             "one day's (YYYY-MM-DD), whatever the cache holds; nothing else is asked for")
     return parser.parse_args(argv)
 
 
@@ -64,6 +70,13 @@ def _base_url(text: str) -> str:
         return site_url(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _repository(text: str) -> str:
+    """Return owner/name or "", for --repository: the rule of sources.yaml's site.repository."""
+    if text and not GITHUB_REPOSITORY.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a GitHub repository as owner/name, got {text!r}")
+    return text
 
 
 def demo_days() -> list[date]:
@@ -118,12 +131,21 @@ def streak_note(failures: int, state: State, source_id: str, config: Config) -> 
             f"fix its url or set enabled: false")
 
 
-def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
+def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path | None = None,
+                   redo: str | None = None) -> None:
     """Add LLM summaries and briefings to content/, or say in one line that offline ones are used."""
     # Imported here: the openai client takes half a second to import, which render, check and verify never need.
-    from digest.summarize import summarize_stage
+    from digest.batch import BatchMode
+    from digest.redo import redo_plan
+    from digest.summarize import gate_line, scan, summarize_stage
 
-    report = summarize_stage(config, archive, os.environ, demo)
+    plan = redo_plan(archive, redo) if redo else scan
+    batch = BatchMode(config.llm) if config.llm.mode == "batch" else None
+    report = summarize_stage(config, archive, os.environ, demo, plan=plan, divert=batch)
+    for line in batch.report.lines if batch else ():
+        print(line)
+    if batch and batch.report.problem:
+        print(f"llm: {batch.report.problem}", file=sys.stderr)
     if report.endpoint is None:
         why = "llm.enabled is false" if not config.llm.enabled else (
             "--demo uses an LLM only when OPENAI_BASE_URL or llm.base_url is set" if demo else
@@ -142,6 +164,10 @@ def summarize_step(config: Config, archive: Archive, demo: bool) -> None:
           f"{report.endpoint.model} at {report.endpoint.url}{left}{cap}; {report.usage.requests} requests, "
           f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
           f"{report.seconds:.1f} s")
+    print(gate_line(report))
+    if summary:  # e.g. the job summary of a GitHub Actions run
+        with summary.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{gate_line(report)}\n")
     if report.problem:
         left = f"{report.pending} papers" if report.pending else "what is still missing"
         print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
@@ -211,6 +237,9 @@ def serve(site: Path, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.redo is not None and args.stage != "summarize":
+        print(f"--redo works with the summarize stage only: build.py summarize --redo {args.redo}", file=sys.stderr)
+        return 2
     if args.stage == "serve":
         serve(args.site, args.port)
         return 0
@@ -224,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         if args.base_url and not config.site.base_url:
             config = replace(config, site=replace(config.site, base_url=args.base_url))
+        if args.repository and not config.site.repository:
+            config = replace(config, site=replace(config.site, repository=args.repository))
         if args.stage == "check":
             day = args.date or (demo_days()[-1] if args.demo else datetime.now(ZoneInfo(config.site.timezone)).date())
             return 0 if check_stage(config, args.online, day) else 1
@@ -239,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs = fetch_stage(config, archive, run_dates(args, config, archive), summary)
                     ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
                 if args.stage in ("all", "summarize"):
-                    summarize_step(config, archive, args.demo)
+                    summarize_step(config, archive, args.demo, summary, args.redo)
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             try:

@@ -4,7 +4,9 @@
     python bench/llm.py [--papers 300] [--latency 0.3] [--concurrency 4]
 
 Prints requests, prompt and completion tokens and wall time for a first run, a second (cached) run, and for
-comparison the first run again with one paper per request (no batching).
+comparison the first run again with one paper per request (no batching); then what one paper's summaries cost
+in both languages (target: at most 500 prompt + completion tokens). The fake model writes summaries as long as
+the prompt allows (50 English words, 100 Chinese characters) and counts a CJK character as a token.
 """
 
 from __future__ import annotations
@@ -67,12 +69,15 @@ def write_config(folder: Path, base_url: str, concurrency: int, batch_size: int)
 def one_run(label: str, server: LLMServer, config_path: Path, archive: Archive) -> dict[str, float]:
     """Run the stage once and print what it cost, counted by the server."""
     calls, prompt, completion = server.calls, server.prompt_tokens, server.completion_tokens
+    summaries = server.tokens_by_kind.get("summaries", 0)
     started = time.perf_counter()
     report = summarize_stage(load_config(config_path), archive, {})
     wall = time.perf_counter() - started
     row = {"requests": server.calls - calls, "prompt_tokens": server.prompt_tokens - prompt,
            "completion_tokens": server.completion_tokens - completion, "wall_s": round(wall, 2),
-           "papers_summarised": report.summarised, "briefings": report.briefings}
+           "papers_summarised": report.summarised, "briefings": report.briefings,
+           "summary_tokens_per_paper": round((server.tokens_by_kind.get("summaries", 0) - summaries)
+                                             / max(report.summarised, 1))}
     print(f"{label:<46} requests {row['requests']:>4}   prompt tokens {row['prompt_tokens']:>7}   "
           f"completion tokens {row['completion_tokens']:>6}   wall {wall:6.2f} s   "
           f"({report.summarised} papers, {report.briefings} briefings)")
@@ -90,7 +95,7 @@ def main() -> None:
     print(f"{args.papers} papers (abstracts averaging {sum(len(p.abstract) for p in papers) // len(papers)} "
           f"characters), server latency {args.latency * 1000:.0f} ms per request, concurrency {args.concurrency}")
     results = {}
-    with LLMServer(latency=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
+    with LLMServer(latency=args.latency, wordy=True) as server, tempfile.TemporaryDirectory() as tmp:
         batched = LLMOptions().batch_size   # the default of sources.yaml
         for label, batch_size in ((f"batched (llm.batch_size {batched})", batched), ("one paper per request", 1)):
             folder = Path(tmp) / str(batch_size)
@@ -103,6 +108,8 @@ def main() -> None:
                 results[f"{label}: second run"] = one_run(f"{label}: second run (cached)", server, config, archive)
         if server.errors:
             raise SystemExit(f"server errors: {server.errors!r}")
+    per_paper = results[f"batched (llm.batch_size {LLMOptions().batch_size}): first run"]["summary_tokens_per_paper"]
+    print(f"tokens per paper (summaries, both languages, batched): {per_paper} prompt + completion (target <= 500)")
     if args.json:
         print(json.dumps(results, indent=1))
 

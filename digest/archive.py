@@ -255,6 +255,22 @@ class Archive:
     def write_usage(self, usage: dict[str, dict[str, int]]) -> bool:
         return write_atomic(self.root / "usage.json", dumps({"schema": SCHEMA, "days": dict(sorted(usage.items()))}))
 
+    def read_batches(self) -> list[Any]:
+        """Return the LLM batches submitted and not yet collected (llm.mode: batch) as stored, oldest first."""
+        if (loaded := _read_file(self.batches_path, "batch file")) is None:
+            return []
+        data, _ = loaded
+        if found := field_problem(data, _BATCHES_FIELDS):
+            raise ArchiveError(f"{self.batches_path}: {found[0]}: {found[1]}")
+        return list(data.get("batches") or [])
+
+    def write_batches(self, batches: list[Any]) -> bool:
+        return write_atomic(self.batches_path, dumps({"schema": SCHEMA, "batches": batches}))
+
+    @property
+    def batches_path(self) -> Path:
+        return self.root / "batches.json"
+
     def read_state(self) -> State:
         """Return the fetch state; raise ArchiveError naming the file, the source and the field if it is not one."""
         path = self.root / "state.json"
@@ -289,6 +305,7 @@ class Archive:
 # The file-level fields of the archive's JSON files, in the kinds papers.py checks a record's fields with.
 _DAY_FIELDS = (("day", DATE), ("papers", Kind((list,), "a list of papers")),
                ("updates", Kind((list, type(None)), "a list of updates")))
+_BATCHES_FIELDS = (("batches", Kind((list, type(None)), "a list of batches")),)
 _USAGE_FIELDS = (("days", Kind((dict, type(None)), "an object of days")),)
 _STATE_FIELDS = (("last_run", DATE_OR_NULL), ("sources", Kind((dict, type(None)), "an object of sources")))
 # SourceState's fields by their annotation; collect parses these three as dates.

@@ -25,6 +25,8 @@ _TOPIC_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
 ID_MAX = 64   # characters of a source or topic id: a short folder name, well inside any file system's limit
 # A newline, a tab or another control character: no one-line setting (a label, a URL, a header) holds one.
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")   # what an HTTP header value may safely hold
+# A GitHub owner (letters, digits, inner hyphens) and repository name (letters, digits, ".", "_", "-").
+GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class Site:
     feed_max_items: int = 300
     contact: str = ""         # URL or address named in the User-Agent
     size_limit_mb: float = 1000.0   # site/ may hold this much (GitHub Pages refuses a site over 1 GB)
+    # "owner/name" of the site's GitHub repository, where a card's "report a wrong summary" opens an issue; ""
+    # shows no such link (the daily workflow passes its own repository: build.py --repository)
+    repository: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,9 @@ class Radar:
     keywords: tuple[str, ...] = ()
 
 
+LLM_MODES = ("sync", "batch")
+
+
 @dataclass(frozen=True)
 class LLMOptions:
     enabled: bool = True               # false: offline summaries even when a key is set
@@ -113,6 +121,7 @@ class LLMOptions:
     timeout: float = 60.0              # seconds per request
     attempts: int = 3                  # tries for timeouts, dropped connections, 429 and 5xx (Retry-After honoured)
     prompt_version: int = 1            # raise it to have every summary and briefing written again
+    mode: str = "sync"                 # sync: ask and wait; batch: submit through the Batch API, collect next run
 
 
 @dataclass(frozen=True)
@@ -344,6 +353,8 @@ def _check_site(check: _Checker, site: Site) -> Site:
         check.problem("site.timezone", f"unknown time zone {site.timezone!r} (use a name like UTC or Asia/Shanghai)")
     if not _PRINTABLE_ASCII.fullmatch(site.contact):   # an e-mail's non-ASCII domain: write its xn-- form
         check.problem("site.contact", f"must be printable ASCII for the User-Agent header, got {site.contact!r}")
+    if site.repository and not GITHUB_REPOSITORY.fullmatch(site.repository):
+        check.problem("site.repository", f"expected a GitHub repository as owner/name, got {site.repository!r}")
     try:
         return replace(site, base_url=site_url(site.base_url))
     except ValueError as exc:
@@ -360,6 +371,9 @@ def _check_llm(check: _Checker, llm: LLMOptions) -> None:
         check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")
     if not llm.model.strip():
         check.problem("llm.model", "name the model, e.g. gpt-4o-mini, deepseek-chat or llama3.1")
+    if llm.mode not in LLM_MODES:
+        check.problem("llm.mode", f"expected {' or '.join(LLM_MODES)} (batch: OpenAI's Batch API, half the price, "
+                                  f"answers by the next run), got {llm.mode!r}")
 
 
 def _load_topics(check: _Checker, data: Any) -> dict[str, Topic]:

@@ -14,6 +14,11 @@ from .clean import xml_text
 from .config import LLMOptions
 
 OPENAI_URL = "https://api.openai.com/v1"
+# The forms of response_format asked for, strictest first. A server refusing one (HTTP 400 or 422 naming it) gets
+# the next for the rest of the run: the answer's JSON schema (OpenAI, vLLM, Ollama, llama.cpp's server), the schema
+# inside json_object (llama-cpp-python's server, which refuses json_schema), JSON mode, then plain text read by
+# parse_json's tolerant reader.
+FORMATS = ("json_schema", "json_object+schema", "json_object", "text")
 STOP_AFTER_FAILURES = 3   # requests failing in a row (after the client's own retries) end the run's LLM work
 
 
@@ -37,6 +42,49 @@ def endpoint(options: LLMOptions, env: Mapping[str, str], demo: bool = False) ->
     model = (env.get("OPENAI_MODEL") or options.model).strip()   # the daily workflow passes a repository variable
     # Local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
     return Endpoint(base or OPENAI_URL, model, key or "not-needed", options.api_key_env)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One chat request, apart from the server it goes to: batch mode writes the same requests into a file."""
+
+    system: str
+    user: str
+    max_tokens: int            # completion allowance
+    name: str                  # the schema's name ("summaries", "briefing")
+    schema: Mapping[str, Any]  # the JSON schema of the answer
+
+
+def response_format(ask: Ask, form: str) -> dict[str, Any] | None:
+    """Return the response_format of a request in one of FORMATS, or None for plain text."""
+    if form == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": ask.name, "schema": dict(ask.schema), "strict": True}}
+    if form == "json_object+schema":
+        return {"type": "json_object", "schema": dict(ask.schema)}
+    return {"type": "json_object"} if form == "json_object" else None
+
+
+def request_body(ask: Ask, model: str, form: str = FORMATS[0], token_param: str = "max_tokens") -> dict[str, Any]:
+    """Return the body of a chat-completions request: the model, the messages, the allowance, the answer's format."""
+    body: dict[str, Any] = {"model": model, "messages": [{"role": "system", "content": ask.system},
+                                                         {"role": "user", "content": ask.user}],
+                            token_param: ask.max_tokens}
+    if (shape := response_format(ask, form)) is not None:
+        body["response_format"] = shape
+    return body
+
+
+def data_block(data: Any) -> str:
+    """Return untrusted data as the user message carries it: JSON between <data> and </data>.
+
+    Every "<" is escaped inside the JSON (which reads back the same), so no text in it can close the block."""
+    return "<data>\n" + json.dumps(data, ensure_ascii=False).replace("<", "\\u003c") + "\n</data>"
+
+
+def refuses_format(exc: openai.APIStatusError) -> bool:
+    """Return whether a 400 or 422 is the server refusing the request's response_format."""
+    said = f"{exc.message} {exc.body}"
+    return exc.status_code in (400, 422) and re.search(r"response_format|json_schema|json_object", said) is not None
 
 
 @dataclass
@@ -105,7 +153,7 @@ class Client:
     capped: bool = False              # a request was skipped for the token budget
     failed: int = 0                   # requests that got no usable answer
     last_error: str | None = None
-    json_mode: bool = True            # ask for response_format=json_object until the server refuses it
+    form: int = 0                     # the FORMATS entry asked for: the next one once the server refuses it
     token_param: str = "max_tokens"
     _spent: int = 0
     _reserved: int = 0
@@ -126,10 +174,9 @@ class Client:
     async def close(self) -> None:
         await self.openai.close()
 
-    async def chat(self, day: str, system: str, user: str, max_tokens: int) -> str | None:
+    async def chat(self, day: str, ask: Ask) -> str | None:
         """Return the model's answer text, or None when over budget, stopped, or the request failed."""
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        guess = sum(estimate_tokens(m["content"]) for m in messages) + max_tokens // 2
+        guess = estimate_tokens(ask.system) + estimate_tokens(ask.user) + ask.max_tokens // 2
         async with self.gate:
             # Checked once a slot is free, so only requests really about to be sent hold a reservation.
             if self.stopped:
@@ -139,25 +186,23 @@ class Client:
                 return None
             self._reserved += guess
             try:
-                return await self._send(day, messages, max_tokens)
+                return await self._send(day, ask)
             finally:
                 self._reserved -= guess
 
-    async def _send(self, day: str, messages: list[dict[str, str]], max_tokens: int) -> str | None:
-        for _ in range(3):   # at most: drop response_format, switch the token parameter, then give up
-            kwargs: dict[str, Any] = {"model": self.endpoint.model, "messages": messages, self.token_param: max_tokens}
-            if self.json_mode:
-                kwargs["response_format"] = {"type": "json_object"}
+    async def _send(self, day: str, ask: Ask) -> str | None:
+        for _ in range(len(FORMATS) + 1):   # at most: each weaker response_format, the other token parameter
+            body = request_body(ask, self.endpoint.model, FORMATS[self.form], self.token_param)
             try:
-                response = await self.openai.chat.completions.create(**kwargs)
-            except openai.BadRequestError as exc:
-                if self.json_mode:      # servers without JSON mode still work: robust parsing does the rest
-                    self.json_mode = False
+                response = await self.openai.chat.completions.create(**body)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                if refuses_format(exc) and self.form + 1 < len(FORMATS):
+                    self.form += 1          # remembered for the run: the next request starts there
                     continue
                 if self.token_param == "max_tokens" and "max_tokens" in str(exc):
                     self.token_param = "max_completion_tokens"   # newer OpenAI models want this name
                     continue
-                return self._fail(f"rejected a request (400): {_message(exc)}")
+                return self._fail(f"rejected a request ({exc.status_code}): {_message(exc)}")
             except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
                 self.stopped = (f"llm: model {self.endpoint.model!r} rejected by {self.endpoint.url} "
                                 f"({exc.status_code}): check {self.endpoint.key_env} and llm.model")
@@ -172,7 +217,7 @@ class Client:
                 return self._fail(f"connection failed ({cause}), {self.options.attempts} attempts")
             except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
                 return self._fail(f"unusable response ({type(exc).__name__})")
-            return self._answer(day, messages, response)
+            return self._answer(day, body["messages"], response)
         return self._fail("rejected every form of the request (400)")
 
     def _answer(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from .clean import doi_from_text
 from .errors import RecordError
+from .sources import arxiv, biorxiv
 from .sources.feed import Entry
 
 # arXiv's announce types: new and cross are the day's papers; replace* announce a new version.
@@ -35,6 +36,10 @@ class Paper:
     summary_model: str | None = None
     summary_prompt: str | None = None
     summary_version: int | None = None    # the paper version the summary was written for
+    # Why the model's summary failed the faithfulness gate (digest/gate.py), when it did: stored with the model and
+    # prompt like a summary, so a rerun does not ask again; the card shows the extractive summary meanwhile.
+    summary_verdict: str | None = None
+    summary_at: date | None = None        # the day the summary was written (cards show it beside the model)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -49,6 +54,11 @@ class Paper:
         if self.summary:
             data.update(summary=dict(sorted(self.summary.items())), summary_model=self.summary_model,
                         summary_prompt=self.summary_prompt, summary_version=self.summary_version)
+            if self.summary_at:   # absent from files written before it was kept
+                data["summary_at"] = self.summary_at.isoformat()
+        if self.summary_verdict:
+            data.update(summary_model=self.summary_model, summary_prompt=self.summary_prompt,
+                        summary_version=self.summary_version, summary_verdict=self.summary_verdict)
         return data
 
     @classmethod
@@ -66,7 +76,8 @@ class Paper:
             announce, kind, links = data.get("announce"), data.get("abstract_kind"), data.get("links")
             summary = data.get("summary")
             summary_model, summary_prompt = data.get("summary_model"), data.get("summary_prompt")
-            summary_version = data.get("summary_version")
+            summary_version, summary_at, summary_verdict = (data.get("summary_version"), data.get("summary_at"),
+                                                            data.get("summary_verdict"))
         except AttributeError:   # a list, a string, a number
             raise RecordError("paper", None, None, wrong_type("an object", data)) from None
         if not (type(pid) is str and type(title) is str and type(day) is str
@@ -78,17 +89,14 @@ class Paper:
                 and (links is None or type(links) is list) and (summary is None or type(summary) is dict)
                 and (summary_model is None or type(summary_model) is str)
                 and (summary_prompt is None or type(summary_prompt) is str)
-                and (summary_version is None or type(summary_version) is int)):
+                and (summary_version is None or type(summary_version) is int)
+                and (summary_verdict is None or type(summary_verdict) is str)
+                and (summary_at is None or type(summary_at) is str)):
             raise record_error("paper", data, PAPER_FIELDS)
         try:
-            if authors:
-                _join(authors)
-            if sources:
-                _join(sources)
-            if topics:
-                _join(topics)
-            if links:
-                _join(links)
+            for strings in (authors, sources, topics, links):
+                if strings:
+                    _join(strings)
             if summary:
                 _join(summary), _join(summary.values())
             values: dict[str, Any] = {
@@ -98,6 +106,7 @@ class Paper:
                 "announce": announce, "abstract_kind": kind or "abstract", "links": tuple(links or ()),
                 "summary": dict(summary or {}), "summary_model": summary_model,
                 "summary_prompt": summary_prompt, "summary_version": summary_version,
+                "summary_verdict": summary_verdict, "summary_at": _date(summary_at) if summary_at else None,
             }
         except (TypeError, ValueError):   # an item that is not a string, a date that is not one
             raise record_error("paper", data, PAPER_FIELDS) from None
@@ -109,6 +118,13 @@ class Paper:
         paper = _new_object(cls)
         paper.__dict__.update(values)
         return paper
+
+
+def pdf_url(p: Paper) -> str | None:
+    """The paper's PDF where its source has one (its family's rule: arXiv's /pdf/, bioRxiv's .full.pdf), else None."""
+    if p.id.startswith("arXiv:"):
+        return arxiv.pdf_url(p.id.removeprefix("arXiv:"), p.version)
+    return biorxiv.pdf_url(p.url, p.doi, p.version)
 
 
 _new_object = object.__new__
@@ -173,7 +189,7 @@ PAPER_FIELDS = (
     ("day", DATE), ("sources", TEXTS), ("topics", TEXTS), ("version", COUNT_OR_NULL), ("doi", TEXT_OR_NULL),
     ("published", DATE_OR_NULL), ("announce", TEXT_OR_NULL), ("abstract_kind", TEXT_OR_NULL), ("links", TEXTS),
     ("summary", TEXT_MAP), ("summary_model", TEXT_OR_NULL), ("summary_prompt", TEXT_OR_NULL),
-    ("summary_version", COUNT_OR_NULL))
+    ("summary_version", COUNT_OR_NULL), ("summary_verdict", TEXT_OR_NULL), ("summary_at", DATE_OR_NULL))
 UPDATE_FIELDS = (("id", TEXT), ("version", COUNT_OR_NULL), ("title", TEXT), ("url", TEXT_OR_NULL),
                  ("sources", TEXTS), ("announce", TEXT_OR_NULL))
 _UPDATE_NAMES = tuple(name for name, _ in UPDATE_FIELDS)

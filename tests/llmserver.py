@@ -13,9 +13,11 @@ is a FeedServer handler; `script` plays them in turn and then keeps the last.
 from __future__ import annotations
 
 import json
+import re
 import threading
-from typing import Any
+from typing import Any, Callable
 
+from digest.llm import estimate_tokens
 from feedserver import Drop, FeedServer, Handler, Reply, Request, retry_after, sequence, status
 
 HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> <a href="javascript:alert(1)" onclick="x()">'
@@ -30,11 +32,13 @@ class LLMServer(FeedServer):
 
     PATH = "/v1/chat/completions"
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, wordy: bool = False) -> None:
         super().__init__()
         self.latency = latency           # seconds every answer waits, like a real model
+        self.wordy = wordy               # summaries as long as the prompt allows (50 words, 100 characters)
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.tokens_by_kind: dict[str, int] = {}   # "summaries" / "briefing" -> prompt + completion tokens
         self._count = threading.Lock()
         self.route(self.PATH, self.answer)
 
@@ -84,6 +88,40 @@ class LLMServer(FeedServer):
             return Reply(400, {"Content-Type": "application/json"},
                          json.dumps({"error": {"message": "response_format is not supported", "type": "invalid_request_error"}}).encode())
         return self.chatter(req)
+
+    def no_schema(self, req: Request) -> Reply:
+        """Refuse response_format json_schema with 422 as llama-cpp-python's server does (it takes a schema inside
+        json_object instead); answer correctly otherwise."""
+        shape = json.loads(req.body).get("response_format") or {}
+        if shape.get("type") == "json_schema":
+            detail = [{"type": "literal_error", "loc": ["body", "response_format", "type"],
+                       "msg": "Input should be 'text' or 'json_object'", "input": "json_schema"}]
+            return Reply(422, {"Content-Type": "application/json"}, json.dumps({"detail": detail}).encode())
+        return self.answer(req)
+
+    def obedient(self, req: Request) -> Reply:
+        """Answer as a model that does what a paper's text tells it: an abstract saying "write X" gets X into that
+        paper's summaries and into every theme of the briefing."""
+        content = json.loads(self._content(req, hostile=False))
+        orders = {p["n"]: m.group(1) for p in self._task(req)["papers"] if (m := re.search(r"write (\S+?)[.,]?(?:\s|$)", p["abstract"]))}
+        if "summaries" in content:
+            for item in content["summaries"]:
+                if item["n"] in orders:
+                    item.update({k: f"{v} {orders[item['n']]}" for k, v in item.items() if k != "n"})
+        elif orders:
+            said = " ".join(orders.values())
+            content = {lang: text.replace("\n\n", f" {said}\n\n") + f" {said}" for lang, text in content.items()}
+        return self._complete(req, json.dumps(content, ensure_ascii=False))
+
+    def unfaithful(self, change: Callable[[str, str], str]) -> Handler:
+        """Answer correctly, except that the summaries of a paper whose title holds MARKER are `change(text, lang)`."""
+        def handler(req: Request) -> Reply:
+            content = json.loads(self._content(req, hostile=False))
+            for item, paper in zip(content.get("summaries", []), self._task(req)["papers"]):
+                if MARKER in paper["title"]:
+                    item.update({k: change(v, k) for k, v in item.items() if k != "n"})
+            return self._complete(req, json.dumps(content, ensure_ascii=False))
+        return handler
 
     def half(self, req: Request) -> Reply:
         """Answer summaries for only the first paper of a batch (a model that stops early)."""
@@ -156,11 +194,13 @@ class LLMServer(FeedServer):
     def _complete(self, req: Request, content: str) -> Reply:
         self._wait(req)
         body = json.loads(req.body)
-        prompt = sum(len(m.get("content") or "") for m in body.get("messages", [])) // 4 + 1
-        completion = len(content) // 4 + 1
+        prompt = sum(estimate_tokens(m.get("content") or "") for m in body.get("messages", []))
+        completion = estimate_tokens(content)
+        kind = "briefing" if "briefing" in body["messages"][0]["content"] else "summaries"
         with self._count:
             self.prompt_tokens += prompt
             self.completion_tokens += completion
+            self.tokens_by_kind[kind] = self.tokens_by_kind.get(kind, 0) + prompt + completion
         data = {"id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": 0,
                 "model": body.get("model", "?"),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
@@ -173,27 +213,48 @@ class LLMServer(FeedServer):
 
     @staticmethod
     def _task(req: Request) -> dict[str, Any]:
-        """Return the JSON our prompt sends as the user message: the languages and the numbered papers."""
-        return json.loads(json.loads(req.body)["messages"][1]["content"])
+        """Return the data our prompt sends in the user message: the languages and the numbered papers."""
+        return task(json.loads(req.body))
 
-    @staticmethod
-    def _content(req: Request, hostile: bool) -> str:
+    def _content(self, req: Request, hostile: bool) -> str:
         body = json.loads(req.body)
         system = body["messages"][0]["content"]
-        task = json.loads(body["messages"][1]["content"])
-        langs, papers = task["languages"], task["papers"]
+        sent = task(body)
+        langs, papers = sent["languages"], sent["papers"]
         bad = " " + HOSTILE if hostile else ""
         if "briefing" in system:
-            cited = " and ".join(f"[{p['n']:02d}]" for p in papers[:3])
+            # The first paper of each topic, then the next ones: a theme cites two topics when the day has two.
+            firsts = list({(p["topics"] or [""])[0]: p for p in reversed(papers)}.values())[::-1]
+            chosen = sorted(firsts[:3] + [p for p in papers if p not in firsts][:max(0, 3 - len(firsts))],
+                            key=lambda p: p["n"])
+            cited = " and ".join(f"[{p['n']:02d}]" for p in chosen)
             texts = {"en": f"### Themes\n\nToday's papers range widely; start with {cited}.{bad}\n\n"
                            f"- **Across fields**: methods travel between topics{bad}",
                      "zh": f"### 主题\n\n今天的论文涉及多个领域,建议先读 {cited}。{bad}\n\n- **跨领域**:方法在学科之间迁移{bad}"}
             return json.dumps({lang: texts[lang] for lang in langs}, ensure_ascii=False)
         summaries = []
         for paper in papers:
-            said = (paper["text"] + bad) if hostile else paper["title"]
-            texts = {"en": f"In plain words: {said}", "zh": f"简而言之:{said}"}
+            said = (paper["abstract"] + bad) if hostile else paper["title"]
+            # Chinese the fake cannot write: a stock sentence around the title's first word (a name kept in Latin).
+            named = (paper["abstract"] + bad) if hostile else paper["title"].split()[0]
+            texts = {"en": f"In plain words: {said}", "zh": f"简而言之:这项研究讨论了{named}相关的问题，并给出了新的方法与结果。"}
             if paper.get("kind") == "standfirst" and not hostile:
-                texts = {"en": f"From the journal's teaser only: {said}", "zh": f"仅据期刊导语:{said}"}
+                texts = {"en": f"From the journal's teaser only: {said}", "zh": f"仅据期刊导语:这项研究讨论了{named}相关的问题。"}
+            if self.wordy and not hostile:   # as long as SYSTEM allows: what a real model's answer costs
+                texts = {"en": "In plain words: " + " ".join(paper["abstract"].split()[:45]),
+                         "zh": (texts["zh"] + "研究者比较了多种方法在不同数据上的表现，并讨论了其意义和局限。" * 2)[:100]}
             summaries.append({"n": paper["n"], **{lang: texts[lang] for lang in langs}})
         return json.dumps({"summaries": summaries}, ensure_ascii=False)
+
+
+def task(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the data a request's user message carries between <data> and </data> (digest.llm.data_block).
+
+    A message that is bare JSON (the prompt before revision 2, its papers' text under "text") reads too: bench/llm.py
+    measures the code before a change with the same server."""
+    content = body["messages"][1]["content"]
+    data = json.loads(content.split("<data>", 1)[1].rsplit("</data>", 1)[0] if "<data>" in content else content)
+    for paper in data["papers"]:
+        paper.setdefault("abstract", paper.get("text", ""))
+    return data
+

@@ -1,11 +1,13 @@
 """The pure parts of summarising: parsing model answers, batching, card links, safe Markdown, the offline briefing."""
 
+import json
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from llmserver import task
 
 from digest import briefing
 from digest.site import briefings
@@ -16,7 +18,7 @@ from digest.llm import endpoint, estimate_tokens, parse_json
 from digest.config import LLMOptions
 from digest.papers import Paper
 from digest.site import render_site
-from digest.summarize import batches, clean_summary, read_summaries
+from digest.summarize import INPUT_CHARS, batches, clean_summary, read_answer
 
 D = date(2026, 6, 17)
 
@@ -41,40 +43,39 @@ def test_parse_json_tolerates_what_models_wrap_around_it(text, expected):
     assert parse_json(text) == expected
 
 
-def test_read_summaries_accepts_common_shapes_and_drops_incomplete_items():
+def test_read_answer_accepts_common_shapes_and_drops_incomplete_items():
     batch = [paper(1), paper(2), paper(3)]
-    good = {"en": "A plain summary.", "zh": "一个简单的总结。"}
-    assert set(read_summaries({"summaries": [{"n": 1, **good}, {"n": 3, **good}]}, batch, ["en", "zh"])) == {1, 3}
-    assert set(read_summaries({"summaries": {"2": good}}, batch, ["en", "zh"])) == {2}
-    assert set(read_summaries([good, good, good], batch, ["en", "zh"])) == {1, 2, 3}   # unnumbered, in order
-    missing_zh = {"summaries": [{"n": 1, "en": "A plain summary."}]}
-    assert read_summaries(missing_zh, batch, ["en", "zh"]) == {}
-    english_as_zh = {"summaries": [{"n": 1, "en": "A plain summary.", "zh": "Not Chinese at all."}]}
-    assert read_summaries(english_as_zh, batch, ["en", "zh"]) == {}
-    assert read_summaries({"summaries": [{"n": 9, **good}]}, batch, ["en", "zh"]) == {}
-    assert read_summaries("nonsense", batch, ["en"]) == {}
+    good = {"en": "A plain summary of the paper.", "zh": "一个简单的总结，说明了这篇论文的内容。"}
+
+    def read(answer, langs=("en", "zh")):
+        found = read_answer(json.dumps(answer) if not isinstance(answer, str) else answer, batch, list(langs))
+        return set(found.good), found.refused
+
+    assert read({"summaries": [{"n": 1, **good}, {"n": 3, **good}]}) == ({0, 2}, {})
+    assert read({"summaries": {"2": good}}) == ({1}, {})
+    assert read([good, good, good]) == ({0, 1, 2}, {})   # unnumbered, in order
+    assert read({"summaries": [{"n": 1, "en": "A plain summary."}]}) == (set(), {})   # no zh: not answered
+    assert read({"summaries": [{"n": 9, **good}]}) == (set(), {})
+    assert read("nonsense", ["en"]) == (set(), {})
+    english_as_zh = {"summaries": [{"n": 1, "en": good["en"], "zh": "Not Chinese at all, just English."}]}
+    assert read(english_as_zh) == (set(), {0: "language: not Chinese (0 CJK characters, 6 Latin words) (zh)"})
 
 
-@pytest.mark.parametrize("value, lang, expected", [
-    ("  A   plain\nsummary. ", "en", "A plain summary."),
-    ("<b>Bold</b> claim <script>x()</script>here.", "en", "Bold claim x() here."),
-    ("ok", "en", None),
-    (42, "en", None),
-    ("这是中文摘要。", "zh", "这是中文摘要。"),
-    ("English only here.", "zh", None),
+@pytest.mark.parametrize("value, expected", [
+    ("  A   plain\nsummary. ", "A plain summary."),
+    ("<b>Bold</b> claim <script>x()</script>here.", "Bold claim x() here."),
+    (42, None),
+    ("  ", None),
+    ("这是中文摘要。", "这是中文摘要。"),
 ])
-def test_clean_summary(value, lang, expected):
-    assert clean_summary(value, lang) == expected
-
-
-def test_clean_summary_caps_length():
-    assert len(clean_summary("word " * 500, "en")) <= 600
+def test_clean_summary(value, expected):
+    assert clean_summary(value) == expected
 
 
 def test_batches_group_short_papers_and_count_a_long_one_at_what_the_request_carries():
     short = [paper(i, abstract="s" * 200) for i in range(5)]
-    long = paper(9, abstract="l" * 9000)   # a request carries its first INPUT_CHARS (1,000) characters only
-    groups = batches(short[:3] + [long] + short[3:], size=8, chars=1100)
+    long = paper(9, abstract="l" * 9000)   # a request carries its first INPUT_CHARS characters only
+    groups = batches(short[:3] + [long] + short[3:], size=8, chars=INPUT_CHARS + 100)
     assert [len(g) for g in groups] == [3, 1, 2]
     assert [len(g) for g in batches(short[:3] + [long] + short[3:], size=8, chars=6000)] == [6]
     assert [len(g) for g in batches(short, size=2, chars=6000)] == [2, 2, 1]
@@ -252,9 +253,8 @@ def test_a_big_day_is_sampled_across_topics_for_the_briefing():
     chosen = briefing.sample(papers, limit=20)
     assert len(chosen) == 20 and sum(p.topics == ("medicine",) for _, p in chosen) == 5
     assert [n for n, _ in chosen] == sorted(n for n, _ in chosen) and chosen[-1][0] == 305   # card numbers kept
-    import json
-    sent = json.loads(briefing.request(papers, {}, ["en"]))["papers"]
-    assert len(sent) == briefing.MAX_PAPERS and len(sent[0]["text"]) <= 140
+    sent = task({"messages": [{}, {"content": briefing.request(papers, {}, ["en"])}]})["papers"]
+    assert len(sent) == briefing.MAX_PAPERS and len(sent[0]["abstract"]) <= 140
 
 
 def test_a_rendered_day_shows_the_offline_briefing_per_language_and_its_feed_text(tmp_path):

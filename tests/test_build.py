@@ -128,7 +128,7 @@ def test_new_versions_are_marked_not_repeated(demo):
 
 
 def test_feeds_are_well_formed(demo):
-    for rel in ("feed.xml", "rss.xml", "topics/cs.LG/feed.xml", "topics/medicine/feed.xml"):
+    for rel in ("feed.xml", "briefing.xml", "radar/feed.xml", "topics/cs.LG/feed.xml", "topics/medicine/feed.xml"):
         parsed = feedparser.parse((demo / "site" / rel).read_bytes())
         assert not parsed.bozo, (rel, parsed.get("bozo_exception"))
         assert parsed.entries, rel

@@ -148,6 +148,8 @@ FORKER_MISTAKES = [
     (("https://rss.arxiv.org/rss/cs.LG", "https:///rss"), r"sources.yaml:9: sources\[0\].url: expected an http\(s\) URL"),
     (("    url: https://rss.arxiv.org/rss/cs.LG\n", ""), r"sources.yaml:7: sources\[0\]: missing url$"),
     (("  title: Lab Digest", "  base_url: forker.github.io/hub"), r"sources.yaml:2: site.base_url: expected an absolute http\(s\) URL"),
+    (("  title: Lab Digest", "  title: Lab Digest\n  repository: https://github.com/forker/hub"),
+     r"sources.yaml:3: site.repository: expected a GitHub repository as owner/name, got 'https://github.com/forker/hub'$"),
     # duplicates
     (("sources:", "sources:\n  - {id: arxiv-cs-lg, label: Again, url: \"https://x.org/f\", topic: cs.LG}"),
      r"sources.yaml:8: sources\[1\].id: duplicate source id 'arxiv-cs-lg'$"),

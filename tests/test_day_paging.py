@@ -38,7 +38,7 @@ def day_papers(content: Path) -> dict[str, list[dict]]:
 def cards_on(page: Path) -> list[tuple[str, str]]:
     """(number, id) of the cards on a page."""
     html = page.read_text(encoding="utf-8")
-    return re.findall(r'<article class="card[^"]*" id="([^"]+)".*?<p class="num">(\d+)\.</p>', html, re.S)
+    return re.findall(r'<article class="card[^"]*" id="([^"]+)".*?<p class="num"><a href="[^"]*">(\d+)\.</a></p>', html, re.S)
 
 
 def test_every_card_of_a_long_day_is_on_one_numbered_page_in_order(paged):

@@ -35,8 +35,8 @@ def test_the_site_static_folder_is_the_templates_static_folder(tmp_path):
 def test_the_golden_copy_holds_every_kind_of_page():
     names = {p.relative_to(EXPECTED).as_posix() for p in EXPECTED.rglob("*") if p.is_file()}
     for page in ("index.html", "2026-06-17/index.html", "2026-06-17/cs.LG/index.html", "archive/index.html",
-                 "status/index.html", "search/index.html", "radar/index.html", "feed.xml", "rss.xml",
-                 "briefing.xml", "sources.opml", "sitemap.xml", "robots.txt", "404.html",
+                 "status/index.html", "search/index.html", "radar/index.html", "feed.xml", "feeds/index.html",
+                 "briefing.xml", "feeds.opml", "sitemap.xml", "robots.txt", "404.html",
                  "2026-06-17/page/2/index.html"):   # the day's cards weigh more than a page holds
         assert page in names, page
     day = [EXPECTED / "2026-06-17" / "index.html", EXPECTED / "2026-06-17" / "page" / "2" / "index.html"]

@@ -41,7 +41,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "feed.xml").write_text(FEED, encoding="utf-8")
     config = tmp_path / "sources.yaml"
     config.write_text(
-        "site: {languages: [en, zh], default_language: en}\n"
+        "site: {languages: [en, zh], default_language: en, base_url: 'https://example.github.io/hub/'}\n"
         'llm: {model: test-model, concurrency: 2, attempts: 1, timeout: 5, batch_size: 1, briefing_days: 1}\n'
         "topics: {science: {en: Science, zh: 综合科学}}\n"
         "sources:\n  - {id: jir, label: Journal of Invented Results, topic: science, url: feed.xml}\n",
@@ -145,6 +145,9 @@ def test_refused_characters_cost_only_themselves(tmp_path, monkeypatch, capsys, 
     assert build_all(tmp_path, monkeypatch, llm) == 0
     assert "Traceback" not in capsys.readouterr().err      # handled by design, not by the safety net
     archive = check_site_and_content(tmp_path, llm)
+    if "&#" in payload:   # references left as text state numbers ("1", "xFFFE") the abstract lacks: the gate refuses
+        assert poisoned(archive).summary == {} and poisoned(archive).summary_verdict.split(":")[0] in ("number", "name")
+        return
     summary = poisoned(archive).summary                      # the text around the bad characters is kept
     assert summary["en"].startswith("In plain words:") and summary["en"].endswith(" text end")
     assert summary["zh"].startswith("简而言之") and summary["zh"].endswith(" text end")
@@ -204,9 +207,9 @@ def test_a_misshapen_answer_costs_only_its_batch(tmp_path, monkeypatch, capsys, 
 class BuggyClient(Client):
     """A client whose handling of one answer raises: stands for a bug not found yet, passed in as an argument."""
 
-    async def chat(self, day, system, user, max_tokens):
-        text = await super().chat(day, system, user, max_tokens)
-        if MARKER in user and "briefing" not in system:
+    async def chat(self, day, ask):
+        text = await super().chat(day, ask)
+        if MARKER in ask.user and "briefing" not in ask.system:
             raise RuntimeError("a bug while handling one answer")
         return text
 

@@ -113,7 +113,7 @@ def test_replacements_of_unseen_papers_can_be_ignored_per_source():
 FULL = Paper(id="arXiv:2606.1", title="T", authors=("Jörg Müller", "A. B"), abstract="Text.", url="https://a/1",
              day=D2, sources=("lg", "ai"), topics=("cs.LG", "cs.AI"), version=3, doi="10.1/x", published=D1,
              announce="cross", abstract_kind="standfirst", links=("https://j/1",), summary={"zh": "中", "en": "E"},
-             summary_model="m", summary_prompt="p1", summary_version=2)
+             summary_model="m", summary_prompt="p1", summary_version=2, summary_at=D2)
 BARE = Paper(id="url:1", title="T", authors=(), abstract="", url="", day=D1, sources=(), topics=())
 
 
@@ -187,3 +187,12 @@ def test_update_round_trip():
     back = Update.from_json(update.to_json())
     assert back == update and list(vars(back)) == [f.name for f in fields(Update)]
     assert Update.from_json({"id": "x", "title": "T"}) == Update("x", None, "T", "", (), None)
+
+
+def test_a_summary_without_its_date_still_loads():
+    # Day files written before summary_at was kept: the paper loads, with no date, and is written back without one.
+    data = FULL.to_json()
+    del data["summary_at"]
+    back = Paper.from_json(data)
+    assert back.summary_at is None and back.summary_model == "m" and "summary_at" not in back.to_json()
+    assert FULL.to_json()["summary_at"] == D2.isoformat()

@@ -318,7 +318,7 @@ def test_biorxiv_real_highwire_rdf_keeps_every_abstract():
     assert all(len(e.abstract) > len(e.title) for e in parsed.entries)
 
 
-def test_a_reader_sees_no_platform_block_on_the_card_and_no_summary_note_without_an_abstract(tmp_path, capsys):
+def test_a_reader_sees_no_platform_block_on_the_card_and_no_summary_without_an_abstract(tmp_path, capsys):
     (tmp_path / "sd.xml").write_text(SCIENCEDIRECT, encoding="utf-8")
     (tmp_path / "wiley.xml").write_text(WILEY, encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(
@@ -338,7 +338,8 @@ def test_a_reader_sees_no_platform_block_on_the_card_and_no_summary_note_without
     tutoring = cards["Peer tutoring in online statistics courses</a>"]
     assert 'class="summary"' not in tutoring and 'class="note"' not in tutoring and ">Ana Lima</a>" in tutoring
     lipase = cards["A lipase resolves sec-alcohols without chromatography</a>"]
-    assert '<p class="summary" data-abstract>The reported chemoenzymatic strategy' in lipase
+    # no LLM summary: the abstract itself, once, and no extract of its opening before it
+    assert '<div class="abstract"><p>The reported chemoenzymatic strategy' in lipase and 'class="summary"' not in lipase
 
 
 def test_the_corpus_bench_counts_a_placeholder_shown_as_an_abstract():

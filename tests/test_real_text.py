@@ -165,7 +165,7 @@ def test_a_browser_shows_every_delimiter_typeset(math_site, new_context):
     page = new_context(java_script_enabled=False).new_page()
     page.goto(f"{serve_site(site)}2026-06-16/")
     for paper in papers:
-        abstract = page.locator(f'article.card[id="{paper.id}"] details.abstract p')
+        abstract = page.locator(f'article.card[id="{paper.id}"] div.abstract p')
         assert abstract.locator('math[display="block"]').count() >= 1, paper.id
         assert abstract.locator("math").count() >= 3, paper.id
         shown = abstract.text_content()

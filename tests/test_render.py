@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -42,25 +43,26 @@ def test_page_map_and_numbered_cards(tmp_path, config):
     written, removed = render_site(config, days(), State(), tmp_path)
     for rel in ["index.html", "2026-06-16/index.html", "2026-06-17/index.html", "2026-06-16/cs.LG/index.html",
                 "2026-06-17/cs.CV/index.html", "topics/cs.LG/index.html", "topics/cs.LG/feed.xml", "archive/index.html",
-                "status/index.html", "feed.xml", "rss.xml", "sources.opml", "sitemap.xml", "robots.txt", "404.html",
-                "static/style.css"]:
+                "status/index.html", "feed.xml", "briefing.xml", "feeds.opml", "feeds/index.html", "sitemap.xml",
+                "robots.txt", "404.html", "static/style.css"]:
         assert (tmp_path / rel).is_file(), rel
     day1 = (tmp_path / "2026-06-16" / "index.html").read_text()
-    numbers = re.findall(r'<p class="num">(\d+)\.</p>', day1)
+    numbers = re.findall(r'<p class="num"><a href="[^"]*">(\d+)\.</a></p>', day1)
     assert numbers == [f"{i:02d}" for i in range(1, 13)]
     assert 'href="../static/style.css"' in day1 and 'rel="next" href="../2026-06-17/"' in day1
     assert "updated to v2 on 2026-06-17" in day1
     front = (tmp_path / "index.html").read_text()
     assert "Explore the Frontier of Global Academia" in front
-    assert re.findall(r'<p class="num">(\d+)\.</p>', front) == ["01", "02"]
+    assert re.findall(r'<p class="num"><a href="[^"]*">(\d+)\.</a></p>', front) == ["01", "02"]
     assert 'rel="prev" href="./2026-06-16/"' in front
     assert "Updated versions" in front
     topic_day = (tmp_path / "2026-06-17" / "cs.CV" / "index.html").read_text()
     assert topic_day.count('class="entry"') == 1 and 'href="../../static/style.css"' in topic_day
     assert 'class="card"' not in topic_day and "First sentence of the abstract" in topic_day
-    # no absolute link to any host but the papers' own
+    # no absolute link to any host but the papers' own (abstract page, PDF; the COinS names the first)
     for html in (day1, front, topic_day):
-        assert "http" not in re.sub(r'href="https://arxiv\.org/abs/[^"]+"', "", html).replace("http-equiv", "")
+        html = re.sub(r'<span class="Z3988" title="[^"]*rft_id=https://arxiv\.org/abs/[^"]+"></span>', "", html)
+        assert "http" not in re.sub(r'href="https://arxiv\.org/(abs|pdf)/[^"]+"', "", html).replace("http-equiv", "")
 
 
 def test_second_render_writes_nothing_and_vanished_pages_are_removed(tmp_path, config):
@@ -75,6 +77,8 @@ def test_second_render_writes_nothing_and_vanished_pages_are_removed(tmp_path, c
 
 
 def test_feeds_parse_back_and_keep_a_rolling_window(tmp_path, config):
+    # RSS 2.0 needs full URLs: rss.xml is written only for a site with a base URL (the Atom feeds serve either way).
+    config = replace(config, site=replace(config.site, base_url="https://example.github.io/hub/"))
     render_site(config, days(), State(), tmp_path)
     atom = feedparser.parse((tmp_path / "feed.xml").read_bytes())
     rss = feedparser.parse((tmp_path / "rss.xml").read_bytes())
@@ -82,7 +86,7 @@ def test_feeds_parse_back_and_keep_a_rolling_window(tmp_path, config):
         assert not feed.bozo, feed.get("bozo_exception")
         assert len(feed.entries) == 14  # both days, not "today only"
         assert feed.entries[0].title == "Paper number 20"
-    assert atom.entries[0].id == "arXiv:2606.10020v1"
+    assert atom.entries[0].id == rss.entries[0].id == "tag:example.github.io,2026-06-17:/hub/arXiv:2606.10020"
     assert [a.name for a in atom.entries[-1].authors] == ["Chiwun Yang", "Jane Doe"]
     topic = feedparser.parse((tmp_path / "topics" / "cs.CV" / "feed.xml").read_bytes())
     assert not topic.bozo and [e.title for e in topic.entries] == ["Paper number 20"]

@@ -230,3 +230,16 @@ def test_lowering_full_days_re_renders_only_the_days_it_compacts(tmp_path):
         assert '<section class="digest"' in (site / (FIRST + timedelta(days=i)).isoformat() / "index.html").read_text()
     assert len(before) > 4 and fingerprints() == before   # the days still in the window were not rendered again
     assert not broken_links(site)
+
+
+def test_a_day_leaving_the_window_loses_its_citations_file(tmp_path):
+    """cite.json is a full day's (its cards' buttons read it): the day gone compact has none, and no stale one."""
+    config = config_with(full_days=2)
+    days = [a_day(0, 3), a_day(1, 2)]
+    render_site(config, days, State(), tmp_path)
+    first, second = (tmp_path / d.day.isoformat() / "cite.json" for d in days)
+    texts = json.loads(first.read_text(encoding="utf-8"))
+    assert list(texts["bibtex"]) == [p.id for p in days[0].papers] == list(texts["ris"]) and second.is_file()
+    render_site(config, [*days, a_day(2, 1)], State(), tmp_path)   # the first day is now outside the window
+    assert not first.exists() and second.is_file() and (tmp_path / (FIRST + timedelta(days=2)).isoformat() / "cite.json").is_file()
+    assert 'data-cite=' not in (tmp_path / days[0].day.isoformat() / "index.html").read_text(encoding="utf-8")

@@ -80,7 +80,7 @@ def test_batch_markup_keeps_every_card(site):
     day = (site / D1.isoformat() / "index.html").read_text()
     assert 'data-batch-size="20"' in day and 'id="another-batch"' in day
     pages = [day, *(p.read_text() for p in sorted((site / D1.isoformat() / "page").glob("*/index.html")))]
-    numbers = [n for page in pages for n in re.findall(r'<p class="num">(\d+)\.</p>', page)]   # pages split by weight
+    numbers = [n for page in pages for n in re.findall(r'<p class="num"><a href="[^"]*">(\d+)\.</a></p>', page)]   # pages split by weight
     assert numbers == [f"{i:02d}" for i in range(1, 46)]
     small = (site / D2.isoformat() / "index.html").read_text()
     assert 'id="another-batch"' not in small  # two cards fit one batch
@@ -162,9 +162,9 @@ def test_no_inline_script_and_no_other_host(site):
         assert "<script" not in OWN_SCRIPT.sub("", text), page
         assert not re.search(r"<[^>]+\son\w+\s*=", text), page
         assert "script-src 'self'" in text and "style=" not in text, page
-        # the only absolute URLs are the papers' own links
+        # the only absolute URLs are the papers' own links (abstract page and PDF)
         for url in re.findall(r'(?:href|src)="([^"]+)"', text):
-            assert not url.startswith("//") and (not url.startswith("http") or "arxiv.org/abs/" in url), (page, url)
+            assert not url.startswith("//") and (not url.startswith("http") or re.match(r"https://arxiv\.org/(abs|pdf)/", url)), (page, url)
     for asset in list(STATIC.rglob("*.js")) + list(STATIC.rglob("*.css")):
         assert not re.search(r"https?://", asset.read_text()), asset
 

@@ -18,7 +18,7 @@ STAGES = [
     {"papers", "radar"},
     {"archive", "lock", "verify"},
     {"collect", "probe"},
-    {"llm", "briefing", "summarize"},
+    {"llm", "gate", "briefing", "summarize", "batch", "redo"},
     {"site"},
 ]
 

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 from activecheck import site_problems
-from llmserver import LLMServer
+from llmserver import LLMServer, task
 
 import build
 from digest.archive import Archive, Day
@@ -87,7 +87,7 @@ def test_summaries_in_both_languages_briefing_and_a_rerun_makes_no_call(tmp_path
     for day in archive.read_days():
         for p in day.papers:
             assert p.summary["en"].startswith("In plain words:") and p.summary["zh"].startswith("简而言之")
-            assert (p.summary_model, p.summary_prompt, p.summary_version) == ("test-model", "s1.1", 1)
+            assert (p.summary_model, p.summary_prompt, p.summary_version) == ("test-model", "s2.1", 1)
     for d in (D1, D2):
         for lang in ("en", "zh"):
             stored = archive.read_briefing(d, lang)
@@ -110,7 +110,7 @@ def test_summaries_in_both_languages_briefing_and_a_rerun_makes_no_call(tmp_path
     assert 'class="briefing briefing-llm"' in front and "Written by test-model" in front
     assert '<a href="#arXiv:2606.10101">01</a>' in front and 'id="arXiv:2606.10101"' in front
     assert "In plain words: Diffusion models" in front and "Summary by test-model" in front
-    assert 'data-summary-zh="简而言之:Diffusion models' in front        # the zh summary, for the language switch
+    assert 'data-summary-zh="简而言之:这项研究讨论了Diffusion相关' in front        # the zh summary, for the language switch
     zh = front.split('data-variant="zh" lang="zh-Hans" hidden>', 1)[1].split("</div>", 1)[0]
     assert "### " not in zh and "<h3>主题</h3>" in zh and '<a href="#arXiv:2606.10101">01</a>' in zh
     assert "由 test-model 根据当天论文的标题与摘要撰写" in zh
@@ -164,7 +164,7 @@ def test_no_key_and_no_base_url_builds_offline_with_one_line(tmp_path, capsys):
     assert run(tmp_path, config, "render") == 0
     front = (tmp_path / "site" / "index.html").read_text()
     assert 'class="briefing briefing-offline"' in front and "Offline briefing" in front
-    assert "Extractive summary" in front
+    assert '<p class="summary"' not in front and "No model-written summaries on this page" in front   # abstracts
     assert not (tmp_path / "content" / "usage.json").exists()
 
 
@@ -189,7 +189,7 @@ def test_demo_with_a_local_server_shows_llm_summaries_and_briefing(tmp_path, llm
     assert build.main(args) == 0
     front = (tmp_path / "site" / "index.html").read_text()
     assert 'class="briefing briefing-llm"' in front and "Summary by gpt-4o-mini" in front
-    assert "Extractive summary" not in front
+    assert front.count('<p class="summary"') == front.count('<article class="card') > 0   # every card has one
     stored = Archive(tmp_path / "content").read_days()
     assert all(set(p.summary) == {"en", "zh"} for d in stored for p in d.papers if p.abstract)
     calls = llm.calls
@@ -215,7 +215,8 @@ def test_paper_cap_leaves_the_rest_pending_and_the_next_run_finishes(tmp_path, l
     assert len(done) == 4 and all(p.day == D2 for p in done)      # the newest day first
     assert run(tmp_path, config, "render") == 0
     day1 = (tmp_path / "site" / "2026-06-16" / "index.html").read_text()
-    assert day1.count("Extractive summary") == 6                  # pending papers show the offline summary
+    # pending papers show their abstract, without a summary
+    assert day1.count('<article class="card') - day1.count('<p class="summary"') == 6
     for _ in range(2):
         assert run(tmp_path, config) == 0
     assert all(p.summary for d in archive.read_days() for p in d.papers)
@@ -277,7 +278,7 @@ def test_failures_keep_everything_and_build_a_complete_site(tmp_path, llm, capsy
     assert not any(p.summary for p in archive.read_day(D2).papers)
     assert run(tmp_path, config, "render") == 0
     day2 = (tmp_path / "site" / "2026-06-17" / "index.html").read_text()
-    assert day2.count('<article class="card"') == 3 and day2.count("Extractive summary") == 3
+    assert day2.count('<article class="card"') == 3 and '<p class="summary"' not in day2
     assert 'class="briefing briefing-offline"' in day2
     day1 = (tmp_path / "site" / "2026-06-16" / "index.html").read_text()
     assert day1.count("Summary by test-model") == 4 and 'class="briefing briefing-llm"' in day1
@@ -309,8 +310,11 @@ def test_a_server_without_json_mode_still_works(tmp_path, llm):
     assert run(tmp_path, write_config(tmp_path, llm, concurrency=1)) == 0
     assert all(set(p.summary) == {"en", "zh"} for d in archive.read_days() for p in d.papers)
     bodies = llm.bodies()
-    assert "response_format" in bodies[0] and all("response_format" not in b for b in bodies[1:])
-    assert len(bodies) == 5                    # one refused request, then 2 summary + 2 briefing requests
+    # json_schema, then json_object with the schema, then plain json_object: each refused once, remembered for the run
+    assert [b["response_format"]["type"] for b in bodies[:3]] == ["json_schema", "json_object", "json_object"]
+    assert "schema" in bodies[1]["response_format"] and "schema" not in bodies[2]["response_format"]
+    assert all("response_format" not in b for b in bodies[3:])
+    assert len(bodies) == 7                    # three refused requests, then 2 summary + 2 briefing requests
 
 
 def test_a_partial_answer_gets_one_stricter_retry(tmp_path, llm):
@@ -320,7 +324,7 @@ def test_a_partial_answer_gets_one_stricter_retry(tmp_path, llm):
     bodies = llm.bodies()
     strict = [b for b in bodies if "could not be used" in b["messages"][0]["content"]]
     assert len(strict) == 1
-    assert [p["n"] for p in json.loads(strict[0]["messages"][1]["content"])["papers"]] == [1, 2]   # the two missing
+    assert [p["n"] for p in task(strict[0])["papers"]] == [1, 2]   # the two missing
     assert all(p.summary for p in archive.read_day(D2).papers)
 
 
@@ -344,21 +348,14 @@ def test_prompt_injection_and_hostile_output_never_reach_a_page_active(tmp_path,
     config = write_config(tmp_path, llm)
     assert run(tmp_path, config) == 0
     stored = {p.id: p for p in archive.read_day(D2).papers}
-    assert stored[evil.id].summary                       # the text survives as text...
-    assert "<script" not in json.dumps(stored[evil.id].summary)   # ...with the tags taken out
-    brief = archive.read_briefing(D2, "en").text
-    assert "<script>" in brief                           # the briefing is stored as the model wrote it
+    # The gate refuses what a hijacked model wrote (a tracker URL, javascript: links): the extractive summary stays.
+    assert all(not p.summary and p.summary_verdict.split(":")[0] in ("url", "instruction") for p in stored.values())
+    assert archive.read_briefing(D2, "en") is None       # every theme held a URL: the offline briefing stays
+    usage = json.loads((tmp_path / "content" / "usage.json").read_text())["days"][D2.isoformat()]
+    assert usage["rejected_url"] + usage["rejected_instruction"] == 3 and usage["reasked"] == 3
+    assert usage["dropped_theme_url"] == 1 and usage["dropped_theme_language"] == 1   # zh: English markup
     assert run(tmp_path, config, "render") == 0
     assert active_content(tmp_path / "site") == []
-    atom = "{http://www.w3.org/2005/Atom}"
-    contents = ElementTree.parse(tmp_path / "site" / "briefing.xml").getroot().iter(f"{atom}content")
-    for content in contents:                           # plain text to a reader: the model's tags are just words
-        assert content.get("type") == "text" and "<script>" in content.text
-    front = (tmp_path / "site" / "index.html").read_text()
-    briefing = front.split('class="briefing', 1)[1].split("</section>", 1)[0]
-    assert "&lt;script&gt;" in briefing                  # shown as text, not run
-    hrefs = re.findall(r'<a href="([^"]*)"', briefing)
-    assert hrefs and all(h.startswith("#arXiv:2606.") for h in hrefs)
     # the offline briefing escapes a feed's hostile title the same way
     assert run(tmp_path, write_config(tmp_path, llm, prompt_version=3, enabled=False), "render") == 0
     assert active_content(tmp_path / "site") == []
@@ -372,8 +369,8 @@ def test_standfirst_papers_are_sent_as_standfirst(tmp_path, llm):
     assert run(tmp_path, write_config(tmp_path, llm, briefing_days=1)) == 0
     body = next(b for b in llm.bodies() if "summarise new research papers" in b["messages"][0]["content"])
     assert "do not add methods, results or numbers" in body["messages"][0]["content"]
-    sent = json.loads(body["messages"][1]["content"])["papers"]
-    assert {p["kind"] for p in sent} == {"abstract", "standfirst"}
+    sent = task(body)["papers"]
+    assert [p.get("kind") for p in sent] == [None, "standfirst"]     # "abstract" goes unsaid: it is the usual kind
     stored = {p.id: p for p in archive.read_day(D2).papers}
     assert stored[nature.id].summary["en"].startswith("From the journal's teaser only")
 
@@ -384,7 +381,8 @@ def test_benchmark_smoke(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["llm.py", "--papers", "12", "--latency", "0"])
     runpy.run_path(str(ROOT / "bench" / "llm.py"), run_name="__main__")
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and "(12 papers, 2 briefings)" in lines[1]
+    assert len(lines) == 5 and "(12 papers, 2 briefings)" in lines[1]
+    assert re.fullmatch(r"tokens per paper \(summaries, both languages, batched\): \d+ prompt \+ completion \(target <= 500\)", lines[4])
     assert re.search(r"second run \(cached\)\s+requests\s+0 ", lines[2])
     assert re.search(r"one paper per request: first run\s+requests\s+13 ", lines[3])
 

@@ -51,7 +51,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     topic_names = {tid: topic.name(lang) for tid, topic in config.topics.items()}
     ui = UiText(lang, topic_names)
     cards = CardBuilder(lang, site.languages, ui.plain, ui.tagged, topic_names,
-                        {s.id: s.label for s in config.sources}, index, radar)
+                        {s.id: s.label for s in config.sources}, index, radar, site.repository)
     briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
@@ -60,7 +60,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items, site.full_days)
-    maker = PageMaker(config, template_env(), ui, cards)
+    maker = PageMaker(config, template_env(), ui, cards, plan)
     search = SearchIndex(writer, plan, index, loader, cards)
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
@@ -78,6 +78,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages.status_page()
     pages.catalogs()
     pages.search_page()
+    pages.feeds_page()
     search.write()
     pages.radar(feeds)
     feeds.site_feeds()

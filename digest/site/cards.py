@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from markupsafe import Markup
 
 from ..clean import clip, first_sentences, safe_url
-from ..papers import Paper
+from ..papers import Paper, pdf_url
 from ..radar import keys
+from .cite import coins
 from .index import DayIndex, RadarIndex
-from .layout import ABSTRACT_SHOWN, AUTHORS_SHOWN, ENTRY_AUTHORS, ENTRY_TITLE, SUMMARY_SHOWN
+from .layout import ABSTRACT_SHOWN, AUTHORS_SHOWN, ENTRY_AUTHORS, ENTRY_TITLE, SUMMARY_SHOWN, card_fragment
 from .mathml import text_html
 
 
@@ -30,12 +31,13 @@ class Card:
     url: str           # the paper's link, re-checked here: only http(s) ever reaches a page
     label: str
     authors: tuple[str, ...]
-    summary: str
-    summary_note: str
+    summary: str       # an LLM's summary in the default language; "" without one (the card shows the abstract)
     topics: tuple[tuple[str, str, str | None], ...]  # (id, name, href or None)
     update: str | None
     radar: tuple[str, ...] = ()                       # the owner's radar authors/keywords it matches
     other_summaries: tuple[tuple[str, str], ...] = ()  # (language, text) beside the rendered one
+    pdf: str = ""                                     # the paper's PDF where its source has one (papers.pdf_url)
+    provenance: str = ""                              # HTML: who wrote the summary, when, from what; a report link
 
 
 def host(url: str) -> str:
@@ -86,9 +88,11 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     title = text_html(paper.title)
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
-    out = [f'<article class="card{" radar" if c.radar else ""}" id="{escape(paper.id)}" data-day="{iso}" '
+    pid = escape(paper.id)
+    # The number is the card's permalink (a linked card is highlighted by :target, static/style.css).
+    out = [f'<article class="card{" radar" if c.radar else ""}" id="{pid}" data-day="{iso}" '
            f'data-authors="{escape("|".join(c.authors))}" data-keys="{escape(keys(c.authors))}">\n',
-           f'  <p class="num">{escape(c.number)}.</p>\n',
+           f'  <p class="num"><a href="{escape(card_fragment(paper.id))}">{escape(c.number)}.</a></p>\n',
            f'  <p class="meta">{"".join(meta)}</p>\n',
            f'  <h2 class="title">{title}</h2>\n']
     for link in paper.links:
@@ -103,23 +107,30 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     if c.summary:
         others = "".join(f' data-summary-{escape(lang)}="{escape(clip(text, SUMMARY_SHOWN))}"'
                          for lang, text in c.other_summaries)
-        # A reader's keyword follow matches the title and the abstract (static/js/radar.js reads them from here):
-        # when the summary shown is the whole abstract, it says so, as no other copy of the abstract is shown.
-        whole = " data-abstract" if c.summary == paper.abstract else ""
-        out.append(f'  <p class="summary"{whole}{others}>{text_html(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
-    if c.summary_note:
-        out.append(f'  <p class="note">{escape(c.summary_note)}</p>\n')
-    if paper.abstract and paper.abstract != c.summary:
-        label = tagged("standfirst") if paper.abstract_kind == "standfirst" else tagged("show_abstract")
-        # Clipped, so that one card always fits a page (layout.py weighs it): the link has the rest.
+        out.append(f'  <p class="summary"{others}>{text_html(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
+        out.append(c.provenance)
+    if paper.abstract:
+        # The abstract once, in place: clamped to a few lines on screen (with scripts on, which add "more"), whole
+        # with scripts off and in print. Clipped, so that one card always fits a page (layout.py weighs it).
         shown = text_html(clip(paper.abstract, ABSTRACT_SHOWN))
-        out.append(f'  <details class="abstract"><summary>{label}</summary><p>{shown}</p></details>\n')
+        # Labelled where a summary precedes it, and a journal's teaser always; outside the <p>, whose text is the
+        # paper's own (a keyword follow reads it: static/js/radar.js).
+        standfirst = paper.abstract_kind == "standfirst"
+        label = (f'<span class="k">{tagged("standfirst" if standfirst else "abstract")}</span>'
+                 if c.summary or standfirst else "")
+        out.append(f'  <div class="abstract">{label}<p>{shown}</p></div>\n')
+    # Actions: the paper's page and PDF here; copy link and citations are added by static/js/cardtools.js.
+    actions = [f'<a href="{escape(c.url)}" rel="noopener">{tagged("abstract_page")}</a>'] if c.url else []
+    if c.pdf:
+        actions.append(f'<a href="{escape(c.pdf)}" rel="noopener">PDF</a>')
+    out.append(f'  <p class="actions">{" ".join(actions)}</p>\n')
     if c.topics:
         badges = "".join(
             (f'<a class="badge" href="{escape(href)}" data-i18n="topic.{escape(tid)}">{escape(name)}</a> ' if href
              else f'<span class="badge plain">{escape(name)}</span> ') for tid, name, href in c.topics)
         out.append(f'  <p class="topics">{badges}</p>\n')
-    out.append("</article>\n")
+    # COinS: what Zotero's connector reads to save any card of a page (site/cite.py).
+    out.append(f'  <span class="Z3988" title="{escape(coins(paper, c.label))}"></span>\n</article>\n')
     return Markup("".join(out))
 
 
@@ -180,27 +191,31 @@ class CardBuilder:
     """Turns papers into cards (and their HTML) in the site's default language; owns the caches only cards use."""
 
     def __init__(self, lang: str, languages: Sequence[str], plain: Callable[..., str], tagged: Callable[..., Markup],
-                 topic_names: Mapping[str, str], labels: Mapping[str, str], days: DayIndex, radar: RadarIndex):
+                 topic_names: Mapping[str, str], labels: Mapping[str, str], days: DayIndex, radar: RadarIndex,
+                 repository: str = ""):
         self.lang, self.languages = lang, tuple(languages)
         self.plain, self.tagged = plain, tagged
         self.topic_names = topic_names     # configured topics only: others get a plain badge
         self.labels = labels               # source id -> its label
         self.days, self.radar = days, radar
-        self.notes = {key: tagged(key) for key in ("standfirst_note", "summary_extractive")}
-        # abstract -> its first sentences: cards, entries, feeds and search all show them, so each is cut once.
+        self.repository = repository       # "owner/name": where a wrong summary is reported ("" = no link)
+        # abstract -> its first sentences: entries, feeds and search show them, so each is cut once.
         # The feed window's stay for the whole render; another day's only while that day's papers are asked for.
         self._firsts: dict[str, str] = {}
         self._day_firsts: tuple[date | None, dict[str, str]] = (None, {})
 
+    def llm_summary(self, paper: Paper) -> str:
+        """The LLM's summary in the default language (else in another one), or "" when the paper has none."""
+        return paper.summary.get(self.lang) or next(iter(paper.summary.values()), "")
+
     def summary_of(self, paper: Paper) -> tuple[str, str]:
-        """The summary a card shows in the default language, and its provenance note."""
-        if paper.summary.get(self.lang) or paper.summary:
-            summary = paper.summary.get(self.lang) or next(iter(paper.summary.values()))
-            return summary, self.tagged("summary_llm", model=paper.summary_model or "LLM")
-        if not paper.abstract:   # the feed gave none (only placeholders): no summary, and no note about one
+        """The summary entries, feeds and search show in the default language, and the kind it is ("llm", or
+        "extractive": the abstract's opening; "" without an abstract or with a standfirst). A card shows the abstract itself instead
+        of the extract, which would repeat its opening."""
+        if paper.summary:
+            return self.llm_summary(paper), "llm"
+        if not paper.abstract or paper.abstract_kind == "standfirst":   # none (only placeholders), or a teaser
             return "", ""
-        if paper.abstract_kind == "standfirst":
-            return "", self.notes["standfirst_note"]
         if paper.day in self.days.shared:
             cache = self._firsts
         else:
@@ -210,7 +225,30 @@ class CardBuilder:
         cut = cache.get(paper.abstract)
         if cut is None:
             cut = cache[paper.abstract] = first_sentences(paper.abstract)
-        return cut, self.notes["summary_extractive"]
+        return cut, "extractive"
+
+    def summary_kind(self, papers: Sequence[Paper]) -> Markup:
+        """What kind of summary a page of cards shows, said once for the page (not on each card)."""
+        models = sorted({p.summary_model or "LLM" for p in papers if p.summary})
+        if models:
+            return self.tagged("summary_kind_llm", model=", ".join(models))
+        return self.tagged("summary_kind_abstract")
+
+    def provenance(self, paper: Paper) -> str:
+        """An LLM summary's provenance, behind its model's name (a <details>: keyboard, touch, no script): which
+        model wrote it, when, from what, with which prompt; and a prefilled issue to report a wrong one."""
+        model, prompt = paper.summary_model or "LLM", paper.summary_prompt or "?"
+        written = paper.summary_at.isoformat() if paper.summary_at else "?"
+        said = self.tagged("summary_provenance", model=model, day=written, prompt=prompt)
+        report = ""
+        if self.repository:
+            query = urlencode({"title": f"Wrong summary: {paper.id}",
+                               "body": f"Paper: {paper.id} {paper.url}\nSummary by {model}, prompt {prompt}, "
+                                       f"written {written}\n\nWhat is wrong:\n"})
+            href = f"https://github.com/{self.repository}/issues/new?{query}"
+            report = f' <a class="report" href="{escape(href)}" rel="noopener">{self.tagged("report_summary")}</a>'
+        return (f'  <details class="prov"><summary>{self.tagged("summary_llm", model=model)}</summary>'
+                f'<p>{said}{report}</p></details>\n')
 
     def short_summary(self, paper: Paper) -> str:
         """The card's summary cut to a line or two, for compact entries and the search index."""
@@ -224,15 +262,16 @@ class CardBuilder:
         return self.topic_names.get(topic, topic)
 
     def card(self, number: int, paper: Paper, root: str) -> Card:
-        summary, note = self.summary_of(paper)
+        summary = self.llm_summary(paper)
         topics = tuple((tid, self.topic_name(tid), f"{root}topics/{tid}/" if tid in self.topic_names else None)
                        for tid in paper.topics)
         later = self.days.update_of(paper)
         update = self.tagged("updated_to", version=later[0], day=later[1].isoformat()) if later else None
         others = tuple((lang, paper.summary[lang]) for lang in self.languages
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
-        return Card(f"{number:02d}", paper, safe_url(paper.url), self.label_of(paper), paper.authors, summary, note,
-                    topics, update, self.radar.hits(paper), others)
+        return Card(f"{number:02d}", paper, safe_url(paper.url), self.label_of(paper), paper.authors, summary,
+                    topics, update, self.radar.hits(paper), others, safe_url(pdf_url(paper) or ""),
+                    self.provenance(paper) if summary else "")
 
     def cards_html(self, papers: Iterable[Paper], root: str, start: int = 1) -> Markup:
         """A day page's cards as HTML, numbered from `start` (01 on the day's first page), one per line."""

@@ -1,15 +1,29 @@
 """The feeds: Atom and RSS over the rolling window, each topic's, the radar's and the daily briefings'.
 
 A paper's feed item is made once (`FeedItem`) and written out as an Atom <entry> or an RSS <item> by two small
-functions side by side: the site's feed and its topics' feeds share the items.
+functions side by side: the site's feed and its topics' feeds share the items. An item carries the paper whole
+(the model's summaries in each language with the model's name, the abstract, and links to its card here, its PDF
+and its page at the source), so that a reader can read the morning's papers in the feed reader.
+
+Addresses (`FeedAddress`). With site.base_url every link is absolute, and ids are `tag:` URIs of the site's host
+(RFC 4151), dated on the day the paper first appeared here: unique to this site and stable for good. Without a
+base URL (the demo, a local preview) there is no address to build a URL or a `tag:` authority from: links are
+written from the site's root with an `xml:base` that leads there from the feed's own folder, and ids are
+name-based `urn:uuid:`s (RFC 4122, version 5) of the paper's id. RSS 2.0 has neither `xml:base` nor relative
+links (its <link> must be a full URL), so rss.xml exists only where there is a base URL; the Atom feeds serve
+every reader. An item's id never holds its version: a new version updates the entry (Atom `updated` moves to the
+version's day, the RSS guid stays), so that readers update it rather than show it twice.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -17,50 +31,132 @@ from markupsafe import Markup
 from ..clean import safe_url
 from ..config import Site
 from ..i18n import localised
-from ..papers import Paper
+from ..papers import Paper, pdf_url
 from .briefings import Briefings
-from .cards import CardBuilder, escape
+from .cards import CardBuilder, escape, host
 from .index import DayIndex, DayLoader
 from .plan import SitePlan, Target
 from .writer import SiteWriter
 
+# The namespace of the name-based ids of a site without a base URL (any fixed UUID: this one is uuid5 of the
+# project's name in the DNS namespace, written out so that it can never change).
+ID_NAMESPACE = uuid.UUID("5b0f7c1e-5d6a-5f3e-9a39-0c4b1e7b2d41")
+# What a `tag:` URI's specific part may hold as it is (the W3C validator's and RFC 4151's characters).
+TAG_SAFE = ";/?:@&=+$-_.!~*'(),"
+DAY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def language_tag(lang: str) -> str:
+    """The site language as a BCP 47 tag (xml:lang, the pages' lang): Chinese is written in simplified script."""
+    return "zh-Hans" if lang == "zh" else lang
+
+
+def rss_language(lang: str) -> str:
+    """The site language as RSS 2.0's <language> lists its codes."""
+    return "zh-cn" if lang == "zh" else lang
+
+
+@dataclass(frozen=True)
+class HubFeed:
+    """One of the site's own feeds, as the subscribe page, feeds.opml and the pages' <head> name it."""
+
+    kind: str      # "site", "rss", "briefing", "radar", "topic"
+    path: str      # from the site's root: "feed.xml", "topics/cs.LG/feed.xml"
+    page: str      # the page it follows, from the root: "", "topics/cs.LG/", "radar/"
+    title: str
+    mime: str = "application/atom+xml"
+
+
+def hub_feeds(site: Site, topics: Mapping[str, str], plain: Callable[..., str]) -> list[HubFeed]:
+    """Every feed the site writes, in the order the subscribe page lists them (topic id -> name for topics)."""
+    feeds = [HubFeed("site", "feed.xml", "", f"{site.title}")]
+    if site.base_url:
+        feeds.append(HubFeed("rss", "rss.xml", "", f"{site.title} (RSS)", "application/rss+xml"))
+    feeds += [HubFeed("briefing", "briefing.xml", "", f"{site.title} · {plain('briefing')}"),
+              HubFeed("radar", "radar/feed.xml", "radar/", f"{site.title} · {plain('radar')}")]
+    feeds += [HubFeed("topic", f"topics/{tid}/feed.xml", f"topics/{tid}/", f"{site.title} · {name}")
+              for tid, name in topics.items()]
+    return feeds
+
+
+def page_feeds(feeds: Sequence[HubFeed], path: str) -> list[HubFeed]:
+    """The feeds a page at `path` (from the root) advertises in its <head> besides its own (a topic's page and the
+    radar's name theirs): the site's everywhere, the briefings' where a briefing is shown (the front page, a day's
+    first page), a topic's on its day-and-topic pages, and every feed on the subscribe page."""
+    if path == "feeds/":
+        return list(feeds)
+    parts = path.rstrip("/").split("/") if path else []
+    day = bool(parts) and DAY_FOLDER.fullmatch(parts[0]) is not None
+    topic = parts[1] if day and len(parts) == 2 and parts[1] != "page" else None
+    wanted = {"site", "rss"} | ({"briefing"} if not parts or (day and len(parts) == 1) else set())
+    return [f for f in feeds if f.kind in wanted or (topic is not None and f.page == f"topics/{topic}/")]
+
+
+class FeedAddress:
+    """Links and ids of the feeds, absolute or from the root with xml:base (see the module's docstring)."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+        parts = urlsplit(base_url)
+        self.authority, self.prefix = (parts.hostname or "").lower(), parts.path.rstrip("/")
+
+    def link(self, path: str) -> str:
+        """The address of a file of the site (path from its root) as a feed writes it."""
+        return f"{self.base}/{path}" if self.base else path
+
+    def xml_base(self, feed_path: str) -> str:
+        """The xml:base of a feed at feed_path: the site's root, absolute or relative to the feed's folder."""
+        return f"{self.base}/" if self.base else "../" * feed_path.count("/") or "./"
+
+    def entry_id(self, key: str, day: date) -> str:
+        """A stable id of an entry (key: a paper's id, "briefing/<day>/<lang>") first published on `day`."""
+        if self.authority:
+            return f"tag:{self.authority},{day.isoformat()}:{quote(self.prefix + '/' + key, safe=TAG_SAFE)}"
+        return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
+
+    def feed_id(self, path: str) -> str:
+        """A feed's own id: its address where the site has one."""
+        return self.link(path) if self.base else f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'feed/' + path)}"
+
 
 @dataclass(frozen=True)
 class FeedItem:
-    """A paper as a feed reader gets it: compact (title, summary, authors, link, topics)."""
+    """A paper as a feed reader gets it: its summary line, its whole text as HTML, authors, links, topics."""
 
     paper: Paper
-    summary: str                 # plain text: the card's summary, else the abstract
+    id: str
+    summary: str                 # plain text: the card's summary cut to a line or two
+    content: str                 # HTML (escaped once more as it goes into the XML): summaries, abstract, links
     label: str                   # its source, the author of last resort
     topics: tuple[str, ...]      # topic names
-    link: str
+    link: str                    # the paper at its source, else its card here
+    updated: date                # the day of its latest version
 
 
 def atom_entry(item: FeedItem) -> str:
     """One feed item as an Atom <entry>."""
     paper = item.paper
-    iso = paper.day.isoformat()
-    version = f"v{escape(paper.version)}" if paper.version else ""
-    out = ["  <entry>\n", f"    <id>{escape(paper.id)}{version}</id>\n", f"    <title>{escape(paper.title)}</title>\n",
+    out = ["  <entry>\n", f"    <id>{escape(item.id)}</id>\n", f"    <title>{escape(paper.title)}</title>\n",
            f'    <link rel="alternate" type="text/html" href="{escape(item.link)}"/>\n',
-           f"    <published>{iso}T00:00:00Z</published>\n", f"    <updated>{iso}T00:00:00Z</updated>\n"]
+           f"    <published>{paper.day.isoformat()}T00:00:00Z</published>\n",
+           f"    <updated>{item.updated.isoformat()}T00:00:00Z</updated>\n"]
     out += [f"    <author><name>{escape(a)}</name></author>\n" for a in paper.authors or (item.label,)]
     out += [f'    <category term="{escape(name)}"/>\n' for name in item.topics]
-    out.append(f'    <summary type="text">{escape(item.summary)}</summary>\n  </entry>\n')
+    out.append(f'    <summary type="text">{escape(item.summary)}</summary>\n'
+               f'    <content type="html">{escape(item.content)}</content>\n  </entry>\n')
     return "".join(out)
 
 
 def rss_item(item: FeedItem) -> str:
     """One feed item as an RSS 2.0 <item>."""
     paper = item.paper
-    version = f"v{escape(paper.version)}" if paper.version else ""
     out = ["    <item>\n", f"      <title>{escape(paper.title)}</title>\n", f"      <link>{escape(item.link)}</link>\n",
-           f'      <guid isPermaLink="false">{escape(paper.id)}{version}</guid>\n',
+           f'      <guid isPermaLink="false">{escape(item.id)}</guid>\n',
            f"      <pubDate>{paper.day.strftime('%a, %d %b %Y')} 00:00:00 +0000</pubDate>\n"]
     out += [f"      <dc:creator>{escape(a)}</dc:creator>\n" for a in paper.authors]
     out += [f"      <category>{escape(name)}</category>\n" for name in item.topics]
-    # An RSS description is HTML to a reader: the plain text goes in escaped, so it shows as text.
-    out.append(f"      <description>{escape(html.escape(item.summary))}</description>\n    </item>\n")
+    # An RSS description is HTML to a reader: the item's HTML goes in escaped, as Atom's type="html" content.
+    out.append(f"      <description>{escape(item.content)}</description>\n    </item>\n")
     return "".join(out)
 
 
@@ -73,65 +169,98 @@ class Feeds:
         self.index, self.loader, self.cards, self.briefings = index, loader, cards, briefings
         self.absolute = absolute
         self.lang = site.default_language
+        self.address = FeedAddress(site.base_url)
         self._items: dict[str, FeedItem] = {}
         self._atom: dict[str, str] = {}
         self._rss: dict[str, str] = {}
 
-    def item(self, paper: Paper) -> FeedItem:
+    def content_html(self, paper: Paper, card: str, later: tuple[int, date] | None) -> str:
+        """The entry's body: the model's summaries (each language, with its model), the abstract, the links."""
+        plain, out = self.cards.plain, []
+        if later:
+            out.append(f"<p><em>{escape(plain('updated_to', version=later[0], day=later[1].isoformat()))}</em></p>")
+        languages = [lang for lang in (self.lang, *self.cards.languages) if paper.summary.get(lang)]
+        for lang in dict.fromkeys(languages):
+            out.append(f'<p lang="{language_tag(lang)}">{escape(paper.summary[lang])}</p>')
+        if languages:
+            out.append(f"<p><small>{escape(plain('summary_llm', model=paper.summary_model or 'LLM'))}</small></p>")
+        if paper.abstract:
+            heading = plain("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
+            out.append(f"<p><strong>{escape(heading)}</strong></p><p>{escape(paper.abstract)}</p>")
+        links = [f'<a href="{escape(self.address.link(card))}">{escape(plain("feed_card", site=self.site.title))}</a>']
+        if pdf := safe_url(pdf_url(replace(paper, version=later[0]) if later else paper) or ""):   # the newest version's
+            links.append(f'<a href="{escape(pdf)}">PDF</a>')
+        if url := safe_url(paper.url):
+            links.append(f'<a href="{escape(url)}">{escape(host(url))}</a>')
+        out.append(f"<p>{' · '.join(links)}</p>")
+        return "".join(out)
+
+    def item(self, paper: Paper, card: str) -> FeedItem:
+        """The paper's feed item; card is the path (from the root) of its card on this site."""
         item = self._items.get(paper.id)
         if item is None:
+            later = self.index.update_of(paper)
             item = self._items[paper.id] = FeedItem(
-                paper, self.cards.summary_of(paper)[0] or paper.abstract, self.cards.label_of(paper),
+                paper, self.address.entry_id(paper.id, paper.day), self.cards.short_summary(paper),
+                self.content_html(paper, card, later), self.cards.label_of(paper),
                 tuple(self.cards.topic_name(tid) for tid in paper.topics),
-                safe_url(paper.url) or self.absolute(f"{paper.day.isoformat()}/"))
+                safe_url(paper.url) or self.address.link(card), later[1] if later else paper.day)
         return item
 
-    def window_papers(self, topic: str | None = None) -> list[Paper]:
-        """Papers of the rolling feed window, newest day first: a quiet day never empties a feed."""
-        papers: list[Paper] = []
+    def window_papers(self, topic: str | None = None) -> list[tuple[Paper, str]]:
+        """Papers of the rolling feed window with their cards' paths, newest day first: a quiet day never empties
+        a feed."""
+        papers: list[tuple[Paper, str]] = []
         for info in self.index.window:
             if topic is None or topic in info.counts:
-                papers.extend(p for p in self.loader.load(info).papers if topic is None or topic in p.topics)
+                layout = self.plan.layout(info)
+                papers.extend((p, layout.card_path(n, p.id)) for n, p in enumerate(self.loader.load(info).papers, 1)
+                              if topic is None or topic in p.topics)
             if len(papers) >= self.site.feed_max_items:
                 break
         return papers[: self.site.feed_max_items]
 
-    def atom(self, papers: list[Paper], target: Target, title: str) -> None:
-        entries = []
-        for paper in papers:
-            if paper.id not in self._atom:
-                self._atom[paper.id] = atom_entry(self.item(paper))
-            entries.append(self._atom[paper.id])
-        self.writer.write(target.rel, self.env.get_template("atom.xml").render(
-            site=self.site, title=title, self_url=self.absolute(target.rel), home=self.absolute(""),
-            updated=papers[0].day.isoformat() if papers else "1970-01-01", entries=Markup("".join(entries))),
-            target.fingerprint)
+    def channel(self, target: Target, page: str, items: list[FeedItem]) -> dict[str, Any]:
+        """What both feed templates show of the feed itself."""
+        return {"site": self.site, "self_url": self.address.link(target.rel), "home": self.address.link(page),
+                "id": self.address.feed_id(target.rel), "xml_base": self.address.xml_base(target.rel),
+                "lang": language_tag(self.lang), "rss_lang": rss_language(self.lang),
+                "updated": max((i.updated for i in items), default=date(1970, 1, 1))}
 
-    def rss(self, papers: list[Paper], target: Target) -> None:
-        items = []
-        for paper in papers:
-            if paper.id not in self._rss:
-                self._rss[paper.id] = rss_item(self.item(paper))
-            items.append(self._rss[paper.id])
+    def atom(self, papers: list[tuple[Paper, str]], target: Target, title: str, page: str) -> None:
+        """Write an Atom feed of papers (with their cards' paths) whose alternate is the page at `page`."""
+        items = [self.item(paper, card) for paper, card in papers]
+        for item in items:
+            if item.paper.id not in self._atom:
+                self._atom[item.paper.id] = atom_entry(item)
+        entries = Markup("".join(self._atom[item.paper.id] for item in items))
+        self.writer.write(target.rel, self.env.get_template("atom.xml").render(
+            title=title, entries=entries, **self.channel(target, page, items)), target.fingerprint)
+
+    def rss(self, papers: list[tuple[Paper, str]], target: Target) -> None:
+        items = [self.item(paper, card) for paper, card in papers]
+        for item in items:
+            if item.paper.id not in self._rss:
+                self._rss[item.paper.id] = rss_item(item)
         description = localised(self.site.description, self.lang) if self.site.description else self.site.tagline
         self.writer.write(target.rel, self.env.get_template("rss.xml").render(
-            site=self.site, self_url=self.absolute(target.rel), home=self.absolute(""), description=description,
-            lang=self.lang, updated=papers[0].day if papers else None, items=Markup("".join(items))),
-            target.fingerprint)
+            description=description, items=Markup("".join(self._rss[item.paper.id] for item in items)),
+            **self.channel(target, "", items)), target.fingerprint)
 
     def site_feeds(self) -> None:
-        """Write /feed.xml and /rss.xml."""
+        """Write /feed.xml, and /rss.xml where the site has a base URL (see the module's docstring)."""
         atom, rss = self.plan.site_feeds()
-        if atom.fresh and rss.fresh:
+        if atom.fresh and (rss.fresh or not self.site.base_url):
             return
         papers = self.window_papers()
-        self.atom(papers, atom, self.site.title)
-        self.rss(papers, rss)
+        self.atom(papers, atom, self.site.title, "")
+        if self.site.base_url:
+            self.rss(papers, rss)
 
     def topic_feed(self, topic: str, name: str) -> None:
         target = self.plan.topic_feed(topic)
         if not target.fresh:
-            self.atom(self.window_papers(topic), target, f"{self.site.title} · {name}")
+            self.atom(self.window_papers(topic), target, f"{self.site.title} · {name}", f"topics/{topic}/")
 
     def briefing_feed(self, plain: Callable[..., str]) -> None:
         """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""
@@ -140,8 +269,10 @@ class Feeds:
             return
         items: list[dict[str, Any]] = []
         for info in self.index.window:
-            url = self.absolute(f"{info.day.isoformat()}/")
-            items.append({"day": info.day, "url": url, "text": self.briefings.feed_text(self.loader.load(info))})
+            items.append({"day": info.day, "url": self.address.link(f"{info.day.isoformat()}/"),
+                          "id": self.address.entry_id(f"briefing/{info.day.isoformat()}/{self.lang}", info.day),
+                          "text": self.briefings.feed_text(self.loader.load(info))})
         self.writer.write(target.rel, self.env.get_template("briefing.xml").render(
-            site=self.site, plain=plain, lang=self.lang, self_url=self.absolute(target.rel), home=self.absolute(""),
-            updated=items[0]["day"].isoformat() if items else "1970-01-01", items=items), target.fingerprint)
+            plain=plain, title=f"{self.site.title} · {plain('briefing')}", items=items,
+            **{**self.channel(target, "", []), "updated": items[0]["day"] if items else date(1970, 1, 1)}),
+            target.fingerprint)

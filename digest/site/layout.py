@@ -17,8 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from ..papers import Paper, Update
+from ..papers import Paper, Update, pdf_url
 from ..radar import keys
+from .cite import coins, is_preprint
 
 # What the cards or entries of one page may weigh: the page's frame (header, day heading, pager, footer: about
 # 12 KB and 200 elements with an elided page list) comes on top, and stays under 150 KB and 1,500 elements.
@@ -31,14 +32,15 @@ COMPACT_PAGE_SIZE = 200      # entries on a numbered page of a compact day (outs
 AUTHORS_SHOWN = 40           # author links on a full card; the rest are counted ("+ 260 more")
 ABSTRACT_SHOWN = 6_000       # characters of the abstract on a full card (arXiv's are at most 1,920)
 SUMMARY_SHOWN = 2_000        # characters of each summary on a full card
-FIRST_SENTENCES = 330        # the extractive summary: clean.first_sentences' 320 characters and its ellipsis
 ENTRY_AUTHORS = 3            # author links on a compact entry; the rest are counted
 ENTRY_TITLE = 300            # characters of the title on a compact entry
 
-# A card's markup besides its feed-born texts, generously (the demo's heaviest needs 412 bytes, 22 elements):
-# number, meta line (label, date, tags, radar mark), headings, the summary's note, the abstract's toggle. Topic
-# badges, links and authors are counted one by one.
-CARD_FRAME = (900, 26)
+# A card's markup besides its feed-born texts, generously (card_weight exceeds every demo card by 496 bytes and
+# 9 elements at least): number and permalink, meta line (label, date, tags, radar mark), headings, the abstract's label, the actions
+# line (paper page, PDF), the COinS span's fixed part. Topic badges, links and authors are counted one by one.
+CARD_FRAME = (1_000, 32)
+PROVENANCE = (1_100, 8)      # an LLM summary's provenance and report link, besides its model, prompt, id and link
+COINS_VENUE = 600            # a journal's label in the COinS, percent-encoded (one line of sources.yaml)
 TOPIC_BADGE = (260, 1)       # a badge: its link (from a numbered page), the topic's name and i18n key
 ALSO_LINK = (120, 2)         # an "also at" line, besides its URL
 AUTHOR_LINK = (100, 1)       # an author link from a numbered page, besides the name (twice) and its URL form
@@ -61,11 +63,18 @@ def card_weight(p: Paper) -> tuple[int, int]:
     size += text_bytes(p.title) + 2 * text_bytes(p.id) + text_bytes(p.url)
     size += text_bytes("|".join(p.authors)) + text_bytes(keys(p.authors))
     size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
-    # The summary shown (a model's, else the abstract's opening), the other languages' beside it, the abstract.
-    summaries = [s[:SUMMARY_SHOWN] for s in p.summary.values()] or [p.abstract[:FIRST_SENTENCES]]
-    size += sum(text_bytes(s) + 40 for s in summaries) + text_bytes(p.abstract[:ABSTRACT_SHOWN])
+    # A model's summary in each language (one shown, the others beside it), and the abstract (shown once).
+    size += sum(text_bytes(s[:SUMMARY_SHOWN]) + 40 for s in p.summary.values()) + text_bytes(p.abstract[:ABSTRACT_SHOWN])
     size += sum(ALSO_LINK[0] + 2 * text_bytes(link) for link in p.links)
     size += sum(TOPIC_BADGE[0] + 3 * text_bytes(t) for t in p.topics)
+    # The permalink, the actions line's links, the COinS (the rule itself, weighed: percent-encoding is not bounded
+    # by text_bytes) and an LLM summary's provenance, whose report link percent-encodes the id, link and model.
+    size += text_bytes(p.id) + 2 * text_bytes(p.url) + len(pdf_url(p) or "") + text_bytes(coins(p, ""))
+    size += 0 if is_preprint(p) else COINS_VENUE   # a preprint's COinS names no journal (cite.coins)
+    if p.summary:
+        size += PROVENANCE[0] + 3 * (text_bytes(p.id) + text_bytes(p.url))
+        size += 8 * (text_bytes(p.summary_model or "") + text_bytes(p.summary_prompt or ""))
+        elements += PROVENANCE[1]
     elements += len(shown) * AUTHOR_LINK[1] + len(p.links) * ALSO_LINK[1] + len(p.topics) * TOPIC_BADGE[1]
     return size, elements
 

@@ -22,11 +22,12 @@ from ..papers import Paper
 from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
+from .cite import cite_texts
 from .env import UiText
-from .feeds import Feeds
+from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
-from .plan import DayJob, SitePlan
+from .plan import DayJob, SitePlan, Target
 from .search import day_rows
 from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
@@ -37,9 +38,12 @@ FOLD_DATA = "static/js/fold-data.js"
 class PageMaker:
     """Renders a page's template with what every page shows (site texts, language, links to the root)."""
 
-    def __init__(self, config: Config, env: Environment, ui: UiText, cards: CardBuilder):
+    def __init__(self, config: Config, env: Environment, ui: UiText, cards: CardBuilder, plan: SitePlan):
         self.config, self.site, self.env, self.ui, self.cards = config, config.site, env, ui, cards
+        self.plan = plan
         self.lang = self.site.default_language
+        self.feeds = hub_feeds(self.site, {tid: topic.name(self.lang) for tid, topic in config.topics.items()},
+                               ui.plain)
 
     def absolute(self, path: str) -> str:
         base = self.site.base_url.rstrip("/")
@@ -51,7 +55,8 @@ class PageMaker:
                 "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
                 "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
-                "topics": self.config.topics, "canonical": self.absolute(path)}
+                "topics": self.config.topics, "canonical": self.absolute(path),
+                "head_feeds": page_feeds(self.feeds, path)}
 
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
@@ -82,12 +87,15 @@ class PageMaker:
         prefix = "" if root != "./" else layout.iso + "/"
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
-                "updates": self.update_rows(day) if first and not layout.compact else [], "briefing": briefing}
+                "summary_kind": None if layout.compact else self.cards.summary_kind(shown),
+                "updates": self.update_rows(day, root) if first and not layout.compact else [], "briefing": briefing}
 
-    def update_rows(self, day: Day) -> list[tuple[Any, str, str]]:
-        """The day's "Updated versions": each with its source's label and its checked link."""
-        labels = self.cards.labels
-        return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "", safe_url(u.url)) for u in day.updates]
+    def update_rows(self, day: Day, root: str) -> list[tuple[Any, str, str]]:
+        """The day's "Updated versions": each with its source's label and a link to its card here, where it has
+        one (plan.update_links), else its checked link."""
+        labels, cards = self.cards.labels, self.plan.update_links(day.day, (u.id for u in day.updates))
+        return [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "",
+                 root + cards[u.id] if u.id in cards else safe_url(u.url)) for u in day.updates]
 
 
 PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one
@@ -180,6 +188,8 @@ class DayPages:
             self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
                              prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
                              **self.pages.day_context(day, layout, number, "../../../", self.briefings))
+        if job.cite:
+            self.cite_file(writer, job.cite, day)
         if not job.topics:
             return
         # A cross-listed paper is on several of the day's topic pages: its entry is built once. Its link is relative
@@ -195,7 +205,13 @@ class DayPages:
             listed = listed_in.get(tid, [])
             self.pages.write(writer, f"{iso}/{tid}", "daytopic.html", target.fingerprint, day=day,
                              topic=(tid, self.pages.ui.topic_name(tid)), counts=counts,
-                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)))
+                             entries=Markup("".join(entries[pid] + "\n" for pid in listed)), entry_count=len(listed))
+
+
+    def cite_file(self, writer: SiteWriter, target: Target, day: Day) -> None:
+        """The day's BibTeX and RIS texts by paper id, for its pages' cite buttons (static/js/cardtools.js)."""
+        texts = cite_texts((p, self.cards.label_of(p)) for p in day.papers)
+        writer.write(target.rel, compact_json(texts), target.fingerprint)
 
 
 class SitePages:
@@ -234,7 +250,8 @@ class SitePages:
             entries = "".join(f"  {entry_html(i, p, '../../' + layout.card_path(i, p.id))}\n" for i, p in listed)
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
-            recent.append((info.day, len(listed), Markup(entries), page))
+            cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
+            recent.append((info.day, len(listed), Markup(entries), page, cite))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
 
@@ -257,6 +274,11 @@ class SitePages:
                 extra["site.description"] = localised(self.site.description, lang)
             self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
 
+    def feeds_page(self) -> None:
+        """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""
+        self.pages.write(self.writer, "feeds", "feeds.html", feeds=self.pages.feeds,
+                         link=FeedAddress(self.site.base_url).link)
+
     def search_page(self) -> None:
         self.pages.write(self.writer, "search", "search.html")
 
@@ -277,14 +299,19 @@ class SitePages:
         entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
         self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
                          entries=entries)
-        feeds.atom([p for p, _ in found], feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}")
+        feeds.atom([(p, path) for _, p, _, path in entries], feed_target,
+                   f"{self.site.title} · {self.pages.ui.plain('radar')}", "radar/")
 
     def small_files(self) -> None:
-        """sources.opml, sitemap.xml, robots.txt, 404.html, .nojekyll."""
+        """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,
+        robots.txt, 404.html, .nojekyll."""
         env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
-        self.writer.write("sources.opml", env.get_template("sources.opml").render(
-            site=self.site, sources=[s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]))
-        pages = ["", "archive/", "status/", "search/", "radar/", *(f"topics/{t}/" for t in self.config.topics)]
+        self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
+            site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link))
+        upstream = [s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]
+        if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
+            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
+        pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
         for info in self.index.days:
             # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.

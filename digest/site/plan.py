@@ -11,7 +11,7 @@ compact, with the search rows, topic, archive and radar pages that point into it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ class DayJob:
     page: Target | None                   # None: the day page itself is fresh
     more: tuple[tuple[int, Target], ...]  # (number, target) of its numbered pages from 2 on to render
     topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
+    cite: Target | None = None            # its citations file (cite.json, a full day's) to write, if stale
 
 
 class SitePlan:
@@ -53,6 +54,7 @@ class SitePlan:
         # The full window: the newest full_days calendar days (the latest day is always in it).
         self.full_since = index.days[-1].day - timedelta(days=full_days - 1) if index.days else date.min
         self._layouts: dict[date, DayLayout] = {}
+        self._window_cards: dict[str, tuple[DayInfo, int]] | None = None
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
@@ -76,9 +78,26 @@ class SitePlan:
         layout = self.layout(info)
         return layout.compact, layout.starts
 
+    def update_links(self, on: date, ids: Iterable[str]) -> dict[str, str]:
+        """The cards of the new versions a day announces (ids; paths from the root), where they are full cards: a card of
+        the full window, on an earlier day. Others link to the paper itself. A day that leaves the window takes
+        its links out of the fingerprints of the pages that showed them, so no link points at a page it lost."""
+        if self._window_cards is None:
+            self._window_cards = {pid: (day, n) for day in self.index.days if day.day >= self.full_since
+                                  for n, pid in enumerate(day.ids, 1)}
+        found = {}
+        for pid in ids:
+            card = self._window_cards.get(pid)
+            if card and card[0].day < on:
+                found[pid] = self.layout(card[0]).card_path(card[1], pid)
+        return found
+
+    def updated_cards(self, info: DayInfo) -> dict[str, str]:
+        return self.update_links(info.day, (pid for pid, _ in info.updates))
+
     def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
         return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
-                           self.index.marks(info), self.briefing_inputs(info.day))
+                           self.index.marks(info), self.briefing_inputs(info.day), self.updated_cards(info))
 
     def day_more_page(self, info: DayInfo, number: int, prev_day: date | None) -> Target:
         """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions).
@@ -102,11 +121,15 @@ class SitePlan:
         # Compact entries show no "updated to" mark, so later versions do not touch the day's topic pages.
         return self.target(f"{info.day.isoformat()}/{topic}/index.html", info.key)
 
+    def day_cite(self, info: DayInfo) -> Target | None:
+        """A full day's citations (site/cite.py), read by its pages' scripts; a compact day has no cards to cite."""
+        return None if self.layout(info).compact else self.target(f"{info.day.isoformat()}/cite.json", info.key)
+
     def front_page(self) -> Target:
         info = self.index.days[-1]
         prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
         return self.target("index.html", info.key, self.shape(info), prev_day, self.index.marks(info),
-                           self.briefing_inputs(info.day))
+                           self.briefing_inputs(info.day), self.updated_cards(info))
 
     def day_jobs(self) -> list[DayJob]:
         """Return the days whose pages need rendering (fingerprints of those that do not are kept)."""
@@ -118,9 +141,11 @@ class SitePlan:
                       if not (target := self.day_topic_page(info, tid)).fresh]
             more = [(n, target) for n in range(2, self.layout(info).count + 1)
                     if not (target := self.day_more_page(info, n, prev_day)).fresh]
-            if not page.fresh or topics or more:
+            cite = self.day_cite(info)
+            cite = None if cite is None or cite.fresh else cite
+            if not page.fresh or topics or more or cite:
                 jobs.append(DayJob(info, self.layout(info), prev_day, next_day, None if page.fresh else page,
-                                   tuple(more), tuple(topics)))
+                                   tuple(more), tuple(topics), cite))
         return jobs
 
     # -- pages over many days ----------------------------------------------------------------------
@@ -156,19 +181,25 @@ class SitePlan:
         return chosen
 
     def radar(self, days: list[DayInfo]) -> tuple[Target, Target]:
-        """The radar page and its feed."""
-        inputs = [(i.day, i.key, self.shape(i)) for i in days]
+        """The radar page and its feed (whose entries a later version updates)."""
+        inputs = [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in days]
         return self.target("radar/index.html", inputs), self.target("radar/feed.xml", inputs)
 
     # -- feeds over the rolling window -------------------------------------------------------------
 
     def site_feeds(self) -> tuple[Target, Target]:
         """The site's Atom and RSS feeds."""
-        window = [(i.day, i.key) for i in self.index.window]
+        window = self.feed_inputs()
         return self.target("feed.xml", window), self.target("rss.xml", window)
 
+    def feed_inputs(self, topic: str | None = None) -> list[Any]:
+        """What a feed of the window's papers is made from: their days, the links to their cards (the days'
+        layouts) and their later versions (which update their entries)."""
+        return [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in self.index.window
+                if topic is None or topic in i.counts]
+
     def topic_feed(self, topic: str) -> Target:
-        return self.target(f"topics/{topic}/feed.xml", [(i.day, i.key) for i in self.index.window if topic in i.counts])
+        return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))
 
     def briefing_feed(self) -> Target:
         return self.target("briefing.xml", [(i.day, i.key, self.briefing_inputs(i.day)) for i in self.index.window])

@@ -53,6 +53,11 @@ class Group:
         return Group(self.base, self.members[:mid]), Group(self.base, self.members[mid:])
 
 
+def pdf_url(arxiv_id: str, version: int | None) -> str:
+    """The paper's PDF on arXiv, of the version the card shows (without one, arXiv serves the latest)."""
+    return f"https://arxiv.org/pdf/{arxiv_id}" + (f"v{version}" if version else "")
+
+
 def listing(url: str) -> tuple[str, tuple[str, ...]] | None:
     """Return (base URL, categories) of an arXiv listing URL, or None for any other URL."""
     match = _LISTING.match(url.strip())

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Coroutine, Sequence
+from urllib.parse import urlsplit
 
 from ..clean import clean_authors, clean_text, clean_title, doi_from_text, split_authors, xml_text
 from ..errors import SourceError
@@ -43,6 +44,15 @@ def details_base(url: str) -> tuple[str, str] | None:
     """Return (base URL, server) if url is a details API endpoint, else None."""
     match = _DETAILS.match(url.strip())
     return (match.group("base"), match.group("server").lower()) if match else None
+
+
+def pdf_url(url: str, doi: str | None, version: int | None) -> str | None:
+    """A bioRxiv or medRxiv paper's PDF: its landing page's .full.pdf form, built from the DOI and version whatever
+    form the feed's link took (the RSS gives /cgi/content/short/ links); None for a paper of another host."""
+    server = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[0]
+    if server not in SITES or not doi or not doi.startswith("10.1101/"):
+        return None
+    return f"{SITES[server]}/content/{doi}" + (f"v{version}" if version else "") + ".full.pdf"
 
 
 def subject_key(name: str) -> str:

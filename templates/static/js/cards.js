@@ -4,6 +4,7 @@
 import { $, $$, currentAuthor, splitKeys } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold } from "./fold.js";
+import { fitMore } from "./cardtools.js";
 
 export var section = $("section.cards[data-batch-size]");
 export var cards = section ? $$("article.card", section) : [];
@@ -46,6 +47,7 @@ export function refreshCards() {
     var key = author ? fold(author) : null;
     cards.forEach(function (card) {
       card.hidden = author ? cardKeys(card).indexOf(key) < 0 : !card.classList.contains("followed");
+      if (!card.hidden) fitMore(card);
     });
     if (button) button.hidden = true;
     if (status) status.textContent = "";
@@ -53,6 +55,7 @@ export function refreshCards() {
   }
   var end = shownEnd;   // set where the batch changes: cards appended meanwhile do not join it
   cards.forEach(function (card, i) { card.hidden = i < at || i >= end; });
+  cards.forEach(function (card) { if (!card.hidden) fitMore(card); });   // measured only once laid out
   if (button) {
     button.hidden = cards.length <= batchSize && !nextPage;
     if (status) status.textContent = fmt("batch_status", { start: first + at, end: first + end - 1, total: total });

@@ -4,7 +4,8 @@
    A module script runs after the document is parsed (as `defer` did), so init() runs at once. */
 import { $, $$, currentAuthor } from "./util.js";
 import { setLanguage, chosenLanguage, keepDefault } from "./i18n.js";
-import { section, showHashTarget, nextBatch, refreshCards } from "./cards.js";
+import { section, cards, showHashTarget, nextBatch, refreshCards } from "./cards.js";
+import { initCardTools } from "./cardtools.js";
 import { setAuthorParam, applyAuthor } from "./author.js";
 import { runSearch, moreResults } from "./search.js";
 import { follow, markFollowed, renderFollows } from "./radar.js";
@@ -12,6 +13,7 @@ import { follow, markFollowed, renderFollows } from "./radar.js";
 function refreshDynamic() { markFollowed(); renderFollows(); applyAuthor(); }
 
 function init() {
+  initCardTools(cards);
   var sw = $("#lang-switch");
   if (sw) {
     sw.hidden = false;

@@ -1,0 +1,160 @@
+"""Citations of a paper, written once here: BibTeX, RIS, and the COinS a reference manager reads from a page.
+
+The browser never formats a citation: a day's BibTeX and RIS texts are written by the build (cite_texts, one file
+per full day, read by static/js/cite.js for one card's download or a whole page's), and each card carries its
+COinS span (an OpenURL ContextObject in a span's title), which Zotero's connector reads for every card of a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote_plus
+
+from ..clean import safe_url, split_math
+from ..papers import Paper
+
+# Preprint servers: a paper there is cited as a preprint (BibTeX @misc with an eprint, RIS UNPB), not an article.
+PREPRINT_HOSTS = ("arxiv.org", "biorxiv.org", "medrxiv.org")
+COINS_AUTHORS = 10    # authors a card's COinS names (a collaboration's hundreds would weigh more than the card)
+
+# BibTeX's special characters outside math, each as plain LaTeX reads it back.
+_BIB_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
+                "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_BIB_SPECIAL_RE = re.compile(r"[\\{}&%#_$~^]")
+_PARTICLES = frozenset(("van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
+                        "ter", "ten", "zu", "y", "bin", "al"))
+_INITIAL = re.compile(r"[A-Z]\.?(?:-?[A-Z]\.?)?|[A-Z]{2,3}")   # "J.", "J.-P.", "JH": an initial, not a name
+_GROUP = re.compile(r"\b(?:collaboration|consortium|group|team|network|investigators|project)\b", re.I)
+
+
+def family_given(name: str) -> tuple[str, str]:
+    """A name as (family, given): "Jakob Andersson" -> ("Andersson", "Jakob"), "Ludwig van Beethoven" -> ("van
+    Beethoven", "Ludwig"), "Yeo J. H." -> ("Yeo", "J. H."), "Shi, Tianyu" as written; a one-word name or a
+    collaboration is all family name."""
+    name = " ".join(name.split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return family.strip(), given.strip()
+    words = name.split(" ")
+    if len(words) == 1 or _GROUP.search(name):
+        return name, ""
+    if _INITIAL.fullmatch(words[-1]) and not _INITIAL.fullmatch(words[0]):   # "Yeo J. H.": family name first
+        last_name = max(i for i, w in enumerate(words) if not _INITIAL.fullmatch(w))
+        return " ".join(words[:last_name + 1]), " ".join(words[last_name + 1:])
+    first_family = len(words) - 1
+    while first_family > 1 and words[first_family - 1].lower() in _PARTICLES:
+        first_family -= 1
+    return " ".join(words[first_family:]), " ".join(words[:first_family])
+
+
+def bib_text(text: str) -> str:
+    """Text as a BibTeX field value: special characters escaped outside math; a math span ($x_i$) kept as TeX when
+    its braces balance (else escaped too, so a stray brace cannot end the field)."""
+    out = []
+    for i, piece in enumerate(split_math(" ".join(text.split()))):
+        if i % 2 and _balanced(piece):
+            out.append(piece)
+        else:
+            out.append(_BIB_SPECIAL_RE.sub(lambda m: _BIB_SPECIAL[m.group()], piece))
+    return "".join(out)
+
+
+def _balanced(tex: str) -> bool:
+    depth = 0
+    for ch in re.sub(r"\\.", "", tex):   # \{ and \} are literal braces
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def bib_key(p: Paper) -> str:
+    """The entry's key: the paper's id with only the characters BibTeX and biber take in a key."""
+    return re.sub(r"[^A-Za-z0-9:._/-]", "_", p.id)
+
+
+def _arxiv_id(p: Paper) -> str | None:
+    return p.id.removeprefix("arXiv:") if p.id.startswith("arXiv:") else None
+
+
+def is_preprint(p: Paper) -> bool:
+    return _arxiv_id(p) is not None or any(host in p.url for host in PREPRINT_HOSTS)
+
+
+def _year(p: Paper) -> str:
+    return str((p.published or p.day).year)
+
+
+def bibtex(p: Paper, venue: str) -> str:
+    """The paper's BibTeX entry (venue: its source's label, the journal or server it came from)."""
+    authors = " and ".join(", ".join(part for part in family_given(a) if part) for a in p.authors)
+    fields: list[tuple[str, str]] = [("title", bib_text(p.title))]
+    if authors:
+        fields.append(("author", bib_text(authors)))
+    fields.append(("year", _year(p)))
+    arxiv_id = _arxiv_id(p)
+    if arxiv_id:
+        fields += [("eprint", arxiv_id), ("archivePrefix", "arXiv")]
+        if p.topics:
+            fields.append(("primaryClass", bib_text(p.topics[0])))
+    elif venue:
+        fields.append(("journal" if not is_preprint(p) else "publisher", bib_text(venue)))
+    if p.doi:
+        fields.append(("doi", bib_text(p.doi)))
+    if url := safe_url(p.url):
+        fields.append(("url", bib_text(url)))
+    kind = "misc" if is_preprint(p) else "article"
+    body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+    return f"@{kind}{{{bib_key(p)},\n{body}}}\n"
+
+
+def _ris_value(text: str) -> str:
+    return " ".join(text.split())   # one line per tag: a newline would start a tag of its own
+
+
+def ris(p: Paper, venue: str) -> str:
+    """The paper's RIS record: "TAG  - value" lines, TY first and ER last (CRLF, as the format's spec says)."""
+    lines = [("TY", "UNPB" if is_preprint(p) else "JOUR"), ("TI", p.title)]
+    lines += [("AU", ", ".join(part for part in family_given(a) if part)) for a in p.authors]
+    date = p.published or p.day
+    lines += [("PY", _year(p)), ("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}/")]
+    if venue:
+        lines.append(("T2", venue))
+    arxiv_id = _arxiv_id(p)
+    if arxiv_id:
+        lines.append(("AN", f"arXiv:{arxiv_id}"))
+    if p.doi:
+        lines.append(("DO", p.doi))
+    if url := safe_url(p.url):
+        lines.append(("UR", url))
+    lines += [("KW", topic) for topic in p.topics]
+    return "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines) + "ER  - \r\n"
+
+
+def coins(p: Paper, venue: str) -> str:
+    """The paper's OpenURL ContextObject (Z39.88-2004, KEV form), for a COinS span's title attribute."""
+    fields = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal"),
+              ("rft.genre", "preprint" if is_preprint(p) else "article"), ("rft.atitle", p.title)]
+    if venue and not is_preprint(p):   # a preprint's source label ("arXiv (CS.LG)") names no journal
+        fields.append(("rft.jtitle", venue))
+    fields += [("rft.au", a) for a in p.authors[:COINS_AUTHORS]]
+    fields.append(("rft.date", (p.published or p.day).isoformat()))
+    if p.doi:
+        fields.append(("rft_id", f"info:doi/{p.doi}"))
+    arxiv_id = _arxiv_id(p)
+    if arxiv_id:
+        fields.append(("rft_id", f"info:arxiv/{arxiv_id}"))
+    if url := safe_url(p.url):   # only http(s): a feed's javascript: link never reaches a page
+        fields.append(("rft_id", url))
+    # urlencode's own output, without its per-call machinery (a card weighs its COinS as its day is indexed)
+    return "&".join(f"{name}={quote_plus(value, safe=':/')}" for name, value in fields)
+
+
+def cite_texts(papers: Iterable[tuple[Paper, str]]) -> dict[str, dict[str, str]]:
+    """A day's citations for the browser: {"bibtex": {id: entry}, "ris": {id: record}}, from (paper, venue) pairs."""
+    out: dict[str, dict[str, str]] = {"bibtex": {}, "ris": {}}
+    for p, venue in papers:
+        out["bibtex"][p.id] = bibtex(p, venue)
+        out["ris"][p.id] = ris(p, venue)
+    return out

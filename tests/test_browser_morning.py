@@ -95,8 +95,11 @@ def test_print_has_every_card_open_in_dark_ink_and_no_controls(scheme, demo_site
         const rgb = c => c.match(/\\d+/g).slice(0, 3).map(Number);
         const lum = c => { const [r, g, b] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
         const cards = [...document.querySelectorAll('article.card')];
-        return {cards: cards.filter(seen).length, abstracts: cards.filter(c => c.querySelector('details.abstract > p'))
-                  .filter(c => !seen(c.querySelector('details.abstract > p'))).map(c => c.id),
+        const text = c => c.querySelector('.abstract p');
+        const open = c => text(c) && seen(text(c)) && text(c).scrollHeight <= text(c).clientHeight + 1
+                          && text(c).getBoundingClientRect().height > 0;
+        return {cards: cards.filter(seen).length, abstracts: cards.filter(c => c.querySelector('.abstract')).length,
+                closed: cards.filter(c => c.querySelector('.abstract') && !open(c)).map(c => c.id),
                 controls: [...document.querySelectorAll('nav, button, .lang-switch, .skip, .briefing-more')]
                   .filter(seen).map(e => e.outerHTML.slice(0, 60)),
                 ink: [document.body, ...document.querySelectorAll('.card .title a, .card .summary, .meta')]
@@ -104,7 +107,8 @@ def test_print_has_every_card_open_in_dark_ink_and_no_controls(scheme, demo_site
                 paper: [document.body, document.querySelector('article.card')].map(e => lum(getComputedStyle(e).backgroundColor))};
     }""")
     assert printed["cards"] == in_html, f"{printed['cards']} of the page's {in_html} cards printed"
-    assert not printed["abstracts"], f"abstracts printed closed: {printed['abstracts'][:5]}"
+    assert printed["abstracts"] > in_html / 2, f"only {printed['abstracts']} of {in_html} cards have an abstract"
+    assert not printed["closed"], f"abstracts printed closed or clipped: {printed['closed'][:5]}"
     assert not printed["controls"], f"controls printed: {printed['controls']}"
     assert max(printed["ink"]) < 100, f"printed text is pale: luminance {max(printed['ink']):.0f}"
     assert min(printed["paper"]) > 240, f"printed background is dark: luminance {min(printed['paper']):.0f}"
@@ -136,7 +140,7 @@ def test_status_table_on_a_phone(site_url, new_context):
     """At 390 px no date on /status/ breaks across lines, a visible hint says the table scrolls, and the keyboard
     reaches the table's scroll area and scrolls it."""
     page = open_at(new_context, site_url + "status/", PHONE)
-    dates = page.locator(".status td.date").evaluate_all("""cells => cells.filter(c => c.textContent.trim()).map(c => {
+    dates = page.locator(".status td").evaluate_all("""cells => cells.filter(c => /^\\d{4}-\\d\\d-\\d\\d/.test(c.textContent.trim())).map(c => {
         const r = document.createRange(); r.selectNodeContents(c);
         return [c.textContent.trim(), new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })""")
     assert dates, "no dates on /status/"

@@ -179,6 +179,8 @@ def render_stage(config: Config, archive: Archive, out: Path, summary: Path | No
     report = render_archive(config, archive, out)
     print(f"render: {report.papers} papers over {report.days} days -> {out}: "
           f"{report.written} files written, {report.removed} removed, {time.monotonic() - started:.1f} s")
+    if not report.papers:   # the pages say only "No papers yet": the next step is the owner's, so it is said here
+        print("render: no papers yet: `python build.py` fetches the first day, `python build.py --demo` builds the demo")
     size = report.size
     print(size.line())
     if size.warn and not size.over:

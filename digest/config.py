@@ -54,7 +54,7 @@ class Source:
 @dataclass(frozen=True)
 class Site:
     title: str = "AcademicHub"
-    tagline: str = "Academic Intelligence · Curated Daily"
+    tagline: dict[str, str] = field(default_factory=lambda: {"en": "Academic Intelligence · Curated Daily", "zh": "学术情报 · 每日精选"})
     heading: dict[str, str] = field(default_factory=lambda: {"en": "Explore the Frontier of Global Academia", "zh": "探索全球前沿学术脉络"})
     description: dict[str, str] = field(default_factory=dict)
     base_url: str = ""        # absolute URL of the published site; "" keeps every link relative

@@ -127,7 +127,7 @@ def test_offline_briefing_counts_themes_cross_lists_and_radar():
             'forecasting (weather); <a href="#arXiv:2606.10003">03</a> Graph neural networks for tumour growth '
             '(Chiwun Yang)') in html
     zh = briefings.offline(briefings.count(papers, topics), topics, "zh")
-    assert zh.startswith("<p><strong>离线简报</strong>") and "4 篇论文" in zh and "雷达" not in zh
+    assert zh.startswith("<p><strong>离线简报</strong>") and "4篇论文" in zh and "雷达" not in zh
     text = briefings.plain_text(html)
     assert text.startswith("Offline briefing: no language model") and "<" not in text
     assert "• 4 papers across 3 topics" in text and "\n\n• Radar: 2 papers match: 02 Diffusion models in weather" in text
@@ -269,8 +269,8 @@ def test_a_rendered_day_shows_the_offline_briefing_per_language_and_its_feed_tex
         return page.split(f'data-variant="{lang}"', 1)[1].split("</div>", 1)[0]
 
     en, zh = variant("en"), variant("zh")
-    assert "Machine Learning 2 · Computer Vision 1" in en and "机器学习 2 · 计算机视觉 1" in zh
-    assert "(Machine Learning, Computer Vision)" in en and "(机器学习, 计算机视觉)" in zh
+    assert "Machine Learning 2 · Computer Vision 1" in en and "机器学习（2） · 计算机视觉（1）" in zh
+    assert "(Machine Learning, Computer Vision)" in en and "（机器学习、计算机视觉）" in zh
     for html in (en, zh):
         assert '<a href="#arXiv:2606.10001">01</a> Cross &lt;script&gt;alert(1)&lt;/script&gt; ' \
                "[03](javascript:alert(2))" in html and "<script" not in html and 'href="javascript' not in html
@@ -280,5 +280,5 @@ def test_a_rendered_day_shows_the_offline_briefing_per_language_and_its_feed_tex
     [content] = ElementTree.parse(tmp_path / "briefing.xml").getroot().iter(f"{atom}content")
     assert content.get("type") == "text"
     assert content.text.startswith("Offline briefing: no language model is configured")
-    assert f"such as 01 {hostile} (Machine Learning, Computer Vision)" in content.text
+    assert f"1 paper is listed under more than one topic: 01 {hostile} (Machine Learning, Computer Vision)" in content.text
     assert content.text.endswith("not written by a language model.")

@@ -10,12 +10,10 @@ from digest.archive import Day, SourceState, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_site
+from test_site_features import OWN_SCRIPT   # our own scripts, the one list of them
 
 ROOT = Path(__file__).resolve().parent.parent
 D1, D2 = date(2026, 6, 16), date(2026, 6, 17)
-# Our own scripts only: classic ones deferred (KaTeX), the reader script as an ES module (deferred by itself).
-OWN_SCRIPT = re.compile(r'<script (?:src="(?:\./|/|(?:\.\./)*)static/[\w./-]+\.js" defer|'
-                        r'type="module" src="(?:\./|/|(?:\.\./)*)static/js/[\w-]+\.js")></script>')
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(3)>'
 
 

@@ -21,8 +21,10 @@ from digest.site.searchdb import content_name, read_rows
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "templates" / "static"
 D1, D2 = date(2026, 5, 29), date(2026, 6, 2)
-# Our own scripts only: classic ones deferred, the reader script as an ES module (deferred by itself).
+# Our own scripts only: classic ones deferred, the reader script as an ES module (deferred by itself), and the
+# language's, which must run before the body paints.
 OWN_SCRIPT = re.compile(r'<script (?:src="(?:\./|/|(?:\.\./)*)static/[\w./-]+\.js" defer|'
+                        r'src="(?:\./|/|(?:\.\./)*)static/i18n/lang\.js"|'
                         r'type="module" src="(?:\./|/|(?:\.\./)*)static/js/[\w-]+\.js")></script>')
 
 
@@ -51,8 +53,9 @@ def site(tmp_path, config):
 
 def test_catalogs_are_complete_in_both_languages(site, config):
     assert set(MESSAGES["en"]) == set(MESSAGES["zh"])
-    en = json.loads((site / "static/i18n/en.json").read_text())
-    zh = json.loads((site / "static/i18n/zh.json").read_text())
+    script = (site / "static/i18n/lang.js").read_text()
+    messages = json.loads(re.search(r"var DATA = (\{.*\});", script).group(1))["messages"]
+    en, zh = messages["en"], messages["zh"]
     assert set(en) == set(zh) and en["another_batch"] == "Another batch" and zh["another_batch"] == "换一批"
     assert zh["topic.cs.LG"] == "机器学习" and zh["site.heading"] == "探索全球前沿学术脉络"
     # every key a page asks the script to translate exists in both catalogs
@@ -63,7 +66,8 @@ def test_catalogs_are_complete_in_both_languages(site, config):
     # and every message the script formats itself
     scripts = "".join(path.read_text() for path in sorted((STATIC / "js").glob("*.js")))
     assert 'fmt("batch_status"' in scripts
-    for key in re.findall(r'fmt\("(\w+)"', scripts):
+    assert 'labelled("followed_mark"' in scripts
+    for key in re.findall(r'(?:fmt|labelled)\("(\w+)"', scripts):
         assert key in en and key in zh, key
 
 

@@ -113,7 +113,7 @@ def test_summaries_in_both_languages_briefing_and_a_rerun_makes_no_call(tmp_path
     assert 'data-summary-zh="简而言之:这项研究讨论了Diffusion相关' in front        # the zh summary, for the language switch
     zh = front.split('data-variant="zh" lang="zh-Hans" hidden>', 1)[1].split("</div>", 1)[0]
     assert "### " not in zh and "<h3>主题</h3>" in zh and '<a href="#arXiv:2606.10101">01</a>' in zh
-    assert "由 test-model 根据当天论文的标题与摘要撰写" in zh
+    assert "由test-model根据当天论文的标题与摘要撰写" in zh
     day1 = (tmp_path / "site" / "2026-06-16" / "index.html").read_text()
     assert 'class="briefing briefing-llm"' in day1 and '<a href="#arXiv:2606.10001">01</a>' in day1
     assert "briefing" not in (tmp_path / "site" / "2026-06-16" / "cs.LG" / "index.html").read_text()

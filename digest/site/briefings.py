@@ -21,7 +21,7 @@ import nh3
 from ..archive import Briefing, Day
 from ..clean import split_math, xml_text
 from ..config import Radar, Topic
-from ..i18n import translator
+from ..i18n import Message, choose, translator
 from ..papers import Paper
 from ..radar import radar_hits
 from .layout import card_fragment
@@ -86,19 +86,26 @@ def plain_text(markup: str) -> str:
 # -- the offline briefing -------------------------------------------------------------------------
 
 # Written as HTML, not Markdown: the values filled in are escaped with html.escape, so a feed's title stays
-# text without a Markdown round-trip (which cost most of a long archive's briefing time).
-OFFLINE = {
+# text without a Markdown round-trip (which cost most of a long archive's briefing time). Counted texts are plural
+# messages and the Chinese follows digest/i18n.py's typography (no typed space beside Chinese, full-width marks).
+OFFLINE: dict[str, dict[str, Message]] = {
     "en": {"intro": "<strong>Offline briefing</strong>: no language model is configured, so these are counts taken "
                     "from the day's papers, not an analysis.",
-           "papers": "<strong>{count} papers</strong> across {topics} topics: {list}",
+           "papers": {"=1": "<strong>{count} paper</strong> in {topics} topic: {list}",
+                      "other": "<strong>{count} papers</strong> across {topics} topics: {list}"},
            "themes": "<strong>Most frequent themes</strong> in the titles: {list}",
-           "across": "<strong>Across fields</strong>: {count} papers are listed under more than one topic, such as {list}",
-           "radar": "<strong>Radar</strong>: {count} papers match: {list}"},
+           "across": {"=1": "<strong>Across fields</strong>: {count} paper is listed under more than one topic: {list}",
+                      "other": "<strong>Across fields</strong>: {count} papers are listed under more than one topic, "
+                               "such as {list}"},
+           "radar": {"=1": "<strong>Radar</strong>: {count} paper matches: {list}",
+                     "other": "<strong>Radar</strong>: {count} papers match: {list}"},
+           "topic": "{name} {count}", "names": " ({names})", "and": ", ", "then": "; "},
     "zh": {"intro": "<strong>离线简报</strong>：尚未配置大语言模型，以下为当天论文的统计，并非分析。",
-           "papers": "<strong>{count} 篇论文</strong>，涉及 {topics} 个主题：{list}",
+           "papers": "<strong>{count}篇论文</strong>，涉及{topics}个主题：{list}",
            "themes": "<strong>标题中最常见的主题</strong>：{list}",
-           "across": "<strong>跨领域</strong>：{count} 篇论文同时属于多个主题，例如 {list}",
-           "radar": "<strong>雷达</strong>：{count} 篇论文匹配：{list}"},
+           "across": "<strong>跨领域</strong>：{count}篇论文同时属于多个主题，例如{list}",
+           "radar": "<strong>雷达</strong>：{count}篇论文匹配：{list}",
+           "topic": "{name}（{count}）", "names": "（{names}）", "and": "、", "then": "；"},
 }
 SHOW_ACROSS, SHOW_RADAR = 3, 5   # cross-listed papers and radar matches named in the briefing
 
@@ -165,20 +172,22 @@ def count(papers: Sequence[Paper], topic_ids: Container[str],
 
 def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
     """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards."""
-    words = OFFLINE.get(lang, OFFLINE["en"])
+    table = OFFLINE.get(lang, OFFLINE["en"])
+    words = lambda key, count=None: choose(table[key], count)  # noqa: E731
     esc, sep = html.escape, " · "
     cite = lambda i, p: f'<a href="{esc(card_fragment(p.id))}">{i:02d}</a> {esc(p.title)}'  # noqa: E731
-    items = [words["papers"].format(count=counts.papers, topics=len(counts.topics),
-                                    list=sep.join(f"{esc(topic_names[t])} {n}" for t, n in counts.topics))]
+    named = lambda names: words("names").format(names=esc(words("and").join(names)))  # noqa: E731
+    items = [words("papers", counts.papers).format(count=counts.papers, topics=len(counts.topics), list=sep.join(
+        words("topic").format(name=esc(topic_names[t]), count=n) for t, n in counts.topics))]
     if counts.themes:
-        items.append(words["themes"].format(list=sep.join(f"{esc(t)} ({n})" for t, n in counts.themes)))
+        items.append(words("themes").format(list=sep.join(f"{esc(t)} ({n})" for t, n in counts.themes)))
     if counts.across:
-        items.append(words["across"].format(count=counts.across, list="; ".join(
-            f"{cite(i, p)} ({esc(', '.join(topic_names[t] for t in mine))})" for i, p, mine in counts.across_shown)))
+        items.append(words("across", counts.across).format(count=counts.across, list=words("then").join(
+            f"{cite(i, p)}{named(topic_names[t] for t in mine)}" for i, p, mine in counts.across_shown)))
     if counts.radar:
-        items.append(words["radar"].format(count=counts.radar, list="; ".join(
-            f"{cite(i, p)} ({esc(', '.join(found))})" for i, p, found in counts.radar_shown)))
-    markup = f"<p>{words['intro']}</p>\n<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>"
+        items.append(words("radar", counts.radar).format(count=counts.radar, list=words("then").join(
+            f"{cite(i, p)}{named(found)}" for i, p, found in counts.radar_shown)))
+    markup = f"<p>{words('intro')}</p>\n<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>"
     # Sanitised all the same, so a slip in the code above can never reach a page.
     return _sanitise(markup, {p.id for _, p, _ in counts.across_shown + counts.radar_shown})
 

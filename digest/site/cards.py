@@ -84,7 +84,7 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     if c.update:
         meta.append(f' <span class="tag updated">{escape(c.update)}</span>')
     if c.radar:
-        meta.append(f' <span class="radar-mark">{tagged("radar_mark")}: {escape(", ".join(c.radar))}</span>')
+        meta.append(f' <span class="radar-mark">{tagged("radar_hits", names=", ".join(c.radar))}</span>')
     title = text_html(paper.title)
     if c.url:
         title = f'<a href="{escape(c.url)}" rel="noopener">{title}</a>'
@@ -103,7 +103,7 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
     if c.authors:
         # A collaboration's hundreds of names stay in data-authors (the filter finds them); links for the first.
         names = ", ".join([author_link(root, a) for a in c.authors[:AUTHORS_SHOWN]]) + more_count(c.authors, AUTHORS_SHOWN)
-        out.append(f'  <p class="authors"><span class="k">{tagged("authors")}:</span> {names}</p>\n')
+        out.append(f'  <p class="authors"><span class="k">{tagged("authors_label")}</span> {names}</p>\n')
     if c.summary:
         others = "".join(f' data-summary-{escape(lang)}="{escape(clip(text, SUMMARY_SHOWN))}"'
                          for lang, text in c.other_summaries)

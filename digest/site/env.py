@@ -49,7 +49,7 @@ class Ref(str):
 
 
 class UiText:
-    """The interface's words in the page's language: `plain` text, or `tagged` for static/site.js to swap."""
+    """The interface's words in the page's language: `plain` text, or `tagged` for static/i18n/lang.js to swap."""
 
     def __init__(self, lang: str, topic_names: Mapping[str, str]):
         self.lang = lang
@@ -58,16 +58,30 @@ class UiText:
         self._fixed: dict[str, Markup] = {}
 
     def tagged(self, key: str, **values: Any) -> Markup:
-        """A UI string in the default language, tagged so static/site.js can swap in another language."""
+        """A UI string in the default language, tagged so static/i18n/lang.js can show another language."""
         if not values:   # a fixed label: every card asks for the same few, so build each once
             if key not in self._fixed:
-                self._fixed[key] = Markup(f'<span data-i18n="{key}">{escape(self.plain(key))}</span>')
+                self._fixed[key] = self.element("span", key)
             return self._fixed[key]
+        return self.element("span", key, **values)
+
+    def title(self, key: str, **values: Any) -> Markup:
+        """The page's <title>, tagged like a UI string: the tab says the reader's language too."""
+        return self.element("title", key, **values)
+
+    def element(self, tag: str, key: str, **values: Any) -> Markup:
+        if not values:
+            return Markup(f'<{tag} data-i18n="{key}">{escape(self.plain(key))}</{tag}>')
         data = {k: "@" + v.key if isinstance(v, Ref) else v for k, v in values.items()}
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
         # Single-quoted attribute: only & ' < need escaping, which keeps the JSON's quotes readable.
         payload = payload.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
-        return Markup(f'<span data-i18n="{key}" data-i18n-args=\'{payload}\'>{escape(self.plain(key, **values))}</span>')
+        text = escape(self.plain(key, **values))
+        return Markup(f'<{tag} data-i18n="{key}" data-i18n-args=\'{payload}\'>{text}</{tag}>')
+
+    def ref(self, key: str) -> Ref:
+        """A message as another message's argument ("{page} · {site}"), translated with it."""
+        return Ref.to(key, self.plain(key))
 
     def topic_name(self, topic: str) -> str:
         return self.topic_names.get(topic, topic)

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from ..clean import safe_url
 from ..config import Site
-from ..i18n import localised
+from ..i18n import HTML_LANG, localised
 from ..papers import Paper, pdf_url
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
@@ -48,7 +48,7 @@ DAY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def language_tag(lang: str) -> str:
     """The site language as a BCP 47 tag (xml:lang, the pages' lang): Chinese is written in simplified script."""
-    return "zh-Hans" if lang == "zh" else lang
+    return HTML_LANG.get(lang, lang)
 
 
 def rss_language(lang: str) -> str:
@@ -225,6 +225,7 @@ class Feeds:
         return {"site": self.site, "self_url": self.address.link(target.rel), "home": self.address.link(page),
                 "id": self.address.feed_id(target.rel), "xml_base": self.address.xml_base(target.rel),
                 "lang": language_tag(self.lang), "rss_lang": rss_language(self.lang),
+                "tagline": localised(self.site.tagline, self.lang),
                 "updated": max((i.updated for i in items), default=date(1970, 1, 1))}
 
     def atom(self, papers: list[tuple[Paper, str]], target: Target, title: str, page: str) -> None:
@@ -242,7 +243,7 @@ class Feeds:
         for item in items:
             if item.paper.id not in self._rss:
                 self._rss[item.paper.id] = rss_item(item)
-        description = localised(self.site.description, self.lang) if self.site.description else self.site.tagline
+        description = localised(self.site.description if self.site.description else self.site.tagline, self.lang)
         self.writer.write(target.rel, self.env.get_template("rss.xml").render(
             description=description, items=Markup("".join(self._rss[item.paper.id] for item in items)),
             **self.channel(target, "", items)), target.fingerprint)

@@ -17,13 +17,13 @@ from markupsafe import Markup
 from ..archive import Day, State
 from ..clean import safe_url
 from ..config import Config
-from ..i18n import catalog, localised
+from ..i18n import HTML_LANG, LANGUAGE_NAMES, catalog, localised
 from ..papers import Paper
 from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
 from .cite import cite_texts
-from .env import UiText
+from .env import Ref, UiText
 from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
@@ -33,6 +33,7 @@ from .searchdb import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 FOLD_DATA = "static/js/fold-data.js"
+LANG_SCRIPT = "static/i18n/lang.js"   # base.html loads it in <head>
 
 
 class PageMaker:
@@ -51,7 +52,10 @@ class PageMaker:
 
     def common(self, depth: int, path: str) -> dict[str, Any]:
         root = "../" * depth or "./"
+        tagline = localised(self.site.tagline, self.lang)
         return {"site": self.site, "lang": self.lang, "plain": self.ui.plain, "tagged": self.ui.tagged,
+                "title_tag": self.ui.title, "ref": self.ui.ref, "tagline": tagline,
+                "tagline_ref": Ref.to("site.tagline", tagline), "html_lang": HTML_LANG, "language_names": LANGUAGE_NAMES,
                 "topic_ref": self.ui.topic_ref, "short_summary": self.cards.short_summary,
                 "root": root, "path": path, "heading": localised(self.site.heading, self.lang),
                 "description": localised(self.site.description, self.lang) if self.site.description else "",
@@ -266,13 +270,18 @@ class SitePages:
         self.pages.write(self.writer, "status", "status.html", rows=rows, warn_failures=self.config.fetch.warn_failures)
 
     def catalogs(self) -> None:
-        """Write static/i18n/<lang>.json: every message, site text and topic name in one language."""
+        """Write static/i18n/lang.js: every message, site text and topic name in every language, and the script
+        that shows the reader's language from the first paint (templates/lang.js)."""
+        messages = {}
         for lang in self.site.languages:
             extra = {f"topic.{tid}": topic.name(lang) for tid, topic in self.config.topics.items()}
             extra["site.heading"] = localised(self.site.heading, lang)
+            extra["site.tagline"] = localised(self.site.tagline, lang)
             if self.site.description:
                 extra["site.description"] = localised(self.site.description, lang)
-            self.writer.write(f"static/i18n/{lang}.json", compact_json(catalog(lang, extra)))
+            messages[lang] = catalog(lang, extra)
+        data = {"html": {lang: HTML_LANG.get(lang, lang) for lang in self.site.languages}, "messages": messages}
+        self.writer.write(LANG_SCRIPT, self.pages.env.get_template("lang.js").render(data=compact_json(data)))
 
     def feeds_page(self) -> None:
         """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""

@@ -1,7 +1,8 @@
 /* The author filter (?author=Name): on a day page it hides the other cards; on the search page it lists the
    author's papers. Both compare the folded name with the keys the build wrote. */
 import { ROOT, $, params, currentAuthor } from "./util.js";
-import { fmt } from "./i18n.js";
+import { fmt, labelled } from "./i18n.js";
+import { isFollowed } from "./radar.js";
 import { section, cards, refreshCards } from "./cards.js";
 import { authorSearch, resultItem } from "./searchindex.js";
 import { runSearch } from "./search.js";
@@ -11,10 +12,18 @@ export function showAuthorFilter(name, countText) {
   if (!bar) return;
   bar.hidden = !name;
   if (!name) return;
-  $(".chip-text", bar).textContent = fmt("author_filter") + ": " + name + " ";
-  var fol = $("#author-follow");
-  if (fol) fol.textContent = fmt("follow_author_named", { name: name });
+  $(".chip-text", bar).textContent = labelled("author_filter", name) + " ";
+  showFollowState(name);
   $("#filter-count").textContent = countText || "";
+}
+/* The filter bar's follow button is a toggle: pressed while the reader follows the author, pressed again to stop. */
+export function showFollowState(name) {
+  var fol = $("#author-follow");
+  if (!fol || !name) return;
+  var on = isFollowed("author", name);
+  fol.setAttribute("aria-pressed", on ? "true" : "false");
+  fol.textContent = fmt(on ? "following_author_named" : "follow_author_named", { name: name });
+  fol.title = on ? fmt("unfollow_author_named", { name: name }) : "";
 }
 export function setAuthorParam(name) {
   var p = params();

@@ -1,14 +1,15 @@
 /* AcademicHub reader script: language switch, author filter, another batch, search, reader radar.
    Plain JavaScript modules, no library, nothing sent anywhere: they only read this site's own files and keep the
-   reader's choices in localStorage. With JavaScript off, every page reads in the default language.
+   reader's choices in localStorage. With JavaScript off, every page reads in the default language; with it on,
+   static/i18n/lang.js has shown the reader's language before the first paint.
    A module script runs after the document is parsed (as `defer` did), so init() runs at once. */
 import { $, $$, currentAuthor } from "./util.js";
-import { setLanguage, chosenLanguage, keepDefault } from "./i18n.js";
+import { setLanguage, pressLanguage, translate } from "./i18n.js";
 import { section, cards, showHashTarget, nextBatch, refreshCards } from "./cards.js";
 import { initCardTools } from "./cardtools.js";
-import { setAuthorParam, applyAuthor } from "./author.js";
+import { setAuthorParam, applyAuthor, showFollowState } from "./author.js";
 import { runSearch, moreResults } from "./search.js";
-import { follow, markFollowed, renderFollows } from "./radar.js";
+import { follow, unfollow, isFollowed, markFollowed, renderFollows } from "./radar.js";
 
 function refreshDynamic() { markFollowed(); renderFollows(); applyAuthor(); }
 
@@ -17,8 +18,9 @@ function init() {
   var sw = $("#lang-switch");
   if (sw) {
     sw.hidden = false;
+    pressLanguage();
     $$("button", sw).forEach(function (b) {
-      b.addEventListener("click", function () { setLanguage(b.getAttribute("data-lang"), true).then(refreshDynamic); });
+      b.addEventListener("click", function () { setLanguage(b.getAttribute("data-lang"), true); refreshDynamic(); });
     });
   }
   document.addEventListener("click", function (ev) {
@@ -37,7 +39,12 @@ function init() {
     if (first) first.focus();
   });
   var fol = $("#author-follow");
-  if (fol) fol.addEventListener("click", function () { if (currentAuthor()) follow("author", currentAuthor()); });
+  if (fol) fol.addEventListener("click", function () {
+    var name = currentAuthor();
+    if (!name) return;
+    if (isFollowed("author", name)) unfollow("author", name); else follow("author", name);
+    showFollowState(name);
+  });
   var more = $("#another-batch");
   if (more) more.addEventListener("click", nextBatch);
   var only = $("#followed-only");
@@ -47,7 +54,6 @@ function init() {
   });
   var form = $("#search-form");
   if (form) {
-    $("#search-nojs").hidden = true;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var p = new URLSearchParams();
@@ -69,13 +75,15 @@ function init() {
       input.focus();
     });
   }
-  // Cards fetched from a day's next numbered page (their math already MathML): marked like the page's own.
-  document.addEventListener("academichub:cards", markFollowed);
+  // Cards fetched from a day's next numbered page (their math already MathML): in the reader's language and
+  // marked like the page's own.
+  document.addEventListener("academichub:cards", function (ev) {
+    ev.detail.forEach(translate);
+    markFollowed();
+  });
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);
-  setLanguage(chosenLanguage(), false).catch(function () { keepDefault(); }).then(function () {
-    refreshDynamic();
-    showHashTarget();
-  });
+  refreshDynamic();
+  showHashTarget();
 }
 init();

@@ -4,7 +4,7 @@
    exactly as digest/radar.py does): a card's title and abstract, an entry's title and summary, a row's title and
    summary, never a card's labels. The text is in the page already, so the build does not write it twice. */
 import { $, $$, el, load, store, splitKeys } from "./util.js";
-import { fmt } from "./i18n.js";
+import { fmt, labelled } from "./i18n.js";
 import { fold, keywordPattern } from "./fold.js";
 import { refreshCards } from "./cards.js";
 import { wordSearch, authorSearch, resultItem } from "./searchindex.js";
@@ -29,12 +29,21 @@ export function follows() {
   try { var list = JSON.parse(load(FOLLOW_KEY) || "[]"); return Array.isArray(list) ? list : []; } catch (e) { return []; }
 }
 function saveFollows(list) { store(FOLLOW_KEY, JSON.stringify(list)); markFollowed(); renderFollows(); }
+function same(kind, value) {
+  var key = fold(value.trim());
+  return function (f) { return f.kind === kind && fold(f.value) === key; };
+}
+export function isFollowed(kind, value) { return follows().some(same(kind, value)); }
 export function follow(kind, value) {
   value = value.trim();
   if (value.length < 2) return;
   var list = follows();
-  if (!list.some(function (f) { return f.kind === kind && fold(f.value) === fold(value); })) list.push({ kind: kind, value: value });
+  if (!list.some(same(kind, value))) list.push({ kind: kind, value: value });
   saveFollows(list);
+}
+export function unfollow(kind, value) {
+  var test = same(kind, value);
+  saveFollows(follows().filter(function (f) { return !test(f); }));
 }
 /* A test (author keys, folded words) -> the follows they match, in the reader's order. */
 function followTest(list) {
@@ -58,7 +67,7 @@ export function markFollowed() {
       mark = el("span", { "class": "follow-mark" });
       if ($(".meta", card)) $(".meta", card).appendChild(mark); else card.insertBefore(mark, $("br", card));
     }
-    if (mark) { if (hits.length) mark.textContent = " " + fmt("followed_mark") + ": " + hits.join(", "); else mark.remove(); }
+    if (mark) { if (hits.length) mark.textContent = " " + labelled("followed_mark", hits.join(", ")); else mark.remove(); }
   });
   var toggle = $("#followed-only");
   if (toggle) {
@@ -74,9 +83,9 @@ export function renderFollows() {
   list.textContent = "";
   items.forEach(function (f, i) {
     var li = el("li", { "class": "follow " + f.kind });
-    li.appendChild(el("span", { "class": "kind" }, fmt(f.kind === "author" ? "follow_author" : "follow_keyword") + ": "));
+    li.appendChild(el("span", { "class": "kind" }, labelled(f.kind === "author" ? "follow_author" : "follow_keyword", "")));
     li.appendChild(el("strong", null, f.value));
-    var btn = el("button", { type: "button", "class": "unfollow ghost", "aria-label": fmt("unfollow") + ": " + f.value }, "×");
+    var btn = el("button", { type: "button", "class": "unfollow ghost", "aria-label": labelled("unfollow", f.value) }, "×");
     btn.addEventListener("click", function () { var l = follows(); l.splice(i, 1); saveFollows(l); });
     li.appendChild(document.createTextNode(" "));
     li.appendChild(btn);

@@ -1,8 +1,6 @@
 /* Small helpers every feature module shares: the page's settings, DOM look-ups, localStorage, URL parameters. */
 export const html = document.documentElement;
 export const ROOT = html.getAttribute("data-root") || "./";
-export const DEFAULT = html.getAttribute("data-lang") || "en";
-export const LANGS = (html.getAttribute("data-langs") || DEFAULT).split(" ");
 
 export function $(sel, el) { return (el || document).querySelector(sel); }
 export function $$(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }

@@ -119,7 +119,7 @@ def test_a_hostile_formula_stays_inside_its_card(hostile_math_site, new_context,
     for i in range(cards.count()):
         card = cards.nth(i)
         outer = card.bounding_box()
-        for part in card.locator(".title math, .title .tex, .summary math, .summary .tex").all():
+        for part in card.locator(".title math, .title .tex, .summary math, .summary .tex, .abstract math, .abstract .tex").all():
             box = part.bounding_box()
             assert box, part.inner_html()
             assert outer["x"] - 1 <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"] + 1, (i, box)

@@ -18,6 +18,7 @@ from digest.clean import has_math
 from digest.config import load_config
 from digest.papers import new_paper
 from digest.site import render_site
+from digest.site.mathml import math_html
 from digest.sources import parse_feed
 from digest.sources.biorxiv import parse_page
 from digest.sources.feed import Entry
@@ -80,7 +81,7 @@ def test_biorxiv_rdf_reads_right():
     assert lower.authors == ("A. Zhang", "X. Jiang", "X. Zhang")
 
 
-def test_arxiv_text_commands_read_as_text_and_math_stays_for_katex():
+def test_arxiv_text_commands_read_as_text_and_math_stays_as_written():
     ai = by_id("arxiv-rss-cs_ai-2026-04-27.xml")["arXiv:2604.21936"].abstract
     assert "become central: adaptability, the ability" in ai and "and reproducibility, the guar" in ai
     stat = by_id("arxiv-rss-stat-2024-03-26.xml")
@@ -112,21 +113,19 @@ def math_site(tmp_path_factory):
     return site, papers
 
 
-def test_rendered_display_math_is_in_delimiters_katex_is_given(math_site):
+def test_rendered_display_math_is_mathml_in_display_mode(math_site):
     site, papers = math_site
     page = (site / "2026-06-16" / "index.html").read_text(encoding="utf-8")
-    assert 'static/katex/auto-render.min.js' in page and 'static/math.js' in page
-    given = json.loads(html.unescape(re.search(r"<meta name=\"math-delimiters\" content='([^']*)'>", page).group(1)))
-    display = [(d["left"], d["right"]) for d in given if d["display"]]
-    assert [d["left"] for d in given].index("$$") < [d["left"] for d in given].index("$")   # `$$` tried first
+    assert "katex" not in page and "math.js" not in page
     for paper in papers:
         spans = re.findall(r"\$\$.+?\$\$|\\\[.+?\\\]", paper.abstract, re.S)
         assert spans, paper.id
-        for span in spans:   # each display span reaches the page whole, in a pair KaTeX is told to typeset
-            assert html.escape(span, quote=False) in page or html.escape(span) in page, span
-            assert (span[:2], span[-2:]) in display, span
+        for span in spans:   # each display span reaches the page whole, typeset as display MathML
+            assert math_html(span).startswith('<math display="block">'), span
+            assert math_html(span) in page, span
+    assert page.count('<math display="block">') >= 2 and page.count("<math>") >= 2   # and the inline ones too
     search = (site / "search" / "index.html").read_text(encoding="utf-8")
-    assert "static/math.js" in search and '<meta name="math-delimiters"' in search   # results are typeset too
+    assert "katex" not in search and "math.js" not in search
 
 
 def test_feeds_carry_math_as_tex_source(math_site):
@@ -159,15 +158,15 @@ def test_written_mathml_and_footnote_marks_read_right():
     assert second.authors == ("C. C. M. J. Pieterse", "A. Zhang")
 
 
-def test_a_browser_typesets_every_delimiter(math_site, page):
-    """KaTeX, given the build's list, typesets `$$…$$` and `\\[…\\]` as display math and `$…$` inline: no delimiter
-    is left in the text a reader sees (the TeX survives only in KaTeX's MathML annotation)."""
+def test_a_browser_shows_every_delimiter_typeset(math_site, new_context):
+    """The build's MathML shows `$$…$$` and `\\[…\\]` as display math and `$…$` inline, JavaScript off: no delimiter
+    is left in the text a reader sees."""
     site, papers = math_site
+    page = new_context(java_script_enabled=False).new_page()
     page.goto(f"{serve_site(site)}2026-06-16/")
-    page.wait_for_load_state("networkidle")
     for paper in papers:
         abstract = page.locator(f'article.card[id="{paper.id}"] div.abstract p')
-        assert abstract.locator(".katex-display").count() >= 1, paper.id
-        assert abstract.locator(".katex").count() >= 3, paper.id
-        shown = abstract.evaluate("p => { const c = p.cloneNode(true); c.querySelectorAll('annotation').forEach(a => a.remove()); return c.textContent; }")
+        assert abstract.locator('math[display="block"]').count() >= 1, paper.id
+        assert abstract.locator("math").count() >= 3, paper.id
+        shown = abstract.text_content()
         assert not re.search(r"\$|\\\[|\\\(", shown), shown[:300]

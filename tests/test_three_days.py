@@ -13,6 +13,7 @@ from digest.archive import Archive
 from digest.collect import collect, fetch_settings
 from digest.config import load_config
 from digest.site import render_site
+from digest.site.mathml import math_html
 
 DAYS = Path(__file__).parent / "feeds" / "days"
 FRI, SAT, MON = date(2026, 6, 19), date(2026, 6, 20), date(2026, 6, 22)
@@ -159,7 +160,8 @@ def test_state_file_and_status_page_tell_the_states_apart(runs, tmp_path):
     card = fri.split('id="arXiv:2606.20005"', 1)[1].split("</article>", 1)[0]
     assert 'href="https://journals.plos.org/ploscompbiol/article?id=10.1371/journal.pcbi.1099001"' in card
     assert "updated to v2 on 2026-06-22" in fri.split('id="arXiv:2606.20001"', 1)[1].split("</article>", 1)[0]
-    assert "André Gonçalves" in fri and "Zoë Müller" in fri and r"$O(\sqrt{n})$" in fri
+    assert "André Gonçalves" in fri and "Zoë Müller" in fri and math_html(r"$O(\sqrt{n})$").startswith("<math>")
+    assert math_html(r"$O(\sqrt{n})$") in fri   # the formula as the build's MathML
 
 
 def test_a_rerun_the_same_day_changes_nothing(runs, tmp_path):

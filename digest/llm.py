@@ -14,7 +14,8 @@ from .clean import xml_text
 from .config import LLMOptions
 
 OPENAI_URL = "https://api.openai.com/v1"
-# The forms of response_format asked for, strictest first. A server refusing one (HTTP 400 or 422 naming it) gets
+# The forms of response_format asked for, strictest first. A server refusing one (HTTP 400 or 422 naming it, or a 500
+# reporting a validation error on it, as llama-cpp-python's server 0.3 does) gets
 # the next for the rest of the run: the answer's JSON schema (OpenAI, vLLM, Ollama, llama.cpp's server), the schema
 # inside json_object (llama-cpp-python's server, which refuses json_schema), JSON mode, then plain text read by
 # parse_json's tolerant reader.
@@ -82,8 +83,11 @@ def data_block(data: Any) -> str:
 
 
 def refuses_format(exc: openai.APIStatusError) -> bool:
-    """Return whether a 400 or 422 is the server refusing the request's response_format."""
+    """Return whether an error is the server refusing the request's response_format: a 400 or 422 naming it, or a
+    500 whose message is a validation error on it (llama-cpp-python's server 0.3 reports its 422 that way)."""
     said = f"{exc.message} {exc.body}"
+    if exc.status_code == 500:
+        return re.search(r"validation error[\s\S]*response_format", said) is not None
     return exc.status_code in (400, 422) and re.search(r"response_format|json_schema|json_object", said) is not None
 
 
@@ -208,6 +212,9 @@ class Client:
                                 f"({exc.status_code}): check {self.endpoint.key_env} and llm.model")
                 return None
             except openai.APIStatusError as exc:
+                if refuses_format(exc) and self.form + 1 < len(FORMATS):   # a 500 that is a validation error
+                    self.form += 1
+                    continue
                 return self._fail(f"HTTP {exc.status_code} after {self.options.attempts} attempts")
             except openai.APITimeoutError:
                 return self._fail(f"no answer within llm.timeout ({self.options.timeout:g} s), "

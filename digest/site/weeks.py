@@ -110,7 +110,11 @@ class Weeks:
     def week_context(self, week: str, infos: list[DayInfo]) -> dict[str, Any]:
         papers = self.papers(infos)
         ranked = sorted(papers, key=lambda wp: wp.rank)
-        by_topic = {tid: [wp for wp in ranked if tid in wp.paper.topics] for tid in self.topics}
+        by_topic: dict[str, list[WeekPaper]] = {tid: [] for tid in self.topics}
+        for wp in ranked:   # one pass over the week's ~6,000 papers, each topic's list in rank order
+            for tid in dict.fromkeys(wp.paper.topics):
+                if tid in by_topic:
+                    by_topic[tid].append(wp)
         by_topic = {tid: listed for tid, listed in by_topic.items() if listed}
         frame = [len(by_topic) * (TOPIC_FRAME[k] + DAY_LINK[k] * len(infos)) + BRIEFING[k] for k in (0, 1)]
         budget = Budget((PAGE_BYTES - frame[0], PAGE_ELEMENTS - frame[1]))

@@ -62,7 +62,7 @@ def test_demo_week_page_links_every_entry_to_its_card(demo_sites):
     assert len(cards) > 50   # the entries and the briefing's citations, every one an existing card
     assert {t.relative_to(site).parts[0] for t, _ in cards} == {"2026-06-16", "2026-06-17"}
     # The radar's papers open the page, before the cross-listed and the topics.
-    assert html.index('href="../../radar/"') < html.index('data-i18n="week_across"') < html.index('data-i18n="topic.')
+    assert html.index('<h2><a href="../../radar/">') < html.index('<h2><span data-i18n="week_across"') < html.index('<h2><a href="../../topics/')
     assert "Weekly briefing" in html and "counts taken from the week's papers" in html
     assert "本周论文的统计" in html   # the Chinese variant, for a reader who picks it
     assert [p for p in site_problems(site) if p.startswith("weeks/")] == []

@@ -178,7 +178,7 @@ def test_pages_advertise_their_feeds_and_the_nav_leads_to_the_subscribe_page(tmp
     assert alternates("2026-06-16/cs.LG/index.html") == ["../../feed.xml", "../../topics/cs.LG/feed.xml"]
     assert alternates("archive/index.html") == ["../feed.xml"]
     page = (tmp_path / "feeds" / "index.html").read_text(encoding="utf-8")
-    for path in ("feed.xml", "briefing.xml", "radar/feed.xml", "topics/cs.LG/feed.xml", "topics/medicine/feed.xml",
+    for path in ("feed.xml", "briefing.xml", "weeks/feed.xml", "radar/feed.xml", "topics/cs.LG/feed.xml", "topics/medicine/feed.xml",
                  "feeds.opml"):
         assert f'href="../{path}"' in page, path
     assert "rss.xml" not in page
@@ -193,8 +193,9 @@ def test_feeds_opml_lists_the_sites_own_feeds(tmp_path, config):
     render_site(with_base(config), days(), State(), tmp_path)
     opml = (tmp_path / "feeds.opml").read_text(encoding="utf-8")
     urls = re.findall(r'xmlUrl="([^"]+)"', opml)
-    assert urls[:4] == [f"{BASE}feed.xml", f"{BASE}rss.xml", f"{BASE}briefing.xml", f"{BASE}radar/feed.xml"]
-    assert urls[4:] == [f"{BASE}topics/{tid}/feed.xml" for tid in config.topics]
+    assert urls[:5] == [f"{BASE}feed.xml", f"{BASE}rss.xml", f"{BASE}briefing.xml", f"{BASE}weeks/feed.xml",
+                        f"{BASE}radar/feed.xml"]
+    assert urls[5:] == [f"{BASE}topics/{tid}/feed.xml" for tid in config.topics]
     assert not (tmp_path / "sources.opml").exists()   # the demo reads local files only: no upstream feed to list
     real = load_config(ROOT / "sources.yaml")
     render_site(real, days(), State(), tmp_path / "real")

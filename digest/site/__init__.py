@@ -24,6 +24,7 @@ from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, Rada
 from .pages import DayPages, PageMaker, SitePages
 from .plan import SitePlan
 from .search import SearchIndex
+from .weeks import Weeks
 from .workers import run_all
 from .writer import SiteWriter, code_version, inputs_key
 
@@ -74,6 +75,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
         pages.topic_page(tid, topic.name(lang))
         feeds.topic_feed(tid, topic.name(lang))
     pages.archive_page()
+    Weeks(maker, writer, plan, loader, briefings, feeds).render()
     pages.status_page()
     pages.catalogs()
     pages.search_page()

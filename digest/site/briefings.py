@@ -91,6 +91,7 @@ def plain_text(markup: str) -> str:
 OFFLINE: dict[str, dict[str, Message]] = {
     "en": {"intro": "<strong>Offline briefing</strong>: no language model is configured, so these are counts taken "
                     "from the day's papers, not an analysis.",
+           "week_intro": "<strong>Offline briefing</strong>: counts taken from the week's papers, not an analysis.",
            "papers": {"=1": "<strong>{count} paper</strong> in {topics} topic: {list}",
                       "other": "<strong>{count} papers</strong> across {topics} topics: {list}"},
            "themes": "<strong>Most frequent themes</strong> in the titles: {list}",
@@ -101,6 +102,7 @@ OFFLINE: dict[str, dict[str, Message]] = {
                      "other": "<strong>Radar</strong>: {count} papers match: {list}"},
            "topic": "{name} {count}", "names": " ({names})", "and": ", ", "then": "; "},
     "zh": {"intro": "<strong>离线简报</strong>：尚未配置大语言模型，以下为当天论文的统计，并非分析。",
+           "week_intro": "<strong>离线简报</strong>：以下为本周论文的统计，并非分析。",
            "papers": "<strong>{count}篇论文</strong>，涉及{topics}个主题：{list}",
            "themes": "<strong>标题中最常见的主题</strong>：{list}",
            "across": "<strong>跨领域</strong>：{count}篇论文同时属于多个主题，例如{list}",
@@ -170,8 +172,9 @@ def count(papers: Sequence[Paper], topic_ids: Container[str],
                   tuple(themes(p.title for p in papers)), n_across, tuple(across), n_hits, tuple(hits))
 
 
-def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
-    """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards."""
+def offline(counts: Counts, topic_names: Mapping[str, str], lang: str, intro: str = "intro") -> str:
+    """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards
+    (intro: the key of its opening line, "week_intro" for a week's: site/weeks.py)."""
     table = OFFLINE.get(lang, OFFLINE["en"])
     words = lambda key, count=None: choose(table[key], count)  # noqa: E731
     esc, sep = html.escape, " · "
@@ -187,7 +190,7 @@ def offline(counts: Counts, topic_names: Mapping[str, str], lang: str) -> str:
     if counts.radar:
         items.append(words("radar", counts.radar).format(count=counts.radar, list=words("then").join(
             f"{cite(i, p)}{named(found)}" for i, p, found in counts.radar_shown)))
-    markup = f"<p>{words('intro')}</p>\n<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>"
+    markup = f"<p>{words(intro)}</p>\n<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>"
     # Sanitised all the same, so a slip in the code above can never reach a page.
     return _sanitise(markup, {p.id for _, p, _ in counts.across_shown + counts.radar_shown})
 

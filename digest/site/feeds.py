@@ -60,7 +60,7 @@ def rss_language(lang: str) -> str:
 class HubFeed:
     """One of the site's own feeds, as the subscribe page, feeds.opml and the pages' <head> name it."""
 
-    kind: str      # "site", "rss", "briefing", "radar", "topic"
+    kind: str      # "site", "rss", "briefing", "weeks", "radar", "topic"
     path: str      # from the site's root: "feed.xml", "topics/cs.LG/feed.xml"
     page: str      # the page it follows, from the root: "", "topics/cs.LG/", "radar/"
     title: str
@@ -73,6 +73,7 @@ def hub_feeds(site: Site, topics: Mapping[str, str], plain: Callable[..., str]) 
     if site.base_url:
         feeds.append(HubFeed("rss", "rss.xml", "", f"{site.title} (RSS)", "application/rss+xml"))
     feeds += [HubFeed("briefing", "briefing.xml", "", f"{site.title} · {plain('briefing')}"),
+              HubFeed("weeks", "weeks/feed.xml", "weeks/", f"{site.title} · {plain('weekly_digests')}"),
               HubFeed("radar", "radar/feed.xml", "radar/", f"{site.title} · {plain('radar')}")]
     feeds += [HubFeed("topic", f"topics/{tid}/feed.xml", f"topics/{tid}/", f"{site.title} · {name}")
               for tid, name in topics.items()]
@@ -273,7 +274,21 @@ class Feeds:
             items.append({"day": info.day, "url": self.address.link(f"{info.day.isoformat()}/"),
                           "id": self.address.entry_id(f"briefing/{info.day.isoformat()}/{self.lang}", info.day),
                           "text": self.briefings.feed_text(self.loader.load(info))})
+        self.text_feed(target, f"{self.site.title} · {plain('briefing')}", "", items, plain)
+
+    def week_feed(self, target: Target, title: str, items: list[tuple[str, date, date, str]],
+                  plain: Callable[..., str]) -> None:
+        """Write /weeks/feed.xml: one entry per week (week, its first and latest day, text), newest first. An entry's
+        id is dated on the week's first day, and its `updated` moves with each day the week gains."""
+        self.text_feed(target, title, "weeks/", [
+            {"day": latest, "published": first, "title": plain("week_title", week=week),
+             "url": self.address.link(f"weeks/{week}/"), "id": self.address.entry_id(f"week/{week}/{self.lang}", first),
+             "text": text} for week, first, latest, text in items], plain)
+
+    def text_feed(self, target: Target, title: str, page: str, items: list[dict[str, Any]],
+                  plain: Callable[..., str]) -> None:
+        """Write an Atom feed of plain-text entries (templates/briefing.xml), newest first."""
         self.writer.write(target.rel, self.env.get_template("briefing.xml").render(
-            plain=plain, title=f"{self.site.title} · {plain('briefing')}", items=items,
-            **{**self.channel(target, "", []), "updated": items[0]["day"] if items else date(1970, 1, 1)}),
+            plain=plain, title=title, items=items,
+            **{**self.channel(target, page, []), "updated": items[0]["day"] if items else date(1970, 1, 1)}),
             target.fingerprint)

@@ -328,6 +328,7 @@ class SitePages:
         if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
             self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
         pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
+        pages += ["weeks/", *(f"weeks/{week}/" for week in self.plan.weeks())]
         for info in self.index.days:
             # A day's first page only: its numbered pages are linked from it, and listing them (some 75 a default
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.

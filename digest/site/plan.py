@@ -21,6 +21,18 @@ from .layout import DayLayout, day_layout
 from .writer import SiteWriter, inputs_key
 
 RECENT_DAYS = 7   # days a topic page lists
+WEEKS_IN_FEED = 12   # weeks the weekly digests' feed holds
+
+
+def week_of(day: date) -> str:
+    """The ISO week a day belongs to, as its page's folder names it: "2026-W25"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_path(day: date) -> str:
+    """The path (from the site root) of the weekly digest that holds a day."""
+    return f"weeks/{week_of(day)}/"
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,33 @@ class SitePlan:
         """The radar page and its feed (whose entries a later version updates)."""
         inputs = [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in days]
         return self.target("radar/index.html", inputs), self.target("radar/feed.xml", inputs)
+
+    # -- the weekly digests (site/weeks.py) ----------------------------------------------------------
+
+    def weeks(self) -> dict[str, list[DayInfo]]:
+        """The ISO weeks that have days, oldest first, each with its days."""
+        found: dict[str, list[DayInfo]] = {}
+        for info in self.index.days:
+            found.setdefault(week_of(info.day), []).append(info)
+        return found
+
+    def week_inputs(self, infos: list[DayInfo]) -> list[Any]:
+        """What a week's page is made from: its days and their layouts, not their neighbours, so a new day re-renders
+        only its own week (entries show no "updated to" marks, so later versions do not touch it either)."""
+        return [(i.day, i.key, self.shape(i)) for i in infos]
+
+    def week_page(self, week: str, infos: list[DayInfo]) -> Target:
+        return self.target(f"weeks/{week}/index.html", self.week_inputs(infos))
+
+    def weeks_index(self, weeks: dict[str, list[DayInfo]]) -> Target:
+        return self.target("weeks/index.html", [(w, [(i.day, i.size) for i in infos]) for w, infos in weeks.items()])
+
+    def weeks_feed(self, weeks: dict[str, list[DayInfo]]) -> Target:
+        """The newest weeks' feed (each entry counted from its days' index entries: counts and radar matches)."""
+        return self.target("weeks/feed.xml", [(w, self.week_inputs(weeks[w])) for w in self.feed_weeks(weeks)])
+
+    def feed_weeks(self, weeks: dict[str, list[DayInfo]]) -> list[str]:
+        return list(reversed(weeks))[:WEEKS_IN_FEED]
 
     # -- feeds over the rolling window -------------------------------------------------------------
 

@@ -145,3 +145,28 @@ def test_an_unreadable_vectors_file_is_named_and_rebuilt(tmp_path: Path, capsys:
     vectors_stage(archive)
     assert "2026-06-17.json: unreadable" in capsys.readouterr().out
     assert (PREPRINT.id, 1, MODEL) in store.read_vectors(date(2026, 6, 17))
+
+
+def test_cards_link_their_related_papers_across_fields(tmp_path: Path) -> None:
+    from digest.config import load_config
+    from digest.site import render_archive
+    archive = Archive(tmp_path / "content")
+    archive.write_day(Day(date(2026, 6, 16), (JOURNAL, PARAPHRASE)))
+    archive.write_day(Day(date(2026, 6, 17), (PREPRINT, ORIGINAL)))
+    config = load_config(build.DEMO / "sources.yaml")
+    site = tmp_path / "site"
+    render_archive(config, archive, site)
+    assert 'class="related"' not in (site / "2026-06-17" / "index.html").read_text(encoding="utf-8")  # none stored
+    vectors_stage(archive)
+    assert render_archive(config, archive, site).written > 0   # the stored related papers re-render their pages
+    page = (site / "2026-06-17" / "index.html").read_text(encoding="utf-8")
+    card = page[page.index(f'id="{PREPRINT.id}"'):]
+    card = card[:card.index("</article>")]
+    assert ('<p class="related"><span data-i18n="related_label">Related across fields:</span> '
+            f'<a href="../2026-06-16/#{JOURNAL.id}">{JOURNAL.title}</a></p>') in card
+    assert f'id="{JOURNAL.id}"' in (site / "2026-06-16" / "index.html").read_text(encoding="utf-8")
+    earlier = (site / "2026-06-16" / "index.html").read_text(encoding="utf-8")
+    assert f'2026-06-17/#{ORIGINAL.id}"' not in earlier   # a day never links a later one (the paraphrase's original)
+    stamps = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
+    render_archive(config, archive, site)
+    assert {p: p.stat().st_mtime_ns for p in site.rglob("*.html")} == stamps

@@ -15,6 +15,7 @@ import argparse
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digest.archive import Archive  # noqa: E402
 from digest.papers import Paper  # noqa: E402
-from digest.vectors import RELATED_MIN, VectorStore, hashed, nearest_across, unit_rows, vector  # noqa: E402
+from digest.vectors import RELATED_MIN, VectorStore, vectors_stage, hashed, nearest_across, unit_rows, vector  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _OLD_TITLE = re.compile(r"\s*\(arXiv:[^\s)]+ \[([^\]]+)\]\)\s*$")
@@ -73,10 +74,37 @@ def stored_bytes(papers: list[Paper]) -> float:
         return store.vectors_path(on).stat().st_size / len(papers)
 
 
+def volume(days: int) -> None:
+    """Time the stage on `days` days of the generator's weekday volume (bench/run.py; its text has no meaning, so
+    only the time and the bytes count): the first run, then one new day against its window."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import make_archive   # noqa: E402 - bench/ is on the path only now
+    with tempfile.TemporaryDirectory() as work:
+        _, content, gen, next_day, counts = make_archive(Path(work), days, None, 8)
+        archive = Archive(content)
+        begun = time.perf_counter()
+        vectors_stage(archive)
+        first = time.perf_counter() - begun
+        archive.write_day(gen.day(next_day))
+        begun = time.perf_counter()
+        found, papers = vectors_stage(archive)
+        again = time.perf_counter() - begun
+        store = VectorStore(archive)
+        sizes = [sum(f.stat().st_size for f in folder.glob("*.json")) for folder in (store.vectors_dir, store.related_dir)]
+        total = sum(counts.values()) + papers
+        print(f"volume: {days} days, {total} papers: first run {first:.1f} s; a new day of {papers} papers "
+              f"{again:.1f} s (target: well under the summarize stage's minutes); content/ per paper: vectors "
+              f"{sizes[0] / total:.0f} B, related {sizes[1] / total:.0f} B")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    parser.add_argument("--volume", type=int, default=0, metavar="DAYS",
+                        help="also time the stage over DAYS generated days at weekday volume (e.g. 14)")
     args = parser.parse_args(argv)
+    if args.volume:
+        volume(args.volume)
     files = sorted(args.corpus.glob("arxiv*"))
     if not files:
         print(f"no arXiv feed files in {args.corpus}")

@@ -1,11 +1,11 @@
 """A vector per paper, and each new day's related papers across fields: content/vectors/ and content/related/.
 
 The vectoriser is local and deterministic, with no model to download: the title's and abstract's words and word
-pairs (stop words out, a light plural fold), each hashed by blake2b into 64 signs (a fixed random sign projection
-of the hashed features, as a HashingVectorizer followed by a seeded sign matrix would be, but needing numpy
-only), weighted 1 + log(count), the title counted twice; summed, then stored as 64 signed bytes scaled to the
-largest. The same paper gives the same vector on any day and machine (blake2b, not Python's salted hash), so a
-stored vector is never recomputed; each record names the vectoriser that made it (MODEL).
+pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 1024 buckets, weighted
+1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
+sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
+gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
+never recomputed; each record names the vectoriser that made it (MODEL).
 
 Related papers are found once, when a day is new: each of its papers against the day itself and the window of
 days before it, among papers sharing no topic, nearest by cosine above RELATED_MIN. Older days keep theirs.
@@ -16,9 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import re
-from collections import Counter
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,42 +54,37 @@ based new paper propose proposed show shows study results result approach method
 """.split())
 
 
-def words(text: str) -> list[str]:
-    """The text's words, lower-cased, stop words and numbers out, plurals folded (models -> model)."""
-    found = []
-    for word in _WORD.findall(text.lower()):
-        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
-            continue
-        if word.endswith("ies") and len(word) > 4:
-            word = word[:-3] + "y"
-        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-            word = word[:-1]
-        found.append(word)
-    return found
+@lru_cache(maxsize=1 << 18)
+def word_hash(word: str) -> int:
+    """A word's feature hash: crc32 (zlib: the same on every machine and Python, unlike the salted str hash) of
+    the word lower-cased and folded (models -> model, studies -> study); -1 for a stop word, a number or a letter."""
+    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+        return -1
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    return zlib.crc32(word.encode("utf-8"))
 
 
-def features(paper: Paper) -> Counter[str]:
-    """Words and adjacent word pairs of the title (counted twice) and the abstract."""
-    counts: Counter[str] = Counter()
-    for text, times in ((paper.title, 2), (paper.abstract or "", 1)):
-        seen = words(text)
-        for _ in range(times):
-            counts.update(seen)
-            counts.update(f"{a} {b}" for a, b in zip(seen, seen[1:]))
-    return counts
+def text_features(text: str) -> np.ndarray:
+    """The feature hashes of a text's words and of its adjacent word pairs (a pair's from its words' two)."""
+    hashes = np.fromiter(map(word_hash, _WORD.findall(text.lower())), dtype=np.int64)
+    kept = hashes[hashes >= 0].astype(np.uint64)
+    pairs = (kept[:-1] * np.uint64(0x9E3779B1) + kept[1:] + np.uint64(0x7F4A7C15)) & np.uint64(0xFFFFFFFF)
+    return np.concatenate([kept, pairs])
 
 
 def hashed(paper: Paper) -> np.ndarray:
-    """The paper's features hashed, with a sign, into BUCKETS weights of 1 + log(count): a HashingVectorizer's
-    row, whose cosines are the features' own but for rare collisions (what related papers are found by)."""
-    counts = features(paper)
+    """The paper's features (its title's counted twice) hashed, with a sign, into BUCKETS weights of
+    1 + log(count): a HashingVectorizer's row, whose cosines are the features' own but for rare collisions
+    (what related papers are found by)."""
+    title = text_features(paper.title)
+    keys, counts = np.unique(np.concatenate([title, title, text_features(paper.abstract or "")]), return_counts=True)
     row = np.zeros(BUCKETS, dtype=np.float32)
-    if counts:
-        names = sorted(counts)   # a fixed order: float sums in another order could round the last bit differently
-        hashes = np.frombuffer(b"".join(hashlib.blake2b(n.encode("utf-8"), digest_size=4, person=b"ahub-vec").digest()
-                                        for n in names), dtype="<u4")
-        weights = np.array([1.0 + math.log(counts[n]) for n in names], dtype=np.float32)
-        np.add.at(row, hashes % BUCKETS, np.where(hashes >> 31, weights, -weights))
+    weights = (1.0 + np.log(counts)).astype(np.float32)
+    # In the keys' sorted order: float sums in another order could round the last bit differently.
+    np.add.at(row, (keys % np.uint64(BUCKETS)).astype(np.intp), np.where(keys >> np.uint64(31), weights, -weights))
     return row
 
 

@@ -173,6 +173,14 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
         print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
 
 
+def vectors_step(archive: Archive) -> None:
+    """Store the recent days' vectors and each new day's related papers (local vectoriser: no network)."""
+    from digest.vectors import MODEL, vectors_stage   # numpy: only the stages that use it import it
+    days, papers = vectors_stage(archive)
+    if days:
+        print(f"vectors: related papers across fields found for {papers} papers of {days} days ({MODEL})")
+
+
 def render_stage(config: Config, archive: Archive, out: Path, summary: Path | None = None) -> None:
     """Render site/, then print its size against site.size_limit_mb; raise SiteTooLarge over the limit."""
     started = time.monotonic()
@@ -273,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                     ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
                 if args.stage in ("all", "summarize"):
                     summarize_step(config, archive, args.demo, summary, args.redo)
+                    vectors_step(archive)
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             try:

@@ -23,7 +23,7 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}   # the language switch names
 MESSAGES: dict[str, dict[str, Message]] = {
     "en": {
         "authors": "Authors", "abstract": "Abstract", "show_abstract": "Original abstract",
-        "authors_label": "Authors:", "standfirst": "Standfirst", "also_at": "Also at {host}", "standfirst_note": "The journal's feed gives only this standfirst, not the abstract.",
+        "authors_label": "Authors:", "standfirst": "Standfirst", "also_at": "Also at {host}", "related_label": "Related across fields:", "standfirst_note": "The journal's feed gives only this standfirst, not the abstract.",
         "summary_extractive": "Extractive summary: the abstract's opening sentences, not an LLM summary.",
         "summary_llm": "Summary by {model}",
         "briefing": "Daily briefing",
@@ -112,7 +112,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
     },
     "zh": {
         "authors": "作者", "abstract": "摘要", "show_abstract": "原文摘要", "authors_label": "作者：",
-        "standfirst": "导语", "also_at": "另见{host}", "standfirst_note": "期刊的订阅源只提供这段导语，没有摘要。",
+        "standfirst": "导语", "also_at": "另见{host}", "related_label": "跨领域相关：", "standfirst_note": "期刊的订阅源只提供这段导语，没有摘要。",
         "summary_extractive": "摘录式摘要：取自摘要开头的句子，并非大语言模型生成。",
         "summary_llm": "由{model}生成的摘要",
         "briefing": "每日简报",

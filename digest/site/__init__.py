@@ -7,7 +7,7 @@ briefing made safe), `pages`, `feeds` and `search` (the outputs), all written th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 from ..archive import Archive, Briefing, Day, State
 from ..files import collector_paused
 from ..config import Config
+from ..vectors import Related, VectorStore
 from .briefings import Briefings
 from .budget import SiteSize, recent_volume
 from .cards import CardBuilder
@@ -23,6 +24,7 @@ from .feeds import Feeds
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
 from .plan import SitePlan
+from .related import RelatedLinks
 from .search import SearchIndex
 from .weeks import Weeks
 from .workers import run_all
@@ -41,8 +43,9 @@ class RenderReport:
 
 
 def render(config: Config, source: DaySource, state: State, out: Path,
-           stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH) -> RenderReport:
-    """Write the whole site into out/; return what was written and removed."""
+           stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH,
+           related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None) -> RenderReport:
+    """Write the whole site into out/; return what was written and removed (related: a day's related papers)."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
     infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
@@ -61,6 +64,9 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items, site.full_days)
+    if related is not None:
+        links = RelatedLinks(related, plan, index)
+        plan.related, cards.related = links.on_page, links.of
     maker = PageMaker(config, template_env(), ui, cards, plan)
     search = SearchIndex(writer, plan, index, loader, cards)
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
@@ -105,5 +111,7 @@ def render_site(config: Config, days: list[Day], state: State, out: Path,
 
 def render_archive(config: Config, archive: Archive, out: Path, batch: int = BATCH) -> RenderReport:
     """Render the archive in content/ into out/, reading only the days whose pages changed."""
+    store = VectorStore(archive)
     with collector_paused():   # as in render_site
-        return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch)
+        return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch,
+                      lambda day: store.read_related(day)[1])

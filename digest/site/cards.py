@@ -38,6 +38,7 @@ class Card:
     other_summaries: tuple[tuple[str, str], ...] = ()  # (language, text) beside the rendered one
     pdf: str = ""                                     # the paper's PDF where its source has one (papers.pdf_url)
     provenance: str = ""                              # HTML: who wrote the summary, when, from what; a report link
+    related: tuple[tuple[str, str], ...] = ()          # (href, title): papers of other fields near it (vectors.py)
 
 
 def host(url: str) -> str:
@@ -129,9 +130,17 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
             (f'<a class="badge" href="{escape(href)}" data-i18n="topic.{escape(tid)}">{escape(name)}</a> ' if href
              else f'<span class="badge plain">{escape(name)}</span> ') for tid, name, href in c.topics)
         out.append(f'  <p class="topics">{badges}</p>\n')
-    # COinS: what Zotero's connector reads to save any card of a page (site/cite.py).
-    out.append(f'  <span class="Z3988" title="{escape(coins(paper, c.label))}"></span>\n</article>\n')
+    # The related papers across fields, if any; then COinS: what Zotero's connector reads to save any card (site/cite.py).
+    out.append(f'{related_line(c.related, tagged)}  <span class="Z3988" title="{escape(coins(paper, c.label))}"></span>\n</article>\n')
     return Markup("".join(out))
+
+
+def related_line(links: Sequence[tuple[str, str]], tagged: Callable[..., Markup]) -> str:
+    """A card's "Related across fields" line: links to the other cards, by title ("" without any)."""
+    if not links:
+        return ""
+    shown = " · ".join(f'<a href="{escape(href)}">{text_html(title)}</a>' for href, title in links)
+    return f'  <p class="related">{tagged("related_label")} {shown}</p>\n'
 
 
 def more_count(names: Sequence[str], shown: int) -> str:
@@ -203,6 +212,8 @@ class CardBuilder:
         # The feed window's stay for the whole render; another day's only while that day's papers are asked for.
         self._firsts: dict[str, str] = {}
         self._day_firsts: tuple[date | None, dict[str, str]] = (None, {})
+        # A paper's related papers across fields (site/related.py): paths from the root and titles.
+        self.related: Callable[[Paper], tuple[tuple[str, str], ...]] = lambda paper: ()
 
     def llm_summary(self, paper: Paper) -> str:
         """The LLM's summary in the default language (else in another one), or "" when the paper has none."""
@@ -271,7 +282,8 @@ class CardBuilder:
                        if lang != self.lang and paper.summary.get(lang) and paper.summary[lang] != summary)
         return Card(f"{number:02d}", paper, safe_url(paper.url), self.label_of(paper), paper.authors, summary,
                     topics, update, self.radar.hits(paper), others, safe_url(pdf_url(paper) or ""),
-                    self.provenance(paper) if summary else "")
+                    self.provenance(paper) if summary else "",
+                    tuple((root + path, title) for path, title in self.related(paper)))
 
     def cards_html(self, papers: Iterable[Paper], root: str, start: int = 1) -> Markup:
         """A day page's cards as HTML, numbered from `start` (01 on the day's first page), one per line."""

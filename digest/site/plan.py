@@ -70,6 +70,8 @@ class SitePlan:
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
+        # The related papers' links a page of a day's cards shows (site/related.py: set when content/ has them).
+        self.related: Callable[[DayInfo, set[str]], Any] = lambda info, ids: ()
 
     def target(self, rel: str, *inputs: Any) -> Target:
         fingerprint = inputs_key(self.version, rel, *inputs)
@@ -109,7 +111,13 @@ class SitePlan:
 
     def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
         return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
-                           self.index.marks(info), self.briefing_inputs(info.day), self.updated_cards(info))
+                           self.index.marks(info), self.briefing_inputs(info.day), self.updated_cards(info),
+                           self.related(info, self.page_ids(info, 1)))
+
+    def page_ids(self, info: DayInfo, number: int) -> set[str]:
+        """The ids of the cards on the day's numbered page."""
+        first, after = self.layout(info).span(number)
+        return set(info.ids[first - 1:after - 1])
 
     def day_more_page(self, info: DayInfo, number: int, prev_day: date | None) -> Target:
         """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions).
@@ -117,13 +125,10 @@ class SitePlan:
         It links the previous day but not the next: a new day would otherwise re-render every numbered page of
         the day before it (~75 on a weekday) for one link, which the day's first page, one pager click away, holds."""
         # Only its own cards' "updated to" marks: a new version of one paper re-renders one of the day's pages.
-        marks = self.index.marks(info)
-        if marks:
-            first, after = self.layout(info).span(number)
-            shown = set(info.ids[first - 1:after - 1])
-            marks = [mark for mark in marks if mark[0] in shown]
+        shown = self.page_ids(info, number)
+        marks = [mark for mark in self.index.marks(info) if mark[0] in shown]
         return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
-                           marks)
+                           marks, self.related(info, shown))
 
     def topic_ids(self, info: DayInfo) -> list[str]:
         """Return the topics of the day's day-and-topic pages: a compact day has none."""
@@ -141,7 +146,7 @@ class SitePlan:
         info = self.index.days[-1]
         prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
         return self.target("index.html", info.key, self.shape(info), prev_day, self.index.marks(info),
-                           self.briefing_inputs(info.day), self.updated_cards(info))
+                           self.briefing_inputs(info.day), self.updated_cards(info), self.related(info, self.page_ids(info, 1)))
 
     def day_jobs(self) -> list[DayJob]:
         """Return the days whose pages need rendering (fingerprints of those that do not are kept)."""

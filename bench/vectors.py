@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""How often a paper's nearest neighbour by the local vectoriser (digest/vectors.py) shares an arXiv category with
+it, against chance (two papers drawn at random), over the real arXiv feeds in ../shared/corpus/real/.
+
+    python bench/vectors.py [--corpus DIR]
+
+Each feed file is read with feedparser on its own (its items' categories: RSS/Atom tags, or the old RSS 1.0 title's
+`[math.PR]`); papers are compared within their file, as a day is compared with its window. Also printed: the
+bytes a vector costs in content/vectors/ and the share of papers given a related paper across fields.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import feedparser
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from digest.archive import Archive  # noqa: E402
+from digest.papers import Paper  # noqa: E402
+from digest.vectors import RELATED_MIN, VectorStore, vectors_stage, hashed, nearest_across, unit_rows, vector  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+_OLD_TITLE = re.compile(r"\s*\(arXiv:[^\s)]+ \[([^\]]+)\]\)\s*$")
+_PREFIX = re.compile(r"^arXiv:\S+ Announce Type: \S+\s+Abstract:\s*")
+
+
+def feed_papers(path: Path) -> list[Paper]:
+    """The feed's items as papers, their arXiv categories as topics (items without any are left out)."""
+    papers = []
+    for n, entry in enumerate(feedparser.parse(str(path)).entries):
+        title = str(entry.get("title", ""))
+        cats = [str(t.get("term")) for t in entry.get("tags", []) if t.get("term")]
+        old = _OLD_TITLE.search(title)
+        if old:
+            cats, title = cats or [old.group(1)], title[:old.start()]
+        abstract = _PREFIX.sub("", re.sub(r"<[^>]+>", " ", str(entry.get("summary", ""))))
+        if cats:
+            papers.append(Paper(f"{path.stem}:{n}", title, (), abstract, "", date(2026, 1, 1), ("corpus",),
+                                tuple(cats)))
+    return papers
+
+
+def shares(a: Paper, b: Paper) -> bool:
+    return bool(set(a.topics) & set(b.topics))
+
+
+def measure(papers: list[Paper], make: Callable[[Paper], np.ndarray]) -> tuple[int, int, int, int]:
+    """(papers, whose nearest neighbour shares a category, pairs, pairs sharing one) within one feed."""
+    rows = unit_rows([make(p) for p in papers])
+    cosines = rows @ rows.T
+    np.fill_diagonal(cosines, -2.0)
+    near = sum(shares(p, papers[int(np.argmax(cosines[i]))]) for i, p in enumerate(papers))
+    pairs = len(papers) * (len(papers) - 1) // 2
+    same = sum(shares(papers[i], papers[j]) for i in range(len(papers)) for j in range(i + 1, len(papers)))
+    return len(papers), near, pairs, same
+
+
+def stored_bytes(papers: list[Paper]) -> float:
+    """Bytes per paper of a day's file in content/vectors/, written as the summarize stage writes it."""
+    with tempfile.TemporaryDirectory() as work:
+        store = VectorStore(Archive(Path(work)))
+        on = date(2026, 1, 1)
+        ids = [f"arXiv:2606.{10000 + i}" for i in range(len(papers))]   # ids as long as real ones
+        store.write_vectors(on, ((pid, 1, "hash-sign-64/1", vector(p)) for pid, p in zip(ids, papers)))
+        return store.vectors_path(on).stat().st_size / len(papers)
+
+
+def volume(days: int) -> None:
+    """Time the stage on `days` days of the generator's weekday volume (bench/run.py; its text has no meaning, so
+    only the time and the bytes count): the first run, then one new day against its window."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import make_archive   # noqa: E402 - bench/ is on the path only now
+    with tempfile.TemporaryDirectory() as work:
+        _, content, gen, next_day, counts = make_archive(Path(work), days, None, 8)
+        archive = Archive(content)
+        begun = time.perf_counter()
+        vectors_stage(archive)
+        first = time.perf_counter() - begun
+        archive.write_day(gen.day(next_day))
+        begun = time.perf_counter()
+        found, papers = vectors_stage(archive)
+        again = time.perf_counter() - begun
+        store = VectorStore(archive)
+        sizes = [sum(f.stat().st_size for f in folder.glob("*.json")) for folder in (store.vectors_dir, store.related_dir)]
+        total = sum(counts.values()) + papers
+        print(f"volume: {days} days, {total} papers: first run {first:.1f} s; a new day of {papers} papers "
+              f"{again:.1f} s (target: well under the summarize stage's minutes); content/ per paper: vectors "
+              f"{sizes[0] / total:.0f} B, related {sizes[1] / total:.0f} B")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    parser.add_argument("--volume", type=int, default=0, metavar="DAYS",
+                        help="also time the stage over DAYS generated days at weekday volume (e.g. 14)")
+    args = parser.parse_args(argv)
+    if args.volume:
+        volume(args.volume)
+    files = sorted(args.corpus.glob("arxiv*"))
+    if not files:
+        print(f"no arXiv feed files in {args.corpus}")
+        return 1
+    feeds = [papers for papers in map(feed_papers, files) if len(papers) >= 3]
+    everyone = [p for papers in feeds for p in papers]
+    for name, make in (("stored vector (64 signed bytes)", vector), ("hashed features (related papers)", hashed)):
+        total = [0, 0, 0, 0]
+        for path, papers in zip(files, feeds):
+            figures = measure(papers, make)
+            total = [t + f for t, f in zip(total, figures)]
+            if len(papers) > 50:
+                print(f"  {name}, {len(papers)} papers of one feed: nearest neighbour shares a category "
+                      f"{figures[1] / figures[0]:.0%}, chance {figures[3] / figures[2]:.0%}")
+        n, near, pairs, same = total
+        print(f"{name}: {n} papers, nearest neighbour shares a category {near / n:.0%} "
+              f"(target: far above chance), chance {same / pairs:.0%}")
+    rows = unit_rows([hashed(p) for p in everyone])
+    related = nearest_across(everyone, rows, everyone, rows)
+    print(f"related across fields (no shared category, cosine >= {RELATED_MIN}): {len(related)} of {n} papers have "
+          f"one, {sum(len(r) for r in related.values()) / max(len(related), 1):.1f} each")
+    print(f"content/vectors/: {stored_bytes(everyone):.0f} bytes per paper (target: a few dozen to ~150)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

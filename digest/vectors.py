@@ -1,0 +1,280 @@
+"""A vector per paper, and each new day's related papers across fields: content/vectors/ and content/related/.
+
+The vectoriser is local and deterministic, with no model to download: the title's and abstract's words and word
+pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 1024 buckets, weighted
+1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
+sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
+gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
+never recomputed; each record names the vectoriser that made it (MODEL).
+
+Related papers are found once, when a day is new: each of its papers against the day itself and the window of
+days before it, among papers sharing no topic, nearest by cosine above RELATED_MIN. Older days keep theirs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .archive import Archive, Day
+from .clean import clip
+from .files import write_atomic
+from .papers import Paper
+
+MODEL = "hash-sign-64/1"     # the vectoriser and its version: a change of either is a new name
+DIMS = 64
+BUCKETS = 1024              # hashed features a related paper is found by (bench/vectors.py)
+WINDOW_DAYS = 14             # a new day's papers are compared with the days this far back
+RELATED_SHOWN = 3
+RELATED_MIN = 0.15           # cosine of hashed features below which a neighbour is not related (bench/vectors.py)
+RELATED_TITLE = 120          # characters of a related paper's title kept for its link
+SCHEMA = 1
+CHUNK = 256                  # papers whose cosines are held at once
+FIRST_LOOK = 64             # nearest neighbours looked at before all are
+
+_WORD = re.compile(r"[^\W_]+")
+STOP_WORDS = frozenset("""
+a about above after again against all also an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having here how however i if
+in into is it its itself just more most no nor not of off on once only or other our out over own same she should so
+some such than that the their them then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours via thus within without upon using
+based new paper propose proposed show shows study results result approach method methods present provide here
+""".split())
+
+
+@lru_cache(maxsize=1 << 18)
+def word_hash(word: str) -> int:
+    """A word's feature hash: crc32 (zlib: the same on every machine and Python, unlike the salted str hash) of
+    the word lower-cased and folded (models -> model, studies -> study); -1 for a stop word, a number or a letter."""
+    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+        return -1
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def text_features(text: str) -> np.ndarray:
+    """The feature hashes of a text's words and of its adjacent word pairs (a pair's from its words' two)."""
+    hashes = np.fromiter(map(word_hash, _WORD.findall(text.lower())), dtype=np.int64)
+    kept = hashes[hashes >= 0].astype(np.uint64)
+    pairs = (kept[:-1] * np.uint64(0x9E3779B1) + kept[1:] + np.uint64(0x7F4A7C15)) & np.uint64(0xFFFFFFFF)
+    return np.concatenate([kept, pairs])
+
+
+def hashed(paper: Paper) -> np.ndarray:
+    """The paper's features (its title's counted twice) hashed, with a sign, into BUCKETS weights of
+    1 + log(count): a HashingVectorizer's row, whose cosines are the features' own but for rare collisions
+    (what related papers are found by)."""
+    title = text_features(paper.title)
+    keys, counts = np.unique(np.concatenate([title, title, text_features(paper.abstract or "")]), return_counts=True)
+    row = np.zeros(BUCKETS, dtype=np.float32)
+    weights = (1.0 + np.log(counts)).astype(np.float32)
+    # In the keys' sorted order: float sums in another order could round the last bit differently.
+    np.add.at(row, (keys % np.uint64(BUCKETS)).astype(np.intp), np.where(keys >> np.uint64(31), weights, -weights))
+    return row
+
+
+@lru_cache(maxsize=1)
+def projection() -> np.ndarray:
+    """The fixed BUCKETS x DIMS sign matrix (+1/-1) of the compact vector, drawn from blake2b, not from a random
+    generator whose stream a numpy release might change."""
+    rows = b"".join(hashlib.blake2b(i.to_bytes(4, "little"), digest_size=DIMS // 8, person=b"ahub-prj").digest()
+                    for i in range(BUCKETS))
+    bits = np.unpackbits(np.frombuffer(rows, dtype=np.uint8).reshape(BUCKETS, DIMS // 8), axis=1)
+    return bits.astype(np.float64) * 2.0 - 1.0
+
+
+def compact(row: np.ndarray) -> np.ndarray:
+    """The stored vector of a hashed row: its fixed projection to DIMS, as signed bytes scaled to the largest (all
+    zero for a paper with no words)."""
+    summed = row.astype(np.float64) @ projection()
+    top = float(np.abs(summed).max())
+    if top == 0.0:
+        return np.zeros(DIMS, dtype=np.int8)
+    return np.rint(summed * (127.0 / top)).astype(np.int8)
+
+
+def vector(paper: Paper) -> np.ndarray:
+    """The paper's stored vector: DIMS signed bytes."""
+    return compact(hashed(paper))
+
+
+def encode(vec: np.ndarray) -> str:
+    return base64.b64encode(vec.astype(np.int8).tobytes()).decode("ascii")
+
+
+def decode(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=np.int8)
+
+
+def unit_rows(vectors: Sequence[np.ndarray]) -> np.ndarray:
+    """The vectors as rows of unit length (a zero vector stays zero), for cosines by one matrix product."""
+    rows = np.array(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+@dataclass(frozen=True)
+class Related:
+    """A paper related across fields: where its card is (id and day) and its title for the link."""
+
+    id: str
+    day: date
+    title: str
+
+
+class VectorStore:
+    """content/vectors/YYYY-MM-DD.json (one line per paper: id, version, model, base64 bytes) and
+    content/related/YYYY-MM-DD.json (each paper's related papers, found when its day was new)."""
+
+    def __init__(self, archive: Archive):
+        self.vectors_dir = archive.root / "vectors"
+        self.related_dir = archive.root / "related"
+
+    def vectors_path(self, day: date) -> Path:
+        return self.vectors_dir / f"{day.isoformat()}.json"
+
+    def related_path(self, day: date) -> Path:
+        return self.related_dir / f"{day.isoformat()}.json"
+
+    def read_vectors(self, day: date) -> dict[tuple[str, int | None, str], np.ndarray]:
+        data = _read(self.vectors_path(day))
+        rows = data.get("vectors") if data else None
+        found = {}
+        for row in rows if isinstance(rows, list) else ():
+            if isinstance(row, list) and len(row) == 4 and isinstance(row[0], str) and isinstance(row[3], str):
+                vec = decode(row[3])
+                if vec.size == DIMS:
+                    found[(row[0], row[1], row[2])] = vec
+        return found
+
+    def write_vectors(self, day: date, rows: Iterable[tuple[str, int | None, str, np.ndarray]]) -> bool:
+        # One line per paper: a day's file diffs by paper, and grows only when the day does.
+        lines = ",\n".join(json.dumps([pid, version, model, encode(vec)], ensure_ascii=False)
+                           for pid, version, model, vec in rows)
+        head = json.dumps({"schema": SCHEMA, "day": day.isoformat()})[:-1]
+        return write_atomic(self.vectors_path(day), f'{head}, "vectors": [\n{lines}\n]}}\n'.encode("utf-8"))
+
+    def read_related(self, day: date) -> tuple[str, dict[str, tuple[Related, ...]]]:
+        """Return (the fingerprint of the papers it was found for, each paper's related papers)."""
+        data = _read(self.related_path(day))
+        if not data or not isinstance(data.get("related"), dict):
+            return "", {}
+        found = {}
+        for pid, items in data["related"].items():
+            try:
+                found[pid] = tuple(Related(str(i), date.fromisoformat(d), str(t)) for i, d, t in items)
+            except (TypeError, ValueError):
+                continue
+        return str(data.get("papers", "")), found
+
+    def write_related(self, day: date, papers: str, related: dict[str, list[Related]]) -> bool:
+        lines = ",\n".join(f"{json.dumps(pid, ensure_ascii=False)}: "
+                           f"{json.dumps([[r.id, r.day.isoformat(), r.title] for r in items], ensure_ascii=False)}"
+                           for pid, items in related.items())
+        head = json.dumps({"schema": SCHEMA, "day": day.isoformat(), "model": MODEL, "papers": papers})[:-1]
+        return write_atomic(self.related_path(day), f'{head}, "related": {{\n{lines}\n}}}}\n'.encode("utf-8"))
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        print(f"vectors: {path}: unreadable ({exc}); it is computed again")
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def fingerprint(papers: Sequence[Paper]) -> str:
+    return hashlib.blake2b("\n".join(p.id for p in papers).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def store_vectors(store: VectorStore, day: Day, rows: np.ndarray | None = None) -> bool:
+    """Store the vectors the day's papers lack (rows: their hashed rows, when already made); True if any did."""
+    stored = store.read_vectors(day.day)
+    vecs = [stored.get((p.id, p.version, MODEL)) for p in day.papers]
+    if all(v is not None for v in vecs):
+        return False
+    made = [v if v is not None else compact(rows[i] if rows is not None else hashed(p))
+            for i, (v, p) in enumerate(zip(vecs, day.papers))]
+    store.write_vectors(day.day, ((p.id, p.version, MODEL, v) for p, v in zip(day.papers, made)))
+    return True
+
+
+def nearest_across(papers: Sequence[Paper], rows: np.ndarray, pool: Sequence[Paper], pool_rows: np.ndarray,
+                   shown: int = RELATED_SHOWN, least: float = RELATED_MIN) -> dict[str, list[Related]]:
+    """Each paper's nearest papers of the pool that share none of its topics, best first, above `least`."""
+    related: dict[str, list[Related]] = {}
+    pool32 = pool_rows.astype(np.float32).T
+    for first in range(0, len(papers), CHUNK):   # a chunk's cosines at a time: a weekday against its window
+        cosines = rows[first:first + CHUNK].astype(np.float32) @ pool32
+        for i, paper in enumerate(papers[first:first + CHUNK]):
+            found = _nearest(paper, cosines[i], pool, shown, least)
+            if found:
+                related[paper.id] = found
+    return related
+
+
+def _nearest(paper: Paper, cosines: np.ndarray, pool: Sequence[Paper], shown: int, least: float) -> list[Related]:
+    topics = set(paper.topics)
+    found: list[Related] = []
+    # The best few first (most neighbours share a topic, so a few dozen are looked at), all only if need be.
+    near = min(len(cosines) - 1, FIRST_LOOK)
+    for order in (np.argpartition(-cosines, near)[:near + 1], np.arange(len(cosines))):
+        found = []
+        for j in sorted(order.tolist(), key=lambda j: (-float(cosines[j]), j)):
+            if cosines[j] < least or len(found) == shown:
+                return found
+            other = pool[j]
+            if other.id != paper.id and not topics.intersection(other.topics):
+                found.append(Related(other.id, other.day, clip(other.title, RELATED_TITLE)))
+        if len(found) == shown or len(order) == len(cosines):
+            return found
+    return found
+
+
+def vectors_stage(archive: Archive, window: int = WINDOW_DAYS) -> tuple[int, int]:
+    """Store the vectors of the latest `window` days and the related papers of each of those days not yet done.
+
+    Return (days whose related papers were found, their papers). Cost grows with the window, not the archive."""
+    store = VectorStore(archive)
+    dates = archive.day_dates()
+    days = [d for d in (archive.read_day(on) for on in dates[-window:] if on > dates[-1] - timedelta(days=window))
+            if d is not None and d.papers]
+    todo = {d.day for d in days if store.read_related(d.day)[0] != fingerprint(d.papers)}
+    if not todo:
+        for day in days:
+            store_vectors(store, day)
+        return 0, 0
+    # The window's hashed rows, made once (a paper's row is a pure function of its text).
+    pool = [p for d in days for p in d.papers]
+    raw = np.array([hashed(p) for p in pool]).reshape(len(pool), BUCKETS)
+    rows = unit_rows(list(raw))
+    done = papers = start = 0
+    for day in days:
+        end = start + len(day.papers)
+        store_vectors(store, day, raw[start:end])   # the rows as vector() makes them: the same bytes
+        if day.day in todo:
+            # The window before the day, and the day itself: never a later day, so a day found once stays so.
+            first = next(i for i, p in enumerate(pool) if p.day > day.day - timedelta(days=window))
+            store.write_related(day.day, fingerprint(day.papers),
+                                nearest_across(day.papers, rows[start:end], pool[first:end], rows[first:end]))
+            done, papers = done + 1, papers + len(day.papers)
+        start = end
+    return done, papers

@@ -169,6 +169,7 @@ def read_answer(text: str, batch: Sequence[Paper], languages: Sequence[str]) -> 
     found: Read[dict[str, str]] = Read({}, {})
     if not isinstance(items, list):
         return found
+    found.shaped = True
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict):
             continue
@@ -232,6 +233,7 @@ class Read(Generic[Got]):
     good: dict[int, Got]
     refused: dict[int, str]
     reasked: int = 0           # items asked for again because the gate refused them
+    shaped: bool = False       # the answer was in the shape asked for (a list of items), whatever it held
 
 
 async def ask_twice(client: Client, day: date, ask: Callable[[Sequence[Item], Mapping[int, str]], Ask],
@@ -240,7 +242,8 @@ async def ask_twice(client: Client, day: date, ask: Callable[[Sequence[Item], Ma
 
     `ask(items, reasons)` is the request, `read(text, items)` what an answer gave. The items the first answer missed
     or the gate refused are asked for once more, alone, with the reasons; the verdicts returned are those on the
-    second answer (an item refused again falls back for good; one a failed second request left is tried next run).
+    second answer (an item refused again, or missing from it again, falls back for good; one a failed second request
+    left is tried next run).
     """
     answer = await client.chat(day.isoformat(), ask(items, {}))
     if answer is None:
@@ -255,7 +258,10 @@ async def ask_twice(client: Client, day: date, ask: Callable[[Sequence[Item], Ma
         if again is not None:
             second = read(again, rest)
             found.good.update({missing[k]: got for k, got in second.good.items()})
-            found.refused = {missing[k]: why for k, why in second.refused.items()}
+            # Missing from a second answer in shape is the model's verdict too: kept, so a rerun does not pay again
+            # (an answer out of shape, a server's fault as often as the model's, leaves the item for the next run)
+            found.refused = {missing[k]: second.refused.get(k, "missing: not in two answers")
+                             for k in range(len(rest)) if k not in second.good and (k in second.refused or second.shaped)}
     if found.good or found.refused:
         client.usable()
     return found

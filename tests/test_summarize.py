@@ -331,6 +331,21 @@ def test_a_partial_answer_gets_one_stricter_retry(tmp_path, llm):
     assert all(p.summary for p in archive.read_day(D2).papers)
 
 
+def test_a_paper_missing_from_both_answers_gets_a_verdict_and_a_rerun_pays_nothing(tmp_path, llm):
+    # A model that stops early both times (as SmolLM2-135M did against llama.cpp): the papers it left out twice are
+    # its verdict, stored like a refusal, not "tried next run" at the same cost again.
+    archive = seed(tmp_path, n1=0, n2=3)
+    llm.script(llm.answer, llm.half, llm.half)   # the briefing, the batch, its retry for the two missing
+    config = write_config(tmp_path, llm, concurrency=1, briefing_days=1, max_papers=3)
+    assert run(tmp_path, config) == 0
+    papers = archive.read_day(D2).papers
+    assert sum(bool(p.summary) for p in papers) == 2
+    left = [p for p in papers if not p.summary]
+    assert len(left) == 1 and left[0].summary_verdict == "missing: not in two answers"
+    calls = llm.calls
+    assert run(tmp_path, config) == 0 and llm.calls == calls
+
+
 def test_unusable_twice_falls_back_to_offline(tmp_path, llm):
     archive = seed(tmp_path, n1=0, n2=2)
     llm.script(llm.malformed)

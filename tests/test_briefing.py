@@ -282,3 +282,15 @@ def test_a_rendered_day_shows_the_offline_briefing_per_language_and_its_feed_tex
     assert content.text.startswith("Offline briefing: no language model is configured")
     assert f"1 paper is listed under more than one topic: 01 {hostile} (Machine Learning, Computer Vision)" in content.text
     assert content.text.endswith("not written by a language model.")
+
+
+def test_the_day_index_keeps_each_days_themes_and_the_briefing_uses_them():
+    from digest.site.index import DayInfo, index_entry
+    titles = ["Diffusion models for tumour segmentation", "Diffusion models in weather forecasting", "Tumour growth"]
+    day = Day(date(2026, 6, 10), tuple(paper(n, title=t) for n, t in enumerate(titles, 1)), ())
+    info = index_entry(day, "key", Radar(), 20)
+    assert info.themes == tuple(briefings.themes(titles)) and ("diffusion models", 2) in info.themes
+    assert DayInfo.from_json(json.loads(json.dumps(info.to_json()))) == info   # kept in the manifest as it was
+    # A day whose first page is rendered again says the themes the index kept, without counting its titles.
+    kept = briefings.Briefings({}, "en", ("en",), {}, lambda p: (), {day.day: (("kept theme", 7),)})
+    assert "kept theme (7)" in kept.shown(day, "en").html and "diffusion models" not in kept.shown(day, "en").html

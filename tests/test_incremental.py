@@ -274,6 +274,8 @@ def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
     assert f"updated to v2 on {FIRST + timedelta(days=20)}" in (site / f"{day}/page/3/index.html").read_text()
     assert after[f"{day}/page/3/index.html"] != before[f"{day}/page/3/index.html"]
     assert after[f"{day}/page/2/index.html"] == before[f"{day}/page/2/index.html"]   # not even rendered
+    # Nor the first page, with its briefing: it holds no card the new version marks.
+    assert after[f"{day}/index.html"] == before[f"{day}/index.html"]
     assert after[f"{FIRST + timedelta(days=9)}/page/2/index.html"] == before[f"{FIRST + timedelta(days=9)}/page/2/index.html"]
 
 

@@ -56,7 +56,8 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     ui = UiText(lang, topic_names)
     cards = CardBuilder(lang, site.languages, ui.plain, ui.tagged, topic_names,
                         {s.id: s.label for s in config.sources}, index, radar, site.repository)
-    briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits)
+    briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits,
+                          {info.day: info.themes for info in infos})
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
     # The limit shapes no page; the retention window shapes only the pages whose fingerprints hold a day's layout

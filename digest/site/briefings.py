@@ -6,7 +6,9 @@ asked) is digest/briefing.py, used by the summarize stage.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import inspect
 import re
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -135,6 +137,13 @@ def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
     return sorted(chosen, key=lambda item: (-item[1], item[0]))
 
 
+@lru_cache(maxsize=1)
+def themes_version() -> str:
+    """What themes() found holds only for its rule: its code, stop words and word pattern (the day index keeps it)."""
+    rule = (inspect.getsource(themes), sorted(_STOP), _TOKEN.pattern)   # source text: stable across processes
+    return hashlib.blake2b(repr(rule).encode(), digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True)
 class Counts:
     """What the offline briefing says about a day, in every language: counted once per day."""
@@ -148,8 +157,10 @@ class Counts:
 
 
 def count(papers: Sequence[Paper], topic_ids: Container[str],
-          radar: Radar | Callable[[Paper], tuple[str, ...]] | None = None) -> Counts:
-    """Return the day's offline-briefing counts: topics, frequent title themes, cross-listed papers, radar matches."""
+          radar: Radar | Callable[[Paper], tuple[str, ...]] | None = None,
+          known_themes: Sequence[tuple[str, int]] | None = None) -> Counts:
+    """Return the day's offline-briefing counts: topics, frequent title themes (known_themes: themes() of the titles, as
+    the day index keeps them), cross-listed papers, radar matches."""
     # The renderer passes its own cached matcher: the keyword search is the costly part of a long archive.
     match = radar if callable(radar) else (lambda p: radar_hits(p, radar) if radar else ())
     listed: list[str] = []
@@ -169,7 +180,8 @@ def count(papers: Sequence[Paper], topic_ids: Container[str],
                 hits.append((number, paper, found))
     topics = Counter(listed)
     return Counts(len(papers), tuple(sorted(topics.items(), key=lambda c: (-c[1], c[0]))),
-                  tuple(themes(p.title for p in papers)), n_across, tuple(across), n_hits, tuple(hits))
+                  tuple(themes(p.title for p in papers) if known_themes is None else known_themes), n_across, tuple(across),
+                  n_hits, tuple(hits))
 
 
 def offline(counts: Counts, topic_names: Mapping[str, str], lang: str, intro: str = "intro") -> str:
@@ -229,10 +241,12 @@ class Briefings:
     """
 
     def __init__(self, stored: Mapping[tuple[date, str], Briefing], lang: str, languages: Sequence[str],
-                 topics: Mapping[str, Topic], radar_hits: Callable[[Paper], tuple[str, ...]]):
+                 topics: Mapping[str, Topic], radar_hits: Callable[[Paper], tuple[str, ...]],
+                 day_themes: Mapping[date, Sequence[tuple[str, int]]] | None = None):
         self.lang, self.languages = lang, tuple(languages)
         self.topics = topics
         self.radar_hits = radar_hits
+        self.day_themes = day_themes or {}   # each day's themes(), from the day index
         self.stored: dict[date, dict[str, Briefing]] = {}
         for (on, written_in), briefing in sorted(stored.items()):
             self.stored.setdefault(on, {})[written_in] = briefing
@@ -256,7 +270,7 @@ class Briefings:
                                 translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm")
             return cache[lang]
         if day.day not in self._counts:
-            self._counts[day.day] = count(day.papers, self.topics, self.radar_hits)
+            self._counts[day.day] = count(day.papers, self.topics, self.radar_hits, self.day_themes.get(day.day))
         names = {tid: topic.name(lang) for tid, topic in self.topics.items()}
         cache[lang] = Shown(offline(self._counts[day.day], names, lang), lang, translator(lang)("briefing_offline"),
                             "offline")

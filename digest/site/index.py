@@ -17,6 +17,7 @@ from ..archive import Archive, Day, dumps
 from ..config import Radar
 from ..papers import Paper
 from ..radar import radar_hits
+from .briefings import themes, themes_version
 from .layout import day_breaks, layout_version
 from .workers import run_all
 from .writer import inputs_key
@@ -39,18 +40,22 @@ class DayInfo:
     radar: tuple[tuple[int, dict[str, Any]], ...] = ()
     # Where its numbered pages start, full and compact (layout.day_breaks): every link to a card reads them.
     breaks: tuple[tuple[int, ...], ...] = ((), ())
+    # Its titles' frequent terms (briefings.themes), for its offline briefing: a day whose first page is
+    # re-rendered for a link or a mark need not count its titles again.
+    themes: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> list[Any]:
         # The ids as one string: a year's index holds 110,000 of them, and one string per day reads 2x faster.
         return [self.day.isoformat(), self.key, self.size, self.counts, ID_SEPARATOR.join(self.ids),
-                [list(u) for u in self.updates], [list(r) for r in self.radar], [list(b) for b in self.breaks]]
+                [list(u) for u in self.updates], [list(r) for r in self.radar], [list(b) for b in self.breaks],
+                [list(t) for t in self.themes]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
-        day, key, size, counts, ids, updates, radar, breaks = data
+        day, key, size, counts, ids, updates, radar, breaks, found = data
         return cls(date.fromisoformat(day), key, size, counts, tuple(ids.split(ID_SEPARATOR)) if ids else (),
                    tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar),
-                   tuple(tuple(b) for b in breaks))
+                   tuple(tuple(b) for b in breaks), tuple((term, n) for term, n in found))
 
 
 def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
@@ -63,7 +68,7 @@ def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
     return DayInfo(day.day, key, len(day.papers), counts, tuple(p.id for p in day.papers),
                    tuple((u.id, u.version) for u in day.updates),
                    tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)),
-                   day_breaks(day.papers, day.updates, page_size))
+                   day_breaks(day.papers, day.updates, page_size), tuple(themes(p.title for p in day.papers)))
 
 
 class DaySource(Protocol):
@@ -100,8 +105,8 @@ class ArchiveDays:
         self.archive = archive
 
     def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
-        # A day's radar matches hold only for the radar they were found with, its page breaks for the rules.
-        follows = inputs_key(radar, page_size, layout_version())
+        # A day's radar matches hold only for the radar they were found with, its page breaks and themes for the rules.
+        follows = inputs_key(radar, page_size, layout_version(), themes_version())
         usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
         for day in self.archive.day_dates():

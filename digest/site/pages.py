@@ -233,6 +233,7 @@ class SitePages:
         self.pages, self.writer, self.plan, self.index = pages, writer, plan, index
         self.loader, self.briefings, self.state = loader, briefings, state
         self.config, self.site, self.cards = pages.config, pages.site, pages.cards
+        self._topic_entries: dict[tuple[date, int], str] = {}   # (day, card number) -> its topic-page entry
 
     def front_page(self) -> None:
         days = self.index.days
@@ -258,13 +259,21 @@ class SitePages:
         for info in self.plan.topic_days(topic):
             listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
             layout = self.plan.layout(info)
-            entries = "".join(f"  {entry_html(i, p, '../../' + layout.card_path(i, p.id))}\n" for i, p in listed)
+            entries = "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed)
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
             recent.append((info.day, len(listed), Markup(entries), page, cite))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
+
+    def topic_entry(self, day: date, layout: DayLayout, number: int, paper: Paper) -> str:
+        """A paper's entry on the topic pages, built once: a cross-listed paper is on several of them."""
+        found = self._topic_entries.get((day, number))
+        if found is None:
+            found = self._topic_entries[(day, number)] = (
+                f"  {entry_html(number, paper, '../../' + layout.card_path(number, paper.id))}\n")
+        return found
 
     def archive_page(self) -> None:
         rows = [(info, self.pages.topic_counts(info), self.plan.layout(info).compact) for info in reversed(self.index.days)]

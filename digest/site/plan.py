@@ -111,7 +111,7 @@ class SitePlan:
 
     def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
         return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
-                           self.index.marks(info), self.briefing_inputs(info.day), self.updated_cards(info),
+                           self.page_marks(info, 1), self.briefing_inputs(info.day), self.updated_cards(info),
                            self.related(info, self.page_ids(info, 1)))
 
     def page_ids(self, info: DayInfo, number: int) -> set[str]:
@@ -119,16 +119,22 @@ class SitePlan:
         first, after = self.layout(info).span(number)
         return set(info.ids[first - 1:after - 1])
 
+    def page_marks(self, info: DayInfo, number: int) -> list[tuple[str, int | None, str]]:
+        """The "updated to" marks of the cards on a day's numbered page: only a card shows one, so a new version of
+        one paper re-renders the one page that holds its card, not the day's first page with its briefing."""
+        marks = self.index.marks(info)
+        if not marks:
+            return marks
+        shown = self.page_ids(info, number)
+        return [mark for mark in marks if mark[0] in shown]
+
     def day_more_page(self, info: DayInfo, number: int, prev_day: date | None) -> Target:
         """A numbered page from 2 on: the day's cards beyond the first page (no briefing, no updated versions).
 
         It links the previous day but not the next: a new day would otherwise re-render every numbered page of
         the day before it (~75 on a weekday) for one link, which the day's first page, one pager click away, holds."""
-        # Only its own cards' "updated to" marks: a new version of one paper re-renders one of the day's pages.
-        shown = self.page_ids(info, number)
-        marks = [mark for mark in self.index.marks(info) if mark[0] in shown]
         return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
-                           marks, self.related(info, shown))
+                           self.page_marks(info, number), self.related(info, self.page_ids(info, number)))
 
     def topic_ids(self, info: DayInfo) -> list[str]:
         """Return the topics of the day's day-and-topic pages: a compact day has none."""
@@ -145,7 +151,7 @@ class SitePlan:
     def front_page(self) -> Target:
         info = self.index.days[-1]
         prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
-        return self.target("index.html", info.key, self.shape(info), prev_day, self.index.marks(info),
+        return self.target("index.html", info.key, self.shape(info), prev_day, self.page_marks(info, 1),
                            self.briefing_inputs(info.day), self.updated_cards(info), self.related(info, self.page_ids(info, 1)))
 
     def day_jobs(self) -> list[DayJob]:

@@ -169,7 +169,6 @@ def read_answer(text: str, batch: Sequence[Paper], languages: Sequence[str]) -> 
     found: Read[dict[str, str]] = Read({}, {})
     if not isinstance(items, list):
         return found
-    found.shaped = True
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict):
             continue
@@ -178,8 +177,12 @@ def read_answer(text: str, batch: Sequence[Paper], languages: Sequence[str]) -> 
             number = int(given)  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):   # OverflowError: 1e400 and Infinity are valid JSON
             continue
+        if not 1 <= number <= len(batch):
+            continue
+        # An item naming a paper of the batch with a string per language: the answer is in the shape asked for
+        found.shaped = found.shaped or all(type(item.get(lang)) is str for lang in languages)
         texts = {lang: clean_summary(item.get(lang)) for lang in languages}
-        if not 1 <= number <= len(batch) or not all(texts.values()):
+        if not all(texts.values()):
             continue
         paper = batch[number - 1]
         source = gate.evidence([paper.title, paper.abstract])
@@ -233,7 +236,7 @@ class Read(Generic[Got]):
     good: dict[int, Got]
     refused: dict[int, str]
     reasked: int = 0           # items asked for again because the gate refused them
-    shaped: bool = False       # the answer was in the shape asked for (a list of items), whatever it held
+    shaped: bool = False       # an item of the answer was in the shape asked for, whatever its text
 
 
 async def ask_twice(client: Client, day: date, ask: Callable[[Sequence[Item], Mapping[int, str]], Ask],

@@ -193,7 +193,7 @@ class BatchMode:
             if papers is None or response is None or getattr(response, "status_code", None) != 200:
                 continue
             # The request's messages only estimate the tokens of an answer that does not give its usage.
-            text = client._answer(day, line_body(job.model, papers, langs)["messages"], response.body)
+            text = client.answer_text(day, line_body(job.model, papers, langs)["messages"], response.body)
             found = read_answer(text, papers, langs) if text is not None else None
             for position, texts in found.good.items() if found else ():
                 out.summaries[papers[position].id] = texts

@@ -224,10 +224,13 @@ class Client:
                 return self._fail(f"connection failed ({cause}), {self.options.attempts} attempts")
             except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
                 return self._fail(f"unusable response ({type(exc).__name__})")
-            return self._answer(day, body["messages"], response)
+            return self.answer_text(day, body["messages"], response)
         return self._fail("rejected every form of the request (400)")
 
-    def _answer(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
+    def answer_text(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
+        """Return the text of a chat completion, counted in the day's usage; None (a failure) when it has none.
+
+        Batch mode reads each line of a batch's output file through here, as an answer this client got itself."""
         # The client builds the completion without validating it: a server may send any shape (choices a number
         # or a map, content a number), and each of those is an unusable answer, not an exception.
         choices = getattr(response, "choices", None)

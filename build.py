@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="verify: the copy of content/ taken before the build (missing = empty)")
     parser.add_argument("--redo", metavar="ID|DAY",
                         help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
-                             "one day's (YYYY-MM-DD), whatever the cache holds; nothing else is asked for")
+                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for")
     return parser.parse_args(argv)
 
 

@@ -20,7 +20,7 @@ from .clean import split_math, tex_to_text
 
 # Why a text was refused: the first word of every verdict, and the keys counts are kept under.
 SUMMARY_REASONS = ("length", "language", "instruction", "url", "name", "number", "quote")
-THEME_REASONS = ("citation", "language", "instruction", "url", "number")
+THEME_REASONS = ("citation", "language", "instruction", "url", "number", "length")   # length: of a whole briefing
 
 LENGTHS = {"en": (20, 600), "zh": (10, 300)}   # characters a summary may have, by language
 MIN_CJK_SHARE = 0.5   # of a Chinese text's CJK characters and Latin words (a word counts one, like a character)

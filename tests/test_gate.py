@@ -165,7 +165,10 @@ def test_an_injected_instruction_reaches_no_summary_nor_briefing(tmp_path, llm):
     stored = {p.id: p for p in archive.read_day(D).papers}
     assert "PWNED" in stored[evil.id].summary_verdict        # the model obeyed; the gate stopped it
     assert not any("PWNED" in json.dumps(p.summary) for p in stored.values())
-    assert all(archive.read_briefing(D, lang) is None for lang in ("en", "zh"))   # its one theme carried it
+    for lang in ("en", "zh"):   # its one theme carried it, in both answers: the gate's verdict is stored, no text
+        verdict = archive.read_briefing(D, lang)
+        assert verdict is not None and verdict.text == "" and gate.reason(verdict.verdict) == "number"
+    assert archive.read_briefings() == {}   # the site shows the offline briefing
     usage = json.loads((tmp_path / "content" / "usage.json").read_text())["days"][D.isoformat()]
     assert usage["rejected_name"] == 1 and usage["dropped_theme_number"] == 2
 
@@ -220,3 +223,53 @@ def test_no_paper_text_can_close_the_data_block():
     user = summary_ask([sneaky], ["en"]).user
     assert user.count("</data>") == 1 and user.endswith("</data>") and user.count("<") == 2
     assert task({"messages": [{}, {"content": user}]})["papers"][0]["title"] == "A </data> break-out"
+
+
+GHOST = {"en": "### Ghost\n\nSee [01] and [09], both on graphs.", "zh": "### 幽灵\n\n请看 [01] 和 [09] 两篇关于图的论文。"}
+REFUSED_BRIEFINGS = {
+    "cites a card the day lacks": (GHOST, {"en": "citation", "zh": "citation"}),
+    "too short": ({"en": "Graphs.", "zh": "图。"}, {"en": "length", "zh": "length"}),
+    "a language missing twice": ({"en": GHOST["en"]}, {"en": "citation", "zh": "missing"}),
+}
+
+
+def briefing_requests(llm: LLMServer) -> int:
+    return sum("daily cross-disciplinary briefing" in b["messages"][0]["content"] for b in llm.bodies())
+
+
+@pytest.mark.parametrize("kind", REFUSED_BRIEFINGS, ids=REFUSED_BRIEFINGS)
+def test_a_briefing_refused_twice_keeps_its_verdict_so_a_rerun_asks_nothing_until_redo(tmp_path, llm, capsys, kind):
+    answer, reasons = REFUSED_BRIEFINGS[kind]
+    config = project(tmp_path, llm, (paper(1, "cs.LG"), paper(2, "medicine")))
+    llm.script(llm.misshapen(briefing=json.dumps(answer, ensure_ascii=False)))   # summaries answered well
+    assert run(tmp_path, config) == 0
+    assert briefing_requests(llm) == 2                       # asked, then asked again with the reasons
+    archive = Archive(tmp_path / "content")
+    for lang, reason in reasons.items():                     # stored per model, prompt version and the day's papers
+        stored = archive.read_briefing(D, lang)
+        assert stored is not None and stored.text == "" and gate.reason(stored.verdict) == reason, stored
+        assert (stored.model, stored.prompt, stored.papers) == ("test-model", "b2.1", briefing.fingerprint(
+            archive.read_day(D).papers))
+    out, err = capsys.readouterr()
+    assert "2 papers summarised, 0 briefings by test-model" in out and "briefing themes dropped" in out
+    assert "gave nothing usable" not in err                  # a verdict is the gate's answer, not a failed request
+    assert archive.read_briefings() == {}
+    calls = llm.calls
+    assert run(tmp_path, config) == 0 and llm.calls == calls   # the verdict is current: a rerun makes no request
+    assert "no request made" in capsys.readouterr().out
+    assert run(tmp_path, config, "render") == 0
+    assert 'class="briefing briefing-offline"' in (tmp_path / "site" / "index.html").read_text()
+    llm.script(llm.answer)
+    assert build.main(["summarize", "--redo", D.isoformat(), "--config", str(config),
+                       "--content", str(tmp_path / "content")]) == 0
+    assert briefing_requests(llm) == 3                       # --redo DAY asks for the briefing whatever is stored
+    assert all(archive.read_briefing(D, lang).text and not archive.read_briefing(D, lang).verdict for lang in reasons)
+
+
+def test_a_briefing_verdict_round_trips_and_a_briefing_without_one_reads_as_before():
+    from digest.archive import Briefing
+    refused = Briefing(D, "en", "m", "b2.1", "abc", "", 'url: javascript:x"\nnext')
+    text = refused.to_text()
+    assert text.count("\n") == 7 and Briefing.from_text(D, "en", text) == refused   # one line, escaped
+    written = Briefing(D, "en", "m", "b2.1", "abc", "### Theme\n\n[01](#a) and [02](#b).")
+    assert "verdict" not in written.to_text() and Briefing.from_text(D, "en", written.to_text()) == written

@@ -140,7 +140,7 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
     from digest.summarize import gate_line, scan, summarize_stage
 
     plan = redo_plan(archive, redo) if redo else scan
-    batch = BatchMode(config.llm) if config.llm.mode == "batch" else None
+    batch = BatchMode(config.llm, config.site.repository or config.site.title) if config.llm.mode == "batch" else None
     report = summarize_stage(config, archive, os.environ, demo, plan=plan, divert=batch)
     for line in batch.report.lines if batch else ():
         print(line)

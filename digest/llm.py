@@ -82,6 +82,15 @@ def data_block(data: Any) -> str:
     return "<data>\n" + json.dumps(data, ensure_ascii=False).replace("<", "\\u003c") + "\n</data>"
 
 
+def read_data_block(text: str) -> Any:
+    """Return the data a user message carries (data_block's inverse), or None when it holds no readable block."""
+    inside = text.partition("<data>\n")[2].rpartition("\n</data>")[0]
+    try:
+        return json.loads(inside)
+    except ValueError:
+        return None
+
+
 def refuses_format(exc: openai.APIStatusError) -> bool:
     """Return whether an error is the server refusing the request's response_format: a 400 or 422 naming it, or a
     500 whose message is a validation error on it (llama-cpp-python's server 0.3 reports its 422 that way)."""

@@ -115,13 +115,18 @@ def summary_schema(languages: Sequence[str]) -> dict[str, Any]:
             "required": ["summaries"], "additionalProperties": False}
 
 
+def paper_data(n: int, paper: Paper) -> dict[str, Any]:
+    """Return what a summaries request says of a paper, numbered n: its title, its abstract's opening, its kind."""
+    return {"n": n, "title": paper.title, "abstract": clip(paper.abstract, INPUT_CHARS),
+            **({"kind": paper.abstract_kind} if paper.abstract_kind != "abstract" else {})}
+
+
 def summary_ask(batch: Sequence[Paper], languages: Sequence[str], reasons: Mapping[int, str] | None = None) -> Ask:
     """Return the request for a batch's summaries, the papers numbered from 1 as delimited data.
 
     `reasons` (by position in batch) say why an earlier answer for those papers could not be used: the request
     asks again for exactly these papers, and says why."""
-    papers = [{"n": i, "title": p.title, "abstract": clip(p.abstract, INPUT_CHARS),
-               **({"kind": p.abstract_kind} if p.abstract_kind != "abstract" else {})} for i, p in enumerate(batch, 1)]
+    papers = [paper_data(i, p) for i, p in enumerate(batch, 1)]
     system = SYSTEM
     if reasons:
         system += "\n\n" + REDO.format(numbers=", ".join(str(n) for n in range(1, len(batch) + 1)),

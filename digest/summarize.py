@@ -143,7 +143,9 @@ REDO_REASONS = {"length": "too long or too short", "language": "not in the langu
                 "instruction": "it holds text that reads as an instruction or a refusal", "url": "it holds a URL",
                 "name": "it names {detail}, which its title and abstract do not give",
                 "number": "it states {detail}, which its title and abstract do not give",
-                "quote": "it quotes a term its title and abstract do not hold"}
+                "quote": "it quotes a term its title and abstract do not hold",
+                "citation": "a theme cites a card number the day does not have, fewer than two papers, or papers of "
+                            "one topic only"}
 
 
 def redo_reason(verdict: str) -> str:
@@ -313,8 +315,10 @@ async def write_briefing(client: Client, day: Day, langs: list[str], topic_names
 
     Each theme is checked (briefing.check): one that fails is dropped and counted, the others are kept; a language
     whose every theme failed in both answers gets the gate's verdict stored instead."""
+    # The re-ask says why as a summary's does (redo_reason): no phrase the model wrote goes into the system prompt.
     found = await ask_twice(
-        client, day.day, lambda some, reasons: briefings.ask(day.papers, topic_names, some, reasons, TOKENS_PER_BRIEFING),
+        client, day.day, lambda some, reasons: briefings.ask(
+            day.papers, topic_names, some, {i: redo_reason(why) for i, why in reasons.items()}, TOKENS_PER_BRIEFING),
         lambda text, some: _briefing_texts(text, some, day.papers), langs)
     if found is None:
         return

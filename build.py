@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="verify: the copy of content/ taken before the build (missing = empty)")
     parser.add_argument("--redo", metavar="ID|DAY",
                         help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
-                             "one day's (YYYY-MM-DD), whatever the cache holds; nothing else is asked for")
+                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for")
     return parser.parse_args(argv)
 
 
@@ -140,7 +140,7 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
     from digest.summarize import gate_line, scan, summarize_stage
 
     plan = redo_plan(archive, redo) if redo else scan
-    batch = BatchMode(config.llm) if config.llm.mode == "batch" else None
+    batch = BatchMode(config.llm, config.site.repository or config.site.title) if config.llm.mode == "batch" else None
     report = summarize_stage(config, archive, os.environ, demo, plan=plan, divert=batch)
     for line in batch.report.lines if batch else ():
         print(line)

@@ -98,7 +98,10 @@ def dumps(data: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Briefing:
-    """One day's LLM briefing in one language: Markdown, with what wrote it and which papers it covers."""
+    """One day's LLM briefing in one language: Markdown, with what wrote it and which papers it covers.
+
+    Or the gate's verdict on the briefing that model wrote for those papers, with no text: a rerun does not ask for
+    the same failure again (a summary's verdict is kept the same way), and the site shows the offline briefing."""
 
     day: date
     lang: str
@@ -106,10 +109,12 @@ class Briefing:
     prompt: str
     papers: str        # fingerprint of the day's paper ids: a grown day gets a new briefing
     text: str          # Markdown; cards are cited as [03](#arXiv:2606.13504)
+    verdict: str = ""  # why every theme the model wrote failed the gate ("number: 40%"); then text is ""
 
     def to_text(self) -> str:
+        verdict = f"verdict: {json.dumps(self.verdict, ensure_ascii=False)}\n" if self.verdict else ""
         return (f"---\nmodel: {json.dumps(self.model, ensure_ascii=False)}\nprompt: {json.dumps(self.prompt)}\n"
-                f"papers: {json.dumps(self.papers)}\n---\n{self.text.strip()}\n")
+                f"papers: {json.dumps(self.papers)}\n{verdict}---\n{self.text.strip()}\n")
 
     @classmethod
     def from_text(cls, day: date, lang: str, text: str) -> "Briefing":
@@ -123,7 +128,8 @@ class Briefing:
                 meta[key.strip()] = str(json.loads(value.strip()))
             except ValueError:
                 meta[key.strip()] = value.strip()
-        return cls(day, lang, meta.get("model", ""), meta.get("prompt", ""), meta.get("papers", ""), body.strip())
+        return cls(day, lang, meta.get("model", ""), meta.get("prompt", ""), meta.get("papers", ""), body.strip(),
+                   meta.get("verdict", ""))
 
 
 class Archive:
@@ -216,7 +222,7 @@ class Archive:
             raise ArchiveError(f"{path}: unreadable briefing ({exc}); restore it from git") from None
 
     def read_briefings(self) -> dict[tuple[date, str], Briefing]:
-        """Return every stored briefing by (day, language)."""
+        """Return every stored briefing by (day, language) that has a text to show (a verdict has none)."""
         found: dict[tuple[date, str], Briefing] = {}
         if self.days_dir.is_dir():
             for path in sorted(self.days_dir.glob("????-??-??.briefing.*.md")):
@@ -225,7 +231,7 @@ class Archive:
                     day = date.fromisoformat(stem)
                 except ValueError:
                     continue
-                if (briefing := self.read_briefing(day, lang)) is not None:
+                if (briefing := self.read_briefing(day, lang)) is not None and not briefing.verdict:
                     found[(day, lang)] = briefing
         return found
 

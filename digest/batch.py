@@ -8,6 +8,11 @@ batch that failed or expired) is simply not stored, so the next run submits it a
 
 The summaries of a collected batch are written to the day files before the batch leaves batches.json: a run killed
 in between collects the same batch again next time, which stores the same summaries again; nothing is lost or torn.
+
+A batch is tagged at creation with metadata (the hub, its days, model and prompt version). A run that died between
+creating a batch and writing batches.json (or whose content/ was never committed) left a batch paid for and
+unrecorded: the next run lists the server's batches and adopts such a batch of ours, rebuilt from its input file,
+instead of submitting its papers again.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ from . import gate
 from .archive import Archive
 from .config import LLMOptions
 from .errors import ArchiveError
-from .llm import FORMATS, Client, Endpoint, estimate_tokens, request_body
+from .llm import FORMATS, Client, Endpoint, estimate_tokens, read_data_block, request_body
 from .papers import Paper
-from .summarize import Outcome, Scan, batches, prompt_tag, read_answer, store, summary_ask
+from .summarize import SYSTEM, Outcome, Scan, batches, paper_data, prompt_tag, read_answer, store, summary_ask
 
 ENDPOINT: Final = "/v1/chat/completions"
 WINDOW: Final = "24h"                                        # the only completion window the Batch API offers
 RUNNING = ("validating", "in_progress", "finalizing", "cancelling")
 FINISHED = ("completed", "expired", "cancelled")             # what answered before the end is in the output file
 DISCOUNT = 0.5                                               # the Batch API's price against the synchronous one
+HUB: Final = "academichub"           # the metadata key naming the hub that created a batch (BatchMode.hub)
+LISTED = 100                         # the most recent batches a run looks through for one of ours left unrecorded
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class BatchMode:
     """summarize_stage's `divert` in batch mode: collect the finished batches, submit what is left, ask nothing."""
 
     options: LLMOptions
+    hub: str = "AcademicHub"          # who we are among the key's batches: the site's repository, else its title
     make_api: Callable[[Endpoint, LLMOptions], openai.OpenAI] = open_api
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     report: BatchReport = field(default_factory=BatchReport)
@@ -121,6 +129,9 @@ class BatchMode:
         jobs = [Job.from_json(item, f"{where}: batches[{i}]") for i, item in enumerate(archive.read_batches())]
         api = self.make_api(client.endpoint, self.options)
         try:
+            if adopted := self.adopt(api, archive, client, found, jobs):
+                jobs += adopted
+                archive.write_batches([job.to_json() for job in jobs])   # recorded now, whatever happens next
             kept = [job for job in jobs if not self.collect(api, archive, client, job, out)]
             if len(kept) < len(jobs):
                 archive.write_batches([job.to_json() for job in kept])   # only once the summaries are stored
@@ -132,6 +143,46 @@ class BatchMode:
             api.close()
         out.attempted = found.waiting   # every paper is submitted, in a batch, or collected: none left over by a cap
         return replace(found, todo=[])
+
+    def adopt(self, api: openai.OpenAI, archive: Archive, client: Client, found: Scan, jobs: list[Job]) -> list[Job]:
+        """Return the server's batches of this hub, model and prompt that batches.json lacks and that hold papers
+        still waiting for a summary: created by a run that died before recording them, paid for, to be collected.
+
+        A batch already collected holds no waiting paper, or one a recorded batch asks for again: not adopted."""
+        tags = self.tags(client.endpoint.model, [])
+        waiting = {p.id for _, papers in found.todo for p in papers}
+        recorded = {job.id for job in jobs}
+        flying = set().union(*(job.paper_ids() for job in jobs))
+        if not waiting:
+            return []
+        try:
+            listed = list(api.batches.list(limit=LISTED).data)
+        except openai.OpenAIError as exc:
+            self._say(f"batch: could not list the batches of {client.endpoint.url} ({_why(exc)}); a batch an earlier "
+                      f"run created but did not record may be submitted again", problem=True)
+            return []
+        adopted = []
+        for batch in listed:
+            meta = getattr(batch, "metadata", None) or {}
+            if batch.id in recorded or any(meta.get(key) != value for key, value in tags.items() if key != "days"):
+                continue
+            try:
+                job = rebuilt(api, archive, batch, tags)
+            except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                self._say(f"batch {batch.id}: ours but unrecorded, and its input file is unreadable "
+                          f"({type(exc).__name__}: {exc}); its papers are submitted again", problem=True)
+                continue
+            if job.paper_ids() & waiting and not job.paper_ids() & flying:
+                adopted.append(job)
+                flying |= job.paper_ids()
+                self._say(f"batch {job.id}: created {job.submitted} by a run that did not record it: adopted for its "
+                          f"{len(job.paper_ids())} papers instead of submitting them again")
+        return adopted
+
+    def tags(self, model: str, days: Sequence[str]) -> dict[str, str]:
+        """Return the metadata a batch is created with (16 keys at most, values of 512 characters at most)."""
+        return {HUB: self.hub[:512], "model": model[:512], "prompt": prompt_tag(self.options),
+                "days": ",".join(days)[:512]}
 
     def collect(self, api: openai.OpenAI, archive: Archive, client: Client, job: Job, out: Outcome) -> bool:
         """Retrieve one batch; store what a finished one answered. Return whether it leaves batches.json."""
@@ -193,7 +244,7 @@ class BatchMode:
             if papers is None or response is None or getattr(response, "status_code", None) != 200:
                 continue
             # The request's messages only estimate the tokens of an answer that does not give its usage.
-            text = client._answer(day, line_body(job.model, papers, langs)["messages"], response.body)
+            text = client.answer_text(day, line_body(job.model, papers, langs)["messages"], response.body)
             found = read_answer(text, papers, langs) if text is not None else None
             for position, texts in found.good.items() if found else ():
                 out.summaries[papers[position].id] = texts
@@ -237,7 +288,7 @@ class BatchMode:
                 if tokens > self.options.max_tokens:   # the run's token cap holds for batches too
                     client.capped = True
                     break
-                custom_id = f"{on.isoformat()}/{k}"
+                custom_id = f"{on.isoformat()}/{k}"   # the day first: rebuilt() reads it back
                 lines.append(json.dumps({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body},
                                         ensure_ascii=False))
                 requests[custom_id] = (on.isoformat(), tuple(p.id for p in group))
@@ -246,7 +297,9 @@ class BatchMode:
         try:
             upload = api.files.create(file=("summaries.jsonl", ("\n".join(lines) + "\n").encode("utf-8"),
                                             "application/jsonl"), purpose="batch")
-            batch = api.batches.create(input_file_id=upload.id, endpoint=ENDPOINT, completion_window=WINDOW)
+            days = sorted({day for day, _ in requests.values()}, reverse=True)
+            batch = api.batches.create(input_file_id=upload.id, endpoint=ENDPOINT, completion_window=WINDOW,
+                                       metadata=self.tags(model, days))
         except openai.OpenAIError as exc:
             self._say(f"batch: could not submit {len(lines)} requests ({_why(exc)}); "
                       f"their papers are submitted next run", problem=True)
@@ -265,6 +318,38 @@ class BatchMode:
         self.report.lines.append(line)
         if problem:
             self.report.problem = line if self.report.problem is None else f"{self.report.problem}; {line}"
+
+
+def rebuilt(api: openai.OpenAI, archive: Archive, batch: Any, tags: dict[str, str]) -> Job:
+    """Return the Job of a batch that batches.json never recorded, from its input file: each line's papers are the
+    day's papers whose request data (summarize.paper_data) the line carries. A line naming a paper the day no longer
+    holds is left out (its papers are submitted again); a line with the re-ask's reasons marks its papers re-asked."""
+    requests: dict[str, tuple[str, tuple[str, ...]]] = {}
+    reasked: set[str] = set()
+    days: dict[str, dict[str, Paper]] = {}
+    for raw in api.files.content(batch.input_file_id).text.splitlines():
+        if not raw.strip():
+            continue
+        line = json.loads(raw)
+        day = date.fromisoformat(line["custom_id"].partition("/")[0]).isoformat()
+        if day not in days:
+            stored = archive.read_day(date.fromisoformat(day))
+            days[day] = {_request_key(paper_data(0, p)): p for p in stored.papers} if stored else {}
+        system, user = (m["content"] for m in line["body"]["messages"][:2])
+        found = [days[day].get(_request_key({**item, "n": 0})) for item in read_data_block(user)["papers"]]
+        papers = [p for p in found if p is not None]
+        if not papers or len(papers) < len(found):
+            continue
+        requests[str(line["custom_id"])] = (day, tuple(p.id for p in papers))
+        if system != SYSTEM:
+            reasked.update(p.id for p in papers)
+    created = datetime.fromtimestamp(int(getattr(batch, "created_at", 0) or 0), timezone.utc)
+    return Job(batch.id, tags["model"], tags["prompt"], created.isoformat(timespec="seconds"), requests,
+               frozenset(reasked))
+
+
+def _request_key(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def _papers(archive: Archive, day: date, ids: Sequence[str]) -> list[Paper] | None:

@@ -20,12 +20,13 @@ from .clean import split_math, tex_to_text
 
 # Why a text was refused: the first word of every verdict, and the keys counts are kept under.
 SUMMARY_REASONS = ("length", "language", "instruction", "url", "name", "number", "quote")
-THEME_REASONS = ("citation", "language", "instruction", "url", "number")
+THEME_REASONS = ("citation", "language", "instruction", "url", "number", "length")   # length: of a whole briefing
 
 LENGTHS = {"en": (20, 600), "zh": (10, 300)}   # characters a summary may have, by language
 MIN_CJK_SHARE = 0.5   # of a Chinese text's CJK characters and Latin words (a word counts one, like a character)
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u3000-\u303f]")
+_CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"   # kana, ideographs, hangul
+_CJK = re.compile(f"[{_CJK_RANGES}\u3000-\u303f]")
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _L = "A-Za-z\u00c0-\u024f"   # Latin letters, accented ones too
 _LATIN_WORD = re.compile(rf"(?<![{_L}0-9])[{_L}][{_L}0-9]*(?:[-'’.][{_L}0-9]+)*")
@@ -34,9 +35,19 @@ _UNITS = {"%": "%", "percent": "%", "per cent": "%", "pct": "%", "x": "x", "×":
               "k m b bn million billion thousand nm μm mm cm km ms μs ns s sec min h hz khz mhz ghz thz db ev kev "
               "mev gev tev °c °k ° gb mb tb kb kg mg g ml l w kw mw gw v mv kv").split()}}
 _UNIT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
-_NUMBER = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)(?:\s?({_UNIT})(?![a-z0-9]))?")
+# Not inside a Latin word or a longer number; a CJK character may stand right before (Chinese puts no space there).
+_NUMBER = re.compile(rf"(?<![^\W{_CJK_RANGES}])(?<!\.)(\d+(?:\.\d+)?)(?:\s?({_UNIT})(?![a-z0-9]))?")
 _THOUSANDS = re.compile(r"(?<=\d)[,\u2009\u202f\u00a0](?=\d{3}(?!\d))")
 _CHINESE_MULTIPLIER = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿])")
+_CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CHINESE_TENS = {"十": 10, "百": 100, "千": 1000}
+_CHINESE_GROUPS = {"万": 10 ** 4, "亿": 10 ** 8}
+# A run of Chinese numerals, after an ordinal's 第 or a percentage's 百分之 (百分之五十: 50%) when there is one.
+# (After an Arabic digit, 万 and 亿 are _CHINESE_MULTIPLIER's.)
+_CHINESE_NUMERAL = re.compile(r"(?<![0-9.])(第)?(百分之)?([零〇一二两三四五六七八九十百千万亿]+)(?=(.{0,2}))", re.S)
+# Numerals that say no number: 十分 "very" (十分钟 is ten minutes), 万一 "in case", 千万 "by all means", 两者 "both",
+# 一一 "one by one"; a lone 一 is mostly "a" (一种方法: "a method"), and units alone (百万) a manner of speaking.
+_NUMERAL_WORDS = re.compile(r"十分(?!钟)|万一|千万|[两二]者|一一")
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -76,9 +87,42 @@ def _number(digits: str) -> str:
         return digits
 
 
+def _chinese_value(numerals: str, bare_units: bool = False) -> int | None:
+    """Return the value of a run of Chinese numerals (三: 3, 十二: 12, 一百零五: 105, 两万: 20000); units alone (百, 千万)
+    are None unless `bare_units` (百分之百: 100%)."""
+    if not bare_units and not any(c in _CHINESE_DIGITS or c == "十" for c in numerals):
+        return None
+    if not any(c in _CHINESE_TENS or c in _CHINESE_GROUPS for c in numerals):   # 二〇二四: digit by digit
+        return int("".join(str(_CHINESE_DIGITS[c]) for c in numerals))
+    total = group = digit = 0
+    for c in numerals:
+        if c in _CHINESE_DIGITS:
+            digit = _CHINESE_DIGITS[c]
+        elif c in _CHINESE_TENS:
+            group, digit = group + (digit or 1) * _CHINESE_TENS[c], 0   # 十二: the leading one is unsaid
+        else:
+            total, group, digit = total + ((group + digit) or 1) * _CHINESE_GROUPS[c], 0, 0
+    return total + group + digit
+
+
+def chinese_digits(text: str) -> str:
+    """Return text with its Chinese number words as digits: 三个 -> 3个, 十 -> 10, 百分之五十 -> 50%.
+
+    Ordinals (第一), a lone 一 (the article of 一种方法) and the words of _NUMERAL_WORDS are left as they are."""
+    def digits(match: re.Match[str]) -> str:
+        ordinal, percent, numerals, after = match.groups()
+        value = _chinese_value(numerals, bare_units=bool(percent))
+        if ordinal or value is None or _NUMERAL_WORDS.match(numerals + after) or (numerals == "一" and not percent):
+            return match.group(0)
+        return f"{value}{'%' if percent else ''}"
+
+    return _CHINESE_NUMERAL.sub(digits, text)
+
+
 def _numbers(text: str) -> list[tuple[str, str | None]]:
-    """Return the (number, canonical unit or None) pairs in a normal text."""
-    text = _CHINESE_MULTIPLIER.sub(lambda m: _number(str(Decimal(m.group(1)) * (10 ** 4 if m.group(2) == "万" else 10 ** 8))), text)
+    """Return the (number, canonical unit or None) pairs in a normal text, Chinese number words read as digits."""
+    text = _CHINESE_MULTIPLIER.sub(lambda m: _number(str(Decimal(m.group(1)) * (10 ** 4 if m.group(2) == "万" else 10 ** 8))),
+                                   chinese_digits(text))
     return [(_number(m.group(1)), _UNITS[m.group(2)] if m.group(2) else None) for m in _NUMBER.finditer(text)]
 
 

@@ -82,6 +82,15 @@ def data_block(data: Any) -> str:
     return "<data>\n" + json.dumps(data, ensure_ascii=False).replace("<", "\\u003c") + "\n</data>"
 
 
+def read_data_block(text: str) -> Any:
+    """Return the data a user message carries (data_block's inverse), or None when it holds no readable block."""
+    inside = text.partition("<data>\n")[2].rpartition("\n</data>")[0]
+    try:
+        return json.loads(inside)
+    except ValueError:
+        return None
+
+
 def refuses_format(exc: openai.APIStatusError) -> bool:
     """Return whether an error is the server refusing the request's response_format: a 400 or 422 naming it, or a
     500 whose message is a validation error on it (llama-cpp-python's server 0.3 reports its 422 that way)."""
@@ -224,10 +233,13 @@ class Client:
                 return self._fail(f"connection failed ({cause}), {self.options.attempts} attempts")
             except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
                 return self._fail(f"unusable response ({type(exc).__name__})")
-            return self._answer(day, body["messages"], response)
+            return self.answer_text(day, body["messages"], response)
         return self._fail("rejected every form of the request (400)")
 
-    def _answer(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
+    def answer_text(self, day: str, messages: list[dict[str, str]], response: Any) -> str | None:
+        """Return the text of a chat completion, counted in the day's usage; None (a failure) when it has none.
+
+        Batch mode reads each line of a batch's output file through here, as an answer this client got itself."""
         # The client builds the completion without validating it: a server may send any shape (choices a number
         # or a map, content a number), and each of those is an unusable answer, not an exception.
         choices = getattr(response, "choices", None)

@@ -1,4 +1,5 @@
-"""`build.py summarize --redo ID|DAY`: one paper's or one day's summaries asked for again, whatever the cache holds."""
+"""`build.py summarize --redo ID|DAY`: one paper's or one day's summaries (and that day's briefing) asked for again,
+whatever the cache holds."""
 
 from __future__ import annotations
 
@@ -46,11 +47,14 @@ def redo_papers(archive: Archive, target: str) -> tuple[date, list[Paper]]:
 
 
 def redo_plan(archive: Archive, target: str) -> Callable[[Archive, str, LLMOptions], Scan]:
-    """Return summarize_stage's `plan` for --redo: only the named papers, cached or not, and no briefing."""
+    """Return summarize_stage's `plan` for --redo: only the named papers, cached or not; for a day, its briefing
+    too, whether a briefing or the gate's verdict on one is stored."""
     on, papers = redo_papers(archive, target)   # checked now, before any request
+    whole_day = DAY.fullmatch(target) is not None
 
     def plan(archive: Archive, model: str, options: LLMOptions) -> Scan:
         chosen = papers[:options.max_papers]
-        return Scan(todo=[(on, chosen)], waiting=len(chosen))
+        day = archive.read_day(on) if whole_day else None
+        return Scan(recent=[day] if day else [], todo=[(on, chosen)], waiting=len(chosen), rebrief=True)
 
     return plan

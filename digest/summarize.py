@@ -42,6 +42,7 @@ REDO = ("An earlier answer to this request could not be used. Reply with ONLY th
 # paper is cut here (at a word), which keeps a paper's tokens for both languages under 500 (bench/llm.py).
 INPUT_CHARS = 800
 MAX_BRIEFING_CHARS = 6000
+MIN_BRIEFING_CHARS = 20
 TOKENS_PER_SUMMARY = 160     # completion allowance per paper and language
 TOKENS_PER_BRIEFING = 900    # completion allowance per briefing language
 
@@ -71,6 +72,7 @@ class Scan:
     recent: list[Day] = field(default_factory=list)        # the latest days with papers, up to briefing_days
     todo: list[tuple[date, list[Paper]]] = field(default_factory=list)   # newest day first, max_papers in all
     waiting: int = 0                                        # every paper needing a summary, uncapped
+    rebrief: bool = False                                   # ask for the recent days' briefings whatever is stored
 
 
 def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
@@ -113,13 +115,18 @@ def summary_schema(languages: Sequence[str]) -> dict[str, Any]:
             "required": ["summaries"], "additionalProperties": False}
 
 
+def paper_data(n: int, paper: Paper) -> dict[str, Any]:
+    """Return what a summaries request says of a paper, numbered n: its title, its abstract's opening, its kind."""
+    return {"n": n, "title": paper.title, "abstract": clip(paper.abstract, INPUT_CHARS),
+            **({"kind": paper.abstract_kind} if paper.abstract_kind != "abstract" else {})}
+
+
 def summary_ask(batch: Sequence[Paper], languages: Sequence[str], reasons: Mapping[int, str] | None = None) -> Ask:
     """Return the request for a batch's summaries, the papers numbered from 1 as delimited data.
 
     `reasons` (by position in batch) say why an earlier answer for those papers could not be used: the request
     asks again for exactly these papers, and says why."""
-    papers = [{"n": i, "title": p.title, "abstract": clip(p.abstract, INPUT_CHARS),
-               **({"kind": p.abstract_kind} if p.abstract_kind != "abstract" else {})} for i, p in enumerate(batch, 1)]
+    papers = [paper_data(i, p) for i, p in enumerate(batch, 1)]
     system = SYSTEM
     if reasons:
         system += "\n\n" + REDO.format(numbers=", ".join(str(n) for n in range(1, len(batch) + 1)),
@@ -136,7 +143,9 @@ REDO_REASONS = {"length": "too long or too short", "language": "not in the langu
                 "instruction": "it holds text that reads as an instruction or a refusal", "url": "it holds a URL",
                 "name": "it names {detail}, which its title and abstract do not give",
                 "number": "it states {detail}, which its title and abstract do not give",
-                "quote": "it quotes a term its title and abstract do not hold"}
+                "quote": "it quotes a term its title and abstract do not hold",
+                "citation": "a theme cites a card number the day does not have, fewer than two papers, or papers of "
+                            "one topic only"}
 
 
 def redo_reason(verdict: str) -> str:
@@ -200,11 +209,15 @@ class Outcome:
 
     summaries: dict[str, dict[str, str]] = field(default_factory=dict)
     verdicts: dict[str, str] = field(default_factory=dict)    # paper id -> why its summary failed the gate
-    briefings: list[Briefing] = field(default_factory=list)
+    briefings: list[Briefing] = field(default_factory=list)   # with the verdicts on those refused (Briefing.verdict)
     attempted: int = 0
     papers_by_day: dict[str, int] = field(default_factory=dict)
     gate_by_day: dict[str, dict[str, int]] = field(default_factory=dict)   # day -> GATE_COUNTS key -> count
     unstored: list[str] = field(default_factory=list)    # what could not be written, one phrase each
+
+    def briefed(self) -> list[Briefing]:
+        """Return the briefings this run got written, not the gate's verdicts on the ones it refused."""
+        return [item for item in self.briefings if not item.verdict]
 
     def days(self) -> set[date]:
         """Return the digest days this run produced something for: the only day files to rewrite."""
@@ -300,22 +313,32 @@ async def write_briefing(client: Client, day: Day, langs: list[str], topic_names
                          model: str, options: LLMOptions, out: Outcome) -> None:
     """Ask for the day's briefing in the given languages (once more for any language missing or refused) into out.
 
-    Each theme is checked (briefing.check): one that fails is dropped and counted, the others are kept."""
+    Each theme is checked (briefing.check): one that fails is dropped and counted, the others are kept; a language
+    whose every theme failed in both answers gets the gate's verdict stored instead."""
+    # The re-ask says why as a summary's does (redo_reason): no phrase the model wrote goes into the system prompt.
     found = await ask_twice(
-        client, day.day, lambda some, reasons: briefings.ask(day.papers, topic_names, some, reasons, TOKENS_PER_BRIEFING),
+        client, day.day, lambda some, reasons: briefings.ask(
+            day.papers, topic_names, some, {i: redo_reason(why) for i, why in reasons.items()}, TOKENS_PER_BRIEFING),
         lambda text, some: _briefing_texts(text, some, day.papers), langs)
     if found is None:
         return
-    missing = [lang for i, lang in enumerate(langs) if i not in found.good]
+    missing = [lang for i, lang in enumerate(langs) if i not in found.good and i not in found.refused]
     if missing:
         client.unusable(f"no usable briefing for {day.day} in {', '.join(missing)}")
+
+    def keep(position: int, text: str, verdict: str = "") -> None:
+        out.briefings.append(Briefing(day.day, langs[position], model, prompt_tag(options, "b"),
+                                      briefings.fingerprint(day.papers), text, verdict))
+
     for position, (text, dropped) in found.good.items():
         for why in dropped:
             out.count(day.day, f"dropped_theme_{gate.reason(why)}")
-        out.briefings.append(Briefing(day.day, langs[position], model, prompt_tag(options, "b"),
-                                      briefings.fingerprint(day.papers), briefings.link_cards(text, day.papers)))
-    for why in found.refused.values():   # every theme failed: the offline briefing stays
+        keep(position, briefings.link_cards(text, day.papers))
+    for position, why in found.refused.items():   # every theme failed twice: the offline briefing stays
         out.count(day.day, f"dropped_theme_{gate.reason(why)}")
+        # Its verdict is stored in the briefing's place: the same model and prompt are not asked again for the
+        # same papers on every rerun (a summary's verdict is kept the same way); --redo DAY asks again.
+        keep(position, "", why)
 
 
 def _briefing_texts(text: str, langs: Sequence[str], papers: Sequence[Paper]) -> Read[tuple[str, list[str]]]:
@@ -327,9 +350,13 @@ def _briefing_texts(text: str, langs: Sequence[str], papers: Sequence[Paper]) ->
         return found
     for position, lang in enumerate(langs):
         given = answer.get(lang)
-        if not isinstance(given, str) or len(given.strip()) < 20:
+        if not isinstance(given, str):
             continue
+        found.shaped = True   # a language's text where the schema puts it: a language missing twice is a verdict
         given = given.strip()
+        if len(given) < MIN_BRIEFING_CHARS:
+            found.refused[position] = f"length: {len(given)} characters, not {MIN_BRIEFING_CHARS} or more"
+            continue
         if len(given) > MAX_BRIEFING_CHARS:   # a rambling model must not bury the cards
             given = given[:MAX_BRIEFING_CHARS].rsplit("\n\n", 1)[0]
         kept, dropped = briefings.check(given, lang, papers)
@@ -346,7 +373,7 @@ async def run(config: Config, archive: Archive, client: Client, found: Scan, out
     names = {tid: topic.name("en") for tid, topic in config.topics.items()}
     jobs: dict[date, list[Any]] = {}
     for day in found.recent:
-        if langs := stale_briefings(day, archive, model, options):
+        if langs := list(options.languages) if found.rebrief else stale_briefings(day, archive, model, options):
             jobs.setdefault(day.day, []).append(write_briefing(client, day, langs, names, model, options, out))
     for on, papers in found.todo:
         out.attempted += len(papers)
@@ -425,7 +452,7 @@ def record_usage(archive: Archive, client: Client, outcome: Outcome) -> None:
     """Add this run's requests and tokens to content/usage.json, by digest day."""
     usage = archive.read_usage()
     briefed: dict[str, int] = {}
-    for item in outcome.briefings:
+    for item in outcome.briefed():
         briefed[item.day.isoformat()] = briefed.get(item.day.isoformat(), 0) + 1
     for day, spent in client.usage.items():
         row = usage.setdefault(day, {})
@@ -496,8 +523,8 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
         finally:
             record_usage(archive, client, outcome)   # the requests were made and paid for, whatever was stored
     todo = found.waiting
-    report.pending = todo - len(outcome.summaries)
-    report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefings)
+    report.pending = todo - len(outcome.summaries) - len(outcome.verdicts)   # a verdict is an answer, stored
+    report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefed())
     report.usage, report.usage_by_day = client.total, dict(sorted(client.usage.items()))
     report.gate, report.form = outcome.gate_totals(), FORMATS[client.form]
     report.capped = client.capped or outcome.attempted < todo

@@ -4,6 +4,7 @@
         api = BatchAPI(llm, "in_progress", "completed")   # each retrieve of a batch reports the next status
         ... build.main(["summarize", ...]) ...            # submits: content/batches.json names the batch
         ... build.main(["summarize", ...]) ...            # in_progress; the next run collects it
+        api.batches["batch_1"]["metadata"]                # what the run tagged it with (a list shows it too)
 
 A batch's lines are answered by the server's own chat-completions handler (whatever `llm.script` set), so each
 answer is what the same request sent synchronously would get. `fail(body)` picks lines for the error file.
@@ -18,6 +19,7 @@ from dataclasses import replace
 from email.parser import BytesParser
 from email.policy import default as email_policy
 from typing import Any, Callable
+from urllib.parse import parse_qs
 
 from feedserver import Reply, Request
 from llmserver import LLMServer
@@ -34,7 +36,7 @@ def _not_found(what: str) -> Reply:
 
 
 class BatchAPI:
-    """Files (upload, content) and Batches (create, retrieve) on an LLMServer, playing statuses in turn."""
+    """Files (upload, content) and Batches (create, list, retrieve) on an LLMServer, playing statuses in turn."""
 
     def __init__(self, llm: LLMServer, *statuses: str) -> None:
         self.llm = llm
@@ -47,7 +49,7 @@ class BatchAPI:
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)   # ids are never reused, even when a test deletes a batch
         llm.route("/v1/files", self._upload)
-        llm.route("/v1/batches", self._create)
+        llm.route("/v1/batches", self._batches)
         llm.route_prefix("/v1/files", self._file)
         llm.route_prefix("/v1/batches", self._retrieve)
 
@@ -79,6 +81,16 @@ class BatchAPI:
         if what == "content":
             return Reply(200, {"Content-Type": "application/octet-stream"}, self.files[file_id])
         return _json({"id": file_id, "object": "file", "bytes": len(self.files[file_id]), "purpose": "batch"})
+
+    def _batches(self, req: Request) -> Reply:
+        """POST creates a batch; GET lists them, newest first, as they stand (a list plays no status)."""
+        if req.method != "GET":
+            return self._create(req)
+        limit = int(parse_qs(req.query).get("limit", ["20"])[0])
+        with self._lock:
+            listed = list(reversed(self.batches.values()))[:limit]
+        return _json({"object": "list", "data": listed, "first_id": listed[0]["id"] if listed else None,
+                      "last_id": listed[-1]["id"] if listed else None, "has_more": len(self.batches) > limit})
 
     def _create(self, req: Request) -> Reply:
         body = json.loads(req.body)

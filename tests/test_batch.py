@@ -207,9 +207,10 @@ def test_a_damaged_batches_file_is_one_line_naming_it(tmp_path, capsys):
 def test_a_run_killed_while_collecting_leaves_content_whole(tmp_path):
     """SIGKILLed before each file rename of the collecting run: content/ parses, and the next run finishes the job
     from the same batch (the summaries are stored before the batch leaves batches.json), paying for nothing twice."""
-    with LLMServer() as llm:
-        api = BatchAPI(llm, "completed")
-        for kill_at in (1, 2, 3, 4):
+    for kill_at in (1, 2, 3, 4):
+        # A server each: the same papers' batch on a shared one would be adopted (it is ours, and answers them)
+        with LLMServer() as llm:
+            api = BatchAPI(llm, "completed")
             where = tmp_path / str(kill_at)
             where.mkdir()
             archive = seed(where)
@@ -228,6 +229,57 @@ def test_a_run_killed_while_collecting_leaves_content_whole(tmp_path):
             assert run(where, config) == 0
             assert len(summarised(reread)) == PAPERS and reread.read_batches() == []
             assert len(api.batches) == created, "a killed collect had its papers submitted again"
+
+
+def test_a_batch_created_but_never_recorded_is_adopted_not_submitted_again(tmp_path, capsys):
+    """SIGKILLed at its first rename, batches.json, the submitting run leaves a batch paid for and unrecorded: the
+    next run lists the server's batches, finds ours by its metadata and adopts it; the one after collects it."""
+    archive = seed(tmp_path)
+    with LLMServer() as llm:
+        api = BatchAPI(llm, "in_progress", "completed")
+        config = batch_config(tmp_path, llm)
+        child = subprocess.run(
+            [sys.executable, str(ROOT / "tests" / "crashdriver.py"), "1", "summarize", "--config", str(config),
+             "--content", str(tmp_path / "content")], capture_output=True, text=True, timeout=120)
+        assert child.returncode == -9, child.stderr
+        assert list(api.batches) == ["batch_1"] and archive.read_batches() == []   # created, never recorded
+        assert api.batches["batch_1"]["metadata"] == {
+            "academichub": "AcademicHub", "model": "test-model", "prompt": "s2.1", "days": "2026-06-17,2026-06-16"}
+        sent = api.lines("batch_1")
+        capsys.readouterr()
+        assert run(tmp_path, config) == 0
+        out = capsys.readouterr().out
+        assert "batch batch_1: created 1970-01-01T00:00:00+00:00 by a run that did not record it: adopted for its " \
+               f"{PAPERS} papers instead of submitting them again" in out
+        assert "batch batch_1: in_progress" in out and list(api.batches) == ["batch_1"]   # nothing submitted again
+        recorded = archive.read_batches()
+        assert [b["id"] for b in recorded] == ["batch_1"] and recorded[0]["reasked"] == []
+        # rebuilt from the input file: each line's papers, in the line's order
+        assert [[p["title"] for p in task(line["body"])["papers"]] for line in sent] == [
+            [paper.title for paper_id in recorded[0]["requests"][line["custom_id"]]["papers"]
+             for paper in archive.read_day(D1 if line["custom_id"].startswith(D1.isoformat()) else D2).papers
+             if paper.id == paper_id] for line in sent]
+        assert run(tmp_path, config) == 0
+        assert f"batch batch_1: completed: {PAPERS} of {PAPERS} papers summarised" in capsys.readouterr().out
+        assert len(summarised(archive)) == PAPERS and archive.read_batches() == []
+        listed = len(llm.requests_to("/v1/batches"))
+        assert run(tmp_path, config) == 0   # collected: not adopted again, and nothing left to list batches for
+        assert list(api.batches) == ["batch_1"] and len(llm.requests_to("/v1/batches")) == listed
+        assert "adopted" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("tag, value", [("academichub", "someone/else"), ("model", "other-model"), ("prompt", "s1.1")])
+def test_an_unrecorded_batch_of_another_hub_model_or_prompt_is_not_adopted(tmp_path, capsys, tag, value):
+    archive = seed(tmp_path)
+    with LLMServer() as llm:
+        api = BatchAPI(llm, "in_progress")
+        config = batch_config(tmp_path, llm)
+        assert run(tmp_path, config) == 0
+        api.batches["batch_1"]["metadata"][tag] = value
+        archive.write_batches([])   # as if never recorded
+        assert run(tmp_path, config) == 0
+        assert list(api.batches) == ["batch_1", "batch_2"] and [b["id"] for b in archive.read_batches()] == ["batch_2"]
+        assert "adopted" not in capsys.readouterr().out
 
 
 def _ids(archive: Archive, line: dict) -> list[str]:

@@ -165,6 +165,10 @@ def test_demo_summaries_against_llama_cpp(tmp_path, llama, capsys):
           f"{len(papers) - len(passed) - sum(reasons.values())} unanswered; rerun: {rerun_requests} requests")
     for p in papers:
         print(f"  {p.id}: {p.summary_verdict or 'passed'}: {p.summary.get('en', '')[:160]!r}")
+    for lang in languages:   # a briefing the gate refused twice keeps its verdict: the rerun does not ask again
+        stored = archive.read_briefing(latest, lang)
+        print(f"  briefing {lang}: " + ("none stored" if stored is None else f"refused: {stored.verdict}"
+                                         if stored.verdict else f"passed: {stored.text[:160]!r}"))
     print("first run:\n" + first.out + first.err)
     print("rerun:\n" + again.out + again.err)
     usage = json.loads((content / "usage.json").read_text(encoding="utf-8")) if (content / "usage.json").exists() else {}

@@ -1,4 +1,5 @@
-"""`build.py summarize --redo ID|DAY`: only the named paper's or day's summaries are asked for again, cache or not."""
+"""`build.py summarize --redo ID|DAY`: only the named paper's or day's summaries (and the day's briefing) are asked
+for again, cache or not."""
 
 import json
 from dataclasses import replace
@@ -27,9 +28,10 @@ def redo(tmp_path, target: str, stage: str = "summarize") -> int:
                        "--content", str(tmp_path / "content"), "--site", str(tmp_path / "site")])
 
 
-def asked(llm: LLMServer, since: int) -> list[list[str]]:
-    """Return the titles each chat request since the `since`th asked for."""
-    return [[p["title"] for p in task(body)["papers"]] for body in llm.bodies()[since:]]
+def asked(llm: LLMServer, since: int, kind: str = "summaries") -> list[list[str]]:
+    """Return the titles each chat request of a kind ("summaries", "briefing") since the `since`th asked for."""
+    return [[p["title"] for p in task(body)["papers"]] for body in llm.bodies()[since:]
+            if ("daily cross-disciplinary briefing" in body["messages"][0]["content"]) == (kind == "briefing")]
 
 
 def test_redo_one_paper_asks_for_it_alone(tmp_path):
@@ -40,7 +42,7 @@ def test_redo_one_paper_asks_for_it_alone(tmp_path):
         assert llm.calls == before                      # cached: a plain rerun asks for nothing
         target = archive.read_day(D2).papers[2]
         assert redo(tmp_path, target.id) == 0
-        assert asked(llm, before) == [[target.title]]   # one request, that paper only, no briefing
+        assert llm.calls == before + 1 and asked(llm, before) == [[target.title]]   # that paper only, no briefing
     summaries = {p.id: p.summary for day in archive.read_days() for p in day.papers}
     assert summaries.pop(target.id)["en"] == f"In plain words: {target.title}"
     assert all(s == OLD for s in summaries.values())
@@ -49,12 +51,18 @@ def test_redo_one_paper_asks_for_it_alone(tmp_path):
 def test_redo_one_day_asks_for_that_day_only(tmp_path):
     with LLMServer() as llm:
         archive = summarised_once(tmp_path, llm)
+        for on in (D1, D2):   # briefings the cache holds as current
+            for lang in ("en", "zh"):
+                archive.write_briefing(replace(archive.read_briefing(on, lang), text="### Old\n\nKept by the cache."))
         before = llm.calls
         assert redo(tmp_path, D1.isoformat()) == 0
         titles = [p.title for p in archive.read_day(D1).papers]
         assert sorted(t for request in asked(llm, before) for t in request) == sorted(titles)
+        assert asked(llm, before, "briefing") == [titles]   # the day's briefing too, in one request, whatever is stored
     assert all(p.summary["en"].startswith("In plain words: ") for p in archive.read_day(D1).papers)
     assert all(p.summary == OLD for p in archive.read_day(D2).papers)
+    assert all("Kept by the cache" not in archive.read_briefing(D1, lang).text for lang in ("en", "zh"))
+    assert all("Kept by the cache" in archive.read_briefing(D2, lang).text for lang in ("en", "zh"))
 
 
 @pytest.mark.parametrize("target, message", [

@@ -368,7 +368,8 @@ def test_prompt_injection_and_hostile_output_never_reach_a_page_active(tmp_path,
     stored = {p.id: p for p in archive.read_day(D2).papers}
     # The gate refuses what a hijacked model wrote (a tracker URL, javascript: links): the extractive summary stays.
     assert all(not p.summary and p.summary_verdict.split(":")[0] in ("url", "instruction") for p in stored.values())
-    assert archive.read_briefing(D2, "en") is None       # every theme held a URL: the offline briefing stays
+    refused = archive.read_briefing(D2, "en")            # every theme held a URL: the offline briefing stays
+    assert refused is not None and refused.text == "" and refused.verdict.startswith("url: ")   # the verdict is kept
     usage = json.loads((tmp_path / "content" / "usage.json").read_text())["days"][D2.isoformat()]
     assert usage["rejected_url"] + usage["rejected_instruction"] == 3 and usage["reasked"] == 3
     assert usage["dropped_theme_url"] == 1 and usage["dropped_theme_language"] == 1   # zh: English markup

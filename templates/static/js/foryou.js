@@ -218,7 +218,9 @@ function importText(text) {
     if (!interest) { interest = { name: item[0].slice(0, 60), stars: [] }; s.interests.push(interest); }
     item[1].forEach(function (st) {
       if (!Array.isArray(st) || typeof st[0] !== "string" || starOf(interest, st[0])) return;
-      interest.stars.push({ id: st[0], day: String(st[1] || ""), v: typeof st[2] === "string" ? st[2] : "", title: String(st[3] || st[0]) });
+      // A link is anyone's text: kept as text only (never markup), and no longer than a title or a vector.
+      interest.stars.push({ id: st[0].slice(0, 200), day: String(st[1] || "").slice(0, 10),
+                            v: typeof st[2] === "string" ? st[2].slice(0, 4 * dims) : "", title: String(st[3] || st[0]).slice(0, 500) });
       added++;
     });
   });

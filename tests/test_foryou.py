@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 
 import build
-from digest.archive import Archive, Day
+from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper
 from digest.site import render_archive, render_site
 from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE
-from digest.archive import State
 from digest.vectors import MODEL, VectorStore, unit_rows, vector, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,9 @@ from .plan import SitePlan
 from .writer import SiteWriter
 
 VECTORS_FILE = "vectors.bin"
-# A card is "close to" a star above this cosine of their stored vectors: on the demo's papers, 95 % of pairs of
-# different home topics are below 0.22 (tests/test_foryou.py measures it), so a reason is shown rarely by chance.
+# A card is "close to" a star from this cosine of their stored vectors on: 2.9 % of the demo's pairs of papers of
+# different home topics reach it, every pair within a planted field does (tests/test_foryou.py prints both), so a
+# reason is rarely shown by chance.
 CLOSE = 0.25
 FORYOU = {"file": VECTORS_FILE, "dims": DIMS, "close": CLOSE}   # what day.html hands static/js/foryou.js
 

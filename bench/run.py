@@ -279,6 +279,7 @@ PAGE_TYPES = [
     ("front page", re.compile(r"^index\.html$")),
     ("radar page", re.compile(r"^radar/index\.html$")),
     ("static", re.compile(r"^static/")),
+    ("for-you vectors", re.compile(r"^\d{4}-\d\d-\d\d/vectors\.bin$")),   # the full window's only (site/foryou.py)
 ]
 
 

@@ -21,6 +21,7 @@ from .budget import SiteSize, recent_volume
 from .cards import CardBuilder
 from .env import UiText, template_env
 from .feeds import Feeds
+from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
 from .plan import SitePlan
@@ -44,8 +45,10 @@ class RenderReport:
 
 def render(config: Config, source: DaySource, state: State, out: Path,
            stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH,
-           related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None) -> RenderReport:
-    """Write the whole site into out/; return what was written and removed (related: a day's related papers)."""
+           related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None,
+           vectors: VectorStore | None = None) -> RenderReport:
+    """Write the whole site into out/; return what was written and removed (related: a day's related papers;
+    vectors: the stored vectors, for "For you")."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
     infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
@@ -77,6 +80,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep)
     for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
         writer.done.merge(done.written)
+    DayVectors(vectors, writer, plan).write()
     pages.front_page()
     for tid, topic in config.topics.items():
         pages.topic_page(tid, topic.name(lang))
@@ -115,4 +119,4 @@ def render_archive(config: Config, archive: Archive, out: Path, batch: int = BAT
     store = VectorStore(archive)
     with collector_paused():   # as in render_site
         return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch,
-                      lambda day: store.read_related(day)[1])
+                      lambda day: store.read_related(day)[1], store)

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from ..i18n import translator
 from .cards import entry_html, topic_badges
+from .foryou import FORYOU
 from .layout import card_fragment
 from .mathml import text_html
 from .plan import week_path
@@ -34,6 +35,7 @@ def template_env() -> Environment:
     env.globals["entry"] = entry_html   # a Python function: a macro call per entry cost more than the page
     env.globals["topic_badges"] = topic_badges   # on every day, day-and-topic and archive row
     env.globals["week_path"] = week_path   # a day page's "This week" link (site/weeks.py)
+    env.globals["foryou"] = FORYOU   # a full day's vectors file and how to read it (site/foryou.py)
     env.filters["text_html"] = lambda text: Markup(text_html(text))   # a feed's text, its math as MathML
     return env
 

@@ -1,4 +1,4 @@
-/* AcademicHub reader script: language switch, author filter, another batch, search, reader radar.
+/* AcademicHub reader script: language switch, author filter, another batch, search, reader radar, "For you".
    Plain JavaScript modules, no library, nothing sent anywhere: they only read this site's own files and keep the
    reader's choices in localStorage. With JavaScript off, every page reads in the default language; with it on,
    static/i18n/lang.js has shown the reader's language before the first paint.
@@ -10,6 +10,7 @@ import { initCardTools } from "./cardtools.js";
 import { setAuthorParam, applyAuthor, showFollowState } from "./author.js";
 import { runSearch, moreResults } from "./search.js";
 import { follow, unfollow, isFollowed, markFollowed, renderFollows } from "./radar.js";
+import { initForYou } from "./foryou.js";
 
 function refreshDynamic() { markFollowed(); renderFollows(); applyAuthor(); }
 
@@ -83,6 +84,7 @@ function init() {
   });
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);
+  initForYou();
   refreshDynamic();
   showHashTarget();
 }

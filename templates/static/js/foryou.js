@@ -1,0 +1,287 @@
+/* "For you": the reader's stars (★ on each card), kept in this browser's localStorage under named interests, and an
+   order of the page's cards by closeness to the current interest's stars, each ranked card saying why; "new since
+   your last visit" marks. Nothing is sent anywhere: the only file read is the day's vectors file, fetched when the
+   reader turns "For you" on or stars a card. Its name, its row size and the cosine above which a card is "close" are
+   the build's (digest/site/foryou.py, on the cards' section); a card's row is its number. A star keeps its paper's
+   vector, so a star from another day ranks today's cards without looking anything up. The script adds every control:
+   with JavaScript off the page is as the build wrote it. */
+import { $, $$, el, load, store, ROOT } from "./util.js";
+import { fmt } from "./i18n.js";
+import { section, cards, refreshCards } from "./cards.js";
+
+var KEY = "academichub.foryou", SEEN = "academichub.seen", BEFORE = "academichub.seen.before";
+var LINK = "#foryou=";
+var dims = section ? parseInt(section.getAttribute("data-vector-dims"), 10) : 0;
+var close = section ? parseFloat(section.getAttribute("data-close")) : 1;
+var vectorsUrl = section && section.getAttribute("data-vectors");
+var vectors = null;   // promise of the day's Int8Array
+
+/* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector) }] }] }. */
+function state() {
+  var s = null;
+  try { s = JSON.parse(load(KEY) || "null"); } catch (e) { s = null; }
+  if (!s || !Array.isArray(s.interests)) s = { on: false, current: "", interests: [] };
+  if (!s.interests.length) s.interests.push({ name: fmt("foryou_default") || "1", stars: [] });
+  if (!interestOf(s, s.current)) s.current = s.interests[0].name;
+  return s;
+}
+function save(s) { store(KEY, JSON.stringify(s)); }
+function interestOf(s, name) { return s.interests.filter(function (i) { return i.name === name; })[0]; }
+function current(s) { return interestOf(s, s.current); }
+function starOf(interest, id) { return interest.stars.filter(function (st) { return st.id === id; })[0]; }
+
+function toBase64(bytes) { return btoa(String.fromCharCode.apply(null, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))); }
+function fromBase64(text) {
+  try { var raw = atob(text); } catch (e) { return null; }
+  var out = new Int8Array(raw.length);
+  for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i) << 24 >> 24;
+  return out.length === dims ? out : null;
+}
+function dayVectors() {
+  if (!vectors) {
+    var url = new URL(vectorsUrl, location.href).href;
+    vectors = fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(r.status + " " + url);
+      return r.arrayBuffer();
+    }).then(function (buf) { return new Int8Array(buf); });
+    vectors.catch(function () { vectors = null; });   // asked again next time
+  }
+  return vectors;
+}
+/* The card's number (the build's "01.") is its row in the day's vectors file. */
+function row(all, card) {
+  var n = parseInt($(".num a", card).textContent, 10);
+  var v = all.subarray((n - 1) * dims, n * dims);
+  return v.length === dims ? v : null;
+}
+function unit(v) {
+  var sum = 0, i, out = new Float64Array(v.length);
+  for (i = 0; i < v.length; i++) sum += v[i] * v[i];
+  if (!sum) return null;   // a paper without words: close to nothing
+  for (i = 0; i < v.length; i++) out[i] = v[i] / Math.sqrt(sum);
+  return out;
+}
+function dot(a, b) { var s = 0; for (var i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
+
+/* -- the stars ---------------------------------------------------------------------------------------------- */
+
+function equip(card) {
+  if (card.classList.contains("has-star") || !$(".num", card)) return;
+  var b = el("button", { type: "button", "class": "star", "aria-pressed": "false", "data-i18n-attr": "aria-label:foryou_star;title:foryou_star",
+                         "aria-label": fmt("foryou_star") || "★", title: fmt("foryou_star") || "★" }, "☆");
+  b.addEventListener("click", function () { toggleStar(card); });
+  // Beside the number, not in it (its text is the card's number), placed by style.css where nothing moves.
+  $(".num", card).after(b);
+  card.classList.add("has-star");
+}
+function showStars(s) {
+  var interest = current(s);
+  cards.forEach(function (card) {
+    var b = $(".star", card), on = !!starOf(interest, card.id);
+    if (!b) return;
+    b.setAttribute("aria-pressed", on ? "true" : "false");
+    b.textContent = on ? "★" : "☆";
+  });
+  say($("#foryou-count"), "foryou_stars", { count: interest.stars.length, interest: interest.name });
+}
+function toggleStar(card) {
+  var s = state(), interest = current(s), had = starOf(interest, card.id);
+  if (had) interest.stars.splice(interest.stars.indexOf(had), 1);
+  else interest.stars.push({ id: card.id, day: card.getAttribute("data-day"), title: $(".title", card).textContent.trim(), v: "" });
+  save(s);
+  showStars(s);
+  if (had) return refresh();
+  // The star keeps its paper's vector: later days rank by it without this day's file.
+  dayVectors().then(function (all) {
+    var v = row(all, card), s2 = state(), star = starOf(current(s2), card.id);
+    if (v && star) { star.v = toBase64(v); save(s2); }
+    refresh();
+  }, function () { refresh(); });
+}
+
+/* -- the order ---------------------------------------------------------------------------------------------- */
+
+/* Each card's closest star of the interest (not itself) and its cosine. */
+function closeness(all, interest) {
+  var stars = interest.stars.map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
+    .filter(function (x) { return x.v; });
+  return cards.map(function (card) {
+    var v = row(all, card), u = v && unit(v), best = { card: card, score: -2, star: null };
+    if (u) stars.forEach(function (x) {
+      var c = dot(u, x.v);
+      if (x.star.id !== card.id && c > best.score) best = { card: card, score: c, star: x.star };
+    });
+    return best;
+  });
+}
+function number(card) { return parseInt($(".num a", card).textContent, 10); }
+function arrange(order) {
+  var inPlace = $$("article.card", section).every(function (card, i) { return card === order[i]; });
+  cards.splice.apply(cards, [0, cards.length].concat(order));
+  if (!inPlace) {
+    var focused = document.activeElement;   // moving a card would drop the focus of its star
+    order.forEach(function (card) { section.appendChild(card); });
+    if (focused && focused !== document.activeElement && section.contains(focused)) focused.focus({ preventScroll: true });
+  }
+  refreshCards();
+}
+function reason(card, star) {
+  var p = $(".foryou-reason", card);
+  if (!star) { if (p) p.remove(); return; }
+  if (!p) { p = el("p", { "class": "foryou-reason" }); $(".meta", card).after(p); }
+  say(p, "foryou_reason", { title: star.title });
+}
+function rank(s) {
+  var status = $("#foryou-status");
+  dayVectors().then(function (all) {
+    if (!state().on) return;
+    var near = closeness(all, current(s)).filter(function (x) { return x.score >= close; });
+    near.sort(function (a, b) { return b.score - a.score || number(a.card) - number(b.card); });
+    var first = near.map(function (x) { return x.card; });
+    cards.forEach(function (card) { reason(card, null); });
+    near.forEach(function (x) { reason(x.card, x.star); });
+    arrange(first.concat(cards.filter(function (c) { return first.indexOf(c) < 0; }).sort(function (a, b) { return number(a) - number(b); })));
+    say(status, current(s).stars.length ? "foryou_ranked" : "foryou_none", { count: near.length });
+  }, function () { say(status, "foryou_unavailable"); });
+}
+function unrank() {
+  cards.forEach(function (card) { reason(card, null); });
+  arrange(cards.slice().sort(function (a, b) { return number(a) - number(b); }));
+  say($("#foryou-status"), null);
+}
+export function refresh() {
+  if (!section) return;
+  var s = state(), toggle = $("#foryou-toggle");
+  showStars(s);
+  if (toggle) toggle.setAttribute("aria-pressed", s.on ? "true" : "false");
+  if (s.on) rank(s); else unrank();
+}
+
+/* A message in the reader's language, tagged so a switch of language translates it again (null: empty). */
+function say(node, key, args) {
+  if (!node) return;
+  if (!key) { node.textContent = ""; node.removeAttribute("data-i18n"); return; }
+  node.setAttribute("data-i18n", key);
+  if (args) node.setAttribute("data-i18n-args", JSON.stringify(args)); else node.removeAttribute("data-i18n-args");
+  node.textContent = fmt(key, args) || "";
+}
+
+/* -- interests, export and import --------------------------------------------------------------------------- */
+
+function button(id, key) { var b = el("button", { type: "button", id: id, "class": "ghost" }); say(b, key); return b; }
+function labelled(key, control) { var l = el("label"), t = el("span"); say(t, key); l.appendChild(t); l.appendChild(document.createTextNode(" ")); l.appendChild(control); return l; }
+function line() {
+  var p = el("p");
+  Array.prototype.forEach.call(arguments, function (node, i) { if (i) p.appendChild(document.createTextNode(" ")); p.appendChild(node); });
+  return p;
+}
+/* One short line (card 01 stays on a phone's first screen); the rest behind a summary. */
+function panel() {
+  var box = el("div", { "class": "foryou", id: "foryou" }), manage = el("details", { "class": "foryou-manage" });
+  var summary = el("summary"), select = el("select", { id: "foryou-interest", "data-i18n-attr": "aria-label:foryou_interest",
+                                                        "aria-label": fmt("foryou_interest") || "" });
+  say(summary, "foryou_manage");
+  manage.appendChild(summary);
+  manage.appendChild(line(el("span", { id: "foryou-count", "class": "count" })));
+  manage.appendChild(line(labelled("foryou_name", el("input", { id: "foryou-name", type: "text", maxlength: "60" })),
+                          button("foryou-new", "foryou_new"), button("foryou-rename", "foryou_rename"), button("foryou-delete", "foryou_delete")));
+  manage.appendChild(line(button("foryou-export", "foryou_export"), el("input", { id: "foryou-link", type: "text", readonly: "", "aria-label": "URL" })));
+  manage.appendChild(line(labelled("foryou_import_label", el("input", { id: "foryou-import-text", type: "text" })), button("foryou-import", "foryou_import")));
+  [button("foryou-toggle", "foryou"), select, manage, el("span", { id: "foryou-status", "class": "count", role: "status" }),
+   el("span", { id: "foryou-note", "class": "count", role: "status" })].forEach(function (node) { box.appendChild(node); });
+  $("#foryou-toggle", box).setAttribute("aria-pressed", "false");
+  return box;
+}
+function showInterests(s) {
+  var select = $("#foryou-interest");
+  select.textContent = "";
+  s.interests.forEach(function (i) { select.appendChild(el("option", { value: i.name }, i.name)); });
+  select.value = s.current;
+}
+function change(edit) { var s = state(); edit(s); save(s); showInterests(s); refresh(); }
+function named() { return $("#foryou-name").value.trim(); }
+
+/* The export: every interest's stars (id, day, vector, title) in the link's #fragment, which no request carries. */
+function exportLink(s) {
+  var data = s.interests.map(function (i) { return [i.name, i.stars.map(function (st) { return [st.id, st.day, st.v, st.title]; })]; });
+  return new URL(ROOT, location.href).href + LINK + encodeURIComponent(JSON.stringify(data));
+}
+/* Merge an exported link's interests into this browser's; return the stars added (-1: nothing readable). */
+function importText(text) {
+  var at = text.indexOf(LINK), data;
+  try { data = JSON.parse(decodeURIComponent(at >= 0 ? text.slice(at + LINK.length) : text)); } catch (e) { return -1; }
+  if (!Array.isArray(data)) return -1;
+  var s = state(), added = 0;
+  data.forEach(function (item) {
+    if (!Array.isArray(item) || typeof item[0] !== "string" || !Array.isArray(item[1])) return;
+    var interest = interestOf(s, item[0]);
+    if (!interest) { interest = { name: item[0].slice(0, 60), stars: [] }; s.interests.push(interest); }
+    item[1].forEach(function (st) {
+      if (!Array.isArray(st) || typeof st[0] !== "string" || starOf(interest, st[0])) return;
+      // A link is anyone's text: kept as text only (never markup), and no longer than a title or a vector.
+      interest.stars.push({ id: st[0].slice(0, 200), day: String(st[1] || "").slice(0, 10),
+                            v: typeof st[2] === "string" ? st[2].slice(0, 4 * dims) : "", title: String(st[3] || st[0]).slice(0, 500) });
+      added++;
+    });
+  });
+  if (!interestOf(s, s.current) || !current(s).stars.length) s.current = (s.interests.filter(function (i) { return i.stars.length; })[0] || s.interests[0]).name;
+  save(s);
+  return added;
+}
+function reportImport(added) {
+  var s = state();
+  showInterests(s);
+  refresh();
+  say($("#foryou-note"), added < 0 ? "foryou_bad_import" : "foryou_imported", added < 0 ? null : { count: added });
+}
+function wire() {
+  $("#foryou-toggle").addEventListener("click", function () { change(function (s) { s.on = !s.on; }); });
+  $("#foryou-interest").addEventListener("change", function (ev) { change(function (s) { s.current = ev.target.value; }); });
+  $("#foryou-new").addEventListener("click", function () {
+    var name = named() || fmt("foryou_default") + " " + (state().interests.length + 1);
+    change(function (s) { if (!interestOf(s, name)) s.interests.push({ name: name, stars: [] }); s.current = name; });
+  });
+  $("#foryou-rename").addEventListener("click", function () {
+    var name = named();
+    if (name) change(function (s) { if (!interestOf(s, name)) { current(s).name = name; s.current = name; } });
+  });
+  $("#foryou-delete").addEventListener("click", function () {
+    change(function (s) { s.interests.splice(s.interests.indexOf(current(s)), 1); s.current = ""; });
+  });
+  $("#foryou-export").addEventListener("click", function () { var link = $("#foryou-link"); link.value = exportLink(state()); link.select(); });
+  $("#foryou-import").addEventListener("click", function () { reportImport(importText($("#foryou-import-text").value.trim())); });
+}
+
+/* -- new since the last visit ------------------------------------------------------------------------------- */
+
+function session(key, value) {
+  try { if (value === undefined) return sessionStorage.getItem(key); sessionStorage.setItem(key, value); } catch (e) { return null; }
+  return value;
+}
+/* The newest day the reader had seen before this visit (a visit: this tab's session), and this page's day seen. */
+function markNew() {
+  var before = session(BEFORE);
+  if (before == null) before = session(BEFORE, load(SEEN) || "");
+  cards.forEach(function (card) {
+    var day = card.getAttribute("data-day") || "", mark = $(".new-mark", card);
+    if (before && day > before && !mark) { mark = el("span", { "class": "new-mark" }); say(mark, "new_since_visit"); $(".meta", card).appendChild(mark); }
+    if (day > (load(SEEN) || "")) store(SEEN, day);
+  });
+}
+
+export function initForYou() {
+  if (!section || !dims || !vectorsUrl) return;
+  cards.forEach(equip);
+  markNew();
+  section.before(panel());   // right above the cards it orders (in their column, beside a wide screen's briefing)
+  wire();
+  var imported = location.hash.indexOf(LINK) === 0 ? importText(location.hash) : null;
+  if (imported !== null) history.replaceState(null, "", location.pathname + location.search);
+  showInterests(state());
+  if (imported !== null) reportImport(imported); else refresh();
+  document.addEventListener("academichub:cards", function (ev) {
+    ev.detail.forEach(equip);
+    markNew();
+    if (state().on) refresh(); else showStars(state());
+  });
+}

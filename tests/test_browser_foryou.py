@@ -1,0 +1,232 @@
+""""For you" in Chromium (static/js/foryou.js) over the planted archive of tests/test_foryou.py (three fields with
+words of their own): three stars of one field put its papers of another day first, with reasons; two interests
+keep their own stars; an exported link restores them in a fresh browser; "new since your last visit" after a new
+day is built; with JavaScript off nothing of it is there; the vectors file is asked for only when needed, and no
+request leaves 127.0.0.1 (the new_context fixture checks every context)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser_fixtures import serve_site
+from digest.archive import Archive
+from digest.config import load_config
+from digest.site import render_archive
+from digest.site.foryou import VECTORS_FILE
+from digest.vectors import vectors_stage
+from test_foryou import CONFIG, DAYS, planted_archive, planted_day
+
+pytestmark = pytest.mark.browser
+FIRST, LATEST = DAYS[0].isoformat(), DAYS[1].isoformat()
+
+
+@pytest.fixture(scope="module")
+def planted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("foryou")
+    render_archive(load_config(CONFIG), planted_archive(base / "content"), base / "site")
+    return base
+
+
+@pytest.fixture(scope="module")
+def url(planted_site: Path) -> str:
+    return serve_site(planted_site / "site")
+
+
+def ids_of(field: str, on: int = 0) -> list[str]:
+    return [p.id for p in planted_day(DAYS[on]).papers if p.topics[0] == field]
+
+
+def titles_of(field: str, on: int = 0) -> list[str]:
+    return [p.title for p in planted_day(DAYS[on]).papers if p.topics[0] == field]
+
+
+def card(page: Any, pid: str) -> Any:
+    return page.locator(f'article.card[id="{pid}"]')
+
+
+def star(page: Any, pids: list[str]) -> None:
+    """Star the cards and wait until each star holds its paper's vector (taken from the day's file)."""
+    for pid in pids:
+        card(page, pid).locator("button.star").click()
+        assert card(page, pid).locator("button.star").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("""ids => {
+        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
+        const stars = s.interests.find(i => i.name === s.current).stars;
+        return ids.every(id => stars.some(st => st.id === id && st.v.length > 0)); }""", arg=pids)
+
+
+def shown_order(page: Any) -> list[str]:
+    return page.eval_on_selector_all("section.cards article.card:not([hidden])", "cs => cs.map(c => c.id)")
+
+
+def turn_on(page: Any) -> None:
+    page.click("#foryou-toggle")
+    assert page.get_attribute("#foryou-toggle", "aria-pressed") == "true"
+    page.wait_for_selector(".foryou-reason")
+
+
+def vector_requests(context: Any, day: str) -> list[str]:
+    return [u for u in context.request_log.urls if u.endswith(f"{day}/{VECTORS_FILE}")]
+
+
+def test_three_stars_of_a_field_put_its_papers_of_another_day_first_with_reasons(url, new_context):
+    context = new_context()
+    page = context.new_page()
+    page.goto(f"{url}{FIRST}/")
+    assert not vector_requests(context, FIRST)   # nothing asked for before a star
+    star(page, ids_of("quant-ph"))
+    assert len(vector_requests(context, FIRST)) == 1
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    default = shown_order(page)
+    assert not vector_requests(context, LATEST)   # stars, but "For you" off: not fetched
+    assert [pid for pid in default if pid in ids_of("quant-ph", 1)] != default[:3]
+    turn_on(page)
+    order = shown_order(page)
+    assert set(order[:3]) == set(ids_of("quant-ph", 1)), order
+    for pid in order[:3]:
+        reason = card(page, pid).locator(".foryou-reason").inner_text()
+        assert reason.startswith("close to ★ ") and reason.removeprefix("close to ★ ") in titles_of("quant-ph")
+    # The stars' vectors came from localStorage: the first day's file was not asked for again.
+    assert len(vector_requests(context, FIRST)) == 1 and len(vector_requests(context, LATEST)) == 1
+    # The reason is the interface's words around the paper's title: in the reader's language too.
+    page.click('#lang-switch button[data-lang="zh"]')
+    reason = card(page, order[0]).locator(".foryou-reason").inner_text()
+    assert reason.startswith("与★") and reason.endswith("相近")
+    assert page.inner_text("#foryou-toggle") == "为你推荐"
+    # Remembered: the next page opens in this order; turned off, the build's order is back.
+    page.reload()
+    page.wait_for_selector(".foryou-reason")
+    assert shown_order(page)[:3] == order[:3]
+    page.click("#foryou-toggle")
+    assert shown_order(page) == default and not page.locator(".foryou-reason").count()
+
+
+def test_the_star_is_a_labelled_button_a_keyboard_presses(url, page):
+    page.goto(url)
+    button = card(page, ids_of("medicine", 1)[0]).locator("button.star")
+    assert button.get_attribute("aria-label") == "Star" and button.inner_text() == "☆"
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-pressed") == "true" and button.inner_text() == "★"
+    page.keyboard.press(" ")
+    assert button.get_attribute("aria-pressed") == "false"
+
+
+def interest_names(page: Any) -> list[str]:
+    return page.eval_on_selector_all("#foryou-interest option", "os => os.map(o => o.value)")
+
+
+def manage(page: Any) -> None:
+    """Open "Edit interests" (closed on each page until the reader opens it)."""
+    if page.get_attribute("#foryou .foryou-manage", "open") is None:
+        page.click("#foryou .foryou-manage summary")
+
+
+def new_interest(page: Any, name: str) -> None:
+    manage(page)
+    page.fill("#foryou-name", name)
+    page.click("#foryou-new")
+
+
+def test_two_interests_keep_their_own_stars_and_order(url, page):
+    page.goto(f"{url}{FIRST}/")
+    star(page, ids_of("quant-ph"))
+    new_interest(page, "Clinics")
+    assert interest_names(page) == ["My interest", "Clinics"]
+    assert all(card(page, pid).locator("button.star").get_attribute("aria-pressed") == "false" for pid in ids_of("quant-ph"))
+    star(page, ids_of("medicine"))
+    page.goto(url)
+    turn_on(page)
+    assert set(shown_order(page)[:3]) == set(ids_of("medicine", 1))
+    page.select_option("#foryou-interest", "My interest")
+    page.wait_for_function("ids => ids.includes(document.querySelector('section.cards article.card').id)",
+                           arg=ids_of("quant-ph", 1))
+    assert set(shown_order(page)[:3]) == set(ids_of("quant-ph", 1))
+    manage(page)
+    assert page.inner_text("#foryou-count") == "3 stars in My interest"
+    page.select_option("#foryou-interest", "Clinics")
+    page.fill("#foryou-name", "Tuberculosis")
+    page.click("#foryou-rename")
+    assert interest_names(page) == ["My interest", "Tuberculosis"]
+    assert page.inner_text("#foryou-count") == "3 stars in Tuberculosis"
+    page.click("#foryou-delete")
+    assert interest_names(page) == ["My interest"]
+
+
+def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context):
+    first = new_context().new_page()
+    first.goto(f"{url}{FIRST}/")
+    star(first, ids_of("quant-ph"))
+    new_interest(first, "Clinics")
+    star(first, ids_of("medicine")[:2])
+    first.click("#foryou-export")
+    link = first.input_value("#foryou-link")
+    assert link.startswith(url + "#foryou=")
+    saved = json.loads(first.evaluate("localStorage.getItem('academichub.foryou')"))
+
+    fresh = new_context()
+    page = fresh.new_page()
+    page.goto(link)
+    page.wait_for_selector("#foryou-note:has-text('5 stars imported')")
+    assert "#" not in page.url   # the link's stars are in this browser now, not in its address
+    restored = json.loads(page.evaluate("localStorage.getItem('academichub.foryou')"))
+    assert [(i["name"], i["stars"]) for i in restored["interests"]] == [(i["name"], i["stars"]) for i in saved["interests"]]
+    page.select_option("#foryou-interest", "My interest")
+    turn_on(page)
+    assert set(shown_order(page)[:3]) == set(ids_of("quant-ph", 1))
+    assert not vector_requests(fresh, FIRST)   # the link carried the stars' vectors
+
+    # Pasted into the import field, the same link adds nothing twice.
+    manage(page)
+    page.fill("#foryou-import-text", link)
+    page.click("#foryou-import")
+    assert page.inner_text("#foryou-note") == "0 stars imported"
+    page.fill("#foryou-import-text", "not a link")
+    page.click("#foryou-import")
+    assert page.inner_text("#foryou-note") == "Nothing to import in that text."
+
+
+def test_new_since_the_last_visit_marks_the_new_days_cards(planted_site, tmp_path, new_context):
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(planted_site / "content", content)
+    config = load_config(CONFIG)
+    render_archive(config, Archive(content), site)
+    base = serve_site(site)
+    context = new_context()
+    page = context.new_page()
+    page.goto(base)
+    page.wait_for_load_state("networkidle")
+    assert not page.locator(".new-mark").count()   # a first visit: nothing to compare with
+    page.close()
+    archive = Archive(content)
+    archive.write_day(planted_day(DAYS[2]))
+    vectors_stage(archive)
+    render_archive(config, archive, site)
+    page = context.new_page()   # a new visit
+    page.goto(base)
+    cards = page.locator("section.cards article.card")
+    assert cards.count() == len(planted_day(DAYS[2]).papers)
+    assert page.locator("section.cards article.card .new-mark").count() == cards.count()
+    assert page.locator(".new-mark").first.inner_text() == "New since your last visit"
+    page.goto(f"{base}{LATEST}/")   # the day seen at the last visit
+    assert page.locator("article.card").count() and not page.locator(".new-mark").count()
+    page.goto(base)   # still this visit: the new day stays marked
+    assert page.locator(".new-mark").count() == cards.count()
+
+
+def test_with_javascript_off_the_pages_are_as_built(url, planted_site, new_context):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    for path, day in (("", LATEST), (f"{FIRST}/", FIRST)):
+        page.goto(url + path)
+        assert not page.locator("button.star, #foryou, .foryou-reason, .new-mark").count()
+        built = (planted_site / "site" / path / "index.html").read_text(encoding="utf-8")
+        assert shown_order(page) == [p.id for p in planted_day(DAYS[[FIRST, LATEST].index(day)]).papers]
+        assert built.count("<article class=\"card") == page.locator("article.card").count()
+    assert not [u for u in context.request_log.urls if u.endswith(VECTORS_FILE)]

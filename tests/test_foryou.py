@@ -1,0 +1,165 @@
+""""For you"'s vectors files (digest/site/foryou.py): each full day's stored vectors in its cards' order, written by
+the render, handed to the page with how to read them, and none for a compact day; the "close" threshold measured
+against the demo's papers. The planted archive here is the browser tests' too (tests/test_browser_foryou.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import build
+from digest.archive import Archive, Day, State
+from digest.config import load_config
+from digest.papers import Paper
+from digest.site import render_archive, render_site
+from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE
+from digest.vectors import MODEL, VectorStore, unit_rows, vector, vectors_stage
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "demo" / "sources.yaml"
+
+# Three fields, each with its own words, as a field's papers share theirs: a reader who stars three papers of one
+# should see that field's papers of another day ranked first.
+FIELDS = {
+    "quant-ph": ("arxiv-quant-ph", "surface code decoders for logical qubits", [
+        "Lattice surgery between surface code patches of logical qubits",
+        "Neural decoders for the surface code under biased noise",
+        "Measuring logical error rates of surface code qubits on superconducting processors",
+        "Fault-tolerant magic state distillation with surface code logical qubits",
+        "Union-find decoders for surface code syndromes with erasures",
+        "Leakage of superconducting qubits in repeated surface code cycles",
+        "Surface code thresholds for logical qubits with correlated errors",
+    ]),
+    "medicine": ("medrxiv", "tuberculosis treatment adherence among patients in a cluster randomised trial", [
+        "Video-observed therapy and tuberculosis treatment adherence in urban clinics",
+        "Community health workers and tuberculosis treatment outcomes of patients",
+        "Text-message reminders for tuberculosis treatment adherence: a randomised trial",
+        "Loss to follow-up of tuberculosis patients during treatment in rural districts",
+        "Cash transfers and tuberculosis treatment completion in a cluster randomised trial",
+        "Drug-resistant tuberculosis treatment adherence of patients in referral hospitals",
+        "Digital pill boxes for tuberculosis treatment adherence of patients",
+    ]),
+    "cs.CV": ("arxiv-cs-cv", "image segmentation of street scenes with convolutional networks", [
+        "Panoptic segmentation of street scenes from a single camera image",
+        "Convolutional networks for semantic segmentation of night-time street images",
+        "Self-supervised pretraining for image segmentation of driving scenes",
+        "Boundary-aware losses for semantic image segmentation of roads",
+        "Real-time segmentation of street scene images on embedded hardware",
+        "Domain adaptation of image segmentation networks from synthetic street scenes",
+        "Video segmentation of street scenes with temporally consistent masks",
+    ]),
+}
+DAYS = (date(2026, 6, 15), date(2026, 6, 16), date(2026, 6, 17))
+
+
+def planted(field: str, n: int, on: date) -> Paper:
+    source, theme, titles = FIELDS[field]
+    title = titles[n]
+    abstract = (f"We study {theme}. {title}. Our results on {theme} improve on earlier work, and the code and data "
+                f"for this {field} study are released.")
+    return Paper(f"arXiv:2606.{DAYS.index(on) + 1}{list(FIELDS).index(field)}{n:03d}", title, (f"A. {field} {n}",),
+                 abstract, f"https://arxiv.org/abs/2606.0{n}", on, (source,), (field,), version=1)
+
+
+def planted_day(on: date) -> Day:
+    """A day of three papers of each field, interleaved with quant-ph and medicine last (no field first by number)."""
+    k = DAYS.index(on)
+    return Day(on, tuple(planted(field, (3 * k + i) % 7, on) for i in range(3) for field in reversed(FIELDS)))
+
+
+def planted_archive(content: Path, days: tuple[date, ...] = DAYS[:2]) -> Archive:
+    """The planted days written to content/, with their vectors (the summarize stage's vectors step)."""
+    archive = Archive(content)
+    for on in days:
+        archive.write_day(planted_day(on))
+    vectors_stage(archive)
+    return archive
+
+
+def test_a_full_days_file_is_its_stored_vectors_in_card_order(tmp_path: Path) -> None:
+    archive = planted_archive(tmp_path / "content")
+    render_archive(load_config(CONFIG), archive, tmp_path / "site")
+    stored = VectorStore(archive)
+    for on in DAYS[:2]:
+        papers = archive.read_day(on).papers
+        rows = np.frombuffer((tmp_path / "site" / on.isoformat() / VECTORS_FILE).read_bytes(), dtype=np.int8)
+        assert rows.size == len(papers) * DIMS   # DIMS bytes a paper, nothing else
+        vectors = stored.read_vectors(on)
+        for i, paper in enumerate(papers):
+            assert np.array_equal(rows[i * DIMS:(i + 1) * DIMS], vectors[(paper.id, paper.version, MODEL)])
+            assert np.array_equal(rows[i * DIMS:(i + 1) * DIMS], vector(paper))
+
+
+def test_the_page_hands_the_browser_the_file_its_rows_and_the_threshold(tmp_path: Path) -> None:
+    render_archive(load_config(CONFIG), planted_archive(tmp_path / "content"), tmp_path / "site")
+    for page, day in (("index.html", DAYS[1]), (f"{DAYS[0]}/index.html", DAYS[0])):
+        html = (tmp_path / "site" / page).read_text(encoding="utf-8")
+        section = re.search(r'<section class="cards"[^>]*>', html).group(0)
+        root = "./" if page == "index.html" else "../"
+        assert f'data-vectors="{root}{day.isoformat()}/{VECTORS_FILE}"' in section
+        assert f'data-vector-dims="{DIMS}"' in section and f'data-close="{CLOSE}"' in section
+        # The script adds every control: the page itself holds none of them.
+        assert not re.search(r'class="(star|foryou|new-mark|foryou-reason)"', html)
+    assert FORYOU == {"file": VECTORS_FILE, "dims": DIMS, "close": CLOSE}
+
+
+def test_a_compact_day_has_no_vectors_file_and_loses_it_when_it_leaves_the_window(tmp_path: Path) -> None:
+    archive, site = planted_archive(tmp_path / "content", DAYS), tmp_path / "site"
+    config = load_config(CONFIG)
+    render_archive(config, archive, site)
+    assert all((site / on.isoformat() / VECTORS_FILE).is_file() for on in DAYS)
+    render_archive(replace(config, site=replace(config.site, full_days=2)), archive, site)
+    assert not (site / DAYS[0].isoformat() / VECTORS_FILE).exists()   # compact now: nothing to rank
+    assert (site / DAYS[0].isoformat() / "index.html").is_file()
+    assert all((site / on.isoformat() / VECTORS_FILE).is_file() for on in DAYS[1:])
+
+
+def test_vectors_stored_after_a_render_reach_the_site_on_the_next(tmp_path: Path) -> None:
+    archive, site = Archive(tmp_path / "content"), tmp_path / "site"
+    archive.write_day(planted_day(DAYS[0]))
+    config = load_config(CONFIG)
+    render_archive(config, archive, site)
+    path = site / DAYS[0].isoformat() / VECTORS_FILE
+    assert not any(path.read_bytes())   # no stored vector yet: zeros, close to nothing
+    vectors_stage(archive)
+    render_archive(config, archive, site)
+    assert path.read_bytes() == b"".join(vector(p).tobytes() for p in planted_day(DAYS[0]).papers)
+
+
+def test_a_render_from_memory_writes_rows_of_zeros(tmp_path: Path) -> None:
+    day = planted_day(DAYS[0])
+    render_site(load_config(CONFIG), [day], State(), tmp_path)
+    assert (tmp_path / DAYS[0].isoformat() / VECTORS_FILE).read_bytes() == bytes(DIMS * len(day.papers))
+
+
+def cosines(papers: list[Paper]) -> tuple[np.ndarray, np.ndarray]:
+    """The cosines of the stored vectors of pairs of papers sharing a home topic, and of pairs that do not."""
+    rows = unit_rows([vector(p) for p in papers])
+    cos = rows @ rows.T
+    same = np.array([[a.topics[0] == b.topics[0] for b in papers] for a in papers])
+    upper = np.triu(np.ones_like(same), 1)
+    return cos[same & upper], cos[~same & upper]
+
+
+@pytest.fixture(scope="module")
+def demo_papers(tmp_path_factory: pytest.TempPathFactory) -> list[Paper]:
+    content = tmp_path_factory.mktemp("demo") / "content"
+    assert build.main(["fetch", "--demo", "--content", str(content)]) == 0
+    return [p for d in Archive(content).read_days() for p in d.papers]
+
+
+def test_close_is_rarely_reached_by_chance_and_reached_within_a_field(demo_papers: list[Paper]) -> None:
+    """The threshold a reason needs: the demo's pairs of different home topics rarely pass it (a reason by chance),
+    the planted fields' pairs mostly do (print both rates)."""
+    _, apart = cosines(demo_papers)
+    within, across = cosines([p for on in DAYS for p in planted_day(on).papers])
+    chance = float((apart >= CLOSE).mean())
+    print(f"cosine >= {CLOSE}: demo pairs across topics {chance:.1%}, planted pairs within a field "
+          f"{(within >= CLOSE).mean():.1%}, across {(across >= CLOSE).mean():.1%}")
+    assert chance < 0.08
+    assert (within >= CLOSE).mean() > 0.6 and (across >= CLOSE).mean() < 0.1

@@ -34,9 +34,9 @@ def llm():
     assert not server.errors, server.errors
 
 
-def embeddings(server: LLMServer, model: str = FAKE, **options: object) -> Embedder:
+def embeddings(server: LLMServer, model: str = FAKE, **options: int) -> Embedder:
     made = embedder(LLMOptions(base_url=server.base_url, embeddings_model=model, attempts=1, timeout=5,
-                               **options), {})   # type: ignore[arg-type]
+                               **options), {})
     assert made is not None
     return made
 
@@ -131,6 +131,23 @@ def test_related_papers_compare_only_vectors_of_one_vectoriser(tmp_path: Path, l
     assert related_ids(archive, date(2026, 6, 17)) == {}
     assert vectors_stage(archive, make=made, redo=True) == (2, 4)
     assert related_ids(archive, date(2026, 6, 17)) == {PREPRINT.id: [JOURNAL.id], ORIGINAL.id: [PARAPHRASE.id]}
+
+
+def test_a_vector_per_token_is_pooled_by_its_mean(tmp_path: Path, llm: LLMServer) -> None:
+    """llama-cpp-python's server embeds with a chat model (no pooling layer) as one vector per token."""
+    tokens = {JOURNAL.id: [[1.0, 0.0, 2.0], [3.0, 4.0, 0.0]], PARAPHRASE.id: [[0.0, 1.0, -1.0]]}
+
+    def per_token(req: Request) -> Reply:
+        count = len(json.loads(req.body)["input"])
+        data = [{"object": "embedding", "index": n, "embedding": list(tokens.values())[n]} for n in range(count)]
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps({"data": data}).encode())
+    llm.route(llm.EMBEDDINGS, per_token)
+    archive = Archive(tmp_path / "content")
+    archive.write_day(Day(date(2026, 6, 16), (JOURNAL, PARAPHRASE)))
+    vectors_stage(archive, make=embeddings(llm))
+    stored = VectorStore(archive).read_vectors(date(2026, 6, 16))
+    assert np.array_equal(stored[(JOURNAL.id, 1, f"{SIGN}:{FAKE}")], reduced(np.array([2.0, 2.0, 1.0])))
+    assert np.array_equal(stored[(PARAPHRASE.id, None, f"{SIGN}:{FAKE}")], reduced(np.array([0.0, 1.0, -1.0])))
 
 
 def wrong_count(req: Request) -> Reply:

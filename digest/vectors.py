@@ -5,10 +5,12 @@ pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 10
 1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
 sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
 gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
-never recomputed; each record names the vectoriser that made it (MODEL).
+never recomputed; each record names the vectoriser that made it (MODEL, or an embeddings model's through
+digest/embeddings.py, reduced to the same bytes). A stored vector is kept whatever made it, until --redo.
 
 Related papers are found once, when a day is new: each of its papers against the day itself and the window of
-days before it, among papers sharing no topic, nearest by cosine above RELATED_MIN. Older days keep theirs.
+days before it, among papers sharing no topic and whose vector the same vectoriser made, nearest by cosine above
+RELATED_MIN. Older days keep theirs.
 """
 
 from __future__ import annotations

@@ -32,9 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="build.py",
         description="Build the AcademicHub daily digest: fetch, store in content/, summarise, render site/.")
     parser.add_argument("stage", nargs="?", default="all",
-                        choices=["all", "fetch", "summarize", "render", "serve", "check", "verify"],
+                        choices=["all", "fetch", "summarize", "vectors", "render", "serve", "check", "verify"],
                         help="all (default): fetch, summarize, render; fetch: only update content/; summarize: "
-                             "only add LLM summaries and briefings to content/; render: only rebuild site/ from "
+                             "only add LLM summaries and briefings (then vectors) to content/; vectors: only the "
+                             "recent days' vectors and related papers; render: only rebuild site/ from "
                              "content/; serve: preview site/ on localhost; "
                              "check: validate sources.yaml (and probe each source with --online); "
                              "verify: check content/ against --baseline and print the commit message")
@@ -58,9 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--online", action="store_true", help="check: also fetch and parse every source once")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="verify: the copy of content/ taken before the build (missing = empty)")
-    parser.add_argument("--redo", metavar="ID|DAY",
+    parser.add_argument("--redo", metavar="ID|DAY", nargs="?", const=True,
                         help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
-                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for")
+                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for. "
+                             "vectors (no ID or DAY): make again each recent vector (the related papers' window) "
+                             "that another vectoriser or embeddings model made")
     return parser.parse_args(argv)
 
 
@@ -173,12 +176,25 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
         print(f"{report.problem}; using offline summaries for {left}", file=sys.stderr)
 
 
-def vectors_step(archive: Archive) -> None:
-    """Store the recent days' vectors and each new day's related papers (local vectoriser: no network)."""
+def vectors_step(config: Config, archive: Archive, demo: bool, redo: bool = False) -> None:
+    """Store the recent days' vectors (llm.embeddings_model's when an endpoint is set, else the local vectoriser's)
+    and each new day's related papers; an embeddings failure is one line on stderr and costs only vectors."""
+    from digest.embeddings import embedder
     from digest.vectors import MODEL, vectors_stage   # numpy: only the stages that use it import it
-    days, papers = vectors_stage(archive)
+    make = embedder(config.llm, os.environ, demo)
+    if config.llm.embeddings_model and make is None:
+        print(f"vectors: the local vectoriser {MODEL} for papers without a vector (llm.embeddings_model is set, but "
+              f"no endpoint: {config.llm.api_key_env}, llm.base_url or OPENAI_BASE_URL; llm.enabled); "
+              "`build.py vectors --redo` embeds them once one is set")
+    days, papers = vectors_stage(archive, make=make, redo=redo)
+    if make and (make.requests or make.problem):
+        print(f"vectors: {make.papers} papers embedded by {make.endpoint.model} at {make.endpoint.url}: "
+              f"{make.requests} requests, {make.tokens} tokens")
     if days:
-        print(f"vectors: related papers across fields found for {papers} papers of {days} days ({MODEL})")
+        print(f"vectors: related papers across fields found for {papers} papers of {days} days "
+              f"({make.name if make else MODEL})")
+    if make and make.problem:
+        print(make.problem, file=sys.stderr)
 
 
 def render_stage(config: Config, archive: Archive, out: Path, summary: Path | None = None) -> None:
@@ -245,10 +261,21 @@ def serve(site: Path, port: int) -> None:
             pass
 
 
+def redo_problem(stage: str, redo: str | bool) -> str | None:
+    """What is wrong with --redo for the stage (True: given without a value), or None."""
+    if redo is True:
+        return None if stage == "vectors" else (
+            "--redo without an id or day works with the vectors stage only: build.py vectors --redo; "
+            "build.py summarize --redo ID|DAY")
+    if stage != "summarize":
+        return f"--redo works with the summarize stage only: build.py summarize --redo {redo}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.redo is not None and args.stage != "summarize":
-        print(f"--redo works with the summarize stage only: build.py summarize --redo {args.redo}", file=sys.stderr)
+    if args.redo is not None and (problem := redo_problem(args.stage, args.redo)):
+        print(problem, file=sys.stderr)
         return 2
     if args.stage == "serve":
         serve(args.site, args.port)
@@ -271,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = Archive(content)
         summary = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
         ok = True
-        if args.stage in ("all", "fetch", "summarize"):
+        if args.stage in ("all", "fetch", "summarize", "vectors"):
             # One run at a time writes content/: two at once would each rewrite the day files and
             # state.json from what they read, and the later rename would drop the other's papers.
             with hold_archive(content, config.fetch.lock_wait, waited=print_now, took_over=print_now):
@@ -281,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                     ok = not runs or any(r.failed < len(r.sources) for _, r in runs)
                 if args.stage in ("all", "summarize"):
                     summarize_step(config, archive, args.demo, summary, args.redo)
-                    vectors_step(archive)
+                if args.stage in ("all", "summarize", "vectors"):
+                    vectors_step(config, archive, args.demo, redo=args.redo is True)
         # render only reads content/ (each file is replaced whole by a rename), so it takes no lock.
         if args.stage in ("all", "render"):
             try:

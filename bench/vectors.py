@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """How often a paper's nearest neighbour by the local vectoriser (digest/vectors.py) shares an arXiv category with
-it, against chance (two papers drawn at random), over the real arXiv feeds in ../shared/corpus/real/.
+it, against chance (two papers drawn at random), over the real arXiv feeds in ../shared/corpus/real/; and the same
+for vectors from an embeddings endpoint (digest/embeddings.py): the fake model of tests/llmserver.py on 127.0.0.1
+by default, whose figure means nothing (its vectors are a hash of the words), or a real one with --base-url and
+--model (say Ollama's nomic-embed-text at http://127.0.0.1:11434/v1), with the tokens a paper costs.
 
-    python bench/vectors.py [--corpus DIR]
+    python bench/vectors.py [--corpus DIR] [--base-url URL --model NAME]
 
 Each feed file is read with feedparser on its own (its items' categories: RSS/Atom tags, or the old RSS 1.0 title's
 `[math.PR]`); papers are compared within their file, as a day is compared with its window. Also printed: the
@@ -23,10 +26,15 @@ from pathlib import Path
 import feedparser
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "tests")]
+from llmserver import LLMServer  # noqa: E402
+
 from digest.archive import Archive  # noqa: E402
+from digest.config import LLMOptions  # noqa: E402
+from digest.embeddings import embedder  # noqa: E402
 from digest.papers import Paper  # noqa: E402
-from digest.vectors import RELATED_MIN, VectorStore, vectors_stage, hashed, nearest_across, unit_rows, vector  # noqa: E402
+from digest.vectors import (RELATED_MIN, VectorStore, centred, hashed, nearest_across, unit_rows, vector,  # noqa: E402
+                            vectors_stage)
 
 ROOT = Path(__file__).resolve().parent.parent
 _OLD_TITLE = re.compile(r"\s*\(arXiv:[^\s)]+ \[([^\]]+)\]\)\s*$")
@@ -53,15 +61,33 @@ def shares(a: Paper, b: Paper) -> bool:
     return bool(set(a.topics) & set(b.topics))
 
 
-def measure(papers: list[Paper], make: Callable[[Paper], np.ndarray]) -> tuple[int, int, int, int]:
+def measure(papers: list[Paper], vectors: list[np.ndarray]) -> tuple[int, int, int, int]:
     """(papers, whose nearest neighbour shares a category, pairs, pairs sharing one) within one feed."""
-    rows = unit_rows([make(p) for p in papers])
+    rows = unit_rows(vectors)
     cosines = rows @ rows.T
     np.fill_diagonal(cosines, -2.0)
     near = sum(shares(p, papers[int(np.argmax(cosines[i]))]) for i, p in enumerate(papers))
     pairs = len(papers) * (len(papers) - 1) // 2
     same = sum(shares(papers[i], papers[j]) for i in range(len(papers)) for j in range(i + 1, len(papers)))
     return len(papers), near, pairs, same
+
+
+def report(name: str, files: list[Path], feeds: list[list[Paper]],
+           make: Callable[[list[Paper]], list[np.ndarray]]) -> None:
+    """Print the nearest neighbour's category-share by one vectoriser, per large feed and over all."""
+    total = [0, 0, 0, 0]
+    for path, papers in zip(files, feeds):
+        vectors = make(papers)
+        if len(vectors) < len(papers):   # an endpoint that failed: its problem is printed
+            return
+        figures = measure(papers, vectors)
+        total = [t + f for t, f in zip(total, figures)]
+        if len(papers) > 50:
+            print(f"  {name}, {len(papers)} papers of one feed: nearest neighbour shares a category "
+                  f"{figures[1] / figures[0]:.0%}, chance {figures[3] / figures[2]:.0%}")
+    n, near, pairs, same = total
+    print(f"{name}: {n} papers, nearest neighbour shares a category {near / max(n, 1):.0%} "
+          f"(target: far above chance), chance {same / max(pairs, 1):.0%}")
 
 
 def stored_bytes(papers: list[Paper]) -> float:
@@ -100,6 +126,9 @@ def volume(days: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    parser.add_argument("--base-url", default="", help="a real OpenAI-compatible /v1 endpoint for the embeddings "
+                        "figure (default: the fake model on 127.0.0.1)")
+    parser.add_argument("--model", default="fake-embed", help="its embeddings model")
     parser.add_argument("--volume", type=int, default=0, metavar="DAYS",
                         help="also time the stage over DAYS generated days at weekday volume (e.g. 14)")
     args = parser.parse_args(argv)
@@ -111,20 +140,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     feeds = [papers for papers in map(feed_papers, files) if len(papers) >= 3]
     everyone = [p for papers in feeds for p in papers]
-    for name, make in (("stored vector (64 signed bytes)", vector), ("hashed features (related papers)", hashed)):
-        total = [0, 0, 0, 0]
-        for path, papers in zip(files, feeds):
-            figures = measure(papers, make)
-            total = [t + f for t, f in zip(total, figures)]
-            if len(papers) > 50:
-                print(f"  {name}, {len(papers)} papers of one feed: nearest neighbour shares a category "
-                      f"{figures[1] / figures[0]:.0%}, chance {figures[3] / figures[2]:.0%}")
-        n, near, pairs, same = total
-        print(f"{name}: {n} papers, nearest neighbour shares a category {near / n:.0%} "
-              f"(target: far above chance), chance {same / pairs:.0%}")
+    local: list[tuple[str, Callable[[list[Paper]], list[np.ndarray]]]] = [
+        ("stored vector (64 signed bytes)", lambda papers: [vector(p) for p in papers]),
+        ("hashed features (related papers)", lambda papers: [hashed(p) for p in papers])]
+    for name, make in local:
+        report(name, files, feeds, make)
+    with LLMServer() as fake:
+        options = LLMOptions(base_url=args.base_url or fake.base_url, embeddings_model=args.model, timeout=600)
+        embed = embedder(options, {})
+        assert embed is not None
+        what = "" if args.base_url else " (the fake model on 127.0.0.1: a hash of the words, a meaningless figure)"
+        # Centred, as related papers compare a model's vectors (digest/vectors.py: centred).
+        report(f"{embed.name} (64 signed bytes){what}", files, feeds, lambda papers: centred(embed(papers)))
+        if embed.problem:
+            print(embed.problem)
+        print(f"embeddings: {embed.tokens / max(embed.papers, 1):.0f} tokens a paper "
+              f"({'as the server counts them' if args.base_url else 'estimated, 4 characters a token'}), "
+              f"{embed.requests} requests for {embed.papers} papers")
     rows = unit_rows([hashed(p) for p in everyone])
     related = nearest_across(everyone, rows, everyone, rows)
-    print(f"related across fields (no shared category, cosine >= {RELATED_MIN}): {len(related)} of {n} papers have "
+    print(f"related across fields (no shared category, cosine >= {RELATED_MIN}): {len(related)} of {len(everyone)} papers have "
           f"one, {sum(len(r) for r in related.values()) / max(len(related), 1):.1f} each")
     print(f"content/vectors/: {stored_bytes(everyone):.0f} bytes per paper (target: a few dozen to ~150)")
     return 0

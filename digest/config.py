@@ -122,6 +122,9 @@ class LLMOptions:
     attempts: int = 3                  # tries for timeouts, dropped connections, 429 and 5xx (Retry-After honoured)
     prompt_version: int = 1            # raise it to have every summary and briefing written again
     mode: str = "sync"                 # sync: ask and wait; batch: submit through the Batch API, collect next run
+    embeddings_model: str = ""         # "" = the local vectoriser; else the /v1/embeddings model (digest/embeddings.py)
+    embeddings_base_url: str = ""      # "" = the chat endpoint's (base_url / OPENAI_BASE_URL)
+    embeddings_batch: int = 128        # papers sharing one embeddings request
 
 
 @dataclass(frozen=True)
@@ -364,9 +367,12 @@ def _check_site(check: _Checker, site: Site) -> Site:
 
 def _check_llm(check: _Checker, llm: LLMOptions) -> None:
     _check_languages(check, "llm.languages", llm.languages)
-    if llm.base_url and (why := http_problem(llm.base_url) or (None if HTTP_URL.fullmatch(llm.base_url) else
-                         f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {llm.base_url!r}")):
-        check.problem("llm.base_url", why)
+    for key, url in (("llm.base_url", llm.base_url), ("llm.embeddings_base_url", llm.embeddings_base_url)):
+        if url and (why := http_problem(url) or (None if HTTP_URL.fullmatch(url) else
+                    f"expected an http(s) URL such as http://127.0.0.1:11434/v1, got {url!r}")):
+            check.problem(key, why)
+    if llm.embeddings_model:
+        _check_line(check, "llm.embeddings_model", llm.embeddings_model, "text-embedding-3-small or nomic-embed-text")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", llm.api_key_env):
         check.problem("llm.api_key_env", f"expected the name of an environment variable, got {llm.api_key_env!r}")
     if not llm.model.strip():

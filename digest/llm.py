@@ -100,6 +100,19 @@ def refuses_format(exc: openai.APIStatusError) -> bool:
     return exc.status_code in (400, 422) and re.search(r"response_format|json_schema|json_object", said) is not None
 
 
+def request_problem(exc: Exception, options: LLMOptions) -> str:
+    """Why a request got no answer, in a few words: the status after the client's retries, the timeout, the
+    connection, or an answer that is not what was asked for (the client could not read it)."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code} after {options.attempts} attempts"
+    if isinstance(exc, openai.APITimeoutError):
+        return f"no answer within llm.timeout ({options.timeout:g} s), {options.attempts} attempts"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
+        return f"connection failed ({cause}), {options.attempts} attempts"
+    return f"unusable response ({type(exc).__name__})"
+
+
 @dataclass
 class Usage:
     requests: int = 0
@@ -224,15 +237,9 @@ class Client:
                 if refuses_format(exc) and self.form + 1 < len(FORMATS):   # a 500 that is a validation error
                     self.form += 1
                     continue
-                return self._fail(f"HTTP {exc.status_code} after {self.options.attempts} attempts")
-            except openai.APITimeoutError:
-                return self._fail(f"no answer within llm.timeout ({self.options.timeout:g} s), "
-                                  f"{self.options.attempts} attempts")
-            except openai.APIConnectionError as exc:
-                cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
-                return self._fail(f"connection failed ({cause}), {self.options.attempts} attempts")
-            except (openai.OpenAIError, ValueError) as exc:   # a body that is not a chat completion
-                return self._fail(f"unusable response ({type(exc).__name__})")
+                return self._fail(request_problem(exc, self.options))
+            except (openai.OpenAIError, ValueError) as exc:   # also a body that is not a chat completion
+                return self._fail(request_problem(exc, self.options))
             return self.answer_text(day, body["messages"], response)
         return self._fail("rejected every form of the request (400)")
 

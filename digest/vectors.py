@@ -5,10 +5,12 @@ pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 10
 1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
 sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
 gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
-never recomputed; each record names the vectoriser that made it (MODEL).
+never recomputed; each record names the vectoriser that made it (MODEL, or an embeddings model's through
+digest/embeddings.py, reduced to the same bytes). A stored vector is kept whatever made it, until --redo.
 
 Related papers are found once, when a day is new: each of its papers against the day itself and the window of
-days before it, among papers sharing no topic, nearest by cosine above RELATED_MIN. Older days keep theirs.
+days before it, among papers sharing no topic and whose vector the same vectoriser made, nearest by cosine above
+RELATED_MIN. Older days keep theirs.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import hashlib
 import json
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from .files import write_atomic
 from .papers import Paper
 
 MODEL = "hash-sign-64/1"     # the vectoriser and its version: a change of either is a new name
+FIRST_MODEL = "hash-sign-64/1"   # the vectoriser of the first related files (see fingerprint)
 DIMS = 64
 BUCKETS = 1024              # hashed features a related paper is found by (bench/vectors.py)
 WINDOW_DAYS = 14             # a new day's papers are compared with the days this far back
@@ -88,24 +91,32 @@ def hashed(paper: Paper) -> np.ndarray:
     return row
 
 
-@lru_cache(maxsize=1)
-def projection() -> np.ndarray:
-    """The fixed BUCKETS x DIMS sign matrix (+1/-1) of the compact vector, drawn from blake2b, not from a random
-    generator whose stream a numpy release might change."""
-    rows = b"".join(hashlib.blake2b(i.to_bytes(4, "little"), digest_size=DIMS // 8, person=b"ahub-prj").digest()
-                    for i in range(BUCKETS))
-    bits = np.unpackbits(np.frombuffer(rows, dtype=np.uint8).reshape(BUCKETS, DIMS // 8), axis=1)
+@lru_cache(maxsize=4)
+def sign_matrix(rows: int) -> np.ndarray:
+    """A fixed rows x DIMS sign matrix (+1/-1), drawn from blake2b, not from a random generator whose stream a
+    numpy release might change: row i is the same whatever `rows` is."""
+    drawn = b"".join(hashlib.blake2b(i.to_bytes(4, "little"), digest_size=DIMS // 8, person=b"ahub-prj").digest()
+                     for i in range(rows))
+    bits = np.unpackbits(np.frombuffer(drawn, dtype=np.uint8).reshape(rows, DIMS // 8), axis=1)
     return bits.astype(np.float64) * 2.0 - 1.0
 
 
-def compact(row: np.ndarray) -> np.ndarray:
-    """The stored vector of a hashed row: its fixed projection to DIMS, as signed bytes scaled to the largest (all
-    zero for a paper with no words)."""
-    summed = row.astype(np.float64) @ projection()
+def projection() -> np.ndarray:
+    """The BUCKETS x DIMS sign matrix of the local vectoriser's compact vector."""
+    return sign_matrix(BUCKETS)
+
+
+def quantised(summed: np.ndarray) -> np.ndarray:
+    """A projected vector as the stored DIMS signed bytes, scaled to the largest (all zero for a zero vector)."""
     top = float(np.abs(summed).max())
     if top == 0.0:
         return np.zeros(DIMS, dtype=np.int8)
     return np.rint(summed * (127.0 / top)).astype(np.int8)
+
+
+def compact(row: np.ndarray) -> np.ndarray:
+    """The stored vector of a hashed row: its fixed projection to DIMS, quantised."""
+    return quantised(row.astype(np.float64) @ projection())
 
 
 def vector(paper: Paper) -> np.ndarray:
@@ -201,20 +212,45 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def fingerprint(papers: Sequence[Paper]) -> str:
-    return hashlib.blake2b("\n".join(p.id for p in papers).encode("utf-8"), digest_size=8).hexdigest()
+def fingerprint(papers: Sequence[Paper], made_by: Sequence[str] | None = None) -> str:
+    """The key of a day's related papers: its papers, and the vectoriser of each (made_by, in the same order;
+    None: all FIRST_MODEL's, named by their ids alone, as the first related files were)."""
+    names = made_by or [FIRST_MODEL] * len(papers)
+    keys = (p.id if name == FIRST_MODEL else f"{p.id} {name}" for p, name in zip(papers, names))
+    return hashlib.blake2b("\n".join(keys).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def store_vectors(store: VectorStore, day: Day, rows: np.ndarray | None = None) -> bool:
-    """Store the vectors the day's papers lack (rows: their hashed rows, when already made); True if any did."""
-    stored = store.read_vectors(day.day)
-    vecs = [stored.get((p.id, p.version, MODEL)) for p in day.papers]
-    if all(v is not None for v in vecs):
-        return False
-    made = [v if v is not None else compact(rows[i] if rows is not None else hashed(p))
-            for i, (v, p) in enumerate(zip(vecs, day.papers))]
-    store.write_vectors(day.day, ((p.id, p.version, MODEL, v) for p, v in zip(day.papers, made)))
-    return True
+class Vectoriser(Protocol):
+    """What makes vectors for papers that have none (digest/embeddings.py's Embedder; the local one otherwise)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, papers: Sequence[Paper]) -> list[np.ndarray]:
+        """The papers' stored vectors in order: all, or the first ones when the rest could not be made now."""
+        ...
+
+
+Held = list[tuple[str, np.ndarray] | None]   # each of a day's papers' (vectoriser, stored vector), None if none
+
+
+def day_vectors(store: VectorStore, day: Day, name: str, make: Callable[[Sequence[Paper]], list[np.ndarray]],
+                redo: bool = False) -> tuple[Held, bool]:
+    """Each of the day's papers' vector, made by `make` (as vectoriser `name`) for those with none stored and with
+    `redo` for those another vectoriser made; a stored vector of the same id and version is kept whatever made it.
+    Return them and whether any was made (and the day's file written)."""
+    stored: dict[tuple[str, int | None], tuple[str, np.ndarray]] = {}
+    for (pid, version, model), vec in store.read_vectors(day.day).items():
+        if (pid, version) not in stored or model == name:
+            stored[(pid, version)] = (model, vec)
+    held: Held = [stored.get((p.id, p.version)) for p in day.papers]
+    wanted = [i for i, h in enumerate(held) if h is None or (redo and h[0] != name)]
+    made = make([day.papers[i] for i in wanted]) if wanted else []
+    for i, vec in zip(wanted, made):
+        held[i] = (name, vec)
+    if made:
+        store.write_vectors(day.day, ((p.id, p.version, h[0], h[1]) for p, h in zip(day.papers, held) if h))
+    return held, bool(made)
 
 
 def nearest_across(papers: Sequence[Paper], rows: np.ndarray, pool: Sequence[Paper], pool_rows: np.ndarray,
@@ -249,32 +285,54 @@ def _nearest(paper: Paper, cosines: np.ndarray, pool: Sequence[Paper], shown: in
     return found
 
 
-def vectors_stage(archive: Archive, window: int = WINDOW_DAYS) -> tuple[int, int]:
-    """Store the vectors of the latest `window` days and the related papers of each of those days not yet done.
+def vectors_stage(archive: Archive, window: int = WINDOW_DAYS, make: Vectoriser | None = None,
+                  redo: bool = False) -> tuple[int, int]:
+    """Store the vectors of the latest `window` days (by `make`, else the local vectoriser; with `redo` again for
+    those another vectoriser made) and the related papers of each of those days not yet done.
 
     Return (days whose related papers were found, their papers). Cost grows with the window, not the archive."""
     store = VectorStore(archive)
     dates = archive.day_dates()
     days = [d for d in (archive.read_day(on) for on in dates[-window:] if on > dates[-1] - timedelta(days=window))
             if d is not None and d.papers]
-    todo = {d.day for d in days if store.read_related(d.day)[0] != fingerprint(d.papers)}
-    if not todo:
-        for day in days:
-            store_vectors(store, day)
-        return 0, 0
-    # The window's hashed rows, made once (a paper's row is a pure function of its text).
-    pool = [p for d in days for p in d.papers]
-    raw = np.array([hashed(p) for p in pool]).reshape(len(pool), BUCKETS)
-    rows = unit_rows(list(raw))
-    done = papers = start = 0
-    for day in days:
-        end = start + len(day.papers)
-        store_vectors(store, day, raw[start:end])   # the rows as vector() makes them: the same bytes
-        if day.day in todo:
-            # The window before the day, and the day itself: never a later day, so a day found once stays so.
-            first = next(i for i, p in enumerate(pool) if p.day > day.day - timedelta(days=window))
-            store.write_related(day.day, fingerprint(day.papers),
-                                nearest_across(day.papers, rows[start:end], pool[first:end], rows[first:end]))
-            done, papers = done + 1, papers + len(day.papers)
-        start = end
-    return done, papers
+    rows: dict[tuple[date, str], np.ndarray] = {}   # hashed rows, made once (a pure function of the text)
+
+    def local(papers: Sequence[Paper]) -> list[np.ndarray]:
+        return [compact(row_of(rows, p)) for p in papers]
+
+    made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local, redo) for d in days}
+    held = {on: vectors for on, (vectors, _) in made.items()}
+    # A day is done again when its papers or their vectorisers change, and every day once --redo changed any
+    # (their windows changed too); not while one of its papers lacks a vector.
+    again = redo and any(changed for _, changed in made.values())
+    todo = [d for d in days if all(held[d.day]) and (again or store.read_related(d.day)[0] != fingerprint(
+        d.papers, [h[0] for h in held[d.day] if h]))]
+    pool = [(p, h[0], h[1]) for d in days for p, h in zip(d.papers, held[d.day]) if h]
+    for day in todo:
+        # The window before the day, and the day itself: never a later day, so a day found once stays so.
+        near = [(p, name, vec) for p, name, vec in pool if day.day - timedelta(days=window) < p.day <= day.day]
+        related: dict[str, list[Related]] = {}
+        for name in sorted({name for _, name, _ in near}):   # a vector is compared with its vectoriser's only
+            group = [(p, row_of(rows, p) if name == MODEL else vec) for p, n, vec in near if n == name]
+            papers = [p for p, _ in group]
+            unit = unit_rows([row for _, row in group] if name == MODEL else centred([row for _, row in group]))
+            mine = [i for i, p in enumerate(papers) if p.day == day.day]
+            related.update(nearest_across([papers[i] for i in mine], unit[mine], papers, unit))
+        store.write_related(day.day, fingerprint(day.papers, [h[0] for h in held[day.day] if h]),
+                            {p.id: related[p.id] for p in day.papers if p.id in related})
+    return len(todo), sum(len(d.papers) for d in todo)
+
+
+def centred(vectors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """A model's vectors less their mean: an embedding model puts every text in one narrow cone (any two papers'
+    cosine is high), and what is left after the common direction is what RELATED_MIN can tell apart."""
+    values = np.array(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    return list(values - values.mean(axis=0))
+
+
+def row_of(rows: dict[tuple[date, str], np.ndarray], paper: Paper) -> np.ndarray:
+    """The paper's hashed row, made once per stage."""
+    key = (paper.day, paper.id)
+    if key not in rows:
+        rows[key] = hashed(paper)
+    return rows[key]

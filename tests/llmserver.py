@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import zlib
 from typing import Any, Callable
 
 from digest.llm import estimate_tokens
@@ -25,12 +26,14 @@ HOSTILE = ('<script>alert("x")</script><img src=x onerror=alert(1)> <a href="jav
 
 MARKER = "POISON"          # a paper whose title holds this gets the hostile answers of `laced` and `misshapen`
 _SPLICE = "@@SPLICE@@"
+EMBEDDING_DIMS = 384       # the fake embeddings model's width (as all-MiniLM-L6-v2's or bge-small's)
 
 
 class LLMServer(FeedServer):
     """A fake model behind /v1/chat/completions that counts requests and tokens."""
 
     PATH = "/v1/chat/completions"
+    EMBEDDINGS = "/v1/embeddings"
 
     def __init__(self, latency: float = 0.0, wordy: bool = False) -> None:
         super().__init__()
@@ -41,6 +44,7 @@ class LLMServer(FeedServer):
         self.tokens_by_kind: dict[str, int] = {}   # "summaries" / "briefing" -> prompt + completion tokens
         self._count = threading.Lock()
         self.route(self.PATH, self.answer)
+        self.route(self.EMBEDDINGS, self.embed)
 
     @property
     def base_url(self) -> str:
@@ -255,6 +259,39 @@ class LLMServer(FeedServer):
                          "zh": (texts["zh"] + "研究者比较了多种方法在不同数据上的表现，并讨论了其意义和局限。" * 2)[:100]}
             summaries.append({"n": paper["n"], **{lang: texts[lang] for lang in langs}})
         return json.dumps({"summaries": summaries}, ensure_ascii=False)
+
+    # -- embeddings ------------------------------------------------------------------------------
+
+    @property
+    def embedding_calls(self) -> int:
+        """Return how many embeddings requests arrived (answered or not)."""
+        return len(self.requests_to(self.EMBEDDINGS))
+
+    def embedding_inputs(self) -> list[str]:
+        """Return every text sent to /v1/embeddings, in arrival order."""
+        return [text for r in self.requests_to(self.EMBEDDINGS) for text in json.loads(r.body)["input"]]
+
+    def embed(self, req: Request) -> Reply:
+        """Answer as an embeddings model of EMBEDDING_DIMS floats: each word (3 letters or more) adds a signed
+        one to a bucket chosen by a hash of it and of the model's name, so the same text gets the same vector,
+        texts sharing words are near, and another model gives other vectors."""
+        self._wait(req)
+        body = json.loads(req.body)
+        model, texts = str(body.get("model", "?")), body["input"]
+        texts = [texts] if isinstance(texts, str) else texts
+        data = []
+        for n, text in enumerate(texts):
+            values = [0.0] * EMBEDDING_DIMS
+            for word in re.findall(r"[a-z]{3,}", text.lower()):
+                code = zlib.crc32(f"{model} {word}".encode())
+                values[code % EMBEDDING_DIMS] += 1.0 if code & 1 << 31 else -1.0
+            data.append({"object": "embedding", "index": n, "embedding": values})
+        tokens = sum(map(estimate_tokens, texts))
+        with self._count:
+            self.tokens_by_kind["embeddings"] = self.tokens_by_kind.get("embeddings", 0) + tokens
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(
+            {"object": "list", "data": data, "model": model,
+             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}).encode())
 
 
 def task(body: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper
 from digest.site import render_archive, render_site
-from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE
+from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE, vectoriser_row
 from digest.vectors import MODEL, VectorStore, unit_rows, vector, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,11 +88,12 @@ def test_a_full_days_file_is_its_stored_vectors_in_card_order(tmp_path: Path) ->
     for on in DAYS[:2]:
         papers = archive.read_day(on).papers
         rows = np.frombuffer((tmp_path / "site" / on.isoformat() / VECTORS_FILE).read_bytes(), dtype=np.int8)
-        assert rows.size == len(papers) * DIMS   # DIMS bytes a paper, nothing else
+        assert rows.size == (1 + len(papers)) * DIMS   # the vectoriser's row, then DIMS bytes a paper
+        assert rows[:DIMS].tobytes() == vectoriser_row(MODEL)
         vectors = stored.read_vectors(on)
-        for i, paper in enumerate(papers):
-            assert np.array_equal(rows[i * DIMS:(i + 1) * DIMS], vectors[(paper.id, paper.version, MODEL)])
-            assert np.array_equal(rows[i * DIMS:(i + 1) * DIMS], vector(paper))
+        for n, paper in enumerate(papers, 1):   # card n is row n
+            assert np.array_equal(rows[n * DIMS:(n + 1) * DIMS], vectors[(paper.id, paper.version, MODEL)])
+            assert np.array_equal(rows[n * DIMS:(n + 1) * DIMS], vector(paper))
 
 
 def test_the_page_hands_the_browser_the_file_its_rows_and_the_threshold(tmp_path: Path) -> None:
@@ -125,16 +126,32 @@ def test_vectors_stored_after_a_render_reach_the_site_on_the_next(tmp_path: Path
     config = load_config(CONFIG)
     render_archive(config, archive, site)
     path = site / DAYS[0].isoformat() / VECTORS_FILE
-    assert not any(path.read_bytes())   # no stored vector yet: zeros, close to nothing
+    assert not any(path.read_bytes()[DIMS:])   # no stored vector yet: zeros, close to nothing
     vectors_stage(archive)
     render_archive(config, archive, site)
-    assert path.read_bytes() == b"".join(vector(p).tobytes() for p in planted_day(DAYS[0]).papers)
+    assert path.read_bytes() == vectoriser_row(MODEL) + b"".join(vector(p).tobytes() for p in planted_day(DAYS[0]).papers)
+
+
+def test_a_day_of_two_vectorisers_serves_only_the_vectors_of_the_one_that_made_most(tmp_path: Path) -> None:
+    # After a change of llm.embeddings_model without `vectors --redo`, a day may hold vectors of two vectorisers,
+    # which are not comparable: the file names one (row 0) and has zeros for the other's papers.
+    archive, site = Archive(tmp_path / "content"), tmp_path / "site"
+    day = planted_day(DAYS[0])
+    archive.write_day(day)
+    store, other = VectorStore(archive), "emb-sign-64/1:some-model"
+    made = [(p.id, p.version, other if n else MODEL, vector(p)) for n, p in enumerate(day.papers)]
+    store.write_vectors(DAYS[0], made)
+    render_archive(load_config(CONFIG), archive, site)
+    data = (site / DAYS[0].isoformat() / VECTORS_FILE).read_bytes()
+    assert data[:DIMS] == vectoriser_row(other) != vectoriser_row(MODEL)
+    assert data[DIMS:2 * DIMS] == bytes(DIMS)   # card 1's vector is the local vectoriser's: not served
+    assert data[2 * DIMS:] == b"".join(vector(p).tobytes() for p in day.papers[1:])
 
 
 def test_a_render_from_memory_writes_rows_of_zeros(tmp_path: Path) -> None:
     day = planted_day(DAYS[0])
     render_site(load_config(CONFIG), [day], State(), tmp_path)
-    assert (tmp_path / DAYS[0].isoformat() / VECTORS_FILE).read_bytes() == bytes(DIMS * len(day.papers))
+    assert (tmp_path / DAYS[0].isoformat() / VECTORS_FILE).read_bytes() == vectoriser_row(MODEL) + bytes(DIMS * len(day.papers))
 
 
 def cosines(papers: list[Paper]) -> tuple[np.ndarray, np.ndarray]:

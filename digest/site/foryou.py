@@ -1,8 +1,11 @@
 """"For you"'s vectors: each full day's stored vectors (content/vectors/, digest/vectors.py) as one small file,
 YYYY-MM-DD/vectors.bin, that static/js/foryou.js fetches only when a reader turns "For you" on or stars a card.
 
-The file is the day's cards' vectors in their numbered order, DIMS signed bytes each and nothing else (a card's
-number is its row), zero bytes for a paper with no stored vector (close to nothing). A compact day has no cards to
+The file is DIMS signed bytes a row: row 0 names the vectoriser that made the day's vectors (a hash of its name: a
+star keeps it, and is compared only with vectors of the same vectoriser, since an embeddings model's and the local
+vectoriser's are not comparable), then the day's cards' vectors in their numbered order (card n is row n), zero
+bytes for a paper with no vector of that vectoriser (close to nothing). The vectoriser is the one that made most of
+the day's stored vectors: after a change of llm.embeddings_model a day holds one kind until `vectors --redo`. A compact day has no cards to
 rank, so no file: the site carries DIMS bytes per paper of the full window (site.full_days), not of the archive.
 What the browser needs to read it (the file's name, its row size, the cosine above which a card is "close to" a
 star) the build hands to the page in the cards' section (FORYOU, day.html): the script decides none of it.
@@ -10,6 +13,8 @@ star) the build hands to the page in the cards' section (FORYOU, day.html): the 
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
@@ -21,6 +26,7 @@ from .plan import SitePlan
 from .writer import SiteWriter
 
 VECTORS_FILE = "vectors.bin"
+FORMAT = "vectoriser row, then cards/2"   # the file's layout, in its fingerprint: a new layout rewrites every file
 # A card is "close to" a star from this cosine of their stored vectors on: 2.9 % of the demo's pairs of papers of
 # different home topics reach it, every pair within a planted field does (tests/test_foryou.py prints both), so a
 # reason is rarely shown by chance.
@@ -28,14 +34,20 @@ CLOSE = 0.25
 FORYOU = {"file": VECTORS_FILE, "dims": DIMS, "close": CLOSE}   # what day.html hands static/js/foryou.js
 
 
-def day_vectors(ids: tuple[str, ...], stored: Mapping[str, np.ndarray]) -> bytes:
-    """The day's vectors file: each card's stored vector in the day's order, zeros where there is none."""
+def vectoriser_row(name: str) -> bytes:
+    """Row 0 of a vectors file: DIMS bytes standing for the vectoriser's name (compared, never read back)."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=DIMS).digest()
+
+
+def day_vectors(ids: tuple[str, ...], stored: Mapping[str, np.ndarray], vectoriser: str = MODEL) -> bytes:
+    """The day's vectors file: the vectoriser's row, then each card's stored vector in the day's order, zeros where
+    there is none."""
     rows = np.zeros((len(ids), DIMS), dtype=np.int8)
     for row, pid in enumerate(ids):
         vec = stored.get(pid)
         if vec is not None:
             rows[row] = vec
-    return rows.tobytes()
+    return vectoriser_row(vectoriser) + rows.tobytes()
 
 
 class DayVectors:
@@ -44,11 +56,12 @@ class DayVectors:
     def __init__(self, store: VectorStore | None, writer: SiteWriter, plan: SitePlan):
         self.store, self.writer, self.plan = store, writer, plan
 
-    def stored(self, day: date) -> dict[str, np.ndarray]:
-        """The day's stored vectors of the current vectoriser, by paper id."""
-        if self.store is None:
-            return {}
-        return {pid: vec for (pid, _, model), vec in self.store.read_vectors(day).items() if model == MODEL}
+    def stored(self, day: date) -> tuple[str, dict[str, np.ndarray]]:
+        """The vectoriser that made most of the day's stored vectors, and its vectors by paper id."""
+        found = self.store.read_vectors(day) if self.store is not None else {}
+        made_by = Counter(model for _, _, model in found)
+        name = min(made_by, key=lambda m: (-made_by[m], m)) if made_by else MODEL
+        return name, {pid: vec for (pid, _, model), vec in found.items() if model == name}
 
     def stamp(self, day: date) -> int | None:
         """The stored vectors file's size: it grows when vectors are added to a day, which re-writes the site's."""
@@ -65,6 +78,7 @@ class DayVectors:
         for info in self.plan.index.days:
             if self.plan.layout(info).compact:
                 continue
-            target = self.plan.target(self.target_of(info), info.key, MODEL, self.stamp(info.day))
+            target = self.plan.target(self.target_of(info), info.key, FORMAT, self.stamp(info.day))
             if not target.fresh:
-                self.writer.write(target.rel, day_vectors(info.ids, self.stored(info.day)), target.fingerprint)
+                name, stored = self.stored(info.day)
+                self.writer.write(target.rel, day_vectors(info.ids, stored, name), target.fingerprint)

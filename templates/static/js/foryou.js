@@ -16,7 +16,7 @@ var close = section ? parseFloat(section.getAttribute("data-close")) : 1;
 var vectorsUrl = section && section.getAttribute("data-vectors");
 var vectors = null;   // promise of the day's Int8Array
 
-/* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector) }] }] }. */
+/* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector), m (base64 of its vectoriser's row) }] }] }. */
 function state() {
   var s = null;
   try { s = JSON.parse(load(KEY) || "null"); } catch (e) { s = null; }
@@ -48,10 +48,11 @@ function dayVectors() {
   }
   return vectors;
 }
-/* The card's number (the build's "01.") is its row in the day's vectors file. */
+/* The card's number (the build's "01.") is its row in the day's vectors file; row 0 names the vectoriser. */
+function made(all) { return toBase64(all.subarray(0, dims)); }
 function row(all, card) {
   var n = parseInt($(".num a", card).textContent, 10);
-  var v = all.subarray((n - 1) * dims, n * dims);
+  var v = all.subarray(n * dims, (n + 1) * dims);
   return v.length === dims ? v : null;
 }
 function unit(v) {
@@ -94,7 +95,7 @@ function toggleStar(card) {
   // The star keeps its paper's vector: later days rank by it without this day's file.
   dayVectors().then(function (all) {
     var v = row(all, card), s2 = state(), star = starOf(current(s2), card.id);
-    if (v && star) { star.v = toBase64(v); save(s2); }
+    if (v && star) { star.v = toBase64(v); star.m = made(all); save(s2); }
     refresh();
   }, function () { refresh(); });
 }
@@ -103,7 +104,10 @@ function toggleStar(card) {
 
 /* Each card's closest star of the interest (not itself) and its cosine. */
 function closeness(all, interest) {
-  var stars = interest.stars.map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
+  // A star is compared only with vectors of the vectoriser that made its own (an embeddings model's and the local
+  // vectoriser's are not comparable).
+  var stars = interest.stars.filter(function (st) { return st.m === made(all); })
+    .map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
     .filter(function (x) { return x.v; });
   return cards.map(function (card) {
     var v = row(all, card), u = v && unit(v), best = { card: card, score: -2, star: null };
@@ -201,9 +205,9 @@ function showInterests(s) {
 function change(edit) { var s = state(); edit(s); save(s); showInterests(s); refresh(); }
 function named() { return $("#foryou-name").value.trim(); }
 
-/* The export: every interest's stars (id, day, vector, title) in the link's #fragment, which no request carries. */
+/* The export: every interest's stars (id, day, vector, title, vectoriser) in the link's #fragment, which no request carries. */
 function exportLink(s) {
-  var data = s.interests.map(function (i) { return [i.name, i.stars.map(function (st) { return [st.id, st.day, st.v, st.title]; })]; });
+  var data = s.interests.map(function (i) { return [i.name, i.stars.map(function (st) { return [st.id, st.day, st.v, st.title, st.m]; })]; });
   return new URL(ROOT, location.href).href + LINK + encodeURIComponent(JSON.stringify(data));
 }
 /* Merge an exported link's interests into this browser's; return the stars added (-1: nothing readable). */
@@ -220,7 +224,8 @@ function importText(text) {
       if (!Array.isArray(st) || typeof st[0] !== "string" || starOf(interest, st[0])) return;
       // A link is anyone's text: kept as text only (never markup), and no longer than a title or a vector.
       interest.stars.push({ id: st[0].slice(0, 200), day: String(st[1] || "").slice(0, 10),
-                            v: typeof st[2] === "string" ? st[2].slice(0, 4 * dims) : "", title: String(st[3] || st[0]).slice(0, 500) });
+                            v: typeof st[2] === "string" ? st[2].slice(0, 4 * dims) : "", title: String(st[3] || st[0]).slice(0, 500),
+                            m: typeof st[4] === "string" ? st[4].slice(0, 4 * dims) : "" });
       added++;
     });
   });

@@ -128,10 +128,13 @@ def queries(rows: list[list[Any]], papers: Papers) -> list[tuple[str, str]]:
     rare = max(title, key=lambda w: papers.words.index(w.lower()) if w.lower() in papers.words else -1)
     words = str(rows[1][2]).split()
     hanzi = papers.hanzi[3] + papers.hanzi[5]   # a two-character word of middling frequency in the summaries
+    # Two characters outside the commonest (searchdb.PAIR_CHARS): looked up by its characters, ~4% of papers each.
+    uncommon = papers.hanzi[200] + papers.hanzi[300]
     return [("a title word", "q=" + quote(rare)),
             ("an author", "author=" + quote(str(rows[2][3]).split("|")[0])),
             ("a phrase", "q=" + quote(f'"{words[1]} {words[2]}"')),
             ("a Chinese word", "q=" + quote(hanzi)),
+            ("an uncommon Chinese word", "q=" + quote(uncommon)),
             ('a common word ("the")', "q=the")]
 
 

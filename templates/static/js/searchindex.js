@@ -240,9 +240,8 @@ export function Search(termsOf, keep) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
     var wave = [], est = 0;
     while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
-    var limit = words.length > 1 ? LIST_BYTES : FIRST_BYTES;
-    return Promise.all(wave.map(function (seg) {
-      return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, limit);
+    return Promise.all(wave.map(function (seg) {   // a list to intersect with others is read further
+      return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, need[seg].length > 1 ? LIST_BYTES : FIRST_BYTES);
     })).then(function (parts) {
       var fresh = [];
       parts.forEach(function (p) { fresh = fresh.concat(p.hits); });

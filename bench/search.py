@@ -100,14 +100,14 @@ def build_index(site: Path, days: int = 30, months: int = 36) -> dict[str, Any]:
     chunks_old = chunks_of(chunks_bytes(old.chunks))
     started = time.perf_counter()
     recent = append_day(before.count, before.post, [before.chunks.get(b, b"") for b in range(BUCKETS)], before.rows,
-                        recent_days[-1])
+                        recent_days[-1], before.pairs)
     parts, chunks = [], []
     for number in range(months):
         segment, name = (old, f"old{number:02d}") if number < months - ABSTRACT_MONTHS else (recent, f"new{number:02d}")
         post, rows = content_name(name, segment.post, "post"), content_name(name, segment.rows, "rows")
         (out / post).write_bytes(segment.post)
         (out / rows).write_bytes(segment.rows)
-        parts.append({"name": name, "count": segment.count, "post": post, "rows": rows})
+        parts.append({"name": name, "count": segment.count, "post": post, "rows": rows, "pairs": segment.pairs})
         chunks.append(chunks_old if segment is old else chunks_of(chunks_bytes(recent.chunks)))
     for name, data in index_files(parts, chunks).items():
         (out / name).write_bytes(data)
@@ -128,10 +128,13 @@ def queries(rows: list[list[Any]], papers: Papers) -> list[tuple[str, str]]:
     rare = max(title, key=lambda w: papers.words.index(w.lower()) if w.lower() in papers.words else -1)
     words = str(rows[1][2]).split()
     hanzi = papers.hanzi[3] + papers.hanzi[5]   # a two-character word of middling frequency in the summaries
+    # Two characters outside the commonest (searchdb.PAIR_CHARS): looked up by its characters, ~4% of papers each.
+    uncommon = papers.hanzi[200] + papers.hanzi[300]
     return [("a title word", "q=" + quote(rare)),
             ("an author", "author=" + quote(str(rows[2][3]).split("|")[0])),
             ("a phrase", "q=" + quote(f'"{words[1]} {words[2]}"')),
             ("a Chinese word", "q=" + quote(hanzi)),
+            ("an uncommon Chinese word", "q=" + quote(uncommon)),
             ('a common word ("the")', "q=the")]
 
 

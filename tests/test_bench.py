@@ -26,8 +26,8 @@ def test_bench_prints_every_figure(tmp_path):
     assert "3 days, 60 papers (20 a day)" in out and "40 items in" in out
     assert re.search(r"^   front page +\d+ KB, \d+ KB gzipped, [\d,]+ elements", out, re.M), out
     queries = re.findall(r"^   query: (.+?) +(\d+) KB in \d+ requests", out, re.M)
-    assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",
-                                            'a common word ("the")']), out   # [] only without Chromium
+    assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",   # []: no Chromium
+                                            "an uncommon Chinese word", 'a common word ("the")']), out
     assert queries or "skipped: no Chromium" in out
     assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "content" / "days").glob("*.json"))) == 4
 

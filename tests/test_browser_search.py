@@ -13,10 +13,13 @@ import pytest
 from browser_fixtures import serve_site
 from digest.archive import Archive, Day
 from digest.papers import Paper
+from digest.site.searchdb import PAIR_CHARS
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 OLD, TITLED, NEWEST = date(2025, 3, 10), date(2025, 6, 17), date(2025, 6, 20)
+# A summary of more CJK characters than a segment indexes the pairs of (searchdb.PAIR_CHARS): 鳄鱼 is none of them.
+MANY = "".join(chr(0x4E00 + k) for k in range(PAIR_CHARS + 8)) + "的鳄鱼。"
 FILLER = " ".join(["This sentence pads the abstract so that the words after it are not in the short summary."] * 4)
 
 
@@ -35,7 +38,8 @@ def search_site(tmp_path_factory, browser) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("search")
     config, content, gen, _, _ = bench.make_archive(folder, 4, 30, 4)   # 2025-06-16 .. 2025-06-19
     archive = Archive(content)
-    archive.write_day(Day(OLD, (paper("2503.00001", OLD, "An Old Paper", f"{FILLER} It studies the quokka."),)))
+    archive.write_day(Day(OLD, (paper("2503.00001", OLD, "An Old Paper", f"{FILLER} It studies the quokka."),
+                                paper("2503.00002", OLD, "Reptiles", "Reptiles.", summary={"en": "On reptiles.", "zh": MANY}))))
     archive.write_day(Day(TITLED, (*gen.day(TITLED).papers,
                                    paper("2506.00002", TITLED, "Zebrafish Fins Under $\\alpha$-Stable Noise", "Fins.",
                                          authors=("Quentin Zyx", "Ada Pool")),)))
@@ -44,7 +48,9 @@ def search_site(tmp_path_factory, browser) -> tuple[str, Path]:
         paper("2506.00004", NEWEST, "Instruments", f"{FILLER} The xylophone is named only here.",
               authors=("Quentin Zyx",)),
         paper("2506.00005", NEWEST, "Calibration", "Calibrating models.",
-              summary={"en": "We study calibration.", "zh": "我们研究深度学习模型的校准问题。"}))))
+              summary={"en": "We study calibration.", "zh": "我们研究深度学习模型的校准问题。"}),
+        paper("2506.00006", NEWEST, "Practice", "Practice.", summary={"en": "On practice.", "zh": "学生的练习。"}),
+        paper("2506.00007", NEWEST, "深度学习的校准", "Calibrating deep learning, in Chinese."))))
     site = folder / "site"
     assert build.main(["render", "--config", str(config), "--content", str(content), "--site", str(site)]) == 0
     return serve_site(site), site
@@ -91,9 +97,16 @@ def test_an_abstract_word_of_a_recent_day_is_found_not_an_old_days(search_site, 
     assert page.query_selector_all("#search-results li") == []    # older than the abstract window: not indexed
 
 
-def test_a_chinese_word_is_found_in_the_chinese_summary(search_site, new_context):
-    results, _, _ = search(new_context, search_site, "学习")
-    assert [r[:11] for r in results] == ["Calibration"]
+@pytest.mark.parametrize("query,titles,marked", [
+    ("学习", ["深度学习的校准", "Calibration"], ["学习"]),          # a pair: not 学生的练习, which holds both apart
+    ("深度学习", ["深度学习的校准", "Calibration"], ["深度学习"]),  # a longer word: its neighbours marked as one
+    ("习", ["深度学习的校准", "Practice", "Calibration"], ["习"]),   # a single character, wherever it stands
+    ("鳄鱼", ["Reptiles"], []),          # a pair whose segment indexes no pairs of its characters: by the characters
+])
+def test_a_chinese_word_is_found_in_a_title_or_a_chinese_summary(search_site, new_context, query, titles, marked):
+    results, _, page = search(new_context, search_site, query)
+    assert [a.text_content() for a in page.query_selector_all("#search-results li > a")] == titles
+    assert [m.text_content() for m in page.query_selector_all("#search-results mark")] == marked   # the title's
 
 
 def test_author_lists_their_papers_newest_first(search_site, new_context):

@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from digest.preview import QuietRangeHandler, byte_range
-from digest.site.searchdb import (BUCKETS, CHECK_BYTES, TEXT, TITLE, append_day, build_segment, chunks_bytes, chunks_of, day_terms,
-                                  interleave, read_rows, term_hashes, terms, varints)
+from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, TEXT, TITLE, append_day, build_segment, chunks_bytes,
+                                  chunks_of, day_terms, interleave, pair_chars, read_rows, term_hashes, terms, varints)
 
 
 def test_python_word_class_is_the_browsers():
@@ -28,8 +28,9 @@ def test_python_word_class_is_the_browsers():
 
 @pytest.mark.parametrize("text,expected", [
     ("a deep learning model", ["deep", "learning", "model"]),        # one letter is not a term
-    ("深度学习模型", ["深度", "度学", "学习", "习模", "模型"]),               # CJK as bigrams: 学习 is found
-    ("用transformer做翻译", ["用", "transformer", "做翻", "翻译"]),         # runs split from words; a lone character
+    # CJK: each character, and after it the pair it makes with its neighbour (indexed where both are common)
+    ("深度学习模型", ["深", "深度", "度", "度学", "学", "学习", "习", "习模", "模", "模型", "型"]),
+    ("用transformer做翻译", ["用", "transformer", "做", "做翻", "翻", "翻译", "译"]),   # no pair across a word
     ("x_1 and 2d", ["x_1", "and", "2d"]),
 ])
 def test_terms(text, expected):
@@ -161,10 +162,64 @@ def test_appending_a_day_gives_the_segment_built_at_once():
     whole = build_segment(days)
     built = build_segment(days[:1])
     for extra in days[1:]:
-        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra)
+        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra,
+                           built.pairs)
     assert read_rows(built.rows) == read_rows(whole.rows) == [[n] for n in range(241)]
     d1, f1 = interleave([chunks_of(chunks_bytes(whole.chunks))])
     d2, f2 = interleave([chunks_of(chunks_bytes(built.chunks))])
     for term in ("rare", "common", "@author 3", "title", "0", "240"):
         assert lookup(d1, f1[0], whole.post, term, 241) == lookup(d2, f2[0], built.post, term, 241), term
     assert lookup(d2, f2[0], built.post, "rare", 241)[TITLE] == [222, 185, 148, 111, 74, 37, 0]
+
+
+# Chinese: the first day's N papers hold 的模型 and 学习 each, and two of N rarer characters (in two papers each).
+N = PAIR_CHARS + 8
+RARE = "".join(chr(0x4F00 + k) for k in range(N))
+FIRST_DAY = [f"的模型{RARE[i]}{RARE[(i + 1) % N]}学习的模" for i in range(N)]
+A, B = RARE[0], RARE[1]
+
+
+def chinese_day(start: int, texts: list[str]) -> object:
+    return day_terms([([start + i], f"Paper {start + i}", [], [text]) for i, text in enumerate(texts)])
+
+
+def test_a_segment_indexes_the_pairs_of_its_commonest_characters():
+    days = [chinese_day(0, FIRST_DAY), chinese_day(N, ["学生的练习", "深度学习模型", A + B, B + A + "的模型", "习学"])]
+    chars = pair_chars(days)
+    assert len(chars) == PAIR_CHARS and set("的模型学习") <= set(chars) and chars == "".join(sorted(chars))
+    assert pair_chars([day_terms([([0], "English only", [], ["no CJK"])]), days[1]]) == pair_chars(days[1:])
+    assert pair_chars([day_terms([([0], "English only", [], ["no CJK"])])]) == ""
+    built = build_segment(days)
+    directory, files = interleave([chunks_of(chunks_bytes(built.chunks))])
+
+    def papers(term: str) -> list[int]:
+        found = lookup(directory, files[0], built.post, term, built.count)
+        return sorted(found.get(TITLE, []) + found.get(TEXT, []))
+
+    first = list(range(N))
+    # A pair of two common characters is found as the pair: the papers holding both apart (学生的练习, 习学) are not.
+    assert papers("学习") == first + [N + 1]
+    assert papers("模型") == first + [N + 1, N + 3]
+    # A single character is found wherever it stands (also inside a pair, and in a pair not indexed).
+    assert papers("习") == first + [N, N + 1, N + 4]
+    assert papers(A) == [0, N - 1, N + 2, N + 3]
+    # A pair with a character outside the PAIR_CHARS is no term: the browser looks up its two characters, which
+    # every paper holding it has (and those holding both apart).
+    rare = next(RARE[i] + RARE[i + 1] for i in range(N - 1) if not {RARE[i], RARE[i + 1]} <= set(chars))
+    holders = [n for n, text in enumerate(FIRST_DAY) if rare in text]
+    assert papers(rare) == [] and holders and set(holders) <= set(papers(rare[0])) & set(papers(rare[1]))
+    assert A in chars and B in chars and papers(A + B) == [0, N + 2]   # N + 3 holds B + A
+
+
+def test_appending_chinese_days_gives_the_segment_built_at_once():
+    # The pairs are fixed by the first day with CJK: a day of English first leaves them to the next day.
+    days = [day_terms([([n], "English", [], ["no Chinese here"]) for n in range(3)]), chinese_day(3, FIRST_DAY),
+            chinese_day(43, ["学生的练习", "深度学习模型"])]
+    whole = build_segment(days)
+    built = build_segment(days[:1])
+    assert built.pairs == ""
+    for extra in days[1:]:
+        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra,
+                           built.pairs)
+    assert built.pairs == whole.pairs == pair_chars(days[1:2]) and built.post == whole.post
+    assert built.chunks == whole.chunks

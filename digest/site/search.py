@@ -80,7 +80,7 @@ def index_files(parts: Sequence[dict[str, object]], chunks: Sequence[Sequence[by
         start += len(data)
     dir_name = content_name("dir", directory, "bin")
     out[dir_name] = directory
-    shown = [{k: p[k] for k in ("name", "count", "post", "rows")} for p in parts]
+    shown = [{k: p[k] for k in ("name", "count", "post", "rows", "pairs")} for p in parts]
     manifest = {"fields": FIELDS, **browser_rule(), "dir": dir_name, "dicts": dict_files, "segments": shown,
                 "papers": sum(int(str(p["count"])) for p in parts)}
     out["index.json"] = compact_json(manifest).encode("utf-8")
@@ -161,7 +161,7 @@ class SearchIndex:
         """Return True if a segment of the last render is still on disk, whole, as that render wrote it."""
         parts, written = entry.get("parts"), self.writer.manifest["pages"]
         return isinstance(parts, list) and isinstance(entry.get("days"), list) and all(
-            isinstance(p, dict) and (self.cache / str(p.get("dict"))).is_file()
+            isinstance(p, dict) and isinstance(p.get("pairs"), str) and (self.cache / str(p.get("dict"))).is_file()
             and all(written.get(f"search/{p.get(k)}") == p.get("fingerprint")
                     and (self.writer.root / "search" / str(p.get(k))).is_file() for k in ("post", "rows"))
             for p in parts)
@@ -187,7 +187,8 @@ class SearchIndex:
                     continue
                 post, rows = (self.writer.root / "search" / str(tip[k]) for k in ("post", "rows"))
                 chunks = chunks_of((self.cache / str(tip["dict"])).read_bytes())
-                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(), self.terms_of(info))
+                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(), self.terms_of(info),
+                                   str(tip["pairs"]))
                 parts[-1] = self.write_part(month, len(parts), built, fingerprint)
             return parts
         groups: list[list[DayInfo]] = [[]]
@@ -219,7 +220,7 @@ class SearchIndex:
         rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row)
         chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
         post = (folder / str(part["post"])).read_bytes()
-        built = SegmentFiles(int(part["count"]), post, rows, dict(enumerate(chunks)))
+        built = SegmentFiles(int(part["count"]), post, rows, dict(enumerate(chunks)), str(part["pairs"]))
         return self.write_part(month, number, built, fingerprint)
 
     def write_part(self, month: str, number: int, built: SegmentFiles, fingerprint: str) -> dict[str, Any]:
@@ -230,7 +231,7 @@ class SearchIndex:
         self.writer.write(f"search/{rows}", built.rows, fingerprint)
         chunks = f"{stem}.{content_name('dict', built.post + built.rows, 'bin')}"
         write_atomic(self.cache / chunks, chunks_bytes(built.chunks), durable=False)
-        return {"name": stem, "count": built.count, "post": post, "rows": rows, "dict": chunks,
+        return {"name": stem, "count": built.count, "post": post, "rows": rows, "dict": chunks, "pairs": built.pairs,
                 "fingerprint": fingerprint}
 
     def write_dictionary(self, parts: list[dict[str, object]]) -> None:

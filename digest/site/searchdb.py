@@ -15,7 +15,17 @@ A segment is rewritten only when one of its days changes (the current month, dai
 window; its files are named by their content's hash, so a reader never mixes two builds' files. The dictionary
 of all segments is interleaved by bucket into dict-<hash>-<k>.bin (BUCKETS buckets of the terms' CRC-32,
 directory in dir-<hash>.bin): one Range request finds a term in every segment. search/index.json names the
-current files and hands the browser the term rule (term_pattern).
+current files and hands the browser the term rule (term_pattern) and each segment's pair characters.
+
+CJK text (written without spaces) is indexed by character, and by the pairs of neighbouring characters only
+where both are among the segment's PAIR_CHARS commonest (pair_chars). Measured with bench/search.py's month of
+24,800 papers (an ~80-character Chinese summary each; 296 B a paper without it): every pair cost 229 B a paper
+(543,626 distinct pairs, 384,742 of them in one paper: a dictionary entry each), the characters cost 64 B, the
+pairs of the 48 commonest 23 B more (32: 18 B; 128: 41 B). A query's pair whose two characters are common in a
+segment is looked up there as the pair: exact, and it is the pair of two common characters that the
+characters alone find worst (they stand apart in most papers). Another pair is looked up as its two
+characters, which every paper holding the pair has: none is missed, and a paper holding both apart is found
+too. A single character is found wherever it stands.
 """
 
 from __future__ import annotations
@@ -40,8 +50,9 @@ AUTHOR_PREFIX = "@"       # the term of an author's whole folded name (radar.key
 CHECK_SEED = 0x9E3779B9   # the check hash's start (any constant other than the bucket hash's 0)
 CHECK_BYTES = 3           # the check hash's low bytes a dictionary entry keeps (see term_hashes)
 MIN_WORD = 2              # shorter words (not CJK) are not indexed: "a" would be in every paper
-# Han, kana, Hangul and its jamo (NFKD, which fold applies, turns Hangul syllables into jamo): a run of these is
-# indexed as character pairs, so a two-character word is found inside a sentence written without spaces.
+PAIR_CHARS = 48           # a segment indexes the pairs of its 48 commonest CJK characters (pair_chars)
+# Han, kana, Hangul and its jamo (NFKD, which fold applies, turns Hangul syllables into jamo): each of these is a
+# term, and a pair of neighbours too where the segment indexes their pairs (a word inside a sentence without spaces).
 CJK = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
 # A word character that is not CJK. Python's \w is exactly [\p{L}\p{N}_] (tests/test_searchdb.py checks every
 # code point): the browser gets the rule with that class, written here, in search/index.json.
@@ -50,25 +61,39 @@ JS_WORD = f"(?:(?![{CJK}])[\\p{{L}}\\p{{N}}_])"
 
 
 def term_pattern(word: str) -> str:
-    """The term rule, whole: a pattern whose first group, at each of its matches, is a term. A term is a run of
-    MIN_WORD or more word characters (not CJK), a pair of neighbouring CJK characters, or a CJK character with no
-    CJK neighbour. The browser cuts a query with the same pattern (search/index.json), so it cannot cut it
-    otherwise than the build cut the papers."""
+    """The term rule, whole: a pattern whose first group, at each of its matches, is a word, a run of MIN_WORD or
+    more word characters (not CJK), and whose second group is a CJK character. Two CJK characters matched side by
+    side are neighbours, whose pair is a term too (terms). The browser cuts a query with the same pattern
+    (search/index.json), so it cannot cut it otherwise than the build cut the papers."""
     cjk = f"[{CJK}]"
-    return f"(?=({word}{{{MIN_WORD},}}|{cjk}{{2}}|(?<!{cjk}){cjk}(?!{cjk})))(?:{word}+|{cjk})"
+    return f"(?=({word}{{{MIN_WORD},}})|({cjk}))(?:{word}+|{cjk})"
 
 
 TERMS = re.compile(term_pattern(WORD))
+CJK_CHAR = re.compile(f"[{CJK}]")
+PAIR = re.compile(f"[{CJK}]{{2}}")
+
+
+def terms(folded: str) -> list[str]:
+    """The index terms of folded text, in order: its words and CJK characters, each CJK character followed by the
+    pair it makes with its neighbour (static/js/searchindex.js queryTerms cuts a query the same way)."""
+    found = [(m.group(1) or m.group(2), m.start(), m.end(), m.group(2) is not None) for m in TERMS.finditer(folded)]
+    out = []
+    for (term, _, end, cjk), following in zip(found, found[1:] + [("", -1, -1, False)]):
+        out.append(term)
+        if cjk and following[3] and following[1] == end:
+            out.append(term + following[0])
+    return out
 
 
 def term_set(folded: str) -> set[str]:
     """The distinct terms of folded text."""
-    return set(TERMS.findall(folded))
+    return set(terms(folded))
 
 
-def terms(folded: str) -> list[str]:
-    """The index terms of folded text, in order: its words, and the character pairs of its CJK runs."""
-    return TERMS.findall(folded)
+def is_pair(term: str) -> bool:
+    """Return True if the term is a pair of CJK characters (a word holds none)."""
+    return PAIR.fullmatch(term) is not None
 
 
 def browser_rule() -> dict[str, object]:
@@ -161,14 +186,35 @@ class SegmentFiles:
     post: bytes
     rows: bytes
     chunks: dict[int, bytes]     # bucket -> varint(count of entries), varint(base offset), entries (encode_buckets)
+    pairs: str                   # the CJK characters whose pairs the segment indexes (pair_chars)
+
+
+def pair_chars(days: Iterable[DayTerms]) -> str:
+    """The CJK characters whose pairs a segment indexes: the PAIR_CHARS in the most papers of its first day that
+    has any (ties by code point), sorted. Fixed by that day, so a segment appended to day by day indexes the
+    same pairs as one built at once; a month's commonest characters hardly change from one day to the next."""
+    for day in days:
+        papers: dict[str, int] = {}
+        for key, entry in day.lists.items():
+            if len(key) == 2 and CJK_CHAR.fullmatch(key[1]):
+                papers[key[1]] = papers.get(key[1], 0) + int(entry[0])
+        if papers:
+            return "".join(sorted(sorted(papers, key=lambda c: (-papers[c], c))[:PAIR_CHARS]))
+    return ""
+
+
+def segment_lists(day: DayTerms, pairs: str) -> dict[str, list[Any]]:
+    """The day's lists a segment indexing the pairs of these characters keeps: no other pair's."""
+    return {key: entry for key, entry in day.lists.items()
+            if not (len(key) == 3 and is_pair(key[1:])) or (key[1] in pairs and key[2] in pairs)}
 
 
 def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
     """Encode one segment from its days, oldest first: posting lists by bucket, dictionary chunks, row blocks."""
     parts: dict[str, list[tuple[int, list[Any]]]] = {}
-    size = 0
+    size, pairs = 0, pair_chars(days)
     for day in days:
-        for key, entry in day.lists.items():
+        for key, entry in segment_lists(day, pairs).items():
             found = parts.get(key)
             if found is None:
                 parts[key] = [(size, entry)]
@@ -189,7 +235,7 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
         bucket_hash, check = term_hashes(key[1:])
         by_bucket.setdefault(bucket_hash & (BUCKETS - 1), []).append((check, count * 2 + int(key[0]), b"".join(pieces)))
     post, chunks = encode_buckets(by_bucket)
-    return SegmentFiles(size, post, row_blocks([row for day in days for row in day.rows]), chunks)
+    return SegmentFiles(size, post, row_blocks([row for day in days for row in day.rows]), chunks, pairs)
 
 
 def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[bytes, dict[int, bytes]]:
@@ -310,20 +356,22 @@ def read_varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def day_entries(day: DayTerms) -> dict[int, dict[tuple[int, int], list[Any]]]:
-    """The day's lists by bucket, then by (check hash, field)."""
+def day_entries(lists: dict[str, list[Any]]) -> dict[int, dict[tuple[int, int], list[Any]]]:
+    """A day's lists by bucket, then by (check hash, field)."""
     out: dict[int, dict[tuple[int, int], list[Any]]] = {}
-    for key, entry in day.lists.items():
+    for key, entry in lists.items():
         bucket_hash, check = term_hashes(key[1:])
         out.setdefault(bucket_hash & (BUCKETS - 1), {})[(check, int(key[0]))] = entry
     return out
 
 
-def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, day: DayTerms) -> SegmentFiles:
-    """The segment with one more (newest) day: its papers' ids go first in every list. The segment's other lists
-    change only in their first varint (counted from the segment's end), so nothing older is decoded again."""
-    added = len(day.rows)
-    size, fresh = count + added, day_entries(day)
+def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, day: DayTerms, pairs: str
+               ) -> SegmentFiles:
+    """The segment (indexing the pairs of `pairs`) with one more (newest) day: its papers' ids go first in every
+    list. The segment's other lists change only in their first varint (counted from the segment's end), so
+    nothing older is decoded again."""
+    added, pairs = len(day.rows), pairs or pair_chars([day])   # no CJK in its days yet: this day's fix them
+    size, fresh = count + added, day_entries(segment_lists(day, pairs))
     by_bucket: dict[int, list[tuple[int, int, bytes]]] = {}
     for bucket in range(BUCKETS):
         new = fresh.get(bucket, {})
@@ -356,7 +404,7 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
         if not entries:
             del by_bucket[bucket]
     new_post, new_chunks = encode_buckets(by_bucket)
-    return SegmentFiles(size, new_post, append_rows(rows, count, day.rows), new_chunks)
+    return SegmentFiles(size, new_post, append_rows(rows, count, day.rows), new_chunks, pairs)
 
 
 def append_rows(data: bytes, count: int, rows: list[list[object]]) -> bytes:

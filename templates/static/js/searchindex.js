@@ -44,15 +44,41 @@ function withIndex(step) {
   });
 }
 
-/* Each term of text with where it stands: [term, index], as searchdb.term_pattern cuts the papers' text (the
-   pattern comes in index.json: its first group at each match is a term). */
+/* Each term of text with where it stands and whether it is a CJK character: [term, index, cjk], as
+   searchdb.term_pattern cuts the papers' text (the pattern comes in index.json: its first group at each match
+   is a word, its second a CJK character). */
 function termsAt(ix, text) {
-  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1], m.index]; });
+  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined]; });
 }
-/* The query's terms, each once. */
+function neighbours(t, next) { return Boolean(t && t[2] && next && next[2] && next[1] === t[1] + t[0].length); }
+/* The query's terms, each once, as searchdb.terms: its words and CJK characters, each CJK character followed by
+   the pair it makes with its neighbour. */
 export function queryTerms(ix, text) {
-  var out = termsAt(ix, fold(text)).map(function (t) { return t[0]; });
+  var found = termsAt(ix, fold(text)), out = [];
+  found.forEach(function (t, i) {
+    out.push(t[0]);
+    if (neighbours(t, found[i + 1])) out.push(t[0] + found[i + 1][0]);
+  });
   return out.filter(function (t, i) { return out.indexOf(t) === i; });
+}
+/* A pair term's two characters, or null for another term. */
+function pairOf(ix, term) {
+  var t = termsAt(ix, term);
+  return t.length === 2 && neighbours(t[0], t[1]) && t[0][0] + t[1][0] === term ? [t[0][0], t[1][0]] : null;
+}
+/* The query's terms a segment's papers must all have, by number: a pair where the segment indexes the pairs of
+   its two characters (searchdb.pair_chars), in place of the characters; another pair's two characters (every
+   paper holding the pair has them); the other terms. */
+function needed(ix, words, seg) {
+  var chars = new Set(Array.from(ix.m.segments[seg].pairs || "")), implied = {};
+  var pairs = words.map(function (w) {
+    var pair = pairOf(ix, w);
+    return pair && chars.has(pair[0]) && chars.has(pair[1]) ? pair : null;
+  });
+  pairs.forEach(function (pair) { if (pair) { implied[pair[0]] = true; implied[pair[1]] = true; } });
+  return words.map(function (w, k) { return k; }).filter(function (k) {
+    return pairs[k] || !(pairOf(ix, words[k]) || implied[words[k]]);
+  });
 }
 /* CRC-32 of the term's UTF-8 bytes, from `start` (zlib.crc32(data, start), as searchdb.term_hashes). */
 var CRC = [];
@@ -82,10 +108,11 @@ function reader(bytes) {
   };
 }
 /* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count;
-   a list of one paper has its one varint in the entry instead, as `only`: searchdb.encode_buckets). */
-function lookUp(ix, terms) {
+   a list of one paper has its one varint in the entry instead, as `only`: searchdb.encode_buckets). Only the
+   terms some segment needs are looked up (used[k]): a pair no segment indexes costs no request. */
+function lookUp(ix, terms, used) {
   var buckets = {};
-  terms.forEach(function (t) { buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
+  terms.forEach(function (t, k) { if (used[k]) buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
   var found = terms.map(function () { return {}; });
   return Promise.all(Object.keys(buckets).map(function (b) {
     var start = ix.dir.getUint32(4 * b, true), end = ix.dir.getUint32(4 * b + 4, true);
@@ -93,7 +120,7 @@ function lookUp(ix, terms) {
     var file = ix.m.dicts.filter(function (d) { return d.start <= start; }).pop();
     return getBytes(file.file, start - file.start, end - file.start).then(function (bytes) {
       var r = reader(bytes), size = ix.m.check_bytes, mask = Math.pow(2, 8 * size);
-      var hashes = terms.map(function (t) { return crc32(t, ix.m.check) % mask; });
+      var hashes = terms.map(function (t, k) { return used[k] ? crc32(t, ix.m.check) % mask : -1; });
       while (r.more()) {
         var seg = r.varint(), n = r.varint(), offset = r.varint();
         for (var k = 0; k < n; k++) {
@@ -106,14 +133,14 @@ function lookUp(ix, terms) {
     });
   })).then(function () { return found; });
 }
-/* The segments to read, in order: those that may hold title or author hits for every term first, then the rest;
-   newest first in each. Each with an estimate (at most that many hits). */
-function plan(ix, found) {
+/* The segments to read, in order: those that may hold title or author hits for every term they need first, then
+   the rest; newest first in each. Each with an estimate (at most that many hits). need[seg]: needed(). */
+function plan(ix, found, need) {
   var segs = ix.m.segments.map(function (s, i) { return i; }).filter(function (i) {
-    return found.every(function (f) { return f[i]; });
+    return need[i].every(function (k) { return found[k][i]; });
   });
   function estimate(i, field) {
-    return Math.min.apply(null, found.map(function (f) { return (field === 0 ? 0 : f[i][1] ? f[i][1].count : 0) + (f[i][0] ? f[i][0].count : 0); }));
+    return Math.min.apply(null, need[i].map(function (k) { var f = found[k]; return (field === 0 ? 0 : f[i][1] ? f[i][1].count : 0) + (f[i][0] ? f[i][0].count : 0); }));
   }
   var titled = segs.filter(function (i) { return estimate(i, 0) > 0; }).reverse();
   var rest = segs.filter(function (i) { return titled.indexOf(i) < 0; }).reverse();
@@ -130,7 +157,8 @@ function decodeList(bytes, size, count) {
   }
   return ids;
 }
-/* One segment's hits for all terms: {seg, local, title} newest first, and whether older ones were left unread. */
+/* One segment's hits for all the terms it needs (found: theirs): {seg, local, title} newest first, and whether
+   older ones were left unread. */
 function segmentHits(ix, found, seg, limit) {
   var info = ix.m.segments[seg];
   function list(e, bytes) {
@@ -207,13 +235,14 @@ function rowsOf(ix, hits) {
 /* A search over the whole archive: `next(n)` resolves the next n result rows (title and author hits first, then
    newest), `done()` says whether more may come. terms(ix) gives the query's terms; keep(row) checks a row. */
 export function Search(termsOf, keep) {
-  var queue = null, hits = [], shown = 0, waves = null, words = [];
+  var queue = null, need = null, hits = [], shown = 0, waves = null, words = [];
   function fill(ix, want) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
     var wave = [], est = 0;
     while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
-    var limit = words.length > 1 ? LIST_BYTES : FIRST_BYTES;
-    return Promise.all(wave.map(function (seg) { return segmentHits(ix, queue, seg, limit); })).then(function (parts) {
+    return Promise.all(wave.map(function (seg) {   // a list to intersect with others is read further
+      return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, need[seg].length > 1 ? LIST_BYTES : FIRST_BYTES);
+    })).then(function (parts) {
       var fresh = [];
       parts.forEach(function (p) { fresh = fresh.concat(p.hits); });
       hits = hits.slice(0, shown).concat(hits.slice(shown).concat(fresh).sort(rank));
@@ -223,11 +252,17 @@ export function Search(termsOf, keep) {
   var current = null;
   function step(n) {
     return function (ix) {
-      if (ix !== current) { current = ix; queue = null; hits = []; shown = 0; waves = null; }   // a new build's index
-      var start = waves ? Promise.resolve() : lookUp(ix, words = termsOf(ix)).then(function (found) {
-        queue = found;
-        waves = words.length ? plan(ix, found) : [];
-      });
+      if (ix !== current) { current = ix; queue = null; need = null; hits = []; shown = 0; waves = null; }   // a new build's index
+      var start = Promise.resolve();
+      if (!waves) {
+        words = termsOf(ix);
+        need = ix.m.segments.map(function (s, seg) { return needed(ix, words, seg); });
+        var used = words.map(function (w, k) { return need.some(function (n) { return n.indexOf(k) >= 0; }); });
+        start = lookUp(ix, words, used).then(function (found) {
+          queue = found;
+          waves = words.length ? plan(ix, found, need) : [];
+        });
+      }
       return start.then(function () { return fill(ix, n); }).then(function () {
         var page = hits.slice(shown, shown + n);
         shown += page.length;
@@ -256,15 +291,34 @@ function marked(text, ix, words) {
   return frag;
 }
 function highlight(frag, text, ix, words) {
-  // The text's terms (the index's own rule) whose fold is a query term; a CJK word's overlapping pairs join.
-  var marks = [];
-  termsAt(ix, text).forEach(function (t) { if (words.indexOf(fold(t[0])) >= 0) marks.push([t[1], t[1] + t[0].length]); });
+  // The text's terms (the index's own rule) that the query has: a word whose fold is a query term; a CJK
+  // character that makes one of the query's pairs with its neighbour, or that the query has not in a pair.
+  // A character folds to one or more (Hangul syllables to jamo): the pairs are those of the folded run.
+  var found = termsAt(ix, text), pairs = words.filter(function (w) { return pairOf(ix, w); }), units = [], marked = [];
+  var alone = words.filter(function (w) { return !pairs.some(function (p) { return Array.from(p).indexOf(w) >= 0; }); });
+  found.forEach(function (t, i) {
+    marked.push(!t[2] && words.indexOf(fold(t[0])) >= 0);
+    if (!t[2]) return;
+    Array.from(fold(t[0])).forEach(function (u, j) {
+      units.push({ u: u, term: i, joined: j > 0 || neighbours(found[i - 1], t) });
+    });
+  });
+  units.forEach(function (unit, k) {
+    var next = units[k + 1];
+    if (alone.indexOf(unit.u) >= 0) marked[unit.term] = true;
+    if (next && next.joined && pairs.indexOf(unit.u + next.u) >= 0) marked[unit.term] = marked[next.term] = true;
+  });
   var pos = 0;
-  marks.forEach(function (r) {
-    if (r[0] < pos) { if (r[1] > pos) { frag.lastChild.textContent += text.slice(pos, r[1]); pos = r[1]; } return; }
-    if (r[0] > pos) frag.appendChild(document.createTextNode(text.slice(pos, r[0])));
-    frag.appendChild(el("mark", null, text.slice(r[0], r[1])));
-    pos = r[1];
+  found.forEach(function (t, i) {
+    if (!marked[i]) return;
+    var end = t[1] + t[0].length;
+    if (t[1] <= pos && frag.lastChild && frag.lastChild.nodeName === "MARK") {   // neighbours: one mark
+      frag.lastChild.textContent += text.slice(pos, end);
+    } else {
+      if (t[1] > pos) frag.appendChild(document.createTextNode(text.slice(pos, t[1])));
+      frag.appendChild(el("mark", null, text.slice(t[1], end)));
+    }
+    pos = end;
   });
   if (pos < text.length) frag.appendChild(document.createTextNode(text.slice(pos)));
 }

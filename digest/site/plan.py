@@ -56,6 +56,7 @@ class DayJob:
     more: tuple[tuple[int, Target], ...]  # (number, target) of its numbered pages from 2 on to render
     topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
     cite: Target | None = None            # its citations file (cite.json, a full day's) to write, if stale
+    frame: str = ""                       # plan.SitePlan.day_frame of its first page
 
 
 class SitePlan:
@@ -109,10 +110,13 @@ class SitePlan:
     def updated_cards(self, info: DayInfo) -> dict[str, str]:
         return self.update_links(info.day, (pid for pid, _ in info.updates))
 
-    def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
-        return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
-                           self.page_marks(info, 1), self.briefing_inputs(info.day), self.updated_cards(info),
-                           self.related(info, self.page_ids(info, 1)))
+    def day_frame(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> str:
+        """What a day's first page is made from but where its "Updated versions" rows link (site/frames.py)."""
+        return inputs_key(self.version, info.key, self.shape(info), prev_day, next_day, self.page_marks(info, 1),
+                          self.briefing_inputs(info.day), self.related(info, self.page_ids(info, 1)))
+
+    def day_page(self, info: DayInfo, frame: str) -> Target:
+        return self.target(f"{info.day.isoformat()}/index.html", frame, self.updated_cards(info))
 
     def page_ids(self, info: DayInfo, number: int) -> set[str]:
         """The ids of the cards on the day's numbered page."""
@@ -159,7 +163,8 @@ class SitePlan:
         jobs = []
         for i, info in enumerate(self.index.days):
             prev_day, next_day = self.index.neighbours(i)
-            page = self.day_page(info, prev_day, next_day)
+            frame = self.day_frame(info, prev_day, next_day)
+            page = self.day_page(info, frame)
             topics = [(tid, target) for tid in self.topic_ids(info)
                       if not (target := self.day_topic_page(info, tid)).fresh]
             more = [(n, target) for n in range(2, self.layout(info).count + 1)
@@ -168,7 +173,7 @@ class SitePlan:
             cite = None if cite is None or cite.fresh else cite
             if not page.fresh or topics or more or cite:
                 jobs.append(DayJob(info, self.layout(info), prev_day, next_day, None if page.fresh else page,
-                                   tuple(more), tuple(topics), cite))
+                                   tuple(more), tuple(topics), cite, frame))
         return jobs
 
     # -- pages over many days ----------------------------------------------------------------------

@@ -309,13 +309,23 @@ class SitePages:
         if not target.fresh:
             self.pages.write(self.writer, "archive", "archive.html", target.fingerprint, days=rows)
 
+    # The pages below are made from the settings (in every fingerprint's version) and little else: each is rendered
+    # only when that changed, so a no-op render loads no template (compiling one cost more than rendering it).
+
     def status_page(self) -> None:
+        target = self.plan.target("status/index.html", self.state.to_json())
+        if target.fresh:
+            return
         rows = [(source, self.state.sources.get(source.id)) for source in self.config.sources]
-        self.pages.write(self.writer, "status", "status.html", rows=rows, warn_failures=self.config.fetch.warn_failures)
+        self.pages.write(self.writer, "status", "status.html", target.fingerprint, rows=rows,
+                         warn_failures=self.config.fetch.warn_failures)
 
     def catalogs(self) -> None:
         """Write static/i18n/lang.js: every message, site text and topic name in every language, and the script
         that shows the reader's language from the first paint (templates/lang.js)."""
+        target = self.plan.target(LANG_SCRIPT)
+        if target.fresh:
+            return
         messages = {}
         for lang in self.site.languages:
             extra = {f"topic.{tid}": topic.name(lang) for tid, topic in self.config.topics.items()}
@@ -325,15 +335,20 @@ class SitePages:
                 extra["site.description"] = localised(self.site.description, lang)
             messages[lang] = catalog(lang, extra)
         data = {"html": {lang: HTML_LANG.get(lang, lang) for lang in self.site.languages}, "messages": messages}
-        self.writer.write(LANG_SCRIPT, self.pages.env.get_template("lang.js").render(data=compact_json(data)))
+        self.writer.write(LANG_SCRIPT, self.pages.env.get_template("lang.js").render(data=compact_json(data)),
+                          target.fingerprint)
 
     def feeds_page(self) -> None:
         """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""
-        self.pages.write(self.writer, "feeds", "feeds.html", feeds=self.pages.feeds,
-                         link=FeedAddress(self.site.base_url).link)
+        target = self.plan.target("feeds/index.html")
+        if not target.fresh:
+            self.pages.write(self.writer, "feeds", "feeds.html", target.fingerprint, feeds=self.pages.feeds,
+                             link=FeedAddress(self.site.base_url).link)
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        target = self.plan.target("search/index.html")
+        if not target.fresh:
+            self.pages.write(self.writer, "search", "search.html", target.fingerprint)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -359,11 +374,14 @@ class SitePages:
         """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,
         robots.txt, 404.html, .nojekyll."""
         env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
-        self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
-            site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link))
+        if not (target := self.plan.target("feeds.opml")).fresh:
+            self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
+                site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link), target.fingerprint)
         upstream = [s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]
-        if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
-            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
+        # An OPML body without an outline is invalid: the demo reads only local files.
+        if upstream and not (target := self.plan.target("sources.opml")).fresh:
+            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream),
+                              target.fingerprint)
         pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
         pages += ["weeks/", *(f"weeks/{week}/" for week in self.plan.weeks())]
         for info in self.index.days:
@@ -371,13 +389,15 @@ class SitePages:
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.
             pages.append(f"{info.day.isoformat()}/")
             pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.plan.topic_ids(info))
-        self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
-            urls=[absolute(p) for p in pages] if base_url else []))
+        if not (target := self.plan.target("sitemap.xml", pages)).fresh:
+            self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
+                urls=[absolute(p) for p in pages] if base_url else []), target.fingerprint)
         sitemap = f"Sitemap: {absolute('sitemap.xml')}\n" if base_url else ""
         self.writer.write("robots.txt", f"User-agent: *\nAllow: /\n{sitemap}")
         # 404.html is served at any depth, so its links must not be relative.
-        context = {**self.pages.common(0, "404.html"), "root": base_url.rstrip("/") + "/" if base_url else "/"}
-        self.writer.write("404.html", env.get_template("404.html").render(**context))
+        if not (target := self.plan.target("404.html")).fresh:
+            context = {**self.pages.common(0, "404.html"), "root": base_url.rstrip("/") + "/" if base_url else "/"}
+            self.writer.write("404.html", env.get_template("404.html").render(**context), target.fingerprint)
         self.writer.write(".nojekyll", "")
 
     def static(self) -> None:

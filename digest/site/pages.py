@@ -309,16 +309,14 @@ class SitePages:
         if not target.fresh:
             self.pages.write(self.writer, "archive", "archive.html", target.fingerprint, days=rows)
 
-    # The pages below are made from the settings (in every fingerprint's version) and little else: each is rendered
-    # only when that changed, so a no-op render loads no template (compiling one cost more than rendering it).
-
     def status_page(self) -> None:
-        target = self.plan.target("status/index.html", self.state.to_json())
-        if target.fresh:
-            return
+        # Written every render, without a fingerprint: the state changes with every run, and a fingerprint would
+        # then rewrite the manifest (a year's index) on a weekend run that adds no day.
         rows = [(source, self.state.sources.get(source.id)) for source in self.config.sources]
-        self.pages.write(self.writer, "status", "status.html", target.fingerprint, rows=rows,
-                         warn_failures=self.config.fetch.warn_failures)
+        self.pages.write(self.writer, "status", "status.html", rows=rows, warn_failures=self.config.fetch.warn_failures)
+
+    # The pages below are made from the settings (in every fingerprint's version) and little else: each is rendered
+    # only when that changed, so a no-op render renders almost no template.
 
     def catalogs(self) -> None:
         """Write static/i18n/lang.js: every message, site text and topic name in every language, and the script

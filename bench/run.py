@@ -490,6 +490,27 @@ def line(name: str, value: str, target: str = "", ok: bool | None = None) -> Non
     print(f"{name:<34} {value:<58} {('target ' + target) if target else ''}{verdict}", flush=True)
 
 
+def add_day(gen: Generator, day: date, config: Path, content: Path, site: Path, full_days: int, label: str) -> dict:
+    """Add a day to the archive and render it in a child process; print its figure and what it rewrote."""
+    new_day = gen.day(day)
+    Archive(content).write_day(new_day)
+    before = stamps(site)
+    incremental = render_in_child(config, content, site)
+    line(label, f"{incremental['seconds']:.2f} s ({incremental['cpu']:.2f} s CPU), {incremental['written']} files written",
+         "< 1 s", incremental["seconds"] < 1)
+    changed = [rel for rel, stamp in stamps(site).items() if before.get(rel) != stamp]
+    since = (day - timedelta(days=full_days - 1)).isoformat()   # the full window, the new day in it
+    older = {rel.split("/")[0] for rel in changed if re.match(r"\d{4}-\d\d-\d\d/index\.html$", rel)
+             and since <= rel.split("/")[0] < (day - timedelta(days=1)).isoformat()}
+    compacted = {rel.split("/")[0] for rel in changed if DAY_PAGE.match(rel) and rel < since}
+    line("   of which", f"{sum(rel.startswith(day.isoformat()) for rel in changed)} new day's pages, "
+                        f"{len(older)} older days' first pages (an 'updated to' mark, or an 'Updated versions' row "
+                        f"linking elsewhere; {len(new_day.updates)} new versions announced), {len(compacted)} day(s) "
+                        f"leaving the full window re-rendered compact "
+                        f"({sum(DAY_PAGE.match(r) is not None and r < since for r in changed)} pages)")
+    return incremental
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days in the archive (default 365)")
@@ -557,23 +578,13 @@ def main(argv: list[str] | None = None) -> int:
                             f"{page['elements']:,} elements", "<= 150 KB, <= 40 KB gz, <= 1,500",
                  page["bytes"] <= 150_000 and page["gzip"] <= 40_000 and page["elements"] <= 1500)
 
-        new_day = gen.day(next_day)
-        Archive(content).write_day(new_day)
-        before = stamps(site)
-        incremental = render_in_child(config, content, site)
-        line("2. incremental (one new day)", f"{incremental['seconds']:.2f} s ({incremental['cpu']:.2f} s CPU), "
-                                             f"{incremental['written']} files written",
-             "< 1 s", incremental["seconds"] < 1)
-        changed = [rel for rel, stamp in stamps(site).items() if before.get(rel) != stamp]
-        since = (next_day - timedelta(days=full_days - 1)).isoformat()   # the full window, the new day in it
-        older = {rel.split("/")[0] for rel in changed if re.match(r"\d{4}-\d\d-\d\d/index\.html$", rel)
-                 and since <= rel.split("/")[0] < (next_day - timedelta(days=1)).isoformat()}
-        compacted = {rel.split("/")[0] for rel in changed if DAY_PAGE.match(rel) and rel < since}
-        line("   of which", f"{sum(rel.startswith(next_day.isoformat()) for rel in changed)} new day's pages, "
-                            f"{len(older)} older day pages whose cards get an 'updated to' mark "
-                            f"({len(new_day.updates)} new versions announced), {len(compacted)} day(s) leaving the "
-                            f"full window re-rendered compact "
-                            f"({sum(DAY_PAGE.match(r) is not None and r < since for r in changed)} pages)")
+        incremental = add_day(gen, next_day, config, content, site, full_days, "2. incremental (one new day)")
+        # The day after: a weekday of 1,200 cards leaves the full window, and the "Updated versions" of most days link
+        # into it (site/frames.py), where the day before let a weekend day go.
+        following = next_day + timedelta(days=1)
+        add_day(gen, following, config, content, site, full_days,
+                f"   the next day ({(following - timedelta(days=full_days)).isoformat()}, "
+                f"{counts.get(following - timedelta(days=full_days), 0)} papers, leaves the window)")
 
         noop = render_in_child(config, content, site)
         line("3. no-op rebuild", f"{noop['seconds']:.2f} s ({noop['cpu']:.2f} s CPU), {noop['written']} files written",

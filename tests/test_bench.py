@@ -17,7 +17,7 @@ def test_bench_prints_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for label in ("archive", "1. full render", "site size", "day pages", "day x topic pages", "feeds",
-                  "2. incremental (one new day)", "3. no-op rebuild", "4. parse + normalise arXiv feed",
+                  "2. incremental (one new day)", "the next day", "3. no-op rebuild", "4. parse + normalise arXiv feed",
                   "5. fetch 6 sources", "fetch 6 sources, all 304", "6. search: incremental render",
                   "index per paper", "index at 3 years", "adding a day (3-year index)"):
         assert re.search(rf"^\s*{re.escape(label)}\s", out, re.M), (label, out)
@@ -29,7 +29,7 @@ def test_bench_prints_every_figure(tmp_path):
     assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",   # []: no Chromium
                                             "an uncommon Chinese word", 'a common word ("the")']), out
     assert queries or "skipped: no Chromium" in out
-    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "content" / "days").glob("*.json"))) == 4
+    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "content" / "days").glob("*.json"))) == 3 + 2   # two new days
 
 
 def test_the_default_profile_is_the_default_sources_volume():

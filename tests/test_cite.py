@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, quote_plus
 
 import pytest
 
 from digest.papers import Paper, pdf_url
-from digest.site.cite import bibtex, cite_texts, coins, family_given, ris
+from digest.site.cards import escape
+from digest.site.cite import bibtex, cite_texts, coins, coins_html_bytes, family_given, quoted_length, ris
 
 DAY = date(2026, 6, 17)
 
@@ -131,3 +132,25 @@ def test_cite_texts_hold_both_formats_by_id_in_order():
     assert list(texts) == ["bibtex", "ris"] and list(texts["bibtex"]) == ["arXiv:2606.14812", "arXiv:2606.00001"]
     assert texts["bibtex"]["arXiv:2606.00001"] == bibtex(papers[1], "arXiv")
     assert texts["ris"]["arXiv:2606.14812"] == ris(papers[0], "arXiv")
+
+
+TEXTS = ["", "plain", "a b+c&d=e/f:g~h_i.j-k", "Zoë Müller-Łukasiewicz", "王小明 & 李", "$\\alpha$ <b>\"'%#?",
+         "emoji 🧬 tab\there", "x" * 500 + " ü"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("safe", ["/", ":/", ""])
+def test_quoted_length_is_the_length_of_quote_and_quote_plus(text, safe):
+    assert quoted_length(text, safe) == len(quote(text, safe=safe))
+    assert quoted_length(text, safe, plus=True) == len(quote_plus(text, safe=safe))
+
+
+@pytest.mark.parametrize("fields", [
+    {}, {"title": TEXTS[5], "authors": tuple(TEXTS[1:])},
+    {"id": "doi:10.1371/journal.pcbi.1012345", "url": "https://journals.plos.org/x?id=1&b=2", "doi": "10.1371/a&b"},
+    {"url": "javascript:alert(1)", "authors": ()}])
+@pytest.mark.parametrize("venue", ["", "PLOS Computational Biology & Friends"])
+def test_the_coins_size_a_card_weighs_is_the_coins_in_the_page(fields, venue):
+    """layout.card_weight counts the COinS without building it: the count is the escaped attribute's size."""
+    p = paper(**fields)
+    assert coins_html_bytes(p, venue) == len(escape(coins(p, venue)).encode("utf-8"))

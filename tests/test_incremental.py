@@ -14,6 +14,7 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_archive
+from digest.site.frames import FRAMES
 from digest.site.search import CACHE
 from digest.site.searchdb import read_rows
 from digest.site.writer import MANIFEST, RENDERING
@@ -40,7 +41,7 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
-            and not p.relative_to(folder).as_posix().startswith(CACHE)}   # the search's cache, not deployed
+            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES))}   # the render's caches, not deployed
 
 
 @pytest.fixture
@@ -243,22 +244,29 @@ def test_a_month_written_by_other_code_is_rebuilt_not_appended_to(setup, tmp_pat
     assert tree(fresh) == tree(site)
 
 
-def test_compiled_templates_are_kept_per_code_version(setup, monkeypatch, tmp_path):
+def test_compiled_templates_are_kept_per_checkout_and_code_version(setup, monkeypatch, tmp_path):
     import tempfile
 
     from digest.site.env import template_env
     from digest.site.writer import code_version
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))   # Jinja's per-user cache folder lives here
     (tmp_path / "tmp").mkdir()
-    template_env()   # makes the folder
-    folder = next((tmp_path / "tmp").iterdir())
-    stale = folder / "academichub-0123456789abcdef01234567-x.cache"
+    template_env()   # makes the folders
+    private = next((tmp_path / "tmp").iterdir())   # Jinja's, private to the user
+    mine = next(private.iterdir())                 # this checkout's
+    stale = mine / "0123456789abcdef01234567-x.cache"
     stale.write_bytes(b"from an earlier version of the code")
+    old_layout = private / "academichub-0123456789abcdef01234567-x.cache"   # before the checkouts' folders
+    old_layout.write_bytes(b"from an earlier version of the code")
+    other = private / "academichub-0123456789ab" / "0123456789abcdef01234567-x.cache"
+    other.parent.mkdir()
+    other.write_bytes(b"another checkout's, of other code (a worktree)")
     config, archive, site = setup
     render_archive(config, archive, site)
-    kept = sorted(p.name for p in folder.iterdir())
-    assert kept and all(name.startswith(f"academichub-{code_version()}-") for name in kept)
-    assert not stale.exists()
+    kept = sorted(p.name for p in mine.iterdir())
+    assert kept and all(name.startswith(f"{code_version()}-") for name in kept)
+    assert not stale.exists() and not old_layout.exists()
+    assert other.exists()   # two checkouts rendering in turn no longer compile every template each time
 
 
 def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):

@@ -14,8 +14,10 @@ import pytest
 
 from digest.archive import Archive, Day, State
 from digest.config import ConfigError, load_config
-from digest.papers import Paper
+from digest.papers import Paper, Update
 from digest.site import render_archive, render_site
+from digest.site.frames import FRAMES
+from digest.site.pages import DayPages
 from digest.site.layout import COMPACT_PAGE_SIZE, card_weight
 from digest.site.writer import MANIFEST
 from digest.site.searchdb import read_rows
@@ -243,3 +245,32 @@ def test_a_day_leaving_the_window_loses_its_citations_file(tmp_path):
     render_site(config, [*days, a_day(2, 1)], State(), tmp_path)   # the first day is now outside the window
     assert not first.exists() and second.is_file() and (tmp_path / (FIRST + timedelta(days=2)).isoformat() / "cite.json").is_file()
     assert 'data-cite=' not in (tmp_path / days[0].day.isoformat() / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_first_page_whose_update_links_move_is_rewritten_from_its_frame_without_reading_its_day(tmp_path, monkeypatch):
+    """Day 2 lists a new version of a day-1 paper, linked to its card while day 1 is full. When day 1 leaves the
+    window the row links the paper instead; day 2's first page is rewritten from its frame (site/frames.py), not
+    from its papers, and is the page a render from nothing makes."""
+    archive, site = Archive(tmp_path / "content"), tmp_path / "site"
+    config = config_with(full_days=3, page_size=5)
+    linked = a_day(1, 6).papers[5]
+    update = Update(linked.id, 2, linked.title, linked.url, linked.sources, "replace")
+    write_days(archive, [a_day(0, 3), a_day(1, 6), replace(a_day(2, 4), updates=(update,)), a_day(3, 2)])
+    render_archive(config, archive, site)
+    day1, day2 = ((FIRST + timedelta(days=i)).isoformat() for i in (1, 2))
+    row = lambda: (site / day2 / "index.html").read_text(encoding="utf-8").split('class="updates"', 1)[1]  # noqa: E731
+    assert f'href="../{day1}/page/2/#{linked.id}"' in row()   # its card, sixth: the second page
+    assert (site / FRAMES / f"{day2}.json").is_file()
+
+    rendered: list[date] = []   # the days whose pages are rendered from their papers
+    real_day = DayPages.day
+    monkeypatch.setattr(DayPages, "day", lambda self, writer, job, day: rendered.append(day.day) or
+                        real_day(self, writer, job, day))
+    write_days(archive, [a_day(4, 2)])   # the window moves on: day 1 leaves it
+    render_archive(config, archive, site)
+    assert f'href="{linked.url}"' in row() and f"../{day1}/" not in row()
+    assert FIRST + timedelta(days=2) not in rendered and FIRST + timedelta(days=1) in rendered   # day 1: compact
+    assert not (site / FRAMES / f"{day1}.json").exists()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert (fresh / day2 / "index.html").read_bytes() == (site / day2 / "index.html").read_bytes()

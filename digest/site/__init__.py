@@ -81,6 +81,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
         writer.done.merge(done.written)
     DayVectors(vectors, writer, plan).write()
+    day_pages.frames.prune(info.day.isoformat() for info in index.days if not plan.layout(info).compact)
     pages.front_page()
     for tid, topic in config.topics.items():
         pages.topic_page(tid, topic.name(lang))

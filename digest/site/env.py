@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,17 +17,23 @@ from .foryou import FORYOU
 from .layout import card_fragment
 from .mathml import text_html
 from .plan import week_path
-from .writer import TEMPLATES, code_version
+from .writer import PACKAGE, TEMPLATES, code_version
 
 
 def template_env() -> Environment:
     """Return the Jinja2 environment: autoescape on for HTML and XML, undefined names are errors."""
     # Compiling the templates costs a quarter of a one-day render: the compiled code is kept in the user's
-    # temporary folder (Jinja's default, private to the user), under a name that changes with our code and
-    # templates, since Jinja's own key would not see a change to the options below.
-    cache = FileSystemBytecodeCache(pattern=f"academichub-{code_version()}-%s.cache")
-    for old in Path(cache.directory).glob("academichub-*.cache"):   # an earlier version's, never read again
-        if not old.name.startswith(f"academichub-{code_version()}-"):
+    # temporary folder (Jinja's default, private to the user), in a folder of this checkout's own (two checkouts
+    # of different code, a fork's worktrees, would otherwise remove each other's on every render), under a name
+    # that changes with our code and templates, since Jinja's own key would not see a change to the options below.
+    private = Path(FileSystemBytecodeCache().directory)
+    for old in private.glob("academichub-*.cache"):   # the layout before the checkout's folder: never read again
+        old.unlink(missing_ok=True)
+    folder = private / f"academichub-{hashlib.blake2b(str(PACKAGE).encode(), digest_size=6).hexdigest()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    cache = FileSystemBytecodeCache(str(folder), pattern=f"{code_version()}-%s.cache")
+    for old in folder.glob("*.cache"):   # an earlier version's, never read again
+        if not old.name.startswith(f"{code_version()}-"):
             old.unlink(missing_ok=True)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "xml", "opml"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,

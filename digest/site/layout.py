@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote
 
 from ..papers import Paper, Update, pdf_url
 from ..radar import keys
-from .cite import coins, is_preprint
+from .cite import coins_html_bytes, is_preprint, quoted_length
 
 # What the cards or entries of one page may weigh: the page's frame (header, day heading, pager, footer: about
 # 12 KB and 200 elements with an elided page list) comes on top, and stays under 150 KB and 1,500 elements.
@@ -62,14 +61,14 @@ def card_weight(p: Paper) -> tuple[int, int]:
     shown = p.authors[:AUTHORS_SHOWN]
     size += text_bytes(p.title) + 2 * text_bytes(p.id) + text_bytes(p.url)
     size += text_bytes("|".join(p.authors)) + text_bytes(keys(p.authors))
-    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + len(quote(a, safe="/")) for a in shown)
+    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + quoted_length(a, "/") for a in shown)
     # A model's summary in each language (one shown, the others beside it), and the abstract (shown once).
     size += sum(text_bytes(s[:SUMMARY_SHOWN]) + 40 for s in p.summary.values()) + text_bytes(p.abstract[:ABSTRACT_SHOWN])
     size += sum(ALSO_LINK[0] + 2 * text_bytes(link) for link in p.links)
     size += sum(TOPIC_BADGE[0] + 3 * text_bytes(t) for t in p.topics)
-    # The permalink, the actions line's links, the COinS (the rule itself, weighed: percent-encoding is not bounded
-    # by text_bytes) and an LLM summary's provenance, whose report link percent-encodes the id, link and model.
-    size += text_bytes(p.id) + 2 * text_bytes(p.url) + len(pdf_url(p) or "") + text_bytes(coins(p, ""))
+    # The permalink, the actions line's links, the COinS (its exact size: percent-encoding is not bounded by
+    # text_bytes) and an LLM summary's provenance, whose report link percent-encodes the id, link and model.
+    size += text_bytes(p.id) + 2 * text_bytes(p.url) + len(pdf_url(p) or "") + coins_html_bytes(p, "")
     size += 0 if is_preprint(p) else COINS_VENUE   # a preprint's COinS names no journal (cite.coins)
     if p.summary:
         size += PROVENANCE[0] + 3 * (text_bytes(p.id) + text_bytes(p.url))

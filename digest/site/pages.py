@@ -7,7 +7,7 @@ once per render (`SitePages`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,13 +19,14 @@ from ..archive import Day, State
 from ..clean import safe_url
 from ..config import Config
 from ..i18n import HTML_LANG, LANGUAGE_NAMES, catalog, localised
-from ..papers import Paper
+from ..papers import Paper, Update
 from ..radar import fold_data_js
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
 from .cite import cite_texts
 from .env import Ref, UiText
 from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
+from .frames import Frames
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan, Target
@@ -63,12 +64,16 @@ class PageMaker:
                 "topics": self.config.topics, "canonical": self.absolute(path),
                 "head_feeds": page_feeds(self.feeds, path)}
 
+    def html(self, rel_dir: str, template: str, **context: Any) -> str:
+        """Render rel_dir/index.html from a template."""
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        return self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
+
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
         """Render rel_dir/index.html from a template and write it."""
-        depth = rel_dir.count("/") + 1 if rel_dir else 0
-        html = self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
-        writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", html, fingerprint)
+        writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", self.html(rel_dir, template, **context),
+                     fingerprint)
 
     def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
         """A day's configured topics with their names and papers, for its topic badges."""
@@ -91,21 +96,25 @@ class PageMaker:
                  else self.cards.cards_html(shown, root, start))
         prefix = "" if root != "./" else layout.iso + "/"
         briefing = briefings.block(day, self.elsewhere_links(day, layout, prefix)) if first else None
+        shown_updates = updates_shown(day.updates)[0] if first and not layout.compact else 0
         return {"day": day, "cards": cards, "layout": layout, "topic": None, "pager": pager(layout, number),
                 "summary_kind": None if layout.compact else self.cards.summary_kind(shown),
-                **self.update_rows(day if first and not layout.compact else None, root), "briefing": briefing}
+                **self.update_rows(day.day, day.updates[:shown_updates], len(day.updates) - shown_updates
+                                   if shown_updates else 0, root), "briefing": briefing}
 
-    def update_rows(self, day: Day | None, root: str) -> dict[str, Any]:
-        """The day's "Updated versions", as many as its first page has room for (layout.updates_shown), each with its
-        source's label and a link to its card here where it has one (plan.update_links), else its checked link;
-        and how many more the day announced."""
-        if day is None:
-            return {"updates": [], "more_updates": 0}
-        labels, shown = self.cards.labels, updates_shown(day.updates)[0]
-        cards = self.plan.update_links(day.day, (u.id for u in day.updates[:shown]))
+    def update_rows(self, on: date, updates: Sequence[Update], more: int, root: str) -> dict[str, Any]:
+        """A day's "Updated versions" its first page lists (as many as it has room for: layout.updates_shown), each
+        with its source's label and a link to its card here where it has one (plan.update_links), else its checked
+        link; and how many more the day announced."""
+        labels = self.cards.labels
+        cards = self.plan.update_links(on, (u.id for u in updates))
         return {"updates": [(u, labels.get(u.sources[0], u.sources[0]) if u.sources else "",
-                             root + cards[u.id] if u.id in cards else safe_url(u.url)) for u in day.updates[:shown]],
-                "more_updates": len(day.updates) - shown}
+                             root + cards[u.id] if u.id in cards else safe_url(u.url)) for u in updates],
+                "more_updates": more}
+
+    def updates_html(self, rows: dict[str, Any]) -> str:
+        """The "Updated versions" section of update_rows' rows, as a day page holds it (site/frames.py)."""
+        return self.env.get_template("_updates.html").render(tagged=self.ui.tagged, **rows)
 
 
 PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one
@@ -171,6 +180,7 @@ class DayPages:
                  search_days: frozenset[date] = frozenset(),
                  keep_terms: Callable[[DayInfo, DayTerms], None] | None = None):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
+        self.frames = Frames(writer.root)
         self.cards = pages.cards
         self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
         self.keep_terms = keep_terms     # where their terms go (SearchIndex.keep)
@@ -180,6 +190,8 @@ class DayPages:
         writer = self.writer.share()
         out = DayOutput(writer.done)
         for job in jobs:
+            if self.reframe(writer, job):
+                continue
             day = self.loader.load(job.info)
             self.day(writer, job, day)
             # A new day's search terms are made with its pages: the month's segment need not read it again.
@@ -188,13 +200,29 @@ class DayPages:
                 self.keep_terms(job.info, day_rows(day.papers, self.cards, job.layout))
         return out
 
+    def reframe(self, writer: SiteWriter, job: DayJob) -> bool:
+        """Write a first page from its frame (site/frames.py) if only where its update rows link changed; say if so."""
+        if not job.page or job.more or job.topics or job.cite or job.info.day in self.search_days:
+            return False
+        frame = self.frames.read(job.info.day.isoformat(), job.frame)
+        if frame is None:
+            return False
+        section = self.pages.updates_html(self.pages.update_rows(job.info.day, frame.updates, frame.more, "../"))
+        writer.write(job.page.rel, frame.before + section + frame.after, job.page.fingerprint)
+        return True
+
     def day(self, writer: SiteWriter, job: DayJob, day: Day) -> None:
         iso, layout = job.info.day.isoformat(), job.layout
         counts = self.pages.topic_counts(job.info)
         if job.page:
-            self.pages.write(writer, iso, "day.html", job.page.fingerprint, counts=counts, prev_day=job.prev_day,
-                             next_day=job.next_day, is_front=False,
-                             **self.pages.day_context(day, layout, 1, "../", self.briefings))
+            context = self.pages.day_context(day, layout, 1, "../", self.briefings)
+            html = self.pages.html(iso, "day.html", counts=counts, prev_day=job.prev_day, next_day=job.next_day,
+                                   is_front=False, **context)
+            writer.write(job.page.rel, html, job.page.fingerprint)
+            if context["updates"]:
+                rows = {"updates": context["updates"], "more_updates": context["more_updates"]}
+                self.frames.keep(iso, job.frame, html, self.pages.updates_html(rows), [u for u, _, _ in rows["updates"]],
+                                 rows["more_updates"])
         for number, target in job.more:
             self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
                              prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
@@ -282,12 +310,20 @@ class SitePages:
             self.pages.write(self.writer, "archive", "archive.html", target.fingerprint, days=rows)
 
     def status_page(self) -> None:
+        # Written every render, without a fingerprint: the state changes with every run, and a fingerprint would
+        # then rewrite the manifest (a year's index) on a weekend run that adds no day.
         rows = [(source, self.state.sources.get(source.id)) for source in self.config.sources]
         self.pages.write(self.writer, "status", "status.html", rows=rows, warn_failures=self.config.fetch.warn_failures)
+
+    # The pages below are made from the settings (in every fingerprint's version) and little else: each is rendered
+    # only when that changed, so a no-op render renders almost no template.
 
     def catalogs(self) -> None:
         """Write static/i18n/lang.js: every message, site text and topic name in every language, and the script
         that shows the reader's language from the first paint (templates/lang.js)."""
+        target = self.plan.target(LANG_SCRIPT)
+        if target.fresh:
+            return
         messages = {}
         for lang in self.site.languages:
             extra = {f"topic.{tid}": topic.name(lang) for tid, topic in self.config.topics.items()}
@@ -297,15 +333,20 @@ class SitePages:
                 extra["site.description"] = localised(self.site.description, lang)
             messages[lang] = catalog(lang, extra)
         data = {"html": {lang: HTML_LANG.get(lang, lang) for lang in self.site.languages}, "messages": messages}
-        self.writer.write(LANG_SCRIPT, self.pages.env.get_template("lang.js").render(data=compact_json(data)))
+        self.writer.write(LANG_SCRIPT, self.pages.env.get_template("lang.js").render(data=compact_json(data)),
+                          target.fingerprint)
 
     def feeds_page(self) -> None:
         """/feeds/: how to subscribe, to the whole site, a topic, the radar or the briefings (the nav's "Feed")."""
-        self.pages.write(self.writer, "feeds", "feeds.html", feeds=self.pages.feeds,
-                         link=FeedAddress(self.site.base_url).link)
+        target = self.plan.target("feeds/index.html")
+        if not target.fresh:
+            self.pages.write(self.writer, "feeds", "feeds.html", target.fingerprint, feeds=self.pages.feeds,
+                             link=FeedAddress(self.site.base_url).link)
 
     def search_page(self) -> None:
-        self.pages.write(self.writer, "search", "search.html")
+        target = self.plan.target("search/index.html")
+        if not target.fresh:
+            self.pages.write(self.writer, "search", "search.html", target.fingerprint)
 
     def radar(self, feeds: Feeds) -> None:
         """The newest papers on the owner's radar, found through the day index: only their days are read."""
@@ -331,11 +372,14 @@ class SitePages:
         """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,
         robots.txt, 404.html, .nojekyll."""
         env, absolute, base_url = self.pages.env, self.pages.absolute, self.site.base_url
-        self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
-            site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link))
+        if not (target := self.plan.target("feeds.opml")).fresh:
+            self.writer.write("feeds.opml", env.get_template("feeds.opml").render(
+                site=self.site, feeds=self.pages.feeds, link=FeedAddress(base_url).link), target.fingerprint)
         upstream = [s for s in self.config.sources if "://" in s.url and s.url.startswith("http")]
-        if upstream:   # an OPML body without an outline is invalid: the demo reads only local files
-            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream))
+        # An OPML body without an outline is invalid: the demo reads only local files.
+        if upstream and not (target := self.plan.target("sources.opml")).fresh:
+            self.writer.write("sources.opml", env.get_template("sources.opml").render(site=self.site, sources=upstream),
+                              target.fingerprint)
         pages = ["", "archive/", "status/", "search/", "radar/", "feeds/", *(f"topics/{t}/" for t in self.config.topics)]
         pages += ["weeks/", *(f"weeks/{week}/" for week in self.plan.weeks())]
         for info in self.index.days:
@@ -343,13 +387,15 @@ class SitePages:
             # weekday) would pass the sitemap protocol's 50,000 URLs within three years.
             pages.append(f"{info.day.isoformat()}/")
             pages.extend(f"{info.day.isoformat()}/{tid}/" for tid in self.plan.topic_ids(info))
-        self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
-            urls=[absolute(p) for p in pages] if base_url else []))
+        if not (target := self.plan.target("sitemap.xml", pages)).fresh:
+            self.writer.write("sitemap.xml", env.get_template("sitemap.xml").render(
+                urls=[absolute(p) for p in pages] if base_url else []), target.fingerprint)
         sitemap = f"Sitemap: {absolute('sitemap.xml')}\n" if base_url else ""
         self.writer.write("robots.txt", f"User-agent: *\nAllow: /\n{sitemap}")
         # 404.html is served at any depth, so its links must not be relative.
-        context = {**self.pages.common(0, "404.html"), "root": base_url.rstrip("/") + "/" if base_url else "/"}
-        self.writer.write("404.html", env.get_template("404.html").render(**context))
+        if not (target := self.plan.target("404.html")).fresh:
+            context = {**self.pages.common(0, "404.html"), "root": base_url.rstrip("/") + "/" if base_url else "/"}
+            self.writer.write("404.html", env.get_template("404.html").render(**context), target.fingerprint)
         self.writer.write(".nojekyll", "")
 
     def static(self) -> None:

@@ -56,6 +56,7 @@ class DayJob:
     more: tuple[tuple[int, Target], ...]  # (number, target) of its numbered pages from 2 on to render
     topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
     cite: Target | None = None            # its citations file (cite.json, a full day's) to write, if stale
+    frame: str = ""                       # plan.SitePlan.day_frame of its first page
 
 
 class SitePlan:
@@ -70,8 +71,8 @@ class SitePlan:
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
-        # The related papers' links a page of a day's cards shows (site/related.py: set when content/ has them).
-        self.related: Callable[[DayInfo, set[str]], Any] = lambda info, ids: ()
+        # The related papers' links a day's numbered page shows (site/related.py: set when content/ has them).
+        self.related: Callable[[DayInfo, int], Any] = lambda info, number: ()
 
     def target(self, rel: str, *inputs: Any) -> Target:
         fingerprint = inputs_key(self.version, rel, *inputs)
@@ -109,10 +110,13 @@ class SitePlan:
     def updated_cards(self, info: DayInfo) -> dict[str, str]:
         return self.update_links(info.day, (pid for pid, _ in info.updates))
 
-    def day_page(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> Target:
-        return self.target(f"{info.day.isoformat()}/index.html", info.key, self.shape(info), prev_day, next_day,
-                           self.page_marks(info, 1), self.briefing_inputs(info.day), self.updated_cards(info),
-                           self.related(info, self.page_ids(info, 1)))
+    def day_frame(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> str:
+        """What a day's first page is made from but where its "Updated versions" rows link (site/frames.py)."""
+        return inputs_key(self.version, info.key, self.shape(info), prev_day, next_day, self.page_marks(info, 1),
+                          self.briefing_inputs(info.day), self.related(info, 1))
+
+    def day_page(self, info: DayInfo, frame: str) -> Target:
+        return self.target(f"{info.day.isoformat()}/index.html", frame, self.updated_cards(info))
 
     def page_ids(self, info: DayInfo, number: int) -> set[str]:
         """The ids of the cards on the day's numbered page."""
@@ -134,7 +138,7 @@ class SitePlan:
         It links the previous day but not the next: a new day would otherwise re-render every numbered page of
         the day before it (~75 on a weekday) for one link, which the day's first page, one pager click away, holds."""
         return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
-                           self.page_marks(info, number), self.related(info, self.page_ids(info, number)))
+                           self.page_marks(info, number), self.related(info, number))
 
     def topic_ids(self, info: DayInfo) -> list[str]:
         """Return the topics of the day's day-and-topic pages: a compact day has none."""
@@ -152,14 +156,15 @@ class SitePlan:
         info = self.index.days[-1]
         prev_day = self.index.days[-2].day if len(self.index.days) > 1 else None
         return self.target("index.html", info.key, self.shape(info), prev_day, self.page_marks(info, 1),
-                           self.briefing_inputs(info.day), self.updated_cards(info), self.related(info, self.page_ids(info, 1)))
+                           self.briefing_inputs(info.day), self.updated_cards(info), self.related(info, 1))
 
     def day_jobs(self) -> list[DayJob]:
         """Return the days whose pages need rendering (fingerprints of those that do not are kept)."""
         jobs = []
         for i, info in enumerate(self.index.days):
             prev_day, next_day = self.index.neighbours(i)
-            page = self.day_page(info, prev_day, next_day)
+            frame = self.day_frame(info, prev_day, next_day)
+            page = self.day_page(info, frame)
             topics = [(tid, target) for tid in self.topic_ids(info)
                       if not (target := self.day_topic_page(info, tid)).fresh]
             more = [(n, target) for n in range(2, self.layout(info).count + 1)
@@ -168,7 +173,7 @@ class SitePlan:
             cite = None if cite is None or cite.fresh else cite
             if not page.fresh or topics or more or cite:
                 jobs.append(DayJob(info, self.layout(info), prev_day, next_day, None if page.fresh else page,
-                                   tuple(more), tuple(topics), cite))
+                                   tuple(more), tuple(topics), cite, frame))
         return jobs
 
     # -- pages over many days ----------------------------------------------------------------------

@@ -53,6 +53,11 @@ class RelatedLinks:
         info = self.infos.get(paper.day)
         return self.of_day(info).get(paper.id, ()) if info else ()
 
-    def on_page(self, info: DayInfo, ids: set[str] | None = None) -> list[tuple[str, Links]]:
-        """What of the links a page of the day's cards shows (ids: its cards; None: all), for its fingerprint."""
-        return sorted((pid, links) for pid, links in self.of_day(info).items() if ids is None or pid in ids)
+    def on_page(self, info: DayInfo, number: int) -> list[tuple[str, Links]]:
+        """What of the links the day's numbered page shows, for its fingerprint (a compact day's, none: its ids are
+        not even gathered, for the ~3,000 numbered pages of a year)."""
+        found = self.of_day(info)
+        if not found:
+            return []
+        ids = self.plan.page_ids(info, number)
+        return sorted((pid, links) for pid, links in found.items() if pid in ids)

@@ -68,6 +68,48 @@ def test_card_01_and_the_briefing_are_on_the_first_screen(which, size, demo_buil
     assert not more.is_visible()
 
 
+# Counts the page scripts' reads of layout outside a ResizeObserver's callback (which runs after the browser's own
+# layout, so its reads force none): each such read after a change to the page forces a synchronous layout.
+LAYOUT_READS = """(() => {
+  window.__layoutReads = []; let inObserver = 0;
+  const Observer = window.ResizeObserver;
+  window.ResizeObserver = class extends Observer {
+    constructor(callback) { super((...args) => { inObserver++; try { callback(...args); } finally { inObserver--; } }); }
+  };
+  const count = (proto, name) => {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    const wrap = function (...args) {
+      if (!inObserver) window.__layoutReads.push(name + " " + (new Error().stack.split("\\n")[2] || "").trim());
+      return d.get ? d.get.call(this) : d.value.apply(this, args);
+    };
+    Object.defineProperty(proto, name, d.get ? {get: wrap, configurable: true} : {value: wrap, configurable: true});
+  };
+  for (const name of ["scrollHeight", "scrollWidth", "clientHeight", "clientWidth"]) count(Element.prototype, name);
+  for (const name of ["offsetHeight", "offsetWidth", "offsetTop"]) count(HTMLElement.prototype, name);
+  count(Element.prototype, "getBoundingClientRect");
+})();"""
+
+
+@pytest.mark.parametrize("which", ["front", "day"])
+def test_the_load_forces_no_layout_per_card(which, demo_build, site_url, new_context):
+    """Lighthouse's long task on a day page was the card script measuring each card's abstract as it added its
+    buttons (~50 forced layouts). While the page loads and its scripts start, no script reads layout outside a
+    ResizeObserver's callback; and "More" is still shown exactly where the clamp hides text."""
+    content, _ = demo_build
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.add_init_script(LAYOUT_READS)
+    page = context.new_page()
+    page.goto(site_url + ("" if which == "front" else days(content)[0] + "/"))
+    page.wait_for_load_state("networkidle")
+    reads = page.evaluate("window.__layoutReads")
+    assert not reads, f"{len(reads)} layout reads while the page loads: {reads[:3]}"
+    more = page.evaluate("""() => [...document.querySelectorAll('article.card:not([hidden])')].map(c => {
+        const p = c.querySelector('.abstract p'), b = c.querySelector('.actions .more');
+        return p && b ? [p.scrollHeight > p.clientHeight + 1, !b.hidden] : null; }).filter(Boolean)""")
+    assert len(more) >= 10 and any(hides for hides, _ in more), more
+    assert all(hides == shown for hides, shown in more), f"'More' where nothing is hidden, or missing: {more}"
+
+
 def test_skip_link_lands_on_the_cards(site_url, page):
     """The first Tab stop is the skip link; after it, the next Tab is card 01's title link."""
     page.goto(site_url)

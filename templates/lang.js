@@ -47,10 +47,11 @@
     } else if (node.hasAttribute("data-i18n-opt")) {
       node.textContent = fmt(node.getAttribute("data-i18n-opt"));
     } else if (node.classList.contains("summary")) {
-      // A second language exists only where the archive has one.
-      if (!node.hasAttribute("data-summary-" + DEFAULT)) node.setAttribute("data-summary-" + DEFAULT, node.textContent);
+      // A second language exists only where the archive has one. Each is the build's HTML (digest/site/cards.py:
+      // the text escaped, its math the MathML of digest/site/mathml.py), so it goes in as markup, never as text.
+      if (!node.hasAttribute("data-summary-" + DEFAULT)) node.setAttribute("data-summary-" + DEFAULT, node.innerHTML);
       var own = node.getAttribute("data-summary-" + lang);
-      node.textContent = own != null ? own : node.getAttribute("data-summary-" + DEFAULT);
+      node.innerHTML = own != null ? own : node.getAttribute("data-summary-" + DEFAULT);
       node.setAttribute("lang", htmlLang(own != null ? lang : DEFAULT));
     }
   }

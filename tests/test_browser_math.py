@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_fixtures import missing, serve_site, vnu_jar
+from test_browser_morning import tab_to_and_scroll
 from test_mathml import ARXIV_SAMPLE
 
 from digest.archive import Day, State
@@ -84,13 +85,18 @@ def test_weight_of_the_front_page_with_a_formula(demo_build, site_url, new_conte
     assert spent < html + 100_000, (spent, html)   # KaTeX alone was 267 KiB of script, 496 KB the whole page
 
 
+SUMMARIES = {"en": r"The bound $\frac{a}{b} \le \sqrt{n}$ holds.", "zh": r"界 $\frac{c}{d} \ge x^{2}$ 成立。"}
+
+
 @pytest.fixture(scope="module")
 def hostile_math_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("hostile-math")
     papers = tuple(Paper(id=f"arXiv:2606.{30000 + n}", title=title, authors=("Ada Lovelace",),
                          abstract=f"We study {key}: {title}. " + " and ".join(f"${tex}$" for tex in ARXIV_SAMPLE),
                          url=f"https://arxiv.org/abs/2606.{30000 + n}", day=DAY,
-                         sources=("arxiv-cs-lg",), topics=("cs.LG",), version=1, announce="new")
+                         sources=("arxiv-cs-lg",), topics=("cs.LG",), version=1, announce="new",
+                         summary=SUMMARIES if key == "display" else {}, summary_model="test-model",
+                         summary_version=1)
                    for n, (key, title) in enumerate(HOSTILE_TITLES.items()))
     render_site(load_config(ROOT / "demo" / "sources.yaml"), [Day(DAY, papers)], State(), site)
     return site
@@ -119,7 +125,11 @@ def test_a_hostile_formula_stays_inside_its_card(hostile_math_site, new_context,
     for i in range(cards.count()):
         card = cards.nth(i)
         outer = card.bounding_box()
-        for part in card.locator(".title math, .title .tex, .summary math, .summary .tex, .abstract math, .abstract .tex").all():
+        # a wide formula's scroll box (its own, or the title's link) stays inside, any other formula itself does
+        shown = ", ".join(f".{where} {what}" for where in ("title", "summary", "abstract")
+                          for what in (".math-wide:not(a .math-wide)", "a:has(.math-wide)", "math:not(.math-wide math)",
+                                       ".tex"))
+        for part in card.locator(shown).all():
             box = part.bounding_box()
             assert box, part.inner_html()
             assert outer["x"] - 1 <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"] + 1, (i, box)
@@ -130,3 +140,44 @@ def test_a_hostile_formula_stays_inside_its_card(hostile_math_site, new_context,
     assert not page.locator("[href^='javascript'], [style], math [class], math [id]").count()
     rule = page.locator("article.card").nth(0).locator(".title .tex")
     assert rule.inner_text() == r"$\rule{9999em}{9999em}$"   # refused by the converter: the TeX as written
+
+
+def test_the_switched_languages_summary_is_mathml_too(hostile_math_site, new_context):
+    """A summary in the other language is typeset at build time like the page's own: switched to Chinese (and back),
+    the card's summary holds the formula as MathML, never its TeX."""
+    page = new_context().new_page()
+    page.goto(serve_site(hostile_math_site) + DAY.isoformat() + "/?lang=zh")
+    page.wait_for_load_state("networkidle")
+    summary = page.locator("article.card .summary").first
+    assert summary.get_attribute("lang") == "zh-Hans" and "成立" in summary.inner_text(), summary.inner_html()
+    assert summary.locator("math mfrac").count() == 1 and summary.locator("math msup").count() == 1, summary.inner_html()
+    assert "$" not in summary.inner_text() and "\\frac" not in summary.inner_text(), summary.inner_text()
+    page.locator('#lang-switch button[data-lang="en"]').click()
+    assert "holds" in summary.inner_text() and summary.locator("math msqrt").count() == 1, summary.inner_html()
+    assert "$" not in summary.inner_text()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_wide_formula_scrolls_by_keyboard(hostile_math_site, new_context, width):
+    """A formula wider than its text is in a scroll box that Tab reaches and the arrow keys scroll (axe:
+    scrollable-region-focusable, serious): its own box in an abstract, the title's link in a title; nothing on the
+    page scrolls sideways without taking focus."""
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(serve_site(hostile_math_site) + DAY.isoformat() + "/")
+    page.wait_for_load_state("networkidle")
+    unreachable = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => !['visible', 'clip'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1
+                     && e.tabIndex < 0).map(e => e.outerHTML.slice(0, 80))""")
+    assert not unreachable, f"boxes that scroll but take no focus: {unreachable}"
+    long = page.locator('article.card[id="arXiv:2606.30002"]')   # HOSTILE_TITLES["long"]: its title and abstract
+    for where in (".abstract .math-wide", ".title a"):
+        assert long.locator(where).evaluate("e => e.scrollWidth > e.clientWidth"), f"{where} should scroll here"
+        long.locator(where).evaluate("e => e.setAttribute('data-wide-test', '')")
+        tab_to_and_scroll(page, "document.activeElement.hasAttribute('data-wide-test')", 120, where)
+        page.evaluate("document.querySelector('[data-wide-test]').removeAttribute('data-wide-test')")
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        missing("the Python package axe-playwright-python is not installed")
+    found = Axe().run(page, options={"runOnly": ["scrollable-region-focusable"]}).response["violations"]
+    assert not found, [n["target"] for v in found for n in v["nodes"]]

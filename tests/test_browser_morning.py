@@ -68,6 +68,48 @@ def test_card_01_and_the_briefing_are_on_the_first_screen(which, size, demo_buil
     assert not more.is_visible()
 
 
+# Counts the page scripts' reads of layout outside a ResizeObserver's callback (which runs after the browser's own
+# layout, so its reads force none): each such read after a change to the page forces a synchronous layout.
+LAYOUT_READS = """(() => {
+  window.__layoutReads = []; let inObserver = 0;
+  const Observer = window.ResizeObserver;
+  window.ResizeObserver = class extends Observer {
+    constructor(callback) { super((...args) => { inObserver++; try { callback(...args); } finally { inObserver--; } }); }
+  };
+  const count = (proto, name) => {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    const wrap = function (...args) {
+      if (!inObserver) window.__layoutReads.push(name + " " + (new Error().stack.split("\\n")[2] || "").trim());
+      return d.get ? d.get.call(this) : d.value.apply(this, args);
+    };
+    Object.defineProperty(proto, name, d.get ? {get: wrap, configurable: true} : {value: wrap, configurable: true});
+  };
+  for (const name of ["scrollHeight", "scrollWidth", "clientHeight", "clientWidth"]) count(Element.prototype, name);
+  for (const name of ["offsetHeight", "offsetWidth", "offsetTop"]) count(HTMLElement.prototype, name);
+  count(Element.prototype, "getBoundingClientRect");
+})();"""
+
+
+@pytest.mark.parametrize("which", ["front", "day"])
+def test_the_load_forces_no_layout_per_card(which, demo_build, site_url, new_context):
+    """Lighthouse's long task on a day page was the card script measuring each card's abstract as it added its
+    buttons (~50 forced layouts). While the page loads and its scripts start, no script reads layout outside a
+    ResizeObserver's callback; and "More" is still shown exactly where the clamp hides text."""
+    content, _ = demo_build
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.add_init_script(LAYOUT_READS)
+    page = context.new_page()
+    page.goto(site_url + ("" if which == "front" else days(content)[0] + "/"))
+    page.wait_for_load_state("networkidle")
+    reads = page.evaluate("window.__layoutReads")
+    assert not reads, f"{len(reads)} layout reads while the page loads: {reads[:3]}"
+    more = page.evaluate("""() => [...document.querySelectorAll('article.card:not([hidden])')].map(c => {
+        const p = c.querySelector('.abstract p'), b = c.querySelector('.actions .more');
+        return p && b ? [p.scrollHeight > p.clientHeight + 1, !b.hidden] : null; }).filter(Boolean)""")
+    assert len(more) >= 10 and any(hides for hides, _ in more), more
+    assert all(hides == shown for hides, shown in more), f"'More' where nothing is hidden, or missing: {more}"
+
+
 def test_skip_link_lands_on_the_cards(site_url, page):
     """The first Tab stop is the skip link; after it, the next Tab is card 01's title link."""
     page.goto(site_url)
@@ -83,13 +125,17 @@ def test_skip_link_lands_on_the_cards(site_url, page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_print_has_every_card_open_in_dark_ink_and_no_controls(scheme, demo_site, site_url, new_context):
-    """Printed, the page shows every card of its HTML (the batches the screen hides too), each abstract open, dark
-    text on a light page even when the system is dark, and no menu or button."""
+    """Printed, the page shows every card of the day: the batches the screen hides, and those of the day's later
+    numbered pages (fetched when the print starts); each abstract open, dark text on a light page even when the
+    system is dark, and no menu or button."""
     page = open_at(new_context, site_url, DESKTOP, color_scheme=scheme)
-    in_html = len(re.findall(r'<article class="card', (demo_site / "index.html").read_text(encoding="utf-8")))
-    on_screen = page.locator("article.card:visible").count()
-    assert on_screen < in_html, "the demo's front page should hide a later batch on screen"
+    front = (demo_site / "index.html").read_text(encoding="utf-8")
+    in_html = len(re.findall(r'<article class="card', front))
+    of_day = int(re.search(r'data-total="(\d+)"', front).group(1))
+    assert page.locator("article.card:visible").count() < in_html < of_day, \
+        "the demo's front page should hide a later batch on screen and leave cards to its page 2"
     page.emulate_media(media="print", color_scheme=scheme)
+    page.pdf()   # a print: the browser's "beforeprint", then its print layout
     printed = page.evaluate("""() => {
         const seen = e => e.checkVisibility({visibilityProperty: true});
         const rgb = c => c.match(/\\d+/g).slice(0, 3).map(Number);
@@ -106,8 +152,8 @@ def test_print_has_every_card_open_in_dark_ink_and_no_controls(scheme, demo_site
                   .map(e => lum(getComputedStyle(e).color)),
                 paper: [document.body, document.querySelector('article.card')].map(e => lum(getComputedStyle(e).backgroundColor))};
     }""")
-    assert printed["cards"] == in_html, f"{printed['cards']} of the page's {in_html} cards printed"
-    assert printed["abstracts"] > in_html / 2, f"only {printed['abstracts']} of {in_html} cards have an abstract"
+    assert printed["cards"] == of_day, f"{printed['cards']} of the day's {of_day} cards printed"
+    assert printed["abstracts"] > of_day / 2, f"only {printed['abstracts']} of {of_day} cards have an abstract"
     assert not printed["closed"], f"abstracts printed closed or clipped: {printed['closed'][:5]}"
     assert not printed["controls"], f"controls printed: {printed['controls']}"
     assert max(printed["ink"]) < 100, f"printed text is pale: luminance {max(printed['ink']):.0f}"
@@ -136,6 +182,20 @@ def test_no_layout_shift_while_the_page_loads(which, size, demo_build, site_url,
     assert shift < 0.05, f"/{path} at {viewport['width']} px: CLS {shift:.3f}"
 
 
+def tab_to_and_scroll(page, reached: str, presses: int, what: str) -> None:
+    """Tab until the expression `reached` holds (at most `presses` times), then check the focused scroll area shows
+    its focus and scrolls with the right arrow key."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(reached):
+            break
+    else:
+        pytest.fail(f"Tab never reached {what}")
+    assert page.evaluate("document.activeElement.matches(':focus-visible')"), f"{what}: no visible focus"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+
+
 def test_status_table_on_a_phone(site_url, new_context):
     """At 390 px no date on /status/ breaks across lines, a visible hint says the table scrolls, and the keyboard
     reaches the table's scroll area and scrolls it."""
@@ -150,15 +210,7 @@ def test_status_table_on_a_phone(site_url, new_context):
     region = page.locator(".tablewrap")
     assert region.evaluate("e => e.scrollWidth > e.clientWidth"), "the table fits: the test should see it scroll"
     assert page.locator(".scrollhint").is_visible(), "no visible hint that the table scrolls"
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.matches('.tablewrap')"):
-            break
-    else:
-        pytest.fail("Tab never reached the status table's scroll area")
-    assert page.evaluate("document.activeElement.matches(':focus-visible')")
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.tablewrap').scrollLeft > 0")
+    tab_to_and_scroll(page, "document.activeElement.matches('.tablewrap')", 40, "the status table's scroll area")
     source = box(page, ".status tbody th")
     assert source["x"] >= 0, "the source column scrolled out of sight"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from browser_fixtures import missing, vnu_jar
@@ -147,3 +149,40 @@ def test_without_javascript_every_card_is_on_the_page(demo_build, pages, site_ur
         dead = [sel for sel in ("#lang-switch", "#another-batch", "#followed-only", "#author-filter")
                 if page.locator(sel).count() and page.locator(sel).is_visible()]
         assert not dead, f"/{path}: controls shown that cannot work with JavaScript off: {dead}"
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+def test_the_week_page(viewport, demo_build, site_url, new_context):
+    """/weeks/YYYY-Www/ (digest/site/weeks.py, templates/week.html) in Chromium: its heading, briefing and entries
+    render, the console stays quiet, it fits a phone, and every link on it leads to a page of the site that holds
+    what it points at (an entry's #id is a card on the page it names: a day's first page or a later numbered one)."""
+    _, site = demo_build
+    weeks = sorted(p.parent.name for p in site.glob("weeks/????-W??/index.html"))
+    assert weeks, "the demo has no week page"
+    phone = viewport["width"] < 600
+    page = new_context(viewport=viewport, is_mobile=phone, has_touch=phone).new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.goto(f"{site_url}weeks/{weeks[-1]}/")
+    page.wait_for_load_state("networkidle")
+    assert weeks[-1] in page.locator("h1").inner_text()
+    assert page.locator("#briefing").is_visible(), "the week's briefing is not shown"
+    entries = page.locator("ol.entries li.entry")
+    assert entries.count() >= 5, f"only {entries.count()} entries on the week page"
+    assert entries.first.locator("math, a").count() and entries.first.is_visible()
+    width, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width <= client, f"the week page is {width} px wide in a {client} px screen"
+    assert not console, console
+    links = page.locator("main a[href], header a[href], footer a[href]").evaluate_all("as => as.map(a => a.href)")
+    assert len(links) > entries.count()
+    checked: dict[str, str] = {}
+    for link in sorted(set(links)):
+        assert link.startswith(site_url), f"the week page links off the site: {link}"
+        address, _, fragment = link.partition("#")
+        if address not in checked:
+            answer = page.request.get(address)
+            assert answer.ok, f"{link}: HTTP {answer.status}"
+            checked[address] = answer.text()
+        if fragment:
+            ids = {html.unescape(i) for i in re.findall(r'\bid="([^"]+)"', checked[address])}
+            assert unquote(fragment) in ids, f"{link}: no element #{unquote(fragment)} on that page"

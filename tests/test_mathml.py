@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from digest.site.mathml import MATHML_TAGS, MAX_ELEMENTS, MAX_TEX, markup_math, math_html, text_html
+from digest.site.mathml import MATHML_TAGS, MAX_ELEMENTS, MAX_TEX, WIDE_CHARS, markup_math, math_html, text_html
 
 
 class Elements(HTMLParser):
@@ -79,10 +79,10 @@ def test_hostile_tex_never_becomes_active_markup(tex):
     html = text_html(tex + " tail")
     parsed = Elements(html)
     for tag, attrs in parsed.tags:
-        assert tag in MATHML_TAGS or tag == "span" and attrs == {"class": "tex"}, (tag, html)
+        assert tag in MATHML_TAGS or tag == "span" and attrs in ({"class": "tex"}, WIDE_BOX), (tag, html)
         for name, value in attrs.items():
             assert name not in ("href", "src", "style", "id") and not name.startswith(("on", "xlink")), html
-            assert name != "class" or tag == "span" and value == "tex", html
+            assert name != "class" or tag == "span" and value in ("tex", "math-wide"), html
     assert not re.search(r"<\s*/?\s*(script|img|a|b|style|svg)\b", html, re.I), html
     assert "javascript:" not in "".join(v or "" for _, a in parsed.tags for v in a.values())
     assert html.endswith(" tail")
@@ -98,12 +98,27 @@ def test_lengths_are_clamped_so_no_formula_covers_the_page():
     assert all(float(v.removesuffix("em")) <= 3 for v in re.findall(r'(?:min|max)size="([^"]*)"', big)), big
 
 
+WIDE_BOX = {"class": "math-wide"}
+
+
+def test_a_formula_that_may_be_wider_than_a_phone_is_in_a_focusable_scroll_box():
+    """From WIDE_CHARS characters of text, a formula is in a span that scrolls (and that the page script makes
+    focusable: tests/test_browser_math.py); a short one, and one shown as written, is not."""
+    short, wide = math_html(r"$O(n \log n)$"), math_html("$" + "+".join("x_%d" % i for i in range(WIDE_CHARS)) + "$")
+    assert short.startswith("<math>") and "math-wide" not in short, short
+    assert wide.startswith('<span class="math-wide"><math>') and wide.endswith("</math></span>"), wide
+    assert Elements(wide).tags[0] == ("span", WIDE_BOX)
+    displayed = math_html("$$" + "+".join("y_%d" % i for i in range(WIDE_CHARS)) + "$$")
+    assert displayed.startswith('<span class="math-wide"><math display="block">'), displayed
+    assert "math-wide" not in math_html("$" + "a" * (MAX_ELEMENTS + 1) + "$")   # as written: it wraps, never scrolls
+
+
 def test_size_and_expansion_limits_show_the_formula_as_written():
     long = "$" + "+".join(f"x_{{{i}}}" for i in range(MAX_TEX // 4)) + "$"
     assert len(long) > MAX_TEX and math_html(long).startswith('<span class="tex">$x_{0}+')
     assert MAX_ELEMENTS + 3 <= MAX_TEX   # so the next formula passes the length limit and meets the element one
     assert math_html("$" + "a" * (MAX_ELEMENTS + 1) + "$").startswith('<span class="tex">')
-    assert math_html("$" + "a" * 50 + "$").startswith("<math>")
+    assert math_html("$" + "a" * 50 + "$").startswith('<span class="math-wide"><math>')
     loop = math_html(r"$\def\a{\a}\a$")
     assert loop == '<span class="tex">$\\def\\a{\\a}\\a$</span>'
     doubling = "".join(rf"\def\{chr(98 + i)}{{\{chr(97 + i)}\{chr(97 + i)}}}" for i in range(20))

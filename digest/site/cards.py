@@ -106,8 +106,8 @@ def card_html(c: Card, root: str, plain: Callable[..., str], tagged: Callable[..
         names = ", ".join([author_link(root, a) for a in c.authors[:AUTHORS_SHOWN]]) + more_count(c.authors, AUTHORS_SHOWN)
         out.append(f'  <p class="authors"><span class="k">{tagged("authors_label")}</span> {names}</p>\n')
     if c.summary:
-        others = "".join(f' data-summary-{escape(lang)}="{escape(clip(text, SUMMARY_SHOWN))}"'
-                         for lang, text in c.other_summaries)
+        others = "".join(f' data-summary-{escape(lang)}="{escape(text_html(clip(text, SUMMARY_SHOWN)))}"'
+                         for lang, text in c.other_summaries)   # as HTML, math as MathML: lang.js shows one
         out.append(f'  <p class="summary"{others}>{text_html(clip(c.summary, SUMMARY_SHOWN))}</p>\n')
         out.append(c.provenance)
     if paper.abstract:

@@ -20,6 +20,11 @@ from ..clean import MATH_DELIMITERS, split_math
 
 MAX_TEX = 500        # characters of one formula's TeX: longer ones are shown as written
 MAX_ELEMENTS = 400   # MathML elements one formula may become (macro expansion abuse is shown as written)
+# Characters of a formula's text from which it may be wider than a phone's card (~19 em of math at 390 px, a
+# character ~0.6 em with an operator's spacing): such a formula is written inside a scroll box (style.css
+# .math-wide), which the page script lets the keyboard reach (axe: scrollable-region-focusable). Not a tabindex here:
+# HTML allows none on <math>, nor inside a link, where most titles are (there the link is the scroll box).
+WIDE_CHARS = 20
 
 _CONVERTER = LatexToMathML(max_expansions=100, fancy_error=False)
 
@@ -84,12 +89,12 @@ def _start_tag(tag: str, attrs: str) -> tuple[str, str]:
 
 
 def _rebuilt(markup: str) -> str | None:
-    """The converter's markup written anew from the allow-list, every text escaped; None if it is not one
-    bounded <math> element."""
+    """The converter's markup written anew from the allow-list, every text escaped (a wide formula in its scroll
+    box); None if it is not one bounded <math> element."""
     out: list[str] = []
     names: list[str] = []       # the converter's names of the elements open, innermost last
     open_tags: list[str] = []   # and the names they are written with
-    elements, at = 0, 0
+    elements, at, chars = 0, 0, 0
     for token in _TOKEN.finditer(markup):
         if token.start() != at:
             return None
@@ -97,7 +102,9 @@ def _rebuilt(markup: str) -> str | None:
         closing, tag, attrs, empty, text = token.groups()
         if text is not None:
             if open_tags:
-                out.append(html.escape(html.unescape(text) if "&" in text else text))
+                text = html.unescape(text) if "&" in text else text
+                chars += len(text.strip())
+                out.append(html.escape(text))
         elif tag not in MATHML_TAGS:   # `\textbf` gives <mtext><b>x</b></mtext>: its text stays, the tag goes
             continue
         elif closing:   # the innermost element of that name, and any left open inside it, close
@@ -117,7 +124,8 @@ def _rebuilt(markup: str) -> str | None:
                 open_tags.append(written)
     if at != len(markup) or elements > MAX_ELEMENTS or not out or not out[0].startswith("<math"):
         return None
-    return "".join(out + [f"</{tag}>" for tag in reversed(open_tags)])
+    markup = "".join(out + [f"</{tag}>" for tag in reversed(open_tags)])
+    return f'<span class="math-wide">{markup}</span>' if chars >= WIDE_CHARS else markup
 
 
 def _as_text(span: str) -> str:

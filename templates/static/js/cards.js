@@ -4,7 +4,6 @@
 import { $, $$, currentAuthor, splitKeys } from "./util.js";
 import { fmt } from "./i18n.js";
 import { fold } from "./fold.js";
-import { fitMore } from "./cardtools.js";
 
 export var section = $("section.cards[data-batch-size]");
 export var cards = section ? $$("article.card", section) : [];
@@ -15,25 +14,41 @@ var nextPage = section ? section.getAttribute("data-next") || "" : "";          
 var at = 0, shownEnd = Math.min(cards.length, batchSize);   // the shown batch's first card and the one after its last (as shown: a page shorter
                            // than a batch ends its batch early, and the next batch starts after it)
 
-/* Fetch the next numbered page and append its cards (their relative links made absolute: they were written for
-   that page's place); resolve when they are in. */
+/* Append the cards of a numbered page's HTML, fetched from url (their relative links made absolute: they were
+   written for that page's place), hidden until their batch is shown. */
+function appendPage(text, url) {
+  var doc = new DOMParser().parseFromString(text, "text/html");
+  var there = $("section.cards[data-batch-size]", doc);
+  if (!there) throw new Error("no cards in " + url);
+  $$("a[href]", there).forEach(function (a) { a.setAttribute("href", new URL(a.getAttribute("href"), url).href); });
+  var more = $$("article.card", there);
+  more.forEach(function (card) { card.hidden = true; section.appendChild(document.importNode(card, true)); });
+  cards.push.apply(cards, $$("article.card", section).slice(cards.length));
+  var next = there.getAttribute("data-next") || "";
+  nextPage = next ? new URL(next, url).href : "";
+  document.dispatchEvent(new CustomEvent("academichub:cards", { detail: cards.slice(cards.length - more.length) }));
+}
+/* Fetch the next numbered page and append its cards; resolve when they are in. */
 function loadNextPage() {
   var url = new URL(nextPage, location.href).href;
   return fetch(url).then(function (r) {
     if (!r.ok) throw new Error(r.status + " " + url);
     return r.text();
-  }).then(function (text) {
-    var doc = new DOMParser().parseFromString(text, "text/html");
-    var there = $("section.cards[data-batch-size]", doc);
-    if (!there) throw new Error("no cards in " + url);
-    $$("a[href]", there).forEach(function (a) { a.setAttribute("href", new URL(a.getAttribute("href"), url).href); });
-    var more = $$("article.card", there);
-    more.forEach(function (card) { card.hidden = true; section.appendChild(document.importNode(card, true)); });
-    cards.push.apply(cards, $$("article.card", section).slice(cards.length));
-    var next = there.getAttribute("data-next") || "";
-    nextPage = next ? new URL(next, url).href : "";
-    document.dispatchEvent(new CustomEvent("academichub:cards", { detail: cards.slice(cards.length - more.length) }));
-  });
+  }).then(function (text) { appendPage(text, url); });
+}
+/* Printed, a day's page holds the whole day: the cards of its later numbered pages are appended first (style.css
+   prints hidden cards). Synchronously, because the browser lays the print out as soon as "beforeprint" returns; a
+   page that fails leaves the print with the cards already here. */
+export function loadRestForPrint() {
+  while (section && nextPage) {
+    var url = new URL(nextPage, location.href).href, request = new XMLHttpRequest();
+    try {
+      request.open("GET", url, false);
+      request.send();
+      if (request.status !== 200) return;
+      appendPage(request.responseText, url);
+    } catch (e) { return; }
+  }
 }
 
 /* The card's authors' folded names, as the build wrote them (radar.keys). */
@@ -47,7 +62,6 @@ export function refreshCards() {
     var key = author ? fold(author) : null;
     cards.forEach(function (card) {
       card.hidden = author ? cardKeys(card).indexOf(key) < 0 : !card.classList.contains("followed");
-      if (!card.hidden) fitMore(card);
     });
     if (button) button.hidden = true;
     if (status) status.textContent = "";
@@ -55,7 +69,6 @@ export function refreshCards() {
   }
   var end = shownEnd;   // set where the batch changes: cards appended meanwhile do not join it
   cards.forEach(function (card, i) { card.hidden = i < at || i >= end; });
-  cards.forEach(function (card) { if (!card.hidden) fitMore(card); });   // measured only once laid out
   if (button) {
     button.hidden = cards.length <= batchSize && !nextPage;
     if (status) status.textContent = fmt("batch_status", { start: first + at, end: first + end - 1, total: total });

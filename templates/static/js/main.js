@@ -5,7 +5,7 @@
    A module script runs after the document is parsed (as `defer` did), so init() runs at once. */
 import { $, $$, currentAuthor } from "./util.js";
 import { setLanguage, pressLanguage, translate } from "./i18n.js";
-import { section, cards, showHashTarget, nextBatch, refreshCards } from "./cards.js";
+import { section, cards, showHashTarget, nextBatch, refreshCards, loadRestForPrint } from "./cards.js";
 import { initCardTools } from "./cardtools.js";
 import { setAuthorParam, applyAuthor, showFollowState } from "./author.js";
 import { runSearch, moreResults } from "./search.js";
@@ -13,6 +13,11 @@ import { follow, unfollow, isFollowed, markFollowed, renderFollows } from "./rad
 import { initForYou } from "./foryou.js";
 
 function refreshDynamic() { markFollowed(); renderFollows(); applyAuthor(); }
+/* A formula the build found may be wider than its text (digest/site/mathml.py: .math-wide) is a scroll box: the
+   keyboard reaches it (HTML allows no tabindex on <math>; in a link, the link is the box: style.css). */
+function focusableFormulas(root) {
+  $$(".math-wide", root).forEach(function (box) { if (!box.closest("a")) box.tabIndex = 0; });
+}
 
 function init() {
   initCardTools(cards);
@@ -21,7 +26,11 @@ function init() {
     sw.hidden = false;
     pressLanguage();
     $$("button", sw).forEach(function (b) {
-      b.addEventListener("click", function () { setLanguage(b.getAttribute("data-lang"), true); refreshDynamic(); });
+      b.addEventListener("click", function () {
+        setLanguage(b.getAttribute("data-lang"), true);
+        refreshDynamic();
+        focusableFormulas(document);   // a summary in the other language is new markup
+      });
     });
   }
   document.addEventListener("click", function (ev) {
@@ -79,13 +88,15 @@ function init() {
   // Cards fetched from a day's next numbered page (their math already MathML): in the reader's language and
   // marked like the page's own.
   document.addEventListener("academichub:cards", function (ev) {
-    ev.detail.forEach(translate);
+    ev.detail.forEach(function (card) { translate(card); focusableFormulas(card); });
     markFollowed();
   });
+  window.addEventListener("beforeprint", loadRestForPrint);
   window.addEventListener("popstate", applyAuthor);
   window.addEventListener("hashchange", showHashTarget);
   initForYou();
   refreshDynamic();
+  focusableFormulas(document);
   showHashTarget();
 }
 init();

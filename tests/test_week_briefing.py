@@ -12,6 +12,7 @@ from test_gate import llm  # noqa: F401 - the fake model's fixture
 from test_gate import paper
 from test_gate import project as gate_project
 from test_gate import run
+from test_weeks import broken_links
 
 from digest import briefing, gate
 from digest.archive import Archive, Briefing, Day
@@ -127,7 +128,9 @@ def test_the_week_page_shows_the_stored_briefing_with_its_provenance_and_links_t
                                     "[01](#arXiv:2606.10003) and [02](#arXiv:2606.10002).", week=WEEK))
     assert run(tmp_path, config, "render") == 0              # its page's fingerprint holds the briefing
     page = week_page(tmp_path)
-    assert 'class="briefing briefing-llm"' in page and "week-model" in page and "Threads" in page
+    assert 'class="briefing briefing-llm"' in page and "Threads" in page
+    assert "Written by week-model from the summaries of the week" in page   # its provenance
+    assert broken_links(tmp_path / "site" / "weeks" / WEEK / "index.html", tmp_path / "site") == []
     # Each citation links to the card on its day page, numbered as the card is there
     assert 'href="../../2026-06-17/#arXiv:2606.10003">01</a>' in page
     assert 'href="../../2026-06-15/#arXiv:2606.10002">02</a>' in page

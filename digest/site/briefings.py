@@ -265,14 +265,16 @@ class Briefings:
         """Return what the stored briefings of an ISO week contribute to its page's fingerprint."""
         return [(lang, b.model, b.text) for lang, b in sorted(self.weeks.get(week, {}).items())]
 
-    def written(self, stored: Mapping[str, Briefing], lang: str, anchors: Mapping[str, str]) -> Shown | None:
+    def written(self, stored: Mapping[str, Briefing], lang: str, anchors: Mapping[str, str],
+                note: str = "briefing_llm") -> Shown | None:
         """Return the LLM's stored briefing for a reader of lang (in lang, else the site's language, else any) as
-        sanitised HTML citing the cards numbered in anchors (card id -> number shown), or None when none has a text."""
+        sanitised HTML citing the cards numbered in anchors (card id -> number shown), with its provenance (the
+        message note), or None when none has a text."""
         chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
         if chosen is None or not chosen.text.strip():
             return None
         return Shown(to_html(chosen.text, anchors), chosen.lang,
-                     translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm")
+                     translator(chosen.lang)(note, model=chosen.model or "LLM"), "llm")
 
     def shown(self, day: Day, lang: str) -> Shown:
         """Return the day's briefing for a reader of lang: the LLM's in lang, else in another language, else offline."""

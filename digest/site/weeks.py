@@ -167,7 +167,7 @@ class Weeks:
         counts = None
         variants = []
         for lang in self.briefings.languages:
-            shown = self.briefings.written(stored, lang, anchors)
+            shown = self.briefings.written(stored, lang, anchors, "week_briefing_llm")
             if shown is None:
                 counts = counts or self.week_counts(papers)
                 names = {tid: topic.name(lang) for tid, topic in self.maker.config.topics.items()}

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import feedparser
 from llmserver import LLMServer, task
 from test_gate import D as WED
 from test_gate import llm  # noqa: F401 - the fake model's fixture
@@ -119,7 +120,7 @@ def test_a_failing_theme_is_dropped_and_a_week_failing_twice_keeps_the_verdict(t
     assert 'class="briefing briefing-offline"' in week_page(tmp)
 
 
-def test_the_week_page_shows_the_stored_briefing_with_its_provenance_and_links_to_the_cards_day_pages(tmp_path, llm):
+def test_the_week_page_and_feed_show_the_stored_briefing_with_its_provenance_and_links_to_the_cards(tmp_path, llm):
     config = project(tmp_path, llm)
     assert run(tmp_path, config, "render") == 0             # no briefing stored yet: the offline one
     assert 'class="briefing briefing-offline"' in week_page(tmp_path)
@@ -134,7 +135,10 @@ def test_the_week_page_shows_the_stored_briefing_with_its_provenance_and_links_t
     # Each citation links to the card on its day page, numbered as the card is there
     assert 'href="../../2026-06-17/#arXiv:2606.10003">01</a>' in page
     assert 'href="../../2026-06-15/#arXiv:2606.10002">02</a>' in page
+    entry = feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1]   # the feed's W25 entry too
+    assert "Threads" in entry.summary and "Read 01 and 02." in entry.summary and "week-model" in entry.summary
     archive.write_briefing(Briefing(MON, "en", "week-model", "b2.1", "x", "### Changed\n\nSee "
                                     "[01](#arXiv:2606.10001) and [02](#arXiv:2606.10002).", week=WEEK))
     assert run(tmp_path, config, "render") == 0
     assert "Changed" in week_page(tmp_path) and "Threads" not in week_page(tmp_path)
+    assert "Changed" in feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1].summary

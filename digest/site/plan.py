@@ -230,9 +230,11 @@ class SitePlan:
     def weeks_index(self, weeks: dict[str, list[DayInfo]]) -> Target:
         return self.target("weeks/index.html", [(w, [(i.day, i.size) for i in infos]) for w, infos in weeks.items()])
 
-    def weeks_feed(self, weeks: dict[str, list[DayInfo]]) -> Target:
-        """The newest weeks' feed (each entry counted from its days' index entries: counts and radar matches)."""
-        return self.target("weeks/feed.xml", [(w, self.week_inputs(weeks[w])) for w in self.feed_weeks(weeks)])
+    def weeks_feed(self, weeks: dict[str, list[DayInfo]], briefing: Callable[[str], list[Any]]) -> Target:
+        """The newest weeks' feed (each entry from its days' index entries: counts and radar matches, or the week's
+        stored LLM briefing: briefing(week), briefings.Briefings.week_inputs)."""
+        return self.target("weeks/feed.xml", [(w, self.week_inputs(weeks[w]), *([b] if (b := briefing(w)) else []))
+                                              for w in self.feed_weeks(weeks)])
 
     def feed_weeks(self, weeks: dict[str, list[DayInfo]]) -> list[str]:
         return list(reversed(weeks))[:WEEKS_IN_FEED]

@@ -93,10 +93,10 @@ class Weeks:
         if not index.fresh:
             rows = [(week, infos[0].day, infos[-1].day, sum(i.size for i in infos)) for week, infos in weeks.items()]
             self.maker.write(self.writer, "weeks", "weeks.html", index.fingerprint, weeks=list(reversed(rows)))
-        feed = self.plan.weeks_feed(weeks)
+        feed = self.plan.weeks_feed(weeks, self.briefings.week_inputs)
         if not feed.fresh:
             plain = self.maker.ui.plain
-            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_text(weeks[week]))
+            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_text(week, weeks[week]))
                      for week in self.plan.feed_weeks(weeks)]
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
 
@@ -178,9 +178,14 @@ class Weeks:
         default = next(v for v in variants if v["lang"] == self.briefings.lang)
         return {"kind": default["kind"], "variants": variants}
 
-    def feed_text(self, infos: list[DayInfo]) -> str:
-        """A week's feed entry, from its days' index entries alone (no day is read): its papers per topic and its
-        radar matches, as the offline briefing says them, with the note."""
+    def feed_text(self, week: str, infos: list[DayInfo]) -> str:
+        """A week's feed entry, from its days' index entries alone (no day is read): its stored LLM briefing in the
+        site's language (cards numbered as on their days), else its papers per topic and its radar matches, as the
+        offline briefing says them, with the note."""
+        if stored := self.briefings.weeks.get(week):
+            anchors = {paper_id: f"{n:02d}" for info in infos for n, paper_id in enumerate(info.ids, 1)}
+            if shown := self.briefings.written(stored, self.maker.lang, anchors, "week_briefing_llm"):
+                return f"{plain_text(shown.html)}\n\n{shown.note}"
         topics: dict[str, int] = {}
         for info in infos:
             for tid, n in info.counts.items():

@@ -5,7 +5,8 @@
 
 Prints requests, prompt and completion tokens and wall time for a first run, a second (cached) run, and for
 comparison the first run again with one paper per request (no batching); then what one paper's summaries cost
-in both languages (target: at most 500 prompt + completion tokens). The fake model writes summaries as long as
+in both languages (target: at most 500 prompt + completion tokens), and what a week's briefing request costs for a
+week of 6,000 papers with their summaries (target: at most 8,000 prompt + completion tokens). The fake model writes summaries as long as
 the prompt allows (50 English words, 100 Chinese characters) and counts a CJK character as a token.
 """
 
@@ -17,6 +18,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -25,10 +27,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from llmserver import LLMServer  # noqa: E402
 
+from digest import briefing  # noqa: E402
 from digest.archive import Archive, Day  # noqa: E402
 from digest.config import LLMOptions, load_config  # noqa: E402
 from digest.papers import Paper  # noqa: E402
-from digest.summarize import summarize_stage  # noqa: E402
+from digest.llm import estimate_tokens  # noqa: E402
+from digest.summarize import TOKENS_PER_BRIEFING, summarize_stage  # noqa: E402
 
 WORDS = ("model learning data network method results performance training neural graph quantum protein cell "
          "patients clinical inference diffusion language transformer sampling estimation bound theorem optimal "
@@ -84,6 +88,16 @@ def one_run(label: str, server: LLMServer, config_path: Path, archive: Archive) 
     return row
 
 
+def week_briefing_tokens(count: int = 6000) -> dict[str, int]:
+    """Return what one week's briefing request (both languages) carries and may cost, for a week of count papers
+    summarised as long as the prompt allows (50 words): counted as the fake model counts (llm.estimate_tokens)."""
+    papers = [replace(p, summary={"en": " ".join(p.abstract.split()[:50])}) for p in make_papers(count)]
+    chosen = briefing.week_papers(papers, lambda p: (), TOPICS)
+    ask = briefing.ask(chosen, {t: t for t in TOPICS}, ["en", "zh"], {}, TOKENS_PER_BRIEFING, week=True)
+    return {"papers": count, "asked_about": len(chosen),
+            "prompt_tokens": estimate_tokens(ask.system) + estimate_tokens(ask.user), "completion_tokens": ask.max_tokens}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=300)
@@ -110,6 +124,9 @@ def main() -> None:
             raise SystemExit(f"server errors: {server.errors!r}")
     per_paper = results[f"batched (llm.batch_size {LLMOptions().batch_size}): first run"]["summary_tokens_per_paper"]
     print(f"tokens per paper (summaries, both languages, batched): {per_paper} prompt + completion (target <= 500)")
+    week = results["week briefing"] = week_briefing_tokens()
+    print(f"a week's briefing (both languages), week of {week['papers']} papers, {week['asked_about']} asked about: "
+          f"{week['prompt_tokens']} prompt + at most {week['completion_tokens']} completion tokens (target <= 8000)")
     if args.json:
         print(json.dumps(results, indent=1))
 

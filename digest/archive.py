@@ -96,9 +96,15 @@ def dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
+def week_of(day: date) -> str:
+    """The ISO week a day belongs to, as content/weeks/ and the site's week pages name it: "2026-W25"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 @dataclass(frozen=True)
 class Briefing:
-    """One day's LLM briefing in one language: Markdown, with what wrote it and which papers it covers.
+    """One day's (or ISO week's) LLM briefing in one language: Markdown, with what wrote it and which papers it covers.
 
     Or the gate's verdict on the briefing that model wrote for those papers, with no text: a rerun does not ask for
     the same failure again (a summary's verdict is kept the same way), and the site shows the offline briefing."""
@@ -110,6 +116,9 @@ class Briefing:
     papers: str        # fingerprint of the day's paper ids: a grown day gets a new briefing
     text: str          # Markdown; cards are cited as [03](#arXiv:2606.13504)
     verdict: str = ""  # why every theme the model wrote failed the gate ("number: 40%"); then text is ""
+    # A week's briefing ("2026-W25", in content/weeks/): its day is a day of that week (the one asked on, whose
+    # usage counts it; the week's Monday once read back) and its papers' fingerprint covers every day of the week.
+    week: str = ""
 
     def to_text(self) -> str:
         verdict = f"verdict: {json.dumps(self.verdict, ensure_ascii=False)}\n" if self.verdict else ""
@@ -117,10 +126,10 @@ class Briefing:
                 f"papers: {json.dumps(self.papers)}\n{verdict}---\n{self.text.strip()}\n")
 
     @classmethod
-    def from_text(cls, day: date, lang: str, text: str) -> "Briefing":
+    def from_text(cls, day: date, lang: str, text: str, week: str = "") -> "Briefing":
         head, sep, body = text.partition("\n---\n")
         if not text.startswith("---\n") or not sep:
-            return cls(day, lang, "", "", "", text.strip())   # hand-written: shown, never counted as current
+            return cls(day, lang, "", "", "", text.strip(), week=week)   # hand-written: shown, never counted as current
         meta: dict[str, str] = {}
         for line in head[4:].splitlines():
             key, _, value = line.partition(":")
@@ -129,7 +138,7 @@ class Briefing:
             except ValueError:
                 meta[key.strip()] = value.strip()
         return cls(day, lang, meta.get("model", ""), meta.get("prompt", ""), meta.get("papers", ""), body.strip(),
-                   meta.get("verdict", ""))
+                   meta.get("verdict", ""), week)
 
 
 class Archive:
@@ -209,13 +218,16 @@ class Archive:
     def write_day(self, day: Day) -> bool:
         return write_atomic(self.day_path(day.day), dumps(day.to_json()))
 
-    def briefing_path(self, day: date, lang: str) -> Path:
+    def briefing_path(self, day: date, lang: str, week: str = "") -> Path:
+        if week:
+            return self.root / "weeks" / f"{week}.briefing.{lang}.md"
         return self.days_dir / f"{day.isoformat()}.briefing.{lang}.md"
 
-    def read_briefing(self, day: date, lang: str) -> Briefing | None:
-        path = self.briefing_path(day, lang)
+    def read_briefing(self, day: date, lang: str, week: str = "") -> Briefing | None:
+        """Return the stored briefing of a day (or of the ISO week `week`, day then being one of its days) in lang."""
+        path = self.briefing_path(day, lang, week)
         try:
-            return Briefing.from_text(day, lang, path.read_text(encoding="utf-8"))
+            return Briefing.from_text(day, lang, path.read_text(encoding="utf-8"), week)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
@@ -235,8 +247,23 @@ class Archive:
                     found[(day, lang)] = briefing
         return found
 
+    def read_week_briefings(self) -> dict[tuple[str, str], Briefing]:
+        """Return every stored week's briefing by (ISO week, language) that has a text to show (a verdict has none)."""
+        found: dict[tuple[str, str], Briefing] = {}
+        for path in sorted((self.root / "weeks").glob("????-W??.briefing.*.md")):
+            week, lang = path.name[:8], path.name[18:-3]
+            try:
+                monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+            except ValueError:
+                continue
+            if (briefing := self.read_briefing(monday, lang, week)) is not None and not briefing.verdict:
+                found[(week, lang)] = briefing
+        return found
+
     def write_briefing(self, briefing: Briefing) -> bool:
-        return write_atomic(self.briefing_path(briefing.day, briefing.lang), briefing.to_text().encode("utf-8"))
+        path = self.briefing_path(briefing.day, briefing.lang, briefing.week)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return write_atomic(path, briefing.to_text().encode("utf-8"))
 
     def read_usage(self) -> dict[str, dict[str, int]]:
         """Return LLM usage by digest day: requests, prompt_tokens, completion_tokens, papers, briefings."""

@@ -1,4 +1,4 @@
-"""The daily briefing's prompt half: what the LLM is asked (summarize.py), and its citations linked to cards.
+"""The daily and weekly briefings' prompt half: what the LLM is asked (summarize.py), and its citations linked to cards.
 
 The render half (Markdown made safe for a page, plain text for feeds, the offline briefing) is digest/site/briefings.py.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Container, Iterable, Mapping, Sequence
 
 from . import gate
 from .clean import first_sentences
@@ -26,10 +26,17 @@ that the cited papers' texts do not give. Never write URLs, HTML, images or tabl
 Answer with one JSON object and nothing else, one key per requested language ("en": English, "zh": Simplified \
 Chinese), each holding that language's Markdown: {"en": "...", "zh": "..."}"""
 
+# The weekly briefing is the daily one over a week's chosen papers (week_papers), each told by its summary when it
+# has one: the same rules, the same gate, the same answer.
+WEEK_SYSTEM = (SYSTEM.replace("the daily cross-disciplinary briefing", "the weekly cross-disciplinary briefing")
+               .replace("the day's papers", "the week's papers")
+               .replace("the opening of its abstract", "its summary or the opening of its abstract"))
+
 REDO = ("An earlier answer to this request could not be used. Reply with ONLY the JSON object, with a non-empty "
         "Markdown text for each of: {langs}. What was wrong:\n{reasons}")
 
 MAX_PAPERS = 120   # papers a briefing request carries: a day of 1,000 arXiv papers must not blow the context
+WEEK_PAPERS = 60   # papers a weekly briefing request carries, of a week's ~6,000: about 6,000 prompt tokens
 
 _CITE = re.compile(r"\[(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\](?!\()")
 _THEME = re.compile(r"(?m)^(?=#{1,6}\s)")
@@ -57,12 +64,25 @@ def sample(papers: Sequence[Paper], limit: int = MAX_PAPERS) -> list[tuple[int, 
     return sorted(chosen, key=lambda item: item[0])
 
 
-def request(papers: Sequence[Paper], topic_names: Mapping[str, str], languages: Sequence[str]) -> str:
-    """Return the user message: the day's papers (a sample of a big day), numbered as their cards are, as data."""
+def week_papers(papers: Sequence[Paper], radar_hits: Callable[[Paper], Sequence[str]],
+                topic_ids: Container[str], limit: int = WEEK_PAPERS) -> list[Paper]:
+    """Return the papers a week's briefing is asked about: the radar's first, then those under the most topics,
+    then the newest, taken in turn from each home topic (sample) so every field is heard; each paper once."""
+    unique = list({p.id: p for p in papers}.values())
+    ranked = sorted(unique, key=lambda p: (not radar_hits(p), -len({t for t in p.topics if t in topic_ids}),
+                                           -p.day.toordinal()))
+    return [p for _, p in sample(ranked, limit)]
+
+
+def request(papers: Sequence[Paper], topic_names: Mapping[str, str], languages: Sequence[str],
+            summaries: bool = False) -> str:
+    """Return the user message: the day's papers (a sample of a big day), numbered as their cards are, as data
+    (summaries: each told by its English summary where it has one, as a week's are; else its abstract's opening)."""
     chosen = sample(papers)
     text_chars = 240 if len(chosen) <= 60 else 140   # a big day: shorter openings keep the request affordable
     items = [{"n": n, "topics": [topic_names.get(t, t) for t in p.topics], "title": p.title,
-              "abstract": first_sentences(p.abstract, text_chars)} for n, p in chosen]
+              "abstract": first_sentences((summaries and p.summary.get("en")) or p.abstract, text_chars)}
+             for n, p in chosen]
     return data_block({"languages": list(languages), "papers": items})
 
 
@@ -73,14 +93,15 @@ def schema(languages: Sequence[str]) -> dict[str, object]:
 
 
 def ask(papers: Sequence[Paper], topic_names: Mapping[str, str], languages: Sequence[str],
-        reasons: Mapping[int, str], tokens_per_language: int) -> Ask:
-    """Return the request for a day's briefing in the languages; `reasons` (by position) say why an earlier one failed."""
-    system = SYSTEM
+        reasons: Mapping[int, str], tokens_per_language: int, week: bool = False) -> Ask:
+    """Return the request for a day's (or, with week, a week's chosen papers') briefing in the languages; `reasons`
+    (by position) say why an earlier one failed."""
+    system = WEEK_SYSTEM if week else SYSTEM
     if reasons:
         system += "\n\n" + REDO.format(langs=", ".join(languages), reasons="\n".join(
             f"- {languages[i]}: {why}" for i, why in sorted(reasons.items())))
-    return Ask(system, request(papers, topic_names, languages), tokens_per_language * len(languages), "briefing",
-               schema(languages))
+    return Ask(system, request(papers, topic_names, languages, week), tokens_per_language * len(languages),
+               "briefing", schema(languages))
 
 
 def check(text: str, lang: str, papers: Sequence[Paper]) -> tuple[str, list[str]]:

@@ -109,6 +109,8 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "week_topic_shown": {"=1": "{count} paper this week ({shown} shown); by day:", "other": "{count} papers this week ({shown} shown); all of them by day:"},
         "week_radar_shown": {"=1": "{count} paper this week ({shown} shown)", "other": "{count} papers this week ({shown} shown)"},
         "week_briefing_offline": "Counted from the week's papers by AcademicHub, not written by a language model.",
+        "week_briefing_llm": "Written by {model} from the summaries of the week's leading papers; the numbers are "
+                             "the cards' on their day pages.",
         # "For you" (static/js/foryou.js adds every control; site/foryou.py writes the vectors it reads)
         "foryou": "For you", "foryou_star": "Star", "foryou_reason": "close to ★ {title}",
         "foryou_interest": "Interest", "foryou_default": "My interest", "foryou_name": "Name",
@@ -206,6 +208,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "week_topic_shown": "本周{count}篇（显示{shown}篇）；按日期查看全部：",
         "week_radar_shown": "本周{count}篇（显示{shown}篇）",
         "week_briefing_offline": "由AcademicHub根据本周论文统计得出，并非大语言模型撰写。",
+        "week_briefing_llm": "由{model}根据本周主要论文的摘要撰写；编号对应各论文在其当天页面上的卡片。",
         "foryou": "为你推荐", "foryou_star": "加星", "foryou_reason": "与★{title}相近",
         "foryou_interest": "兴趣", "foryou_default": "我的兴趣", "foryou_name": "名称",
         "foryou_new": "新建兴趣", "foryou_rename": "重命名", "foryou_delete": "删除兴趣",

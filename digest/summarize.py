@@ -1,4 +1,4 @@
-"""The summarize stage: per-paper summaries and daily briefings by an LLM, cached in content/, capped per run."""
+"""The summarize stage: per-paper summaries, daily and weekly briefings by an LLM, cached in content/, capped per run."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from typing import Any, Awaitable, Callable, Generic, Mapping, Sequence, TypeVar
 
 from . import briefing as briefings
 from . import gate
-from .archive import Archive, Briefing, Day
+from .archive import Archive, Briefing, Day, week_of
 from .clean import clip
 from .config import Config, LLMOptions
 from .errors import DigestError
 from .llm import FORMATS, Ask, Client, Endpoint, Usage, data_block, endpoint, parse_json
 from .papers import Paper
+from .radar import radar_hits
 
 # Raise when SYSTEM, the request format or the briefing prompt change: every cached text is then rewritten.
 # 2: the papers travel as delimited data, both languages under tighter limits, every answer passes digest/gate.py.
@@ -73,6 +74,7 @@ class Scan:
     todo: list[tuple[date, list[Paper]]] = field(default_factory=list)   # newest day first, max_papers in all
     waiting: int = 0                                        # every paper needing a summary, uncapped
     rebrief: bool = False                                   # ask for the recent days' briefings whatever is stored
+    week: str = ""                                          # the ISO week whose briefing is due (finished_week)
 
 
 def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
@@ -87,7 +89,17 @@ def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
         if left > 0 and todo:
             found.todo.append((day.day, todo[:left]))
             left -= len(todo[:left])
+    found.week = finished_week(archive.day_dates())
     return found
+
+
+def finished_week(dates: Sequence[date]) -> str:
+    """Return the latest finished ISO week of the archive (the newest before its newest day's), or "".
+
+    Only a finished week is briefed: the current one would cost a request each new day for a text soon outdated.
+    A late day added to it changes its papers' fingerprint, and it is briefed again (stale_briefings)."""
+    current = week_of(dates[-1]) if dates else ""
+    return next((week for d in reversed(dates) if (week := week_of(d)) != current), "")
 
 
 def batches(papers: Sequence[Paper], size: int, chars: int) -> list[list[Paper]]:
@@ -302,40 +314,69 @@ async def summarize_batch(client: Client, day: date, batch: list[Paper], options
         out.count(day, f"rejected_{gate.reason(verdict)}")
 
 
-def stale_briefings(day: Day, archive: Archive, model: str, options: LLMOptions) -> list[str]:
-    """Return the languages whose stored briefing for the day is missing or out of date."""
-    want = (model, prompt_tag(options, "b"), briefings.fingerprint(day.papers))
+@dataclass(frozen=True)
+class Subject:
+    """What one briefing covers: a day's cards, or an ISO week's papers (of which the request carries a choice)."""
+
+    on: date                  # the day; for a week, its newest day (its requests and gate counts go under it)
+    papers: Sequence[Paper]   # what the request carries, numbered from 1 as the model cites them
+    covers: str               # fingerprint of every paper covered: a day or week whose papers change is briefed again
+    week: str = ""            # "2026-W25" for a week's briefing (content/weeks/)
+
+
+def day_subject(day: Day) -> Subject:
+    return Subject(day.day, day.papers, briefings.fingerprint(day.papers))
+
+
+def week_subject(archive: Archive, week: str, config: Config) -> Subject | None:
+    """Return an ISO week's briefing subject: its papers' fingerprint over all its days, the request's choice of
+    briefing.WEEK_PAPERS (the radar's and the most cross-listed first, every topic heard); None for a week of none."""
+    days = [day for on in archive.day_dates() if week_of(on) == week
+            if (day := archive.read_day(on)) is not None and day.papers]
+    if not days:
+        return None
+    papers = [p for day in days for p in day.papers]
+    chosen = briefings.week_papers(papers, lambda p: radar_hits(p, config.radar), config.topics)
+    return Subject(days[-1].day, chosen, briefings.fingerprint(papers), week)
+
+
+def stale_briefings(subject: Subject, archive: Archive, model: str, options: LLMOptions) -> list[str]:
+    """Return the languages whose stored briefing for the day (or week) is missing or out of date."""
+    want = (model, prompt_tag(options, "b"), subject.covers)
     return [lang for lang in options.languages
-            if (b := archive.read_briefing(day.day, lang)) is None or (b.model, b.prompt, b.papers) != want]
+            if (b := archive.read_briefing(subject.on, lang, subject.week)) is None or (b.model, b.prompt, b.papers) != want]
 
 
-async def write_briefing(client: Client, day: Day, langs: list[str], topic_names: Mapping[str, str],
+async def write_briefing(client: Client, subject: Subject, langs: list[str], topic_names: Mapping[str, str],
                          model: str, options: LLMOptions, out: Outcome) -> None:
-    """Ask for the day's briefing in the given languages (once more for any language missing or refused) into out.
+    """Ask for the day's (or week's) briefing in the given languages (once more for any language missing or
+    refused) into out.
 
     Each theme is checked (briefing.check): one that fails is dropped and counted, the others are kept; a language
     whose every theme failed in both answers gets the gate's verdict stored instead."""
     # The re-ask says why as a summary's does (redo_reason): no phrase the model wrote goes into the system prompt.
+    papers, on = subject.papers, subject.on
     found = await ask_twice(
-        client, day.day, lambda some, reasons: briefings.ask(
-            day.papers, topic_names, some, {i: redo_reason(why) for i, why in reasons.items()}, TOKENS_PER_BRIEFING),
-        lambda text, some: _briefing_texts(text, some, day.papers), langs)
+        client, on, lambda some, reasons: briefings.ask(
+            papers, topic_names, some, {i: redo_reason(why) for i, why in reasons.items()}, TOKENS_PER_BRIEFING,
+            bool(subject.week)),
+        lambda text, some: _briefing_texts(text, some, papers), langs)
     if found is None:
         return
     missing = [lang for i, lang in enumerate(langs) if i not in found.good and i not in found.refused]
     if missing:
-        client.unusable(f"no usable briefing for {day.day} in {', '.join(missing)}")
+        client.unusable(f"no usable briefing for {subject.week or on} in {', '.join(missing)}")
 
     def keep(position: int, text: str, verdict: str = "") -> None:
-        out.briefings.append(Briefing(day.day, langs[position], model, prompt_tag(options, "b"),
-                                      briefings.fingerprint(day.papers), text, verdict))
+        out.briefings.append(Briefing(on, langs[position], model, prompt_tag(options, "b"), subject.covers, text,
+                                      verdict, subject.week))
 
     for position, (text, dropped) in found.good.items():
         for why in dropped:
-            out.count(day.day, f"dropped_theme_{gate.reason(why)}")
-        keep(position, briefings.link_cards(text, day.papers))
+            out.count(on, f"dropped_theme_{gate.reason(why)}")
+        keep(position, briefings.link_cards(text, papers))
     for position, why in found.refused.items():   # every theme failed twice: the offline briefing stays
-        out.count(day.day, f"dropped_theme_{gate.reason(why)}")
+        out.count(on, f"dropped_theme_{gate.reason(why)}")
         # Its verdict is stored in the briefing's place: the same model and prompt are not asked again for the
         # same papers on every rerun (a summary's verdict is kept the same way); --redo DAY asks again.
         keep(position, "", why)
@@ -368,13 +409,15 @@ def _briefing_texts(text: str, langs: Sequence[str], papers: Sequence[Paper]) ->
 
 
 async def run(config: Config, archive: Archive, client: Client, found: Scan, out: Outcome) -> Outcome:
-    """Ask for every missing briefing (latest days first) and summary (newest first) within the run's caps."""
+    """Ask for every missing briefing (latest days first) and summary (newest first) within the run's caps, then for
+    the latest finished week's briefing if it is missing or out of date (not on --redo: redo.py's scan has no week)."""
     options, model = config.llm, client.endpoint.model
     names = {tid: topic.name("en") for tid, topic in config.topics.items()}
     jobs: dict[date, list[Any]] = {}
     for day in found.recent:
-        if langs := list(options.languages) if found.rebrief else stale_briefings(day, archive, model, options):
-            jobs.setdefault(day.day, []).append(write_briefing(client, day, langs, names, model, options, out))
+        subject = day_subject(day)
+        if langs := list(options.languages) if found.rebrief else stale_briefings(subject, archive, model, options):
+            jobs.setdefault(day.day, []).append(write_briefing(client, subject, langs, names, model, options, out))
     for on, papers in found.todo:
         out.attempted += len(papers)
         jobs.setdefault(on, []).extend(summarize_batch(client, on, batch, options, out)
@@ -386,6 +429,10 @@ async def run(config: Config, archive: Archive, client: Client, found: Scan, out
 
     try:
         await asyncio.gather(*(finish(on, work) for on, work in jobs.items()))
+        # The week's briefing last, from its days as stored now: its papers are told by this run's summaries too.
+        weekly = week_subject(archive, found.week, config) if found.week else None
+        if weekly and (langs := stale_briefings(weekly, archive, model, options)):
+            await finish(weekly.on, [write_briefing(client, weekly, langs, names, model, options, out)])
     finally:
         await client.close()
     return out
@@ -443,7 +490,7 @@ def store(archive: Archive, outcome: Outcome, model: str, options: LLMOptions,
                 archive.write_briefing(item)
             except Exception:
                 traceback.print_exc()
-                outcome.unstored.append(f"the {item.lang} briefing of {item.day}")
+                outcome.unstored.append(f"the {item.lang} briefing of {item.week or item.day}")
                 outcome.briefings.remove(item)
     return changed
 

@@ -400,8 +400,10 @@ def test_benchmark_smoke(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["llm.py", "--papers", "12", "--latency", "0"])
     runpy.run_path(str(ROOT / "bench" / "llm.py"), run_name="__main__")
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 5 and "(12 papers, 2 briefings)" in lines[1]
+    assert len(lines) == 6 and "(12 papers, 2 briefings)" in lines[1]
     assert re.fullmatch(r"tokens per paper \(summaries, both languages, batched\): \d+ prompt \+ completion \(target <= 500\)", lines[4])
+    assert re.fullmatch(r"a week's briefing \(both languages\), week of 6000 papers, 60 asked about: \d+ prompt \+ at most "
+                        r"1800 completion tokens \(target <= 8000\)", lines[5])
     assert re.search(r"second run \(cached\)\s+requests\s+0 ", lines[2])
     assert re.search(r"one paper per request: first run\s+requests\s+13 ", lines[3])
 

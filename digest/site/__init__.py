@@ -45,10 +45,10 @@ class RenderReport:
 
 def render(config: Config, source: DaySource, state: State, out: Path,
            stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH,
-           related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None,
-           vectors: VectorStore | None = None) -> RenderReport:
+           related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None, vectors: VectorStore | None = None,
+           week_briefings: Mapping[tuple[str, str], Briefing] | None = None) -> RenderReport:
     """Write the whole site into out/; return what was written and removed (related: a day's related papers;
-    vectors: the stored vectors, for "For you")."""
+    vectors: the stored vectors, for "For you"; week_briefings: the weeks' LLM briefings by week and language)."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
     infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
@@ -60,7 +60,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     cards = CardBuilder(lang, site.languages, ui.plain, ui.tagged, topic_names,
                         {s.id: s.label for s in config.sources}, index, radar, site.repository)
     briefings = Briefings(stored_briefings or {}, lang, site.languages, config.topics, radar.hits,
-                          {info.day: info.themes for info in infos})
+                          {info.day: info.themes for info in infos}, week_briefings)
     # Everything besides the data that shapes a page: templates, code, settings and language.
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "path"}
     # The limit shapes no page; the retention window shapes only the pages whose fingerprints hold a day's layout
@@ -120,4 +120,4 @@ def render_archive(config: Config, archive: Archive, out: Path, batch: int = BAT
     store = VectorStore(archive)
     with collector_paused():   # as in render_site
         return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch,
-                      lambda day: store.read_related(day)[1], store)
+                      lambda day: store.read_related(day)[1], store, archive.read_week_briefings())

@@ -242,8 +242,12 @@ class Briefings:
 
     def __init__(self, stored: Mapping[tuple[date, str], Briefing], lang: str, languages: Sequence[str],
                  topics: Mapping[str, Topic], radar_hits: Callable[[Paper], tuple[str, ...]],
-                 day_themes: Mapping[date, Sequence[tuple[str, int]]] | None = None):
+                 day_themes: Mapping[date, Sequence[tuple[str, int]]] | None = None,
+                 weeks: Mapping[tuple[str, str], Briefing] | None = None):
         self.lang, self.languages = lang, tuple(languages)
+        self.weeks: dict[str, dict[str, Briefing]] = {}   # the weeks' stored briefings (site/weeks.py shows them)
+        for (week, written_in), briefing in sorted((weeks or {}).items()):
+            self.weeks.setdefault(week, {})[written_in] = briefing
         self.topics = topics
         self.radar_hits = radar_hits
         self.day_themes = day_themes or {}   # each day's themes(), from the day index
@@ -257,18 +261,30 @@ class Briefings:
         """Return what the stored briefings of a day contribute to its pages' fingerprints."""
         return [(lang, b.model, b.text) for lang, b in sorted(self.stored.get(day, {}).items())]
 
+    def week_inputs(self, week: str) -> list[tuple[str, str, str]]:
+        """Return what the stored briefings of an ISO week contribute to its page's fingerprint."""
+        return [(lang, b.model, b.text) for lang, b in sorted(self.weeks.get(week, {}).items())]
+
+    def written(self, stored: Mapping[str, Briefing], lang: str, anchors: Mapping[str, str],
+                note: str = "briefing_llm") -> Shown | None:
+        """Return the LLM's stored briefing for a reader of lang (in lang, else the site's language, else any) as
+        sanitised HTML citing the cards numbered in anchors (card id -> number shown), with its provenance (the
+        message note), or None when none has a text."""
+        chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
+        if chosen is None or not chosen.text.strip():
+            return None
+        return Shown(to_html(chosen.text, anchors), chosen.lang,
+                     translator(chosen.lang)(note, model=chosen.model or "LLM"), "llm")
+
     def shown(self, day: Day, lang: str) -> Shown:
         """Return the day's briefing for a reader of lang: the LLM's in lang, else in another language, else offline."""
         cache = self._shown.setdefault(day.day, {})
         if lang in cache:
             return cache[lang]
-        stored = self.stored.get(day.day, {})
-        chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
-        if chosen is not None and chosen.text.strip():
-            anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)}
-            cache[lang] = Shown(to_html(chosen.text, anchors), chosen.lang,
-                                translator(chosen.lang)("briefing_llm", model=chosen.model or "LLM"), "llm")
-            return cache[lang]
+        anchors = {p.id: f"{i:02d}" for i, p in enumerate(day.papers, 1)} if day.day in self.stored else {}
+        if written := self.written(self.stored.get(day.day, {}), lang, anchors):
+            cache[lang] = written
+            return written
         if day.day not in self._counts:
             self._counts[day.day] = count(day.papers, self.topics, self.radar_hits, self.day_themes.get(day.day))
         names = {tid: topic.name(lang) for tid, topic in self.topics.items()}

@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ..archive import week_of
 from .index import DayIndex, DayInfo
 from .layout import DayLayout, day_layout
 from .writer import SiteWriter, inputs_key
 
 RECENT_DAYS = 7   # days a topic page lists
 WEEKS_IN_FEED = 12   # weeks the weekly digests' feed holds
-
-
-def week_of(day: date) -> str:
-    """The ISO week a day belongs to, as its page's folder names it: "2026-W25"."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def week_path(day: date) -> str:
@@ -227,15 +222,19 @@ class SitePlan:
         only its own week (entries show no "updated to" marks, so later versions do not touch it either)."""
         return [(i.day, i.key, self.shape(i)) for i in infos]
 
-    def week_page(self, week: str, infos: list[DayInfo]) -> Target:
-        return self.target(f"weeks/{week}/index.html", self.week_inputs(infos))
+    def week_page(self, week: str, infos: list[DayInfo], briefing: list[Any]) -> Target:
+        """A week's page: its days (week_inputs) and its stored LLM briefing (briefings.Briefings.week_inputs)."""
+        return self.target(f"weeks/{week}/index.html", [self.week_inputs(infos), briefing] if briefing
+                           else self.week_inputs(infos))
 
     def weeks_index(self, weeks: dict[str, list[DayInfo]]) -> Target:
         return self.target("weeks/index.html", [(w, [(i.day, i.size) for i in infos]) for w, infos in weeks.items()])
 
-    def weeks_feed(self, weeks: dict[str, list[DayInfo]]) -> Target:
-        """The newest weeks' feed (each entry counted from its days' index entries: counts and radar matches)."""
-        return self.target("weeks/feed.xml", [(w, self.week_inputs(weeks[w])) for w in self.feed_weeks(weeks)])
+    def weeks_feed(self, weeks: dict[str, list[DayInfo]], briefing: Callable[[str], list[Any]]) -> Target:
+        """The newest weeks' feed (each entry from its days' index entries: counts and radar matches, or the week's
+        stored LLM briefing: briefing(week), briefings.Briefings.week_inputs)."""
+        return self.target("weeks/feed.xml", [(w, self.week_inputs(weeks[w]), *([b] if (b := briefing(w)) else []))
+                                              for w in self.feed_weeks(weeks)])
 
     def feed_weeks(self, weeks: dict[str, list[DayInfo]]) -> list[str]:
         return list(reversed(weeks))[:WEEKS_IN_FEED]

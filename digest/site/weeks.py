@@ -4,8 +4,10 @@ A week's page lists its papers compactly (cards.entry_html), each linked to its 
 papers first, then those listed under the most topics, then each topic's best (radar, most topics, newest) with its
 count and links to the topic's day pages for the rest. A weekday of arXiv is ~1,200 papers, a week ~6,000: the page
 shows what fits the page budget of a day page (layout.PAGE_BYTES, PAGE_ELEMENTS), chosen a rank at a time across the
-topics so that every topic keeps its first papers. Its briefing is the offline one (briefings.count and offline)
-over the week's papers. A week's page is written only when one of its days changed (plan.SitePlan.week_page).
+topics so that every topic keeps its first papers. Its briefing is the LLM's stored one (content/weeks/, written by
+the summarize stage for a finished week) where there is one, else the offline one (briefings.count and offline) over
+the week's papers. A week's page is written only when one of its days or its stored briefing changed
+(plan.SitePlan.week_page).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from markupsafe import Markup
 
 from ..i18n import translator
 from ..papers import Paper
-from .briefings import SHOW_RADAR, Briefings, Counts, count, offline, plain_text, relocate
+from .briefings import SHOW_RADAR, Briefings, Counts, Shown, count, offline, plain_text, relocate
 from .cards import CardBuilder, entry_html
 from .feeds import Feeds
 from .index import DayInfo, DayLoader
@@ -83,7 +85,7 @@ class Weeks:
     def render(self) -> None:
         weeks = self.plan.weeks()
         for week, infos in weeks.items():
-            target = self.plan.week_page(week, infos)
+            target = self.plan.week_page(week, infos, self.briefings.week_inputs(week))
             if not target.fresh:
                 self.maker.write(self.writer, f"weeks/{week}", "week.html", target.fingerprint,
                                  **self.week_context(week, infos))
@@ -91,10 +93,10 @@ class Weeks:
         if not index.fresh:
             rows = [(week, infos[0].day, infos[-1].day, sum(i.size for i in infos)) for week, infos in weeks.items()]
             self.maker.write(self.writer, "weeks", "weeks.html", index.fingerprint, weeks=list(reversed(rows)))
-        feed = self.plan.weeks_feed(weeks)
+        feed = self.plan.weeks_feed(weeks, self.briefings.week_inputs)
         if not feed.fresh:
             plain = self.maker.ui.plain
-            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_text(weeks[week]))
+            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_text(week, weeks[week]))
                      for week in self.plan.feed_weeks(weeks)]
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
 
@@ -140,7 +142,7 @@ class Weeks:
                 shown[tid] += pick(listed[rank:], 1)
         topics = [(tid, self.maker.ui.topic_name(tid), len(listed), Markup("".join(shown[tid])), len(shown[tid]),
                    self.day_links(tid, infos)) for tid, listed in by_topic.items()]
-        return {"week": week, "days": infos, "total": len(papers), "briefing": self.briefing(papers),
+        return {"week": week, "days": infos, "total": len(papers), "briefing": self.briefing(week, papers),
                 "radar": Markup("".join(radar)), "radar_shown": len(radar), "radar_count": sum(1 for wp in papers if wp.hits),
                 "across": Markup("".join(across)), "week_topics": topics}
 
@@ -155,26 +157,35 @@ class Weeks:
         return replace(counts, across_shown=tuple((papers[i - 1].number, p, t) for i, p, t in counts.across_shown),
                        radar_shown=tuple((papers[i - 1].number, p, t) for i, p, t in counts.radar_shown))
 
-    def briefing(self, papers: list[WeekPaper]) -> dict[str, Any]:
-        """The week's briefing block (templates/_briefing.html): the offline briefing in every site language, its
-        links pointed at the cards' day pages."""
-        counts = self.week_counts(papers)
-        cited = {p.id for _, p, _ in counts.across_shown + counts.radar_shown}
+    def briefing(self, week: str, papers: list[WeekPaper]) -> dict[str, Any]:
+        """The week's briefing block (templates/_briefing.html) in every site language: the LLM's stored one, else
+        the offline one, its links pointed at the cards' day pages and numbered as the cards are there."""
+        stored = self.briefings.weeks.get(week, {})
+        anchors = {wp.paper.id: f"{wp.number:02d}" for wp in papers} if stored else {}
         # relocate() points a "#id" link at a page: the card's path without its fragment.
-        pages = {wp.paper.id: ROOT + wp.card.removesuffix(card_fragment(wp.paper.id)) for wp in papers
-                 if wp.paper.id in cited}
+        pages = {wp.paper.id: ROOT + wp.card.removesuffix(card_fragment(wp.paper.id)) for wp in papers}
+        counts = None
         variants = []
         for lang in self.briefings.languages:
-            names = {tid: topic.name(lang) for tid, topic in self.maker.config.topics.items()}
-            markup = relocate(offline(counts, names, lang, "week_intro"), pages)
-            variants.append({"lang": lang, "html_lang": "zh-Hans" if lang == "zh" else lang,
-                             "html": markup_math(markup), "note": translator(lang)("week_briefing_offline"),
-                             "kind": "offline"})
-        return {"kind": "offline", "variants": variants}
+            shown = self.briefings.written(stored, lang, anchors, "week_briefing_llm")
+            if shown is None:
+                counts = counts or self.week_counts(papers)
+                names = {tid: topic.name(lang) for tid, topic in self.maker.config.topics.items()}
+                shown = Shown(offline(counts, names, lang, "week_intro"), lang,
+                              translator(lang)("week_briefing_offline"), "offline")
+            variants.append({"lang": lang, "html_lang": "zh-Hans" if shown.lang == "zh" else shown.lang,
+                             "html": markup_math(relocate(shown.html, pages)), "note": shown.note, "kind": shown.kind})
+        default = next(v for v in variants if v["lang"] == self.briefings.lang)
+        return {"kind": default["kind"], "variants": variants}
 
-    def feed_text(self, infos: list[DayInfo]) -> str:
-        """A week's feed entry, from its days' index entries alone (no day is read): its papers per topic and its
-        radar matches, as the offline briefing says them, with the note."""
+    def feed_text(self, week: str, infos: list[DayInfo]) -> str:
+        """A week's feed entry, from its days' index entries alone (no day is read): its stored LLM briefing in the
+        site's language (cards numbered as on their days), else its papers per topic and its radar matches, as the
+        offline briefing says them, with the note."""
+        if stored := self.briefings.weeks.get(week):
+            anchors = {paper_id: f"{n:02d}" for info in infos for n, paper_id in enumerate(info.ids, 1)}
+            if shown := self.briefings.written(stored, self.maker.lang, anchors, "week_briefing_llm"):
+                return f"{plain_text(shown.html)}\n\n{shown.note}"
         topics: dict[str, int] = {}
         for info in infos:
             for tid, n in info.counts.items():

@@ -1,0 +1,144 @@
+"""The LLM weekly briefing: asked in the summarize stage for the latest finished ISO week, stored in content/weeks/,
+reused on rerun, asked again when the week's papers change, checked by the daily briefing's gate, and shown on the
+week's page (the offline briefing otherwise). The fake model on 127.0.0.1 through the real openai client."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import feedparser
+from llmserver import LLMServer, task
+from test_gate import D as WED
+from test_gate import llm  # noqa: F401 - the fake model's fixture
+from test_gate import paper
+from test_gate import project as gate_project
+from test_gate import run
+from test_weeks import broken_links
+
+from digest import briefing, gate
+from digest.archive import Archive, Briefing, Day
+
+MON, NEXT = date(2026, 6, 15), date(2026, 6, 22)   # with WED, 2026-06-17: 2026-W25, finished by 2026-W26
+WEEK = "2026-W25"
+
+
+def project(tmp_path: Path, llm: LLMServer) -> Path:
+    """test_gate's project (its day is WED) with a Monday before it and a day of the next week after it."""
+    config = gate_project(tmp_path, llm, (paper(3, "cs.LG", day=WED), paper(4, "medicine", day=WED)))
+    archive = Archive(tmp_path / "content")
+    archive.write_day(Day(MON, (paper(1, "cs.LG", day=MON), paper(2, "medicine", day=MON))))
+    archive.write_day(Day(NEXT, (paper(5, "cs.LG", day=NEXT),)))
+    return config
+
+
+def weekly(body: dict) -> bool:
+    return "weekly cross-disciplinary briefing" in body["messages"][0]["content"]
+
+
+def week_requests(llm: LLMServer) -> list[dict]:
+    return [body for body in llm.bodies() if weekly(body)]
+
+
+def week_page(tmp_path: Path) -> str:
+    return (tmp_path / "site" / "weeks" / WEEK / "index.html").read_text(encoding="utf-8")
+
+
+def answering_weeks_with(llm: LLMServer, *answers: dict[str, str]):
+    """A model answering days and summaries as the fake does, and each weekly request with the next of answers (the
+    Markdown by language), then the last again; returns the weekly requests as they come."""
+    asked = []
+
+    def handler(req):
+        body = json.loads(req.body)
+        if not weekly(body):
+            return llm.answer(req)
+        asked.append(body)
+        answer = answers[min(len(asked), len(answers)) - 1]
+        return llm._complete(req, json.dumps({lang: answer[lang] for lang in task(body)["languages"]}, ensure_ascii=False))
+
+    llm.route(llm.PATH, handler)
+    return asked
+
+
+def test_a_finished_week_gets_its_briefing_stored_reused_and_asked_again_when_its_papers_change(tmp_path, llm):
+    config = project(tmp_path, llm)
+    assert run(tmp_path, config) == 0
+    asked = week_requests(llm)
+    assert len(asked) == 1          # one request for both languages, for W25 only (W26 is not finished)
+    sent = task(asked[0])
+    assert sorted(p["title"] for p in sent["papers"]) == [f"Paper {n} on graphs" for n in (1, 2, 3, 4)]
+    # The papers are told by their summaries, got earlier in the same run: a week's request stays small
+    assert all(p["abstract"].startswith("In plain words:") for p in sent["papers"])
+    archive = Archive(tmp_path / "content")
+    week_papers = [p for on in (MON, WED) for p in archive.read_day(on).papers]
+    for lang in ("en", "zh"):
+        stored = archive.read_briefing(MON, lang, WEEK)
+        assert (tmp_path / "content" / "weeks" / f"{WEEK}.briefing.{lang}.md").is_file()
+        assert stored.model == "test-model" and stored.prompt.startswith("b") and not stored.verdict
+        assert stored.papers == briefing.fingerprint(week_papers)
+        assert "](#arXiv:2606.1000" in stored.text          # citations linked to the week's cards
+    assert set(archive.read_week_briefings()) == {(WEEK, "en"), (WEEK, "zh")}
+    usage = json.loads((tmp_path / "content" / "usage.json").read_text())["days"][WED.isoformat()]
+    assert usage["briefings"] == 4                          # in two languages: WED's and the week's
+
+    calls = llm.calls
+    assert run(tmp_path, config) == 0 and llm.calls == calls   # reused: no request
+
+    archive.write_day(Day(WED, (*archive.read_day(WED).papers, paper(6, "cs.LG", day=WED))))   # a late paper
+    assert run(tmp_path, config) == 0
+    assert len(week_requests(llm)) == 2
+    assert archive.read_briefing(MON, "en", WEEK).papers == briefing.fingerprint([*week_papers, paper(6, "cs.LG", day=WED)])
+
+
+def test_a_failing_theme_is_dropped_and_a_week_failing_twice_keeps_the_verdict(tmp_path, llm):
+    good = {"en": "### Across fields\n\nBoth [01] and [02] study graphs on 12 benchmarks.",
+            "zh": "### 跨领域\n\n[01] 和 [02] 都在 12 个基准上研究图。"}
+    ghost = {"en": "### Ghost\n\nSee [01] and [09].", "zh": "### 幽灵\n\n请参见 [01] 和 [09] 两篇论文。"}
+    numbers = {"en": "### Numbers\n\n[01] and [02] improve by 40%.", "zh": "### 数字\n\n[01] 和 [02] 提高了 40%。"}
+    config = project(tmp_path, llm)
+    answering_weeks_with(llm, {lang: f"{good[lang]}\n\n{ghost[lang]}" for lang in good})
+    assert run(tmp_path, config) == 0
+    archive = Archive(tmp_path / "content")
+    stored = archive.read_briefing(MON, "en", WEEK)
+    assert "Across fields" in stored.text and "Ghost" not in stored.text and "[09]" not in stored.text
+    usage = json.loads((tmp_path / "content" / "usage.json").read_text())["days"][WED.isoformat()]
+    assert usage["dropped_theme_citation"] == 2             # the ghost theme, in each language
+
+    tmp = tmp_path / "again"
+    config = project(tmp, llm)
+    asked = answering_weeks_with(llm, numbers, ghost)
+    assert run(tmp, config) == 0
+    assert len(asked) == 2                                  # asked once more, with the reason
+    assert "What was wrong" in asked[1]["messages"][0]["content"]
+    archive = Archive(tmp / "content")
+    for lang in ("en", "zh"):
+        verdict = archive.read_briefing(MON, lang, WEEK)
+        assert verdict.text == "" and gate.reason(verdict.verdict) == "citation"
+    assert archive.read_week_briefings() == {}               # the week's page keeps the offline briefing
+    assert run(tmp, config) == 0 and len(asked) == 2         # the verdict is an answer: not asked again
+    assert run(tmp, config, "render") == 0
+    assert 'class="briefing briefing-offline"' in week_page(tmp)
+
+
+def test_the_week_page_and_feed_show_the_stored_briefing_with_its_provenance_and_links_to_the_cards(tmp_path, llm):
+    config = project(tmp_path, llm)
+    assert run(tmp_path, config, "render") == 0             # no briefing stored yet: the offline one
+    assert 'class="briefing briefing-offline"' in week_page(tmp_path)
+    archive = Archive(tmp_path / "content")
+    archive.write_briefing(Briefing(MON, "en", "week-model", "b2.1", "x", "### Threads\n\nRead "
+                                    "[01](#arXiv:2606.10003) and [02](#arXiv:2606.10002).", week=WEEK))
+    assert run(tmp_path, config, "render") == 0              # its page's fingerprint holds the briefing
+    page = week_page(tmp_path)
+    assert 'class="briefing briefing-llm"' in page and "Threads" in page
+    assert "Written by week-model from the summaries of the week" in page   # its provenance
+    assert broken_links(tmp_path / "site" / "weeks" / WEEK / "index.html", tmp_path / "site") == []
+    # Each citation links to the card on its day page, numbered as the card is there
+    assert 'href="../../2026-06-17/#arXiv:2606.10003">01</a>' in page
+    assert 'href="../../2026-06-15/#arXiv:2606.10002">02</a>' in page
+    entry = feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1]   # the feed's W25 entry too
+    assert "Threads" in entry.summary and "Read 01 and 02." in entry.summary and "week-model" in entry.summary
+    archive.write_briefing(Briefing(MON, "en", "week-model", "b2.1", "x", "### Changed\n\nSee "
+                                    "[01](#arXiv:2606.10001) and [02](#arXiv:2606.10002).", week=WEEK))
+    assert run(tmp_path, config, "render") == 0
+    assert "Changed" in week_page(tmp_path) and "Threads" not in week_page(tmp_path)
+    assert "Changed" in feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1].summary

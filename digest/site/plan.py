@@ -182,6 +182,10 @@ class SitePlan:
         """The topic page's days: the topic's latest, newest first."""
         return [info for info in reversed(self.index.days) if topic in info.counts][:RECENT_DAYS]
 
+    def topic_block_key(self, info: DayInfo, topic: str) -> str:
+        """What a day's entries on a topic page are made from (site/blocks.py): its papers and where its cards are."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), topic)
+
     def topic_page(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/index.html",
                            [(i.day, i.key, self.shape(i)) for i in self.topic_days(topic)])

@@ -343,17 +343,24 @@ def test_search_work_follows_the_new_day_not_the_archive(setup, monkeypatch):
     assert tokenised == [str(new_day)] and dictionaries
 
 
-def test_topic_pages_build_only_the_new_days_entries_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+    from digest.site.blocks import Blocks
     from digest.site.pages import SitePages
     config, archive, site = setup
     render_archive(config, archive, site)
     built: list[date] = []
     entry = SitePages.topic_entry
     monkeypatch.setattr(SitePages, "topic_entry", lambda self, day, *rest: built.append(day) or entry(self, day, *rest))
+    missed: list[str] = []   # the blocks files of the pieces made again
+    get = Blocks.get
+    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.path.name))
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    # The topic pages list seven days each: the six older ones come from their kept entries (site/blocks.py).
+    # The topic pages list seven days each, the topic feeds fourteen: the older ones come from their kept entries
+    # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
+    assert sorted(missed) == ["feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json", "topic-cs.LG.json"]
+    assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.
     built.clear()

@@ -3,7 +3,9 @@
 A topic page lists its topic's latest days (plan.RECENT_DAYS) and is rendered again on every new day, though only the
 new day's entries are new: each listed day's entries were rebuilt from its whole day file (read and parsed: a
 weekday's holds ~1,200 papers). The page keeps each day's piece here under a key of the day's content and layout
-(plan.SitePlan.block_key); the next render reads the day file only for the pieces whose key changed.
+(plan.SitePlan.topic_block_key); the next render reads the day file only for the pieces whose key changed. A topic
+feed (site/feeds.py) keeps its days' Atom entries the same way (plan.SitePlan.feed_block_key): a quiet topic's feed
+spans the whole feed window, fourteen day files.
 
 The render's cache, like the manifest and the frames (site/frames.py): site/.academichub-blocks/ (a dot folder: not
 deployed), one file per page, rewritten with the page to hold only the pieces it used: a day leaving the page leaves
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..files import write_atomic
 from .writer import compact_json
@@ -27,16 +30,16 @@ class Blocks:
     def __init__(self, root: Path, name: str):
         self.path = root / BLOCKS / f"{name}.json"
         self.kept = self._read()
-        self.used: dict[str, list[object]] = {}
+        self.used: dict[str, list[Any]] = {}
 
-    def _read(self) -> dict[str, list[object]]:
+    def _read(self) -> dict[str, list[Any]]:
         try:
             data = json.loads(self.path.read_bytes())
             return data if isinstance(data, dict) else {}
         except (OSError, ValueError):   # a cache: the pieces are made again
             return {}
 
-    def get(self, key: str) -> list[object] | None:
+    def get(self, key: str) -> list[Any] | None:
         """The piece kept under key (and mark it used), or None."""
         found = self.kept.get(key)
         if isinstance(found, list):
@@ -44,7 +47,7 @@ class Blocks:
             return found
         return None
 
-    def put(self, key: str, piece: list[object]) -> None:
+    def put(self, key: str, piece: list[Any]) -> None:
         self.used[key] = piece
 
     def save(self) -> None:

@@ -257,6 +257,10 @@ class SitePlan:
         return [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in self.index.window
                 if topic is None or topic in i.counts]
 
+    def feed_block_key(self, info: DayInfo, topic: str) -> str:
+        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), self.index.marks(info), topic)
+
     def topic_feed(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))
 

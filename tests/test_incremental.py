@@ -359,7 +359,8 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     # The topic pages list seven days each, the topic feeds fourteen: the older ones come from their kept entries
     # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
-    assert sorted(missed) == ["feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json", "topic-cs.LG.json"]
+    assert sorted(missed) == ["briefing-feed.json", "feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json",
+                              "topic-cs.LG.json"]
     assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.

@@ -299,11 +299,16 @@ class Feeds:
         if target.fresh:
             return
         items: list[dict[str, Any]] = []
+        texts = Blocks(self.writer.root, "briefing-feed")   # each day's text, kept: the window's days read once
         for info in self.index.window:
+            key = self.plan.briefing_block_key(info)
+            text = texts.get(key) or [self.briefings.feed_text(self.loader.load(info))]
+            texts.put(key, text)
             items.append({"day": info.day, "url": self.address.link(f"{info.day.isoformat()}/"),
                           "id": self.address.entry_id(f"briefing/{info.day.isoformat()}/{self.lang}", info.day),
-                          "text": self.briefings.feed_text(self.loader.load(info))})
+                          "text": text[0]})
         self.text_feed(target, f"{self.site.title} · {plain('briefing')}", "", items, plain)
+        texts.save()
 
     def week_feed(self, target: Target, title: str, items: list[tuple[str, date, date, str]],
                   plain: Callable[..., str]) -> None:

@@ -264,5 +264,9 @@ class SitePlan:
     def topic_feed(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))
 
+    def briefing_block_key(self, info: DayInfo) -> str:
+        """What a day's entry in the briefing feed is made from (site/blocks.py): as briefing_feed's inputs, one day's."""
+        return inputs_key(self.version, info.day, info.key, self.briefing_inputs(info.day))
+
     def briefing_feed(self) -> Target:
         return self.target("briefing.xml", [(i.day, i.key, self.briefing_inputs(i.day)) for i in self.index.window])

@@ -14,6 +14,7 @@ from digest.archive import Archive, Day, State
 from digest.config import load_config
 from digest.papers import Paper, Update
 from digest.site import render_archive
+from digest.site.blocks import BLOCKS
 from digest.site.frames import FRAMES
 from digest.site.search import CACHE
 from digest.site.searchdb import read_rows
@@ -41,7 +42,7 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
-            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES))}   # the render's caches, not deployed
+            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES, BLOCKS))}   # the render's caches, not deployed
 
 
 @pytest.fixture
@@ -340,3 +341,36 @@ def test_search_work_follows_the_new_day_not_the_archive(setup, monkeypatch):
     new_day = add_day(archive, 20)
     render_archive(config, archive, site, batch=100)
     assert tokenised == [str(new_day)] and dictionaries
+
+
+def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+    from digest.site.blocks import Blocks
+    from digest.site.pages import SitePages
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    built: list[date] = []
+    entry = SitePages.topic_entry
+    monkeypatch.setattr(SitePages, "topic_entry", lambda self, day, *rest: built.append(day) or entry(self, day, *rest))
+    missed: list[str] = []   # the blocks files of the pieces made again
+    get = Blocks.get
+    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.path.name))
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    # The topic pages list seven days each, the topic feeds fourteen: the older ones come from their kept entries
+    # (site/blocks.py), only the new day's are made.
+    assert built and set(built) == {new_day}
+    assert sorted(missed) == ["briefing-feed.json", "feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json",
+                              "topic-cs.LG.json"]
+    assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
+    assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
+    # A listed day edited: its entries are built again, not served from the cache.
+    built.clear()
+    edited = new_day - timedelta(days=3)
+    day = archive.read_day(edited)
+    archive.write_day(Day(day.day, (*day.papers[:2], paper(998, edited))))
+    render_archive(config, archive, site)
+    assert edited in built and new_day not in built
+    assert "Paper 998" in (site / "topics" / "cs.LG" / "index.html").read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)

@@ -15,7 +15,8 @@ import pytest
 
 from digest.preview import QuietRangeHandler, byte_range
 from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, TEXT, TITLE, append_day, build_segment, chunks_bytes,
-                                  chunks_of, day_terms, interleave, pair_chars, read_rows, term_hashes, terms, varints)
+                                  chunks_of, day_terms, interleave, pair_chars, read_rows, term_hashes, term_set, terms,
+                                  varints)
 
 
 def test_python_word_class_is_the_browsers():
@@ -35,6 +36,7 @@ def test_python_word_class_is_the_browsers():
 ])
 def test_terms(text, expected):
     assert list(terms(text)) == expected
+    assert term_set(text) == set(expected)   # its own path where the text has no CJK
 
 
 def test_the_bucket_hash_is_the_standard_crc32():

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ROOT / "tests" / "expected_site"
 # The render's own bookkeeping, and the assets copied unchanged from templates/static/.
-SKIPPED = ("static/", ".academichub-manifest", ".academichub-search/", ".academichub-frames/")
+SKIPPED = ("static/", ".academichub-manifest", ".academichub-search/", ".academichub-frames/", ".academichub-blocks/")
 
 
 def build_demo(out: Path) -> Path:

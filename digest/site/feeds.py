@@ -32,6 +32,7 @@ from ..clean import safe_url
 from ..config import Site
 from ..i18n import HTML_LANG, localised
 from ..papers import Paper, pdf_url
+from .blocks import Blocks
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
 from .index import DayIndex, DayLoader
@@ -229,15 +230,21 @@ class Feeds:
                 "tagline": localised(self.site.tagline, self.lang),
                 "updated": max((i.updated for i in items), default=date(1970, 1, 1))}
 
-    def atom(self, papers: list[tuple[Paper, str]], target: Target, title: str, page: str) -> None:
-        """Write an Atom feed of papers (with their cards' paths) whose alternate is the page at `page`."""
-        items = [self.item(paper, card) for paper, card in papers]
+    def atom_entries(self, items: list[FeedItem]) -> list[str]:
         for item in items:
             if item.paper.id not in self._atom:
                 self._atom[item.paper.id] = atom_entry(item)
-        entries = Markup("".join(self._atom[item.paper.id] for item in items))
+        return [self._atom[item.paper.id] for item in items]
+
+    def atom(self, papers: list[tuple[Paper, str]], target: Target, title: str, page: str) -> None:
+        """Write an Atom feed of papers (with their cards' paths) whose alternate is the page at `page`."""
+        items = [self.item(paper, card) for paper, card in papers]
+        self.write_atom(target, title, page, self.atom_entries(items), self.channel(target, page, items)["updated"])
+
+    def write_atom(self, target: Target, title: str, page: str, entries: list[str], updated: date) -> None:
         self.writer.write(target.rel, self.env.get_template("atom.xml").render(
-            title=title, entries=entries, **self.channel(target, page, items)), target.fingerprint)
+            title=title, entries=Markup("".join(entries)), **{**self.channel(target, page, []), "updated": updated}),
+            target.fingerprint)
 
     def rss(self, papers: list[tuple[Paper, str]], target: Target) -> None:
         items = [self.item(paper, card) for paper, card in papers]
@@ -260,9 +267,31 @@ class Feeds:
             self.rss(papers, rss)
 
     def topic_feed(self, topic: str, name: str) -> None:
+        """A topic's papers over the feed window (as window_papers), each day's entries kept across renders
+        (site/blocks.py): a new day makes only its own, where the feed of a quiet topic spans the whole window."""
         target = self.plan.topic_feed(topic)
-        if not target.fresh:
-            self.atom(self.window_papers(topic), target, f"{self.site.title} · {name}", f"topics/{topic}/")
+        if target.fresh:
+            return
+        blocks = Blocks(self.writer.root, f"feed-{topic}")
+        entries: list[list[str]] = []   # [entry, the day of its latest version]
+        for info in self.index.window:
+            if len(entries) >= self.site.feed_max_items:
+                break
+            if topic not in info.counts:
+                continue
+            key = self.plan.feed_block_key(info, topic)
+            block = blocks.get(key)
+            if block is None:
+                layout = self.plan.layout(info)
+                items = [self.item(p, layout.card_path(n, p.id))
+                         for n, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
+                block = [[entry, item.updated.isoformat()] for entry, item in zip(self.atom_entries(items), items)]
+                blocks.put(key, block)
+            entries.extend(block)
+        entries = entries[: self.site.feed_max_items]
+        updated = max((date.fromisoformat(day) for _, day in entries), default=date(1970, 1, 1))
+        self.write_atom(target, f"{self.site.title} · {name}", f"topics/{topic}/", [e for e, _ in entries], updated)
+        blocks.save()
 
     def briefing_feed(self, plain: Callable[..., str]) -> None:
         """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""
@@ -270,11 +299,16 @@ class Feeds:
         if target.fresh:
             return
         items: list[dict[str, Any]] = []
+        texts = Blocks(self.writer.root, "briefing-feed")   # each day's text, kept: the window's days read once
         for info in self.index.window:
+            key = self.plan.briefing_block_key(info)
+            text = texts.get(key) or [self.briefings.feed_text(self.loader.load(info))]
+            texts.put(key, text)
             items.append({"day": info.day, "url": self.address.link(f"{info.day.isoformat()}/"),
                           "id": self.address.entry_id(f"briefing/{info.day.isoformat()}/{self.lang}", info.day),
-                          "text": self.briefings.feed_text(self.loader.load(info))})
+                          "text": text[0]})
         self.text_feed(target, f"{self.site.title} · {plain('briefing')}", "", items, plain)
+        texts.save()
 
     def week_feed(self, target: Target, title: str, items: list[tuple[str, date, date, str]],
                   plain: Callable[..., str]) -> None:

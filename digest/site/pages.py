@@ -21,6 +21,7 @@ from ..config import Config
 from ..i18n import HTML_LANG, LANGUAGE_NAMES, catalog, localised
 from ..papers import Paper, Update
 from ..radar import fold_data_js
+from .blocks import Blocks
 from .briefings import Briefings
 from .cards import CardBuilder, entry_html
 from .cite import cite_texts
@@ -284,16 +285,22 @@ class SitePages:
         if target.fresh:
             return
         recent = []
+        blocks = Blocks(self.writer.root, f"topic-{topic}")   # each day's entries, kept across renders
         for info in self.plan.topic_days(topic):
-            listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
             layout = self.plan.layout(info)
-            entries = "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed)
+            key = self.plan.topic_block_key(info, topic)
+            block = blocks.get(key)
+            if block is None:
+                listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
+                block = [len(listed), "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed)]
+                blocks.put(key, block)
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
-            recent.append((info.day, len(listed), Markup(entries), page, cite))
+            recent.append((info.day, block[0], Markup(block[1]), page, cite))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
+        blocks.save()
 
     def topic_entry(self, day: date, layout: DayLayout, number: int, paper: Paper) -> str:
         """A paper's entry on the topic pages, built once: a cross-listed paper is on several of them."""

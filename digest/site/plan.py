@@ -177,6 +177,10 @@ class SitePlan:
         """The topic page's days: the topic's latest, newest first."""
         return [info for info in reversed(self.index.days) if topic in info.counts][:RECENT_DAYS]
 
+    def topic_block_key(self, info: DayInfo, topic: str) -> str:
+        """What a day's entries on a topic page are made from (site/blocks.py): its papers and where its cards are."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), topic)
+
     def topic_page(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/index.html",
                            [(i.day, i.key, self.shape(i)) for i in self.topic_days(topic)])
@@ -252,8 +256,16 @@ class SitePlan:
         return [(i.day, i.key, self.shape(i), self.index.marks(i)) for i in self.index.window
                 if topic is None or topic in i.counts]
 
+    def feed_block_key(self, info: DayInfo, topic: str) -> str:
+        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), self.index.marks(info), topic)
+
     def topic_feed(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))
+
+    def briefing_block_key(self, info: DayInfo) -> str:
+        """What a day's entry in the briefing feed is made from (site/blocks.py): as briefing_feed's inputs, one day's."""
+        return inputs_key(self.version, info.day, info.key, self.briefing_inputs(info.day))
 
     def briefing_feed(self) -> Target:
         return self.target("briefing.xml", [(i.day, i.key, self.briefing_inputs(i.day)) for i in self.index.window])

@@ -107,6 +107,36 @@ def test_three_stars_of_a_field_put_its_papers_of_another_day_first_with_reasons
     assert shown_order(page) == default and not page.locator(".foryou-reason").count()
 
 
+def test_a_star_of_another_vectoriser_ranks_nothing(url, new_context):
+    # After a change of llm.embeddings_model the day files' row 0 names another vectoriser: a star made before is
+    # not compared with vectors it cannot be compared with. Its own vectoriser's row back, it ranks again.
+    context = new_context()
+    page = context.new_page()
+    page.goto(f"{url}{FIRST}/")
+    star(page, ids_of("quant-ph"))
+    made_by = page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
+        const stars = s.interests.find(i => i.name === s.current).stars;
+        const m = stars[0].m;
+        stars.forEach(st => { st.m = "another-" + st.m; });
+        localStorage.setItem("academichub.foryou", JSON.stringify(s));
+        return m; }""")
+    assert made_by
+    page.goto(url)
+    with page.expect_response(lambda r: r.url.endswith(f"{LATEST}/{VECTORS_FILE}")):
+        page.click("#foryou-toggle")
+    page.wait_for_load_state("networkidle")
+    assert page.get_attribute("#foryou-toggle", "aria-pressed") == "true"
+    assert not page.locator(".foryou-reason").count()
+    page.evaluate("""m => {
+        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
+        s.interests.forEach(i => i.stars.forEach(st => { st.m = m; }));
+        localStorage.setItem("academichub.foryou", JSON.stringify(s)); }""", made_by)
+    page.reload()
+    page.wait_for_selector(".foryou-reason")
+    assert set(shown_order(page)[:3]) == set(ids_of("quant-ph", 1))
+
+
 def test_the_star_is_a_labelled_button_a_keyboard_presses(url, page):
     page.goto(url)
     button = card(page, ids_of("medicine", 1)[0]).locator("button.star")

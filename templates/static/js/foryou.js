@@ -106,7 +106,8 @@ function toggleStar(card) {
 function closeness(all, interest) {
   // A star is compared only with vectors of the vectoriser that made its own (an embeddings model's and the local
   // vectoriser's are not comparable).
-  var stars = interest.stars.filter(function (st) { return st.m === made(all); })
+  var madeBy = made(all);
+  var stars = interest.stars.filter(function (st) { return st.m === madeBy; })
     .map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
     .filter(function (x) { return x.v; });
   return cards.map(function (card) {

@@ -360,7 +360,7 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
     assert sorted(missed) == ["briefing-feed.json", "feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json",
-                              "topic-cs.LG.json"]
+                              "topic-cs.LG.json", "week-2026-W25.json"]   # and the new day's week (the next test)
     assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.
@@ -371,6 +371,29 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     render_archive(config, archive, site)
     assert edited in built and new_day not in built
     assert "Paper 998" in (site / "topics" / "cs.LG" / "index.html").read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
+def test_a_week_page_builds_only_its_new_days_piece_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+    from digest.site.weeks import Weeks
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    built: list[date] = []
+    piece = Weeks.day_piece
+    monkeypatch.setattr(Weeks, "day_piece", lambda self, info: built.append(info.day) or piece(self, info))
+    new_day = add_day(archive, 20)   # a Sunday: its week's six other days are in the archive already
+    week = site / "weeks" / "2026-W25" / "index.html"
+    render_archive(config, archive, site)
+    # The other days' entries and counts come from what the page kept of them (site/blocks.py).
+    assert built == [new_day] and "Paper 200" in week.read_text()
+    built.clear()
+    edited = new_day - timedelta(days=3)
+    day = archive.read_day(edited)
+    archive.write_day(Day(day.day, (*day.papers[:2], paper(997, edited, ("cs.AI",)))))
+    render_archive(config, archive, site)
+    assert built == [edited] and "Paper 997" in week.read_text() and "Paper 172" not in week.read_text()
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)

@@ -5,7 +5,8 @@ new day's entries are new: each listed day's entries were rebuilt from its whole
 weekday's holds ~1,200 papers). The page keeps each day's piece here under a key of the day's content and layout
 (plan.SitePlan.topic_block_key); the next render reads the day file only for the pieces whose key changed. A topic
 feed (site/feeds.py) keeps its days' Atom entries the same way (plan.SitePlan.feed_block_key): a quiet topic's feed
-spans the whole feed window, fourteen day files.
+spans the whole feed window, fourteen day files. A week's page (site/weeks.py) keeps what it takes from each of its days
+(plan.SitePlan.week_block_key), while the week is in the full window.
 
 The render's cache, like the manifest and the frames (site/frames.py): site/.academichub-blocks/ (a dot folder: not
 deployed), one file per page, rewritten with the page to hold only the pieces it used: a day leaving the page leaves
@@ -56,3 +57,7 @@ class Blocks:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, compact_json(self.used).encode("utf-8", "surrogatepass"), durable=False)
+
+    def remove(self) -> None:
+        """Keep none of the page's pieces (a page whose days change no more)."""
+        self.path.unlink(missing_ok=True)

@@ -226,6 +226,10 @@ class SitePlan:
         only its own week (entries show no "updated to" marks, so later versions do not touch it either)."""
         return [(i.day, i.key, self.shape(i)) for i in infos]
 
+    def week_block_key(self, info: DayInfo) -> str:
+        """What a week's page takes from one of its days (site/blocks.py) is made from: as week_inputs, for one day."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), "week")
+
     def week_page(self, week: str, infos: list[DayInfo], briefing: list[Any]) -> Target:
         """A week's page: its days (week_inputs) and its stored LLM briefing (briefings.Briefings.week_inputs)."""
         return self.target(f"weeks/{week}/index.html", [self.week_inputs(infos), briefing] if briefing

@@ -18,7 +18,7 @@ from digest.site.blocks import BLOCKS
 from digest.site.frames import FRAMES
 from digest.site.search import CACHE
 from digest.site.searchdb import read_rows
-from digest.site.writer import MANIFEST, RENDERING
+from digest.site.writer import MANIFEST, MONTHS, RENDERING, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 1)
@@ -42,7 +42,7 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
-            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES, BLOCKS))}   # the render's caches, not deployed
+            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES, BLOCKS, MONTHS))}   # the render's caches, not deployed
 
 
 @pytest.fixture
@@ -274,12 +274,12 @@ def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
     render_archive(config, archive, site)
-    before = json.loads((site / MANIFEST).read_text())["pages"]
+    before = read_manifest(site / MANIFEST)["pages"]
     day = FIRST + timedelta(days=10)   # in the feed window: its cards get the "updated to" mark
     third = archive.read_day(day).papers[2]
     add_day(archive, 20, [Update(third.id, 2, third.title, third.url, third.sources, "replace")])
     render_archive(config, archive, site)
-    after = json.loads((site / MANIFEST).read_text())["pages"]
+    after = read_manifest(site / MANIFEST)["pages"]
     assert f"updated to v2 on {FIRST + timedelta(days=20)}" in (site / f"{day}/page/3/index.html").read_text()
     assert after[f"{day}/page/3/index.html"] != before[f"{day}/page/3/index.html"]
     assert after[f"{day}/page/2/index.html"] == before[f"{day}/page/2/index.html"]   # not even rendered
@@ -294,11 +294,11 @@ def test_a_new_day_rerenders_only_the_first_page_of_the_day_before(setup):
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
     render_archive(config, archive, site)
-    before = json.loads((site / MANIFEST).read_text())["pages"]
+    before = read_manifest(site / MANIFEST)["pages"]
     last = FIRST + timedelta(days=19)
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    after = json.loads((site / MANIFEST).read_text())["pages"]
+    after = read_manifest(site / MANIFEST)["pages"]
     assert after[f"{last}/index.html"] != before[f"{last}/index.html"]
     assert f'href="../{new_day}/">' in (site / f"{last}/index.html").read_text()          # its "next day" link
     assert [after[f"{last}/page/{n}/index.html"] == before[f"{last}/page/{n}/index.html"] for n in (2, 3)] == [True, True]
@@ -397,3 +397,31 @@ def test_a_week_page_builds_only_its_new_days_piece_and_an_edited_day_again(setu
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+
+
+def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part_is_made_again(setup, tmp_path):
+    config, archive, site = setup
+    may = date(2026, 5, 29)
+    archive.write_day(Day(may, (paper(999, may),)))
+    render_archive(config, archive, site)
+    parts = site / MONTHS
+    assert sorted(p.name for p in parts.iterdir()) == ["2026-05.json", "2026-06.json"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in parts.iterdir()}
+    main = read_manifest(site / MANIFEST)
+    assert f"{may}/index.html" in main["pages"] and f"{may}.json" in main["days"]   # merged from its month's part
+    assert f"{may}/index.html" not in json.loads((site / MANIFEST).read_text())["pages"]
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    assert {p.name: p.stat().st_mtime_ns == stamps[p.name] for p in parts.iterdir()} == {"2026-05.json": True,
+                                                                                         "2026-06.json": False}
+    assert f"{new_day}/index.html" in read_manifest(site / MANIFEST)["pages"]
+    # A lost part is a cache miss: its month's pages are rendered again and recorded (the other part is left be).
+    (parts / "2026-06.json").unlink()
+    render_archive(config, archive, site)
+    restored = json.loads((parts / "2026-06.json").read_text())
+    assert f"{new_day}/index.html" in restored["pages"] and f"{new_day}.json" in restored["days"]
+    assert (parts / "2026-05.json").stat().st_mtime_ns == stamps["2026-05.json"]
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+    assert render_archive(config, archive, site).written == 0

@@ -425,3 +425,34 @@ def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
     assert render_archive(config, archive, site).written == 0
+
+
+def test_a_later_version_remakes_only_its_papers_entry_in_the_topic_feeds(setup, tmp_path, monkeypatch):
+    from digest.site.feeds import Feeds
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    made: list[tuple[str, str]] = []   # (topic, paper id) of each entry a topic feed made
+    feed_block = Feeds.feed_block
+
+    def spy(self, info, topic, kept, marks):
+        item = self.item
+        self.item = lambda paper, card: made.append((topic, paper.id)) or item(paper, card)
+        try:
+            return feed_block(self, info, topic, kept, marks)
+        finally:
+            del self.item
+
+    monkeypatch.setattr(Feeds, "feed_block", spy)
+    day = FIRST + timedelta(days=15)   # in the feed window
+    marked = archive.read_day(day).papers[1]   # on cs.LG and cs.AI
+    new_day = add_day(archive, 20, [Update(marked.id, 2, marked.title, marked.url, marked.sources, "replace")])
+    render_archive(config, archive, site)
+    new_ids = {p.id for p in archive.read_day(new_day).papers}
+    # The new day's entries are made, and of the marked day only the marked paper's, in both its topics' feeds.
+    assert {pid for _, pid in made} >= new_ids
+    assert sorted(entry for entry in made if entry[1] not in new_ids) == [("cs.AI", marked.id), ("cs.LG", marked.id)]
+    for topic in ("cs.LG", "cs.AI"):
+        assert f"updated to v2 on {new_day}" in (site / "topics" / topic / "feed.xml").read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)

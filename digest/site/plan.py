@@ -261,8 +261,9 @@ class SitePlan:
                 if topic is None or topic in i.counts]
 
     def feed_block_key(self, info: DayInfo, topic: str) -> str:
-        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day."""
-        return inputs_key(self.version, info.day, info.key, self.shape(info), self.index.marks(info), topic)
+        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day, but its
+        later versions, which each entry records (site/feeds.py, Feeds.feed_block)."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), topic)
 
     def topic_feed(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))

@@ -353,14 +353,14 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     monkeypatch.setattr(SitePages, "topic_entry", lambda self, day, *rest: built.append(day) or entry(self, day, *rest))
     missed: list[str] = []   # the blocks files of the pieces made again
     get = Blocks.get
-    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.path.name))
+    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.folder.name))
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
     # The topic pages list seven days each, the topic feeds fourteen: the older ones come from their kept entries
     # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
-    assert sorted(missed) == ["briefing-feed.json", "feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json",
-                              "topic-cs.LG.json", "week-2026-W25.json"]   # and the new day's week (the next test)
+    assert sorted(missed) == ["briefing-feed", "feed-cs.AI", "feed-cs.LG", "topic-cs.AI", "topic-cs.LG",
+                              "week-2026-W25"]   # and the new day's week (the next test)
     assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.
@@ -456,3 +456,16 @@ def test_a_later_version_remakes_only_its_papers_entry_in_the_topic_feeds(setup,
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+
+
+def test_a_new_day_writes_only_its_own_pieces_and_removes_those_no_page_uses(setup):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    folder = site / BLOCKS / "topic-cs.LG"   # seven days' entries (plan.RECENT_DAYS), one file each
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(before) == 7
+    add_day(archive, 20)
+    render_archive(config, archive, site)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(after) == 7 and len(after.keys() - before.keys()) == 1   # the new day's piece; the oldest day's gone
+    assert all(after[name] == before[name] for name in after.keys() & before.keys())   # the others not rewritten

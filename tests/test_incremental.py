@@ -469,3 +469,24 @@ def test_a_new_day_writes_only_its_own_pieces_and_removes_those_no_page_uses(set
     after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert len(after) == 7 and len(after.keys() - before.keys()) == 1   # the new day's piece; the oldest day's gone
     assert all(after[name] == before[name] for name in after.keys() & before.keys())   # the others not rewritten
+
+
+def test_a_related_link_fingerprints_only_the_numbered_page_holding_its_card(setup):
+    from digest.vectors import Related, VectorStore
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
+    day, linked = FIRST + timedelta(days=19), FIRST + timedelta(days=18)
+    first, second, third = archive.read_day(day).papers
+    target = archive.read_day(linked).papers[0]
+    store = VectorStore(archive)
+    store.write_related(day, "k", {second.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    before = read_manifest(site / MANIFEST)["pages"]
+    assert f"../../../{linked}/#" in (site / f"{day}/page/2/index.html").read_text()   # the link, to its card
+    store.write_related(day, "k", {third.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    after = read_manifest(site / MANIFEST)["pages"]
+    changed = {n for n, rel in ((1, f"{day}/index.html"), (2, f"{day}/page/2/index.html"),
+                                (3, f"{day}/page/3/index.html")) if before[rel] != after[rel]}
+    assert changed == {2, 3} and f"{linked}/#" in (site / f"{day}/page/3/index.html").read_text()
+    assert f"{linked}/#" not in (site / f"{day}/page/2/index.html").read_text()

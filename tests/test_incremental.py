@@ -405,22 +405,22 @@ def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part
     archive.write_day(Day(may, (paper(999, may),)))
     render_archive(config, archive, site)
     parts = site / MONTHS
-    assert sorted(p.name for p in parts.iterdir()) == ["2026-05.json", "2026-06.json"]
+    assert sorted(p.name for p in parts.iterdir()) == ["2026-05", "2026-06"]
     stamps = {p.name: p.stat().st_mtime_ns for p in parts.iterdir()}
     main = read_manifest(site / MANIFEST)
     assert f"{may}/index.html" in main["pages"] and f"{may}.json" in main["days"]   # merged from its month's part
     assert f"{may}/index.html" not in json.loads((site / MANIFEST).read_text())["pages"]
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    assert {p.name: p.stat().st_mtime_ns == stamps[p.name] for p in parts.iterdir()} == {"2026-05.json": True,
-                                                                                         "2026-06.json": False}
+    assert {p.name: p.stat().st_mtime_ns == stamps[p.name] for p in parts.iterdir()} == {"2026-05": True,
+                                                                                         "2026-06": False}
     assert f"{new_day}/index.html" in read_manifest(site / MANIFEST)["pages"]
     # A lost part is a cache miss: its month's pages are rendered again and recorded (the other part is left be).
-    (parts / "2026-06.json").unlink()
+    (parts / "2026-06").unlink()
     render_archive(config, archive, site)
-    restored = json.loads((parts / "2026-06.json").read_text())
+    restored = json.loads((parts / "2026-06").read_text())
     assert f"{new_day}/index.html" in restored["pages"] and f"{new_day}.json" in restored["days"]
-    assert (parts / "2026-05.json").stat().st_mtime_ns == stamps["2026-05.json"]
+    assert (parts / "2026-05").stat().st_mtime_ns == stamps["2026-05"]
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)

@@ -22,7 +22,8 @@ from ..clean import xml_text
 
 CACHE_VERSION = 5
 MANIFEST = ".academichub-manifest"
-MONTHS = ".academichub-manifest-months"   # the manifest's part for each month of days (YYYY-MM.json)
+MONTHS = ".academichub-manifest-months"   # the manifest's part for each month of days (YYYY-MM), like it a cache
+# without a suffix: no served file type (its ids are joined by a control character, index.ID_SEPARATOR)
 DAY_KEY = re.compile(r"\d{4}-\d\d-\d\d(/|\.json$)")   # a day folder's file or page, or a day file's index entry
 RENDERING = ".academichub-rendering"
 PACKAGE = Path(__file__).resolve().parent.parent          # digest/
@@ -54,7 +55,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     its month parts (MONTHS, beside it) merged in."""
     data = _read_main(path)
     if data.get("version") == CACHE_VERSION:
-        for part_path in sorted((path.parent / MONTHS).glob("*.json")):
+        for part_path in sorted((path.parent / MONTHS).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")):
             try:
                 part = json.loads(part_path.read_bytes())
             except (OSError, ValueError):
@@ -115,7 +116,7 @@ def write_manifest(root: Path, files: dict[str, int], pages: dict[str, str], day
     """Write the manifest's parts that differ from the last render's (old), and remove those of months now gone."""
     new, before = manifest_parts(files, pages, days), manifest_parts(old["files"], old["pages"], old["days"])
     for month in sorted(new.keys() | before.keys(), reverse=True):   # the main file last
-        path = root / MONTHS / f"{month}.json" if month else root / MANIFEST
+        path = root / MONTHS / month if month else root / MANIFEST
         if month not in new:
             path.unlink(missing_ok=True)
         elif new[month] != before.get(month) or not path.is_file():

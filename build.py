@@ -61,7 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="verify: the copy of content/ taken before the build (missing = empty)")
     parser.add_argument("--redo", metavar="ID|DAY", nargs="?", const=True,
                         help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
-                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for. "
+                             "one day's (YYYY-MM-DD), its briefing and, once its ISO week is over, the week's "
+                             "briefing, whatever the cache holds (a stored verdict too); nothing else is asked for. "
                              "vectors (no ID or DAY): make again each recent vector (the related papers' window) "
                              "that another vectoriser or embeddings model made")
     return parser.parse_args(argv)

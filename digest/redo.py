@@ -1,5 +1,5 @@
-"""`build.py summarize --redo ID|DAY`: one paper's or one day's summaries (and that day's briefing) asked for again,
-whatever the cache holds."""
+"""`build.py summarize --redo ID|DAY`: one paper's or one day's summaries (and that day's briefing, and the briefing
+of its week once the week is finished) asked for again, whatever the cache holds."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 from datetime import date
 from typing import Callable
 
-from .archive import Archive
+from .archive import Archive, week_of
 from .config import LLMOptions
 from .errors import DigestError
 from .papers import Paper
-from .summarize import Scan
+from .summarize import Scan, is_finished
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -48,13 +48,15 @@ def redo_papers(archive: Archive, target: str) -> tuple[date, list[Paper]]:
 
 def redo_plan(archive: Archive, target: str) -> Callable[[Archive, str, LLMOptions], Scan]:
     """Return summarize_stage's `plan` for --redo: only the named papers, cached or not; for a day, its briefing
-    too, whether a briefing or the gate's verdict on one is stored."""
+    too, and its week's once the week is finished (summarize.is_finished: a week in progress is never briefed),
+    whether a briefing or the gate's verdict on one is stored."""
     on, papers = redo_papers(archive, target)   # checked now, before any request
     whole_day = DAY.fullmatch(target) is not None
 
     def plan(archive: Archive, model: str, options: LLMOptions) -> Scan:
         chosen = papers[:options.max_papers]
         day = archive.read_day(on) if whole_day else None
-        return Scan(recent=[day] if day else [], todo=[(on, chosen)], waiting=len(chosen), rebrief=True)
+        week = week_of(on) if day and is_finished(week_of(on), archive.day_dates()) else ""
+        return Scan(recent=[day] if day else [], todo=[(on, chosen)], waiting=len(chosen), rebrief=True, week=week)
 
     return plan

@@ -164,7 +164,10 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
         return
     left = f", {report.pending} pending for the next run (offline summaries meanwhile)" if report.pending else ""
     cap = " (per-run cap reached: llm.max_papers / llm.max_tokens)" if report.capped and report.pending else ""
-    print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings by "
+    # A week is briefed at most once a week (or on --redo DAY): the line says when, and which week
+    weeks = ", ".join(dict.fromkeys(report.weekly))
+    weekly = f" ({len(report.weekly)} of them the week {weeks}'s)" if report.weekly else ""
+    print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings{weekly} by "
           f"{report.endpoint.model} at {report.endpoint.url}{left}{cap}; {report.usage.requests} requests, "
           f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
           f"{report.seconds:.1f} s")

@@ -532,6 +532,7 @@ class Report:
     pending: int = 0
     summarised: int = 0
     briefings: int = 0
+    weekly: list[str] = field(default_factory=list)      # the week of each of those briefings that is a week's
     usage: Usage = field(default_factory=Usage)
     usage_by_day: dict[str, Usage] = field(default_factory=dict)
     problem: str | None = None
@@ -583,6 +584,7 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
     todo = found.waiting
     report.pending = todo - len(outcome.summaries) - len(outcome.verdicts)   # a verdict is an answer, stored
     report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefed())
+    report.weekly = [item.week for item in outcome.briefed() if item.week]
     report.usage, report.usage_by_day = client.total, dict(sorted(client.usage.items()))
     report.gate, report.form = outcome.gate_totals(), FORMATS[client.form]
     report.capped = client.capped or outcome.attempted < todo

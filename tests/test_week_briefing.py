@@ -62,9 +62,10 @@ def answering_weeks_with(llm: LLMServer, *answers: dict[str, str]):
     return asked
 
 
-def test_a_finished_week_gets_its_briefing_stored_reused_and_asked_again_when_its_papers_change(tmp_path, llm):
+def test_a_finished_week_gets_its_briefing_stored_reused_and_asked_again_when_its_papers_change(tmp_path, llm, capsys):
     config = project(tmp_path, llm)
     assert run(tmp_path, config) == 0
+    assert f"8 briefings (2 of them the week {WEEK}'s) by test-model" in capsys.readouterr().out   # 3 days', 1 week's, 2 languages
     asked = week_requests(llm)
     assert len(asked) == 1          # one request for both languages, for W25 only (W26 is not finished)
     sent = task(asked[0])
@@ -151,7 +152,7 @@ GOOD = {"en": "### Across fields\n\nBoth [01] and [02] study graphs on 12 benchm
 GHOST = {"en": "### Ghost\n\nSee [01] and [09].", "zh": "### 幽灵\n\n请参见 [01] 和 [09] 两篇论文。"}
 
 
-def test_redo_of_a_day_asks_its_finished_week_again_and_clears_a_stored_verdict(tmp_path, llm):
+def test_redo_of_a_day_asks_its_finished_week_again_and_clears_a_stored_verdict(tmp_path, llm, capsys):
     config = project(tmp_path, llm)
     asked = answering_weeks_with(llm, GHOST)
     assert run(tmp_path, config) == 0 and len(asked) == 2    # refused twice: the verdict is stored
@@ -160,7 +161,9 @@ def test_redo_of_a_day_asks_its_finished_week_again_and_clears_a_stored_verdict(
     assert run(tmp_path, config) == 0 and len(asked) == 2    # and a plain rerun does not ask again
 
     asked = answering_weeks_with(llm, GOOD)
+    capsys.readouterr()
     assert redo(tmp_path, MON.isoformat()) == 0             # any day of the week: its Monday here
+    assert f"4 briefings (2 of them the week {WEEK}'s)" in capsys.readouterr().out
     assert len(asked) == 1 and task(asked[0])["languages"] == ["en", "zh"]   # one request, both languages
     assert sorted(p["title"] for p in task(asked[0])["papers"]) == [f"Paper {n} on graphs" for n in (1, 2, 3, 4)]
     for lang in ("en", "zh"):

@@ -4,7 +4,8 @@ the W3C validator's rules (tests/feedcheck.py).
 
 The week's briefing goes through the daily briefing's gate when it is asked for, then through its sanitiser when
 it is rendered. Both ways in are built: through the fake model on 127.0.0.1 (the gate drops the theme with a script
-URL, the sanitiser has the rest) and as a file stored as is (a hand-edited content/weeks/ file: the sanitiser alone).
+URL, the sanitiser has the rest) and as a file stored as is (a hand-edited content/weeks/ file: the sanitiser alone;
+the same text as a day's briefing too, whose page the same sanitiser serves).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from browser_fixtures import vnu_errors
 from feedcheck import feed_problems
 from llmserver import LLMServer
 from test_gate import run
-from test_week_briefing import MON, WEEK, answering_weeks_with, project, week_page
+from test_week_briefing import MON, WED, WEEK, answering_weeks_with, project, week_page
 
 from digest.archive import Archive, Briefing
 
@@ -64,18 +65,22 @@ def week_site(request, tmp_path_factory) -> Path:
             assert "Across fields" in stored.text and "Scripted" not in stored.text   # the gate dropped one theme
             assert "<script>" in stored.text           # and kept the other for the sanitiser
         else:
-            for lang in ("en", "zh"):
+            for lang in ("en", "zh"):   # the week's, and WED's day briefing: the one sanitiser serves both pages
                 archive.write_briefing(Briefing(MON, lang, "week-model", "b2.1", "x", link_script_urls(HOSTILE[lang]),
                                                 week=WEEK))
+                archive.write_briefing(Briefing(WED, lang, "day-model", "b2.1", "x", link_script_urls(HOSTILE[lang])))
         assert not llm.errors, llm.errors
         assert run(tmp_path, config, "render") == 0
     assert 'class="briefing briefing-llm"' in week_page(tmp_path)
+    day_page = (tmp_path / "site" / WED.isoformat() / "index.html").read_text(encoding="utf-8")
+    assert ("day-model" in day_page) == (request.param == "stored")
     return tmp_path / "site"
 
 
 def test_the_week_page_with_a_hostile_briefing_is_valid_html(week_site):
-    page = week_site / "weeks" / WEEK / "index.html"
-    assert vnu_errors([page, week_site / "weeks" / "index.html"], week_site) == []
+    pages = [week_site / "weeks" / WEEK / "index.html", week_site / "weeks" / "index.html",
+             week_site / WED.isoformat() / "index.html"]
+    assert vnu_errors(pages, week_site) == []
 
 
 def test_no_hostile_markup_or_character_reaches_the_week_page_or_feed(week_site):

@@ -192,3 +192,19 @@ def test_redo_of_a_day_of_the_week_in_progress_or_of_one_paper_asks_for_no_week(
     assert redo(tmp_path, paper(3, "cs.LG").id) == 0        # one paper of W25: its summary only
     assert len(week_requests(llm)) == 1
     assert not (tmp_path / "content" / "weeks" / "2026-W26.briefing.en.md").exists()
+
+
+def test_redo_of_a_finished_week_asks_for_its_briefing_alone(tmp_path, llm, capsys):
+    config = project(tmp_path, llm)
+    answering_weeks_with(llm, GHOST)
+    assert run(tmp_path, config) == 0                       # the week's verdict is stored
+    archive = Archive(tmp_path / "content")
+    assert archive.read_week_briefings() == {}
+    asked = answering_weeks_with(llm, GOOD)
+    calls = llm.calls
+    capsys.readouterr()
+    assert redo(tmp_path, WEEK) == 0
+    assert llm.calls == calls + 1 and len(asked) == 1      # one request: no summary, no day's briefing
+    assert f"0 papers summarised, 2 briefings (2 of them the week {WEEK}'s)" in capsys.readouterr().out
+    assert set(archive.read_week_briefings()) == {(WEEK, "en"), (WEEK, "zh")}
+    assert "Across fields" in archive.read_briefing(MON, "en", WEEK).text

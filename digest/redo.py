@@ -31,8 +31,8 @@ def redo_week(archive: Archive, target: str) -> str:
     """Return the ISO week `--redo target` names when its briefing may be asked for (a week of content/ that is
     over: summarize.is_finished); raise RedoError in one line otherwise."""
     days = archive.day_dates()
-    if not any(week_of(on) == target for on in days):
-        raise RedoError(f"--redo {target}: no day of that week in {archive.root} ({holds(days)})")
+    if not any(week_of(on) == target and (day := archive.read_day(on)) is not None and day.papers for on in days):
+        raise RedoError(f"--redo {target}: no day of that week with papers in {archive.root} ({holds(days)})")
     if not is_finished(target, days):
         raise RedoError(f"--redo {target}: the week is not over (the archive's newest day, {days[-1]}, is in it); "
                         "a week is briefed once it is")

@@ -165,7 +165,7 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
         return
     left = f", {report.pending} pending for the next run (offline summaries meanwhile)" if report.pending else ""
     cap = " (per-run cap reached: llm.max_papers / llm.max_tokens)" if report.capped and report.pending else ""
-    # A week is briefed at most once a week (or on --redo DAY): the line says when, and which week
+    # A week is briefed at most once a week (or on --redo DAY|WEEK): the line says when, and which week
     weeks = ", ".join(dict.fromkeys(report.weekly))
     weekly = f" ({len(report.weekly)} of them the week {weeks}'s)" if report.weekly else ""
     print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings{weekly} by "

@@ -420,8 +420,8 @@ def _briefing_texts(text: str, langs: Sequence[str], papers: Sequence[Paper]) ->
 
 async def run(config: Config, archive: Archive, client: Client, found: Scan, out: Outcome) -> Outcome:
     """Ask for every missing briefing (latest days first) and summary (newest first) within the run's caps, then for
-    the scan's week's briefing if it is missing or out of date (on --redo DAY: the finished week of DAY, whatever is
-    stored)."""
+    the scan's week's briefing if it is missing or out of date (on --redo DAY or WEEK: DAY's finished week, or WEEK,
+    whatever is stored)."""
     options, model = config.llm, client.endpoint.model
     names = {tid: topic.name("en") for tid, topic in config.topics.items()}
     jobs: dict[date, list[Any]] = {}

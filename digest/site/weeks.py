@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..archive import week_rank
 from ..i18n import translator
 from ..papers import Paper
 from .briefings import SHOW_RADAR, Briefings, Counts, Shown, count, offline, plain_text, relocate
@@ -50,7 +51,7 @@ class WeekPaper:
     @property
     def rank(self) -> tuple[bool, int, int, int]:
         """The radar's first, then those under the most topics, then the newest (in their day's order)."""
-        return not self.hits, -self.listed, -self.paper.day.toordinal(), self.number
+        return (*week_rank(self.paper, bool(self.hits), self.listed), self.number)
 
 
 def weight(markup: str) -> tuple[int, int]:

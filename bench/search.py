@@ -23,7 +23,8 @@ from typing import Any
 from digest.clean import clip
 from digest.site.cards import SHORT_SUMMARY_CHARS
 from digest.site.search import ABSTRACT_MONTHS, AUTHORS_SHOWN, index_files
-from digest.site.searchdb import BUCKETS, DayTerms, append_day, build_segment, chunks_bytes, chunks_of, content_name, day_terms
+from digest.site.searchdb import BUCKETS, append_day, build_segment, chunks_bytes, chunks_of, content_name
+from digest.site.searchterms import DayTerms, day_terms
 
 COMMON = ("the of and to in for we with on by that this is are from as an which can model learning neural "
           "network data training method results show propose performance deep large language").split()

@@ -124,7 +124,7 @@ def test_author_lists_their_papers_newest_first(search_site, new_context):
 def test_the_browser_cuts_a_query_into_the_build_s_terms(search_site, new_context, text):
     # One rule: the browser applies the pattern index.json hands it, and gets the terms the build indexed.
     from digest.radar import fold
-    from digest.site.searchdb import terms
+    from digest.site.searchterms import terms
     page = new_context().new_page()
     page.goto(search_site[0] + "search/")
     got = page.evaluate("""async text => {

@@ -44,27 +44,27 @@ function withIndex(step) {
   });
 }
 
-/* Each term of text with where it stands and whether it is a CJK character: [term, index, cjk], as
-   searchdb.term_pattern cuts the papers' text (the pattern comes in index.json: its first group at each match
-   is a word, its second a CJK character). */
+/* Each term of text with where it stands, whether it is a CJK character and the neighbour it makes a pair with:
+   [term, index, cjk, neighbour or undefined], as searchterms.term_pattern cuts the papers' text (the pattern
+   comes in index.json: its first group at each match is a word, its second a CJK character, its third that
+   character's neighbour). */
 function termsAt(ix, text) {
-  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined]; });
+  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined, m[3]]; });
 }
-function neighbours(t, next) { return Boolean(t && t[2] && next && next[2] && next[1] === t[1] + t[0].length); }
-/* The query's terms, each once, as searchdb.terms: its words and CJK characters, each CJK character followed by
-   the pair it makes with its neighbour. */
+/* The query's terms, each once, as searchterms.terms: its words and CJK characters, each CJK character followed
+   by the pair it makes with its neighbour. */
 export function queryTerms(ix, text) {
-  var found = termsAt(ix, fold(text)), out = [];
-  found.forEach(function (t, i) {
+  var out = [];
+  termsAt(ix, fold(text)).forEach(function (t) {
     out.push(t[0]);
-    if (neighbours(t, found[i + 1])) out.push(t[0] + found[i + 1][0]);
+    if (t[3]) out.push(t[0] + t[3]);
   });
   return out.filter(function (t, i) { return out.indexOf(t) === i; });
 }
 /* A pair term's two characters, or null for another term. */
 function pairOf(ix, term) {
-  var t = termsAt(ix, term);
-  return t.length === 2 && neighbours(t[0], t[1]) && t[0][0] + t[1][0] === term ? [t[0][0], t[1][0]] : null;
+  var t = termsAt(ix, term)[0];
+  return t && t[3] && t[0] + t[3] === term ? [t[0], t[3]] : null;
 }
 /* The query's terms a segment's papers must all have, by number: a pair where the segment indexes the pairs of
    its two characters (searchdb.pair_chars), in place of the characters; another pair's two characters (every
@@ -300,7 +300,7 @@ function highlight(frag, text, ix, words) {
     marked.push(!t[2] && words.indexOf(fold(t[0])) >= 0);
     if (!t[2]) return;
     Array.from(fold(t[0])).forEach(function (u, j) {
-      units.push({ u: u, term: i, joined: j > 0 || neighbours(found[i - 1], t) });
+      units.push({ u: u, term: i, joined: j > 0 || Boolean(i && found[i - 1][3]) });
     });
   });
   units.forEach(function (unit, k) {

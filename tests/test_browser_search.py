@@ -88,6 +88,27 @@ def test_a_title_hit_ranks_above_a_newer_summary_hit_and_is_highlighted(search_s
     assert 0 < spent < min(40_000, index / 4), (spent, index)
 
 
+def test_a_query_s_range_requests_each_have_an_address_and_its_rows_need_no_offsets_round(search_site, new_context):
+    # Chromium's HTTP cache fills one URL's entry one request at a time: Range requests to one file sent together
+    # came back a round trip apart. Each range at an address of its own, they overlap. The newest segment's
+    # row-block offsets are read whole on the page's load, so a query's rows come in one round, not two.
+    page = new_context().new_page()
+    asked: list[tuple[str, str]] = []
+    page.on("request", lambda r: asked.append((r.url, r.headers.get("range", ""))) if "/search/" in r.url else None)
+    page.goto(search_site[0] + "search/")
+    page.wait_for_load_state("networkidle")
+    loaded = len(asked)
+    page.fill("#search-input", "zebrafish")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-results li")
+    page.wait_for_load_state("networkidle")
+    ranged = [(url, rng) for url, rng in asked if rng]
+    assert len({url for url, _ in ranged}) == len(set(ranged)) and len(ranged) > 2, ranged   # one range per URL
+    rows = [(url, rng) for url, rng in asked[loaded:] if ".rows" in url]
+    assert rows and all(not rng.startswith("bytes=0-") for _, rng in rows), rows   # the blocks alone
+    assert any(".rows" in url and rng.startswith("bytes=0-") for url, rng in asked[:loaded])   # read on load
+
+
 def test_an_abstract_word_of_a_recent_day_is_found_not_an_old_days(search_site, new_context):
     results, _, _ = search(new_context, search_site, "xylophone")
     assert [r[:11] for r in results] == ["Instruments"]

@@ -1,16 +1,20 @@
-/* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in four rounds of
+/* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in three rounds of
    parallel fetches per query: the terms' dictionary buckets, their posting lists (newest first, so a common word
-   reads only its first bytes), the row blocks' offsets, the row blocks. search/index.json names the build's files
-   (named by their content) and the term rule; a file gone (a new build deployed) reloads it once. */
+   reads only its first bytes) beside the first segment's row-block offsets, the row blocks. search/index.json
+   names the build's files (named by their content) and the term rule; a file gone (a new build deployed) reloads
+   it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
 var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
-var loaded = null, blocks = {};
+var loaded = null, blocks = {}, tables = {};
 
+/* A file, or its bytes start..end-1. A range is asked at an address of its own (the query string names it; static
+   hosts and build.py serve ignore it): the browser's HTTP cache lets one request at a time fill a URL's entry, so
+   Range requests to one file, sent together, came back one after another (a round trip each). */
 function getBytes(file, start, end) {
-  var opts = end === undefined ? {} : { headers: { Range: "bytes=" + start + "-" + (end - 1) } };
-  return fetch(BASE + file, opts).then(function (r) {
+  var range = end === undefined ? null : "bytes=" + start + "-" + (end - 1);
+  return fetch(BASE + file + (range ? "?" + range : ""), range ? { headers: { Range: range } } : {}).then(function (r) {
     if (r.status === 404) throw new Error(STALE);
     if (!r.ok) throw new Error(r.status + " " + file);
     return r.arrayBuffer().then(function (buf) {
@@ -34,12 +38,16 @@ function getIndex(fresh) {
   return loaded;
 }
 /* Fetch the manifest and the dictionary's directory ahead of the first query (the search page does on load). */
-export function warm() { getIndex(false).catch(function () { /* the query will say */ }); }
+export function warm() {
+  getIndex(false).then(function (ix) { if (ix.m.segments.length) offsetsOf(ix, ix.m.segments.length - 1); })
+    .catch(function () { /* the query will say */ });
+}
 /* Run a step against the index; if one of its files is gone (a newer build), once more against the new index. */
 function withIndex(step) {
   return getIndex(false).then(step).catch(function (e) {
     if (e.message !== STALE) throw e;
     blocks = {};
+    tables = {};
     return getIndex(true).then(step);
   });
 }
@@ -197,17 +205,34 @@ function inflate(bytes) {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Response(stream).text().then(JSON.parse);
 }
-/* The rows of some hits, each row block fetched once: two rounds (the blocks' offsets, then the blocks). */
+/* A segment's row-block offsets, all of them (4 bytes a block: 7 KB for a month of 27,000 papers), read once a
+   session, beside the query's posting lists (the newest segment's even before the first query: warm): the rows
+   then cost one round, not two. */
+function offsetsOf(ix, seg) {
+  var file = ix.m.segments[seg].rows;
+  if (!tables[file]) {
+    var pending = tables[file] = getBytes(file, 0, 4 * Math.ceil(ix.m.segments[seg].count / ix.m.block) + 4)
+      .then(function (b) { var view = new DataView(b.buffer, b.byteOffset, b.byteLength); return function (k) { return view.getUint32(4 * k, true); }; });
+    pending.catch(function () { if (tables[file] === pending) delete tables[file]; });
+  }
+  return tables[file];
+}
+/* The offsets of blocks lo..hi + 1: the segment's whole table if it is read or on its way, else just these. */
+function offsetsAt(ix, seg, lo, hi) {
+  if (tables[ix.m.segments[seg].rows]) return offsetsOf(ix, seg);
+  return getBytes(ix.m.segments[seg].rows, 4 * lo, 4 * hi + 8).then(function (head) {
+    var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    return function (k) { return view.getUint32(4 * (k - lo), true); };
+  });
+}
+/* The rows of some hits, each row block fetched once: the blocks' offsets (offsetsAt), then the blocks. */
 function rowsOf(ix, hits) {
   var per = ix.m.block, bySeg = {};
   hits.forEach(function (h) { (bySeg[h.seg] = bySeg[h.seg] || {})[Math.floor(h.local / per)] = true; });
   return Promise.all(Object.keys(bySeg).map(function (seg) {
     var file = ix.m.segments[seg].rows, wanted = Object.keys(bySeg[seg]).map(Number).filter(function (b) { return !blocks[file + b]; });
     if (!wanted.length) return null;
-    var lo = Math.min.apply(null, wanted), hi = Math.max.apply(null, wanted);
-    return getBytes(file, 4 * lo, 4 * hi + 8).then(function (head) {
-      var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      function at(b) { return view.getUint32(4 * (b - lo), true); }
+    return offsetsAt(ix, seg, Math.min.apply(null, wanted), Math.max.apply(null, wanted)).then(function (at) {
       // Blocks close together come in one request (a common word's newest hits lie side by side).
       var runs = [];
       wanted.sort(function (a, b) { return a - b; }).forEach(function (b) {
@@ -240,6 +265,7 @@ export function Search(termsOf, keep) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
     var wave = [], est = 0;
     while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
+    if (!hits.length) offsetsOf(ix, wave[0]);   // the first results' rows most likely lie there
     return Promise.all(wave.map(function (seg) {   // a list to intersect with others is read further
       return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, need[seg].length > 1 ? LIST_BYTES : FIRST_BYTES);
     })).then(function (parts) {

@@ -4,9 +4,9 @@ searchrows.py writes the result rows.
 
 Why not SQLite FTS5 over an HTTP VFS: its reads are synchronous page reads, one request each, and a query walks
 B-trees (term, doclist, then each row): measured over a counting VFS on 300k synthetic papers an author query read
-39 distinct pages, 39 sequential round trips (5.9 s at 150 ms). Here every query is four rounds of parallel fetches
-(bucket of the dictionary, posting lists, row-block offsets, row blocks), after a manifest and a directory read
-once per session.
+39 distinct pages, 39 sequential round trips (5.9 s at 150 ms). Here every query is three rounds of parallel fetches
+(bucket of the dictionary, posting lists, row blocks), after a manifest, a directory and the newest segment's
+row-block offsets read once per session.
 
 The archive is cut in segments, one per month (a month past SEGMENT_PAPERS is cut in parts at days). A segment has
   <name>-<hash>.post   the posting lists, laid out bucket by bucket; each list is local paper numbers (0 is the

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .searchrows import ROWS_PER_BLOCK, append_rows, row_blocks
-from .searchterms import AUTHOR_PREFIX, CJK_CHAR, JS_WORD, DayTerms, is_pair, read_varint, term_pattern, varints
+from .searchterms import AUTHOR_PREFIX, CJK_CHAR, JS_WORD, DayTerms, is_pair, read_varint, term_pattern, varint, varints
 
 BUCKETS = 4096            # dictionary buckets (a power of two): ~1/4096 of the dictionary is read per term
 DICT_FILE_BYTES = 16 << 20   # dictionary files are cut at bucket boundaries past this (every file <= 25 MiB)
@@ -109,14 +109,13 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
             else:
                 found.append((size, entry))
         size += len(day.rows)
-    small = [bytes((n,)) for n in range(0x80)]
     by_bucket: dict[int, list[tuple[int, int, bytes]]] = {}
     for key, entries in parts.items():
         pieces: list[bytes] = []
         count, below = 0, size   # below: the paper before which the list has reached
         for start, (n, newest, oldest, gaps) in reversed(entries):
             bridge = below - (start + newest) - (0 if pieces else 1)   # the first: from the segment's end
-            pieces.append(small[bridge] if bridge < 0x80 else varints((bridge,)))
+            pieces.append(varint(bridge))
             pieces.append(gaps.encode("latin-1"))
             count += n
             below = start + oldest
@@ -138,11 +137,11 @@ def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[
         head = varints((len(entries), len(post)))
         body = bytearray()
         for check, count_field, data in entries:
-            body += check.to_bytes(CHECK_BYTES, "little") + varints((count_field,))
+            body += check.to_bytes(CHECK_BYTES, "little") + varint(count_field)
             if count_field >> 1 == 1:
                 body += data
             else:
-                body += varints((len(data),))
+                body += varint(len(data))
                 post += data
         chunks[bucket] = head + bytes(body)
     return bytes(post), chunks
@@ -180,7 +179,7 @@ def interleave(segments: Sequence[Sequence[bytes]]) -> tuple[bytes, list[bytes]]
         offsets.append(done + len(current))
         for number, chunks in enumerate(segments):
             if chunks[bucket]:
-                current += varints((number,)) + chunks[bucket]
+                current += varint(number) + chunks[bucket]
     files.append(bytes(current))
     offsets.append(done + len(current))
     return struct.pack(f"<{BUCKETS + 1}I", *offsets), files
@@ -228,14 +227,14 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
                     offset += length
                 entry = new.pop((check, count_field & 1), None)
                 if entry is None:   # only the distance from the segment's end grows
-                    entries.append((check, count_field, varints((first + added,)) + tail))
+                    entries.append((check, count_field, varint(first + added) + tail))
                     continue
                 listed, newest, oldest, gaps = entry
                 bridge = (count + oldest) - (count - 1 - first)
-                data = varints((size - 1 - (count + newest),)) + gaps.encode("latin-1") + varints((bridge,)) + tail
+                data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + varint(bridge) + tail
                 entries.append((check, count_field + 2 * listed, data))
         for (check, fld), (listed, newest, _, gaps) in new.items():
-            entries.append((check, listed * 2 + fld, varints((size - 1 - (count + newest),)) + gaps.encode("latin-1")))
+            entries.append((check, listed * 2 + fld, varint(size - 1 - (count + newest)) + gaps.encode("latin-1")))
         if not entries:
             del by_bucket[bucket]
     new_post, new_chunks = encode_buckets(by_bucket)

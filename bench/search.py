@@ -178,7 +178,12 @@ def one_query(browser, url: str, query: str) -> dict[str, object]:
                   " dispatchEvent(new PopStateEvent('popstate')); } else i.form.requestSubmit(); }", query)
     page.wait_for_selector("#search-results li", timeout=30_000)
     warm_ms = (time.perf_counter() - started) * 1000
-    page.wait_for_load_state("networkidle")
+    # The first rows show while later ones are on their way: count every request of the results' first page.
+    page.wait_for_selector("#search-results[aria-busy=false]", state="attached", timeout=30_000)
+    for _ in range(50):
+        if all(r in got for r in sent if r not in before and "/search/" in sent[r]):
+            break
+        page.wait_for_timeout(100)
     query_ids = [r for r in got if r not in before and "/search/" in sent.get(r, "")]
     warm_bytes = sum(got[r] for r in query_ids)
     first = page.text_content("#search-results li") or ""

@@ -225,11 +225,25 @@ function offsetsAt(ix, seg, lo, hi) {
     return function (k) { return view.getUint32(4 * (k - lo), true); };
   });
 }
-/* The rows of some hits, each row block fetched once: the blocks' offsets (offsetsAt), then the blocks. */
-function rowsOf(ix, hits) {
-  var per = ix.m.block, bySeg = {};
+/* The rows of some hits (ranked), each row block fetched once: the blocks' offsets (offsetsAt), then the blocks.
+   show(rows), if given, is handed the rows as they come, in rank order: the first as soon as their blocks are
+   there (a browser sends six requests at a time to one HTTP/1.1 host: a rare word's ten blocks take two rounds). */
+function rowsOf(ix, hits, show) {
+  var per = ix.m.block, bySeg = {}, shown = 0;
+  function block(h) { return blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)]; }
+  function row(h) {
+    var p = block(h)[h.local % per];
+    return { id: p[0], day: p[1], title: p[2], authors: splitKeys(p[3]), authorsCount: p[4], summary: p[5], link: p[6],
+             titleHit: h.title };
+  }
+  function ready() {
+    var from = shown;
+    while (shown < hits.length && block(hits[shown])) shown++;
+    if (show && shown > from) show(hits.slice(from, shown).map(row));
+  }
   hits.forEach(function (h) { (bySeg[h.seg] = bySeg[h.seg] || {})[Math.floor(h.local / per)] = true; });
-  return Promise.all(Object.keys(bySeg).map(function (seg) {
+  ready();
+  return Promise.all(Object.keys(bySeg).reverse().map(function (seg) {   // newest first: ranked first
     var file = ix.m.segments[seg].rows, wanted = Object.keys(bySeg[seg]).map(Number).filter(function (b) { return !blocks[file + b]; });
     if (!wanted.length) return null;
     return offsetsAt(ix, seg, Math.min.apply(null, wanted), Math.max.apply(null, wanted)).then(function (at) {
@@ -239,27 +253,26 @@ function rowsOf(ix, hits) {
         var run = runs[runs.length - 1];
         if (run && at(b) - at(run[run.length - 1] + 1) <= NEAR_BYTES) run.push(b); else runs.push([b]);
       });
-      return Promise.all(runs.map(function (run) {
+      return Promise.all(runs.reverse().map(function (run) {   // newest first
         var first = at(run[0]), last = run[run.length - 1];
         return getBytes(file, first, at(last + 1)).then(function (bytes) {
           return Promise.all(run.map(function (b) {
             return inflate(bytes.subarray(at(b) - first, at(b + 1) - first)).then(function (rows) { blocks[file + b] = rows; });
           }));
-        });
+        }).then(ready);
       }));
     });
   })).then(function () {
-    return hits.map(function (h) {
-      var p = blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)][h.local % per];
-      return { id: p[0], day: p[1], title: p[2], authors: splitKeys(p[3]), authorsCount: p[4], summary: p[5], link: p[6],
-               titleHit: h.title };
-    });
+    ready();
+    return hits.map(row);
   });
 }
 
-/* A search over the whole archive: `next(n)` resolves the next n result rows (title and author hits first, then
-   newest), `done()` says whether more may come. terms(ix) gives the query's terms; keep(row) checks a row. */
+/* A search over the whole archive: `next(n, show)` resolves the next n result rows (title and author hits first,
+   then newest) and hands show(rows) the first of them as they come; `done()` says whether more may come.
+   terms(ix) gives the query's terms; keep(row) checks a row. */
 export function Search(termsOf, keep) {
+  var kept = keep || function () { return true; };
   var queue = null, need = null, hits = [], shown = 0, waves = null, words = [];
   function fill(ix, want) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
@@ -276,7 +289,7 @@ export function Search(termsOf, keep) {
     });
   }
   var current = null;
-  function step(n) {
+  function step(n, show) {
     return function (ix) {
       if (ix !== current) { current = ix; queue = null; need = null; hits = []; shown = 0; waves = null; }   // a new build's index
       var start = Promise.resolve();
@@ -292,12 +305,12 @@ export function Search(termsOf, keep) {
       return start.then(function () { return fill(ix, n); }).then(function () {
         var page = hits.slice(shown, shown + n);
         shown += page.length;
-        return rowsOf(ix, page);
-      }).then(function (rows) { return rows.filter(keep || function () { return true; }); });
+        return rowsOf(ix, page, show && function (rows) { show(rows.filter(kept)); });
+      }).then(function (rows) { return rows.filter(kept); });
     };
   }
   return {
-    next: function (n) { return withIndex(step(n)); },
+    next: function (n, show) { return withIndex(step(n, show)); },
     done: function () { return waves !== null && !waves.length && shown >= hits.length; },
     /* Whether the query has any term to look up (known after the first next()). */
     empty: function () { return waves !== null && !words.length; },

@@ -1,17 +1,14 @@
-/* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in three rounds of
-   parallel fetches per query: the terms' dictionary buckets, their posting lists (newest first, so a common word
-   reads only its first bytes) beside the first segment's row-block offsets, the row blocks. search/index.json
-   names the build's files (named by their content) and the term rule; a file gone (a new build deployed) reloads
-   it once. */
+/* The search index (digest/site/searchdb.py writes it), read with HTTP Range requests in three rounds of parallel
+   fetches per query: dictionary buckets, posting lists (newest first: a common word reads its first bytes), row
+   blocks. index.json names the build's files (by content) and the term rule; a file gone reloads it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
 var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
 var loaded = null, blocks = {}, tables = {};
 
-/* A file, or its bytes start..end-1. A range is asked at an address of its own (the query string names it; static
-   hosts and build.py serve ignore it): the browser's HTTP cache lets one request at a time fill a URL's entry, so
-   Range requests to one file, sent together, came back one after another (a round trip each). */
+/* A file, or its bytes start..end-1 at an address of their own (hosts ignore the query): Chromium's cache fills
+   a URL's entry one request at a time, so ranges of one file came back a round trip apart. */
 function getBytes(file, start, end) {
   var range = end === undefined ? null : "bytes=" + start + "-" + (end - 1);
   return fetch(BASE + file + (range ? "?" + range : ""), range ? { headers: { Range: range } } : {}).then(function (r) {
@@ -37,7 +34,7 @@ function getIndex(fresh) {
   loaded.catch(function () { loaded = null; });
   return loaded;
 }
-/* Fetch the manifest and the dictionary's directory ahead of the first query (the search page does on load). */
+/* The manifest, the directory and the newest rows' offsets ahead of the first query (on the page's load). */
 export function warm() {
   getIndex(false).then(function (ix) { if (ix.m.segments.length) offsetsOf(ix, ix.m.segments.length - 1); })
     .catch(function () { /* the query will say */ });
@@ -52,15 +49,12 @@ function withIndex(step) {
   });
 }
 
-/* Each term of text with where it stands, whether it is a CJK character and the neighbour it makes a pair with:
-   [term, index, cjk, neighbour or undefined], as searchterms.term_pattern cuts the papers' text (the pattern
-   comes in index.json: its first group at each match is a word, its second a CJK character, its third that
-   character's neighbour). */
+/* Text's terms as [term, index, cjk, the neighbour it pairs with], cut by index.json's pattern
+   (searchterms.term_pattern: its groups are a word, a CJK character, that character's neighbour). */
 function termsAt(ix, text) {
   return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined, m[3]]; });
 }
-/* The query's terms, each once, as searchterms.terms: its words and CJK characters, each CJK character followed
-   by the pair it makes with its neighbour. */
+/* The query's terms, each once, as searchterms.terms: words, CJK characters, each followed by its pair. */
 export function queryTerms(ix, text) {
   var out = [];
   termsAt(ix, fold(text)).forEach(function (t) {
@@ -74,9 +68,8 @@ function pairOf(ix, term) {
   var t = termsAt(ix, term)[0];
   return t && t[3] && t[0] + t[3] === term ? [t[0], t[3]] : null;
 }
-/* The query's terms a segment's papers must all have, by number: a pair where the segment indexes the pairs of
-   its two characters (searchdb.pair_chars), in place of the characters; another pair's two characters (every
-   paper holding the pair has them); the other terms. */
+/* The terms (by number) a segment's hits must have: a pair of its pair characters (searchdb.pair_chars) for
+   its characters; another pair's characters in its place; the other terms. */
 function needed(ix, words, seg) {
   var chars = new Set(Array.from(ix.m.segments[seg].pairs || "")), implied = {};
   var pairs = words.map(function (w) {
@@ -115,9 +108,8 @@ function reader(bytes) {
     uint: function (n) { var v = 0; for (var i = 0; i < n; i++) v += bytes[pos++] * Math.pow(256, i); return v; }
   };
 }
-/* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count;
-   a list of one paper has its one varint in the entry instead, as `only`: searchdb.encode_buckets). Only the
-   terms some segment needs are looked up (used[k]): a pair no segment indexes costs no request. */
+/* Each term's entries by segment: [title entry, text entry], an entry {offset, length, count} or, for a list of
+   one paper, {only} (searchdb.encode_buckets). Only terms some segment needs (used[k]) are looked up. */
 function lookUp(ix, terms, used) {
   var buckets = {};
   terms.forEach(function (t, k) { if (used[k]) buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
@@ -141,8 +133,8 @@ function lookUp(ix, terms, used) {
     });
   })).then(function () { return found; });
 }
-/* The segments to read, in order: those that may hold title or author hits for every term they need first, then
-   the rest; newest first in each. Each with an estimate (at most that many hits). need[seg]: needed(). */
+/* The segments to read: those that may hold title or author hits first, then the rest, newest first, each with
+   an estimate (at most that many hits). */
 function plan(ix, found, need) {
   var segs = ix.m.segments.map(function (s, i) { return i; }).filter(function (i) {
     return need[i].every(function (k) { return found[k][i]; });
@@ -165,8 +157,7 @@ function decodeList(bytes, size, count) {
   }
   return ids;
 }
-/* One segment's hits for all the terms it needs (found: theirs): {seg, local, title} newest first, and whether
-   older ones were left unread. */
+/* A segment's hits for the terms it needs: {seg, local, title} newest first; partial: older ones unread. */
 function segmentHits(ix, found, seg, limit) {
   var info = ix.m.segments[seg];
   function list(e, bytes) {
@@ -182,7 +173,7 @@ function segmentHits(ix, found, seg, limit) {
   return Promise.all(found.map(function (f) {
     var t = f[seg][0], s = f[seg][1];
     if (t && s && t.length && s.length && t.length + s.length <= 2 * limit && Math.abs(t.offset - s.offset) === (t.offset < s.offset ? t.length : s.length)) {
-      // A term's two lists lie side by side (searchdb sorts a bucket's entries by hash): one request for both.
+      // A term's two lists lie side by side (sorted by hash): one request for both.
       var lo = Math.min(t.offset, s.offset);
       return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
         return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
@@ -205,29 +196,28 @@ function inflate(bytes) {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Response(stream).text().then(JSON.parse);
 }
-/* A segment's row-block offsets, all of them (4 bytes a block: 7 KB for a month of 27,000 papers), read once a
-   session, beside the query's posting lists (the newest segment's even before the first query: warm): the rows
-   then cost one round, not two. */
+function offsets(file, lo, hi) {
+  return getBytes(file, 4 * lo, 4 * hi + 8).then(function (b) {
+    var view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return function (k) { return view.getUint32(4 * (k - lo), true); };
+  });
+}
+/* A segment's row-block offsets, whole (7 KB a month), once a session, beside the posting lists (the newest
+   segment's on load): the rows then cost one round, not two. */
 function offsetsOf(ix, seg) {
   var file = ix.m.segments[seg].rows;
   if (!tables[file]) {
-    var pending = tables[file] = getBytes(file, 0, 4 * Math.ceil(ix.m.segments[seg].count / ix.m.block) + 4)
-      .then(function (b) { var view = new DataView(b.buffer, b.byteOffset, b.byteLength); return function (k) { return view.getUint32(4 * k, true); }; });
+    var pending = tables[file] = offsets(file, 0, Math.ceil(ix.m.segments[seg].count / ix.m.block) - 1);
     pending.catch(function () { if (tables[file] === pending) delete tables[file]; });
   }
   return tables[file];
 }
-/* The offsets of blocks lo..hi + 1: the segment's whole table if it is read or on its way, else just these. */
+/* The offsets of blocks lo..hi + 1: from the whole table if it is read or on its way. */
 function offsetsAt(ix, seg, lo, hi) {
-  if (tables[ix.m.segments[seg].rows]) return offsetsOf(ix, seg);
-  return getBytes(ix.m.segments[seg].rows, 4 * lo, 4 * hi + 8).then(function (head) {
-    var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    return function (k) { return view.getUint32(4 * (k - lo), true); };
-  });
+  return tables[ix.m.segments[seg].rows] ? offsetsOf(ix, seg) : offsets(ix.m.segments[seg].rows, lo, hi);
 }
-/* The rows of some hits (ranked), each row block fetched once: the blocks' offsets (offsetsAt), then the blocks.
-   show(rows), if given, is handed the rows as they come, in rank order: the first as soon as their blocks are
-   there (a browser sends six requests at a time to one HTTP/1.1 host: a rare word's ten blocks take two rounds). */
+/* The rows of ranked hits, each block fetched once; show(rows) gets them as they come, in rank order (six
+   requests at a time go to an HTTP/1.1 host: a rare word's ten blocks take two rounds). */
 function rowsOf(ix, hits, show) {
   var per = ix.m.block, bySeg = {}, shown = 0;
   function block(h) { return blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)]; }
@@ -243,11 +233,11 @@ function rowsOf(ix, hits, show) {
   }
   hits.forEach(function (h) { (bySeg[h.seg] = bySeg[h.seg] || {})[Math.floor(h.local / per)] = true; });
   ready();
-  return Promise.all(Object.keys(bySeg).reverse().map(function (seg) {   // newest first: ranked first
+  return Promise.all(Object.keys(bySeg).reverse().map(function (seg) {   // newest first
     var file = ix.m.segments[seg].rows, wanted = Object.keys(bySeg[seg]).map(Number).filter(function (b) { return !blocks[file + b]; });
     if (!wanted.length) return null;
     return offsetsAt(ix, seg, Math.min.apply(null, wanted), Math.max.apply(null, wanted)).then(function (at) {
-      // Blocks close together come in one request (a common word's newest hits lie side by side).
+      // Blocks close together in one request (a common word's newest hits are neighbours).
       var runs = [];
       wanted.sort(function (a, b) { return a - b; }).forEach(function (b) {
         var run = runs[runs.length - 1];
@@ -268,9 +258,8 @@ function rowsOf(ix, hits, show) {
   });
 }
 
-/* A search over the whole archive: `next(n, show)` resolves the next n result rows (title and author hits first,
-   then newest) and hands show(rows) the first of them as they come; `done()` says whether more may come.
-   terms(ix) gives the query's terms; keep(row) checks a row. */
+/* A search over the whole archive: `next(n, show)` resolves the next n rows (title and author hits first, then
+   newest), handing show() the first as they come; `done()`: no more. termsOf(ix): the terms; keep(row): a check. */
 export function Search(termsOf, keep) {
   var kept = keep || function () { return true; };
   var queue = null, need = null, hits = [], shown = 0, waves = null, words = [];
@@ -278,7 +267,7 @@ export function Search(termsOf, keep) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
     var wave = [], est = 0;
     while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
-    if (!hits.length) offsetsOf(ix, wave[0]);   // the first results' rows most likely lie there
+    if (!hits.length) offsetsOf(ix, wave[0]);   // the first rows likely lie there
     return Promise.all(wave.map(function (seg) {   // a list to intersect with others is read further
       return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, need[seg].length > 1 ? LIST_BYTES : FIRST_BYTES);
     })).then(function (parts) {
@@ -312,7 +301,7 @@ export function Search(termsOf, keep) {
   return {
     next: function (n, show) { return withIndex(step(n, show)); },
     done: function () { return waves !== null && !waves.length && shown >= hits.length; },
-    /* Whether the query has any term to look up (known after the first next()). */
+    /* Whether the query has no term (known after the first next()). */
     empty: function () { return waves !== null && !words.length; },
     /* The text of a row with the query's terms marked. */
     mark: function (text) { return marked(text, current, words); }
@@ -322,17 +311,15 @@ export function wordSearch(query, keep) { return Search(function (ix) { return q
 export function authorSearch(name) {
   return Search(function (ix) { var key = fold(name); return key ? [ix.m.author + key] : []; });
 }
-/* Text with the query's words marked. Math stays as the feed wrote it (`$O(n^2)$`), as in the feeds: the search
-   page loads no typesetter, and the cards a result links to show it as MathML. */
+/* Text with the query's words marked; math as the feed wrote it (the page loads no typesetter). */
 function marked(text, ix, words) {
   var frag = document.createDocumentFragment();
   if (ix) highlight(frag, String(text), ix, words); else frag.appendChild(document.createTextNode(String(text)));
   return frag;
 }
 function highlight(frag, text, ix, words) {
-  // The text's terms (the index's own rule) that the query has: a word whose fold is a query term; a CJK
-  // character that makes one of the query's pairs with its neighbour, or that the query has not in a pair.
-  // A character folds to one or more (Hangul syllables to jamo): the pairs are those of the folded run.
+  // Marked: a word whose fold is a query term; a CJK character in one of the query's pairs with its neighbour, or
+  // one the query has alone. A character may fold to several (Hangul to jamo): pairs are the folded run's.
   var found = termsAt(ix, text), pairs = words.filter(function (w) { return pairOf(ix, w); }), units = [], marked = [];
   var alone = words.filter(function (w) { return !pairs.some(function (p) { return Array.from(p).indexOf(w) >= 0; }); });
   found.forEach(function (t, i) {

@@ -59,9 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--online", action="store_true", help="check: also fetch and parse every source once")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="verify: the copy of content/ taken before the build (missing = empty)")
-    parser.add_argument("--redo", metavar="ID|DAY", nargs="?", const=True,
-                        help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504) or for "
-                             "one day's (YYYY-MM-DD) and its briefing, whatever the cache holds; nothing else is asked for. "
+    parser.add_argument("--redo", metavar="ID|DAY|WEEK", nargs="?", const=True,
+                        help="summarize: ask again for one paper's summary (its id, e.g. arXiv:2606.13504), for "
+                             "one day's (YYYY-MM-DD), its briefing and, once its ISO week is over, the week's "
+                             "briefing, or for a finished week's briefing alone (YYYY-Www, e.g. 2026-W25), whatever "
+                             "the cache holds (a stored verdict too); nothing else is asked for. "
                              "vectors (no ID or DAY): make again each recent vector (the related papers' window) "
                              "that another vectoriser or embeddings model made")
     return parser.parse_args(argv)
@@ -163,7 +165,10 @@ def summarize_step(config: Config, archive: Archive, demo: bool, summary: Path |
         return
     left = f", {report.pending} pending for the next run (offline summaries meanwhile)" if report.pending else ""
     cap = " (per-run cap reached: llm.max_papers / llm.max_tokens)" if report.capped and report.pending else ""
-    print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings by "
+    # A week is briefed at most once a week (or on --redo DAY|WEEK): the line says when, and which week
+    weeks = ", ".join(dict.fromkeys(report.weekly))
+    weekly = f" ({len(report.weekly)} of them the week {weeks}'s)" if report.weekly else ""
+    print(f"summarize: {report.summarised} papers summarised, {report.briefings} briefings{weekly} by "
           f"{report.endpoint.model} at {report.endpoint.url}{left}{cap}; {report.usage.requests} requests, "
           f"{report.usage.prompt_tokens} prompt + {report.usage.completion_tokens} completion tokens, "
           f"{report.seconds:.1f} s")
@@ -266,7 +271,7 @@ def redo_problem(stage: str, redo: str | bool) -> str | None:
     if redo is True:
         return None if stage == "vectors" else (
             "--redo without an id or day works with the vectors stage only: build.py vectors --redo; "
-            "build.py summarize --redo ID|DAY")
+            "build.py summarize --redo ID|DAY|WEEK")
     if stage != "summarize":
         return f"--redo works with the summarize stage only: build.py summarize --redo {redo}"
     return None

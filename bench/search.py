@@ -23,7 +23,8 @@ from typing import Any
 from digest.clean import clip
 from digest.site.cards import SHORT_SUMMARY_CHARS
 from digest.site.search import ABSTRACT_MONTHS, AUTHORS_SHOWN, index_files
-from digest.site.searchdb import BUCKETS, DayTerms, append_day, build_segment, chunks_bytes, chunks_of, content_name, day_terms
+from digest.site.searchdb import BUCKETS, append_day, build_segment, chunks_bytes, chunks_of, content_name
+from digest.site.searchterms import DayTerms, day_terms
 
 COMMON = ("the of and to in for we with on by that this is are from as an which can model learning neural "
           "network data training method results show propose performance deep large language").split()
@@ -177,7 +178,12 @@ def one_query(browser, url: str, query: str) -> dict[str, object]:
                   " dispatchEvent(new PopStateEvent('popstate')); } else i.form.requestSubmit(); }", query)
     page.wait_for_selector("#search-results li", timeout=30_000)
     warm_ms = (time.perf_counter() - started) * 1000
-    page.wait_for_load_state("networkidle")
+    # The first rows show while later ones are on their way: count every request of the results' first page.
+    page.wait_for_selector("#search-results[aria-busy=false]", state="attached", timeout=30_000)
+    for _ in range(50):
+        if all(r in got for r in sent if r not in before and "/search/" in sent[r]):
+            break
+        page.wait_for_timeout(100)
     query_ids = [r for r in got if r not in before and "/search/" in sent.get(r, "")]
     warm_bytes = sum(got[r] for r in query_ids)
     first = page.text_content("#search-results li") or ""

@@ -102,6 +102,12 @@ def week_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_rank(paper: Paper, radar_hit: bool, listed: int) -> tuple[bool, int, int]:
+    """The order a week leads with, on its page (site/weeks.py) and in its briefing's request (briefing.week_papers):
+    the radar's papers first, then those listed under the most configured topics, then the newest."""
+    return not radar_hit, -listed, -paper.day.toordinal()
+
+
 @dataclass(frozen=True)
 class Briefing:
     """One day's (or ISO week's) LLM briefing in one language: Markdown, with what wrote it and which papers it covers.

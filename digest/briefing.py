@@ -10,6 +10,7 @@ import re
 from typing import Callable, Container, Iterable, Mapping, Sequence
 
 from . import gate
+from .archive import week_rank
 from .clean import first_sentences
 from .llm import Ask, data_block
 from .papers import Paper
@@ -66,11 +67,12 @@ def sample(papers: Sequence[Paper], limit: int = MAX_PAPERS) -> list[tuple[int, 
 
 def week_papers(papers: Sequence[Paper], radar_hits: Callable[[Paper], Sequence[str]],
                 topic_ids: Container[str], limit: int = WEEK_PAPERS) -> list[Paper]:
-    """Return the papers a week's briefing is asked about: the radar's first, then those under the most topics,
-    then the newest, taken in turn from each home topic (sample) so every field is heard; each paper once."""
+    """Return the papers a week's briefing is asked about: in the order of its page (archive.week_rank: the radar's
+    first, then those under the most topics, then the newest), taken in turn from each home topic (sample) so every
+    field is heard; each paper once."""
     unique = list({p.id: p for p in papers}.values())
-    ranked = sorted(unique, key=lambda p: (not radar_hits(p), -len({t for t in p.topics if t in topic_ids}),
-                                           -p.day.toordinal()))
+    ranked = sorted(unique, key=lambda p: week_rank(p, bool(radar_hits(p)),
+                                                    len({t for t in p.topics if t in topic_ids})))
     return [p for _, p in sample(ranked, limit)]
 
 

@@ -65,7 +65,8 @@ def xml_text(text: str) -> str:
 _NOT_SHOWN_TEXT = re.compile("[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _shown_text(text: str) -> str:
+def shown_text(text: str) -> str:
+    """Return text with what xml_text removes removed, and DEL and the C1 controls too (HTML forbids them)."""
     return _NOT_SHOWN_TEXT.sub("", text) if _NOT_SHOWN_TEXT.search(text) else text
 
 
@@ -318,7 +319,7 @@ def clean_text(value: str, is_html: bool = True) -> str:
     if "<" in value:
         value = _markup_to_tex(value, is_html)
     text = html_to_text(value) if is_html else _INLINE_TAG.sub("", value) if "<" in value else value
-    return squash_space(_shown_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
+    return squash_space(shown_text(repair_export_artifacts(tex_to_text(repair_entities(text)))))
 
 
 # A title longer than this is not a title (a feed that put its body there): kept cut, at a word.

@@ -73,7 +73,7 @@ class Scan:
     recent: list[Day] = field(default_factory=list)        # the latest days with papers, up to briefing_days
     todo: list[tuple[date, list[Paper]]] = field(default_factory=list)   # newest day first, max_papers in all
     waiting: int = 0                                        # every paper needing a summary, uncapped
-    rebrief: bool = False                                   # ask for the recent days' briefings whatever is stored
+    rebrief: bool = False                                   # ask for the briefings (days' and week's) whatever is stored
     week: str = ""                                          # the ISO week whose briefing is due (finished_week)
 
 
@@ -93,13 +93,18 @@ def scan(archive: Archive, model: str, options: LLMOptions) -> Scan:
     return found
 
 
-def finished_week(dates: Sequence[date]) -> str:
-    """Return the latest finished ISO week of the archive (the newest before its newest day's), or "".
+def is_finished(week: str, dates: Sequence[date]) -> bool:
+    """Return whether an ISO week ("2026-W25") is over for the archive of these days: before its newest day's week.
 
     Only a finished week is briefed: the current one would cost a request each new day for a text soon outdated.
     A late day added to it changes its papers' fingerprint, and it is briefed again (stale_briefings)."""
-    current = week_of(dates[-1]) if dates else ""
-    return next((week for d in reversed(dates) if (week := week_of(d)) != current), "")
+    return bool(dates) and week < week_of(dates[-1])   # "YYYY-Www" sorts as the weeks do
+
+
+def finished_week(dates: Sequence[date]) -> str:
+    """Return the latest finished ISO week of the archive (the newest before its newest day's), or "": the one a
+    run briefs."""
+    return next((week for d in reversed(dates) if is_finished(week := week_of(d), dates)), "")
 
 
 def batches(papers: Sequence[Paper], size: int, chars: int) -> list[list[Paper]]:
@@ -347,6 +352,11 @@ def stale_briefings(subject: Subject, archive: Archive, model: str, options: LLM
             if (b := archive.read_briefing(subject.on, lang, subject.week)) is None or (b.model, b.prompt, b.papers) != want]
 
 
+def due_briefings(subject: Subject, found: Scan, archive: Archive, model: str, options: LLMOptions) -> list[str]:
+    """Return the languages to ask the subject's briefing in: every one on --redo (found.rebrief), else the stale."""
+    return list(options.languages) if found.rebrief else stale_briefings(subject, archive, model, options)
+
+
 async def write_briefing(client: Client, subject: Subject, langs: list[str], topic_names: Mapping[str, str],
                          model: str, options: LLMOptions, out: Outcome) -> None:
     """Ask for the day's (or week's) briefing in the given languages (once more for any language missing or
@@ -410,13 +420,14 @@ def _briefing_texts(text: str, langs: Sequence[str], papers: Sequence[Paper]) ->
 
 async def run(config: Config, archive: Archive, client: Client, found: Scan, out: Outcome) -> Outcome:
     """Ask for every missing briefing (latest days first) and summary (newest first) within the run's caps, then for
-    the latest finished week's briefing if it is missing or out of date (not on --redo: redo.py's scan has no week)."""
+    the scan's week's briefing if it is missing or out of date (on --redo DAY or WEEK: DAY's finished week, or WEEK,
+    whatever is stored)."""
     options, model = config.llm, client.endpoint.model
     names = {tid: topic.name("en") for tid, topic in config.topics.items()}
     jobs: dict[date, list[Any]] = {}
     for day in found.recent:
         subject = day_subject(day)
-        if langs := list(options.languages) if found.rebrief else stale_briefings(subject, archive, model, options):
+        if langs := due_briefings(subject, found, archive, model, options):
             jobs.setdefault(day.day, []).append(write_briefing(client, subject, langs, names, model, options, out))
     for on, papers in found.todo:
         out.attempted += len(papers)
@@ -431,7 +442,7 @@ async def run(config: Config, archive: Archive, client: Client, found: Scan, out
         await asyncio.gather(*(finish(on, work) for on, work in jobs.items()))
         # The week's briefing last, from its days as stored now: its papers are told by this run's summaries too.
         weekly = week_subject(archive, found.week, config) if found.week else None
-        if weekly and (langs := stale_briefings(weekly, archive, model, options)):
+        if weekly and (langs := due_briefings(weekly, found, archive, model, options)):
             await finish(weekly.on, [write_briefing(client, weekly, langs, names, model, options, out)])
     finally:
         await client.close()
@@ -521,6 +532,7 @@ class Report:
     pending: int = 0
     summarised: int = 0
     briefings: int = 0
+    weekly: list[str] = field(default_factory=list)      # the week of each of those briefings that is a week's
     usage: Usage = field(default_factory=Usage)
     usage_by_day: dict[str, Usage] = field(default_factory=dict)
     problem: str | None = None
@@ -572,6 +584,7 @@ def summarize_stage(config: Config, archive: Archive, env: Mapping[str, str], de
     todo = found.waiting
     report.pending = todo - len(outcome.summaries) - len(outcome.verdicts)   # a verdict is an answer, stored
     report.summarised, report.briefings = len(outcome.summaries), len(outcome.briefed())
+    report.weekly = [item.week for item in outcome.briefed() if item.week]
     report.usage, report.usage_by_day = client.total, dict(sorted(client.usage.items()))
     report.gate, report.form = outcome.gate_totals(), FORMATS[client.form]
     report.capped = client.capped or outcome.attempted < todo

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +49,22 @@ def vnu_jar() -> Path | None:
     if os.environ.get("VNU_JAR"):
         return Path(os.environ["VNU_JAR"]) if Path(os.environ["VNU_JAR"]).is_file() else None
     return next((p for p in VNU_JARS if p.is_file()), None)
+
+
+def vnu_errors(files: list[Path], root: Path, *extra: str) -> list[str]:
+    """Return the Nu Html Checker's errors over the files (extra: its options, e.g. --also-check-css), one line
+    each as "path under root:line: message"; skip (fail in CI) without the checker or a Java runtime."""
+    jar, java = vnu_jar(), shutil.which("java")
+    if jar is None:
+        missing("the Nu Html Checker (npm vnu-jar, or $VNU_JAR) is not installed")
+    if java is None:
+        missing("no Java runtime for the Nu Html Checker (Debian default-jre-headless)")
+    run = subprocess.run([str(java), "-jar", str(jar), "--format", "json", "--errors-only", *extra, *map(str, files)],
+                         capture_output=True, text=True, timeout=300)
+    report = json.loads(run.stderr or run.stdout)
+    under = re.compile("^file:/*" + re.escape(str(root).lstrip("/")) + "/")
+    return [f"{under.sub('', m.get('url', '?'))}:{m.get('lastLine', '?')}: {m.get('message')}"
+            for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
 
 
 def build_demo(base: Path) -> tuple[Path, Path]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
-from browser_fixtures import missing, serve_site, vnu_jar
+from browser_fixtures import missing, serve_site, vnu_errors
 from test_browser_morning import tab_to_and_scroll
 from test_mathml import ARXIV_SAMPLE
 
@@ -104,15 +102,9 @@ def hostile_math_site(tmp_path_factory):
 
 def test_the_mathml_is_valid_html(hostile_math_site):
     """The Nu Html Checker reads every formula of the sample, displayed and inline, without an error."""
-    jar, java = vnu_jar(), shutil.which("java")
-    if jar is None or java is None:
-        missing("the Nu Html Checker (npm vnu-jar) or a Java runtime is not installed")
     page = hostile_math_site / DAY.isoformat() / "index.html"
     assert page.read_text(encoding="utf-8").count("<math") > len(ARXIV_SAMPLE)
-    run = subprocess.run([java, "-jar", str(jar), "--format", "json", "--errors-only", str(page)],
-                         capture_output=True, text=True, timeout=300)
-    errors = [f"{m.get('lastLine')}: {m.get('message')}" for m in json.loads(run.stderr or run.stdout)["messages"]
-              if m.get("type") in ("error", "non-document-error")]
+    errors = vnu_errors([page], hostile_math_site)
     assert not errors, "\n".join(errors)
 
 

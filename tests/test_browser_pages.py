@@ -5,13 +5,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from browser_fixtures import missing, vnu_jar
+from browser_fixtures import missing, vnu_errors
 
 pytestmark = pytest.mark.browser
 
@@ -39,21 +37,10 @@ def pages(demo_build) -> dict[str, str]:
 
 def test_every_page_is_valid_html(demo_site):
     """The Nu Html Checker, run once over every generated page and the stylesheet, reports no error."""
-    jar = vnu_jar()
-    if jar is None:
-        missing("the Nu Html Checker (npm vnu-jar, or $VNU_JAR) is not installed")
-    java = shutil.which("java")
-    if java is None:
-        missing("no Java runtime for the Nu Html Checker (Debian default-jre-headless)")
     html = sorted(demo_site.rglob("*.html"))
     css = sorted(demo_site.rglob("*.css"))
     assert len(html) > 10
-    run = subprocess.run([java, "-jar", str(jar), "--format", "json", "--errors-only", "--also-check-css",
-                          *map(str, html + css)], capture_output=True, text=True, timeout=300)
-    report = json.loads(run.stderr or run.stdout)
-    root = re.compile("^file:/*" + re.escape(str(demo_site).lstrip("/")) + "/")
-    errors = [f"{root.sub('', m.get('url', '?'))}:{m.get('lastLine', '?')}: {m.get('message')}"
-              for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
+    errors = vnu_errors(html + css, demo_site, "--also-check-css")
     assert not errors, "\n".join(errors)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import build
 from demo_papers import archived_papers, expected_papers
-from digest.site.searchdb import read_rows
+from digest.site.searchrows import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 

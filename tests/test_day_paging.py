@@ -14,7 +14,7 @@ import build
 from digest.archive import Archive
 from digest.config import load_config
 from digest.site import render_archive
-from digest.site.searchdb import read_rows
+from digest.site.searchrows import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 5

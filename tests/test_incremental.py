@@ -17,7 +17,7 @@ from digest.site import render_archive
 from digest.site.blocks import BLOCKS
 from digest.site.frames import FRAMES
 from digest.site.search import CACHE
-from digest.site.searchdb import read_rows
+from digest.site.searchrows import read_rows
 from digest.site.writer import MANIFEST, MONTHS, RENDERING, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
-"""`build.py summarize --redo ID|DAY`: only the named paper's or day's summaries (and the day's briefing) are asked
-for again, cache or not."""
+"""`build.py summarize --redo ID|DAY|WEEK`: only the named paper's or day's summaries (and the day's briefing) are
+asked for again, cache or not (a week's briefing: tests/test_week_briefing.py)."""
 
 import json
 from dataclasses import replace
@@ -67,7 +67,11 @@ def test_redo_one_day_asks_for_that_day_only(tmp_path):
 
 @pytest.mark.parametrize("target, message", [
     ("arXiv:2606.99999", "--redo 'arXiv:2606.99999': no paper with this id in {content} and not a day (give an id "
-                         "as the cards show it, e.g. arXiv:2606.13504, or a day YYYY-MM-DD; it holds 2026-06-16 to 2026-06-17)"),
+                         "as the cards show it, e.g. arXiv:2606.13504, a day YYYY-MM-DD or a week YYYY-Www; it holds "
+                         "2026-06-16 to 2026-06-17)"),
+    ("2026-W30", "--redo 2026-W30: no day of that week with papers in {content} (it holds 2026-06-16 to 2026-06-17)"),
+    ("2026-W25", "--redo 2026-W25: the week is not over (the archive's newest day, 2026-06-17, is in it); a week "
+                 "is briefed once it is"),
     ("2026-06-20", "--redo 2026-06-20: no such day in {content} (it holds 2026-06-16 to 2026-06-17)"),
     ("2026-13-01", "--redo 2026-13-01: not a date (YYYY-MM-DD)"),
 ])

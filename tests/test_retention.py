@@ -20,7 +20,7 @@ from digest.site.frames import FRAMES
 from digest.site.pages import DayPages
 from digest.site.layout import COMPACT_PAGE_SIZE, card_weight
 from digest.site.writer import MANIFEST, read_manifest
-from digest.site.searchdb import read_rows
+from digest.site.searchrows import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 15)

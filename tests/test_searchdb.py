@@ -14,9 +14,10 @@ import urllib.request
 import pytest
 
 from digest.preview import QuietRangeHandler, byte_range
-from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, TEXT, TITLE, append_day, build_segment, chunks_bytes,
-                                  chunks_of, day_terms, interleave, pair_chars, read_rows, term_hashes, term_set, terms,
-                                  varints)
+from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, append_day, build_segment, chunks_bytes, chunks_of,
+                                  interleave, pair_chars, term_hashes)
+from digest.site.searchrows import read_rows
+from digest.site.searchterms import TEXT, TITLE, day_terms, term_set, terms, varints
 
 
 def test_python_word_class_is_the_browsers():

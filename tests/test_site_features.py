@@ -16,7 +16,8 @@ from digest.i18n import MESSAGES
 from digest.papers import Paper
 from digest.radar import radar_hits
 from digest.site import render_site
-from digest.site.searchdb import content_name, read_rows
+from digest.site.searchdb import content_name
+from digest.site.searchrows import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "templates" / "static"

@@ -223,7 +223,7 @@ def test_build_vectors_redo_re_embeds_after_a_change_of_model(tmp_path: Path, ll
     err = capsys.readouterr().err.splitlines()
     assert err == [f"--redo works with the summarize stage only: build.py summarize --redo {D1.isoformat()}",
                    "--redo without an id or day works with the vectors stage only: build.py vectors --redo; "
-                   "build.py summarize --redo ID|DAY"]
+                   "build.py summarize --redo ID|DAY|WEEK"]
 
 
 def test_offline_with_a_model_named_uses_the_local_vectoriser_and_says_so(tmp_path: Path,

@@ -1,6 +1,7 @@
 """The LLM weekly briefing: asked in the summarize stage for the latest finished ISO week, stored in content/weeks/,
-reused on rerun, asked again when the week's papers change, checked by the daily briefing's gate, and shown on the
-week's page (the offline briefing otherwise). The fake model on 127.0.0.1 through the real openai client."""
+reused on rerun, asked again when the week's papers change or on `--redo DAY` for a day of it, checked by the daily
+briefing's gate, and shown on the week's page (the offline briefing otherwise). The fake model on 127.0.0.1 through
+the real openai client."""
 
 import json
 from datetime import date
@@ -13,6 +14,7 @@ from test_gate import llm  # noqa: F401 - the fake model's fixture
 from test_gate import paper
 from test_gate import project as gate_project
 from test_gate import run
+from test_redo import redo
 from test_weeks import broken_links
 
 from digest import briefing, gate
@@ -60,9 +62,10 @@ def answering_weeks_with(llm: LLMServer, *answers: dict[str, str]):
     return asked
 
 
-def test_a_finished_week_gets_its_briefing_stored_reused_and_asked_again_when_its_papers_change(tmp_path, llm):
+def test_a_finished_week_gets_its_briefing_stored_reused_and_asked_again_when_its_papers_change(tmp_path, llm, capsys):
     config = project(tmp_path, llm)
     assert run(tmp_path, config) == 0
+    assert f"8 briefings (2 of them the week {WEEK}'s) by test-model" in capsys.readouterr().out   # 3 days', 1 week's, 2 languages
     asked = week_requests(llm)
     assert len(asked) == 1          # one request for both languages, for W25 only (W26 is not finished)
     sent = task(asked[0])
@@ -142,3 +145,66 @@ def test_the_week_page_and_feed_show_the_stored_briefing_with_its_provenance_and
     assert run(tmp_path, config, "render") == 0
     assert "Changed" in week_page(tmp_path) and "Threads" not in week_page(tmp_path)
     assert "Changed" in feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1].summary
+
+
+GOOD = {"en": "### Across fields\n\nBoth [01] and [02] study graphs on 12 benchmarks.",
+        "zh": "### 跨领域\n\n[01] 和 [02] 都在 12 个基准上研究图。"}
+GHOST = {"en": "### Ghost\n\nSee [01] and [09].", "zh": "### 幽灵\n\n请参见 [01] 和 [09] 两篇论文。"}
+
+
+def test_redo_of_a_day_asks_its_finished_week_again_and_clears_a_stored_verdict(tmp_path, llm, capsys):
+    config = project(tmp_path, llm)
+    asked = answering_weeks_with(llm, GHOST)
+    assert run(tmp_path, config) == 0 and len(asked) == 2    # refused twice: the verdict is stored
+    archive = Archive(tmp_path / "content")
+    assert all(archive.read_briefing(MON, lang, WEEK).verdict for lang in ("en", "zh"))
+    assert run(tmp_path, config) == 0 and len(asked) == 2    # and a plain rerun does not ask again
+
+    asked = answering_weeks_with(llm, GOOD)
+    capsys.readouterr()
+    assert redo(tmp_path, MON.isoformat()) == 0             # any day of the week: its Monday here
+    assert f"4 briefings (2 of them the week {WEEK}'s)" in capsys.readouterr().out
+    assert len(asked) == 1 and task(asked[0])["languages"] == ["en", "zh"]   # one request, both languages
+    assert sorted(p["title"] for p in task(asked[0])["papers"]) == [f"Paper {n} on graphs" for n in (1, 2, 3, 4)]
+    for lang in ("en", "zh"):
+        stored = archive.read_briefing(MON, lang, WEEK)
+        assert not stored.verdict and "[01](#arXiv:2606.1000" in stored.text
+    assert set(archive.read_week_briefings()) == {(WEEK, "en"), (WEEK, "zh")}
+    assert run(tmp_path, config, "render") == 0
+    assert 'class="briefing briefing-llm"' in week_page(tmp_path) and "Across fields" in week_page(tmp_path)
+
+    # A current briefing is asked for again too, whatever the cache holds: --redo is the owner's word
+    asked = answering_weeks_with(llm, {lang: GOOD[lang].replace("Across fields", "Asked again").replace(
+        "跨领域", "再次") for lang in GOOD})
+    assert redo(tmp_path, WED.isoformat()) == 0 and len(asked) == 1
+    assert "Asked again" in archive.read_briefing(MON, "en", WEEK).text
+
+
+def test_redo_of_a_day_of_the_week_in_progress_or_of_one_paper_asks_for_no_week(tmp_path, llm):
+    config = project(tmp_path, llm)
+    assert run(tmp_path, config) == 0 and len(week_requests(llm)) == 1
+    day_briefings = len([b for b in llm.bodies() if "daily cross-disciplinary briefing" in b["messages"][0]["content"]])
+    assert redo(tmp_path, NEXT.isoformat()) == 0            # W26 is not over: not briefed, as on a plain run
+    assert len(week_requests(llm)) == 1
+    # ... while its day's briefing was asked for again: the redo ran
+    assert len([b for b in llm.bodies() if "daily cross-disciplinary briefing" in b["messages"][0]["content"]]) \
+        == day_briefings + 1
+    assert redo(tmp_path, paper(3, "cs.LG").id) == 0        # one paper of W25: its summary only
+    assert len(week_requests(llm)) == 1
+    assert not (tmp_path / "content" / "weeks" / "2026-W26.briefing.en.md").exists()
+
+
+def test_redo_of_a_finished_week_asks_for_its_briefing_alone(tmp_path, llm, capsys):
+    config = project(tmp_path, llm)
+    answering_weeks_with(llm, GHOST)
+    assert run(tmp_path, config) == 0                       # the week's verdict is stored
+    archive = Archive(tmp_path / "content")
+    assert archive.read_week_briefings() == {}
+    asked = answering_weeks_with(llm, GOOD)
+    calls = llm.calls
+    capsys.readouterr()
+    assert redo(tmp_path, WEEK) == 0
+    assert llm.calls == calls + 1 and len(asked) == 1      # one request: no summary, no day's briefing
+    assert f"0 papers summarised, 2 briefings (2 of them the week {WEEK}'s)" in capsys.readouterr().out
+    assert set(archive.read_week_briefings()) == {(WEEK, "en"), (WEEK, "zh")}
+    assert "Across fields" in archive.read_briefing(MON, "en", WEEK).text

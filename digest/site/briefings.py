@@ -21,7 +21,7 @@ import markdown
 import nh3
 
 from ..archive import Briefing, Day
-from ..clean import split_math, xml_text
+from ..clean import shown_text, split_math
 from ..config import Radar, Topic
 from ..i18n import Message, choose, translator
 from ..papers import Paper
@@ -74,14 +74,15 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
         markup = re.sub(f"{_MATH_MARK}(\\d+)x", lambda m: html.escape(spans[int(m.group(1))], quote=False)
                         if int(m.group(1)) < len(spans) else m.group(0), markup)
     # Gated last: a character reference in the Markdown (`&#1;`, `&#xFFFE;`, from a model or a hand-edited file)
-    # comes out of the HTML parser in nh3 as the character itself, which no XML feed may carry.
-    return xml_text(_sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors))
+    # comes out of the HTML parser in nh3 as the character itself, which no XML feed may carry (nor DEL or a C1
+    # control, which XML allows, a page: the Nu Html Checker refuses them).
+    return shown_text(_sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors))
 
 
 def plain_text(markup: str) -> str:
     """Return a briefing's sanitised HTML as plain text (for feeds, whose readers must get no markup)."""
     markup = re.sub(r"</(p|li|h3|h4|blockquote)>", "\n", re.sub(r"<li>", "• ", markup))
-    plain = xml_text(html.unescape(nh3.clean(markup, tags=set())))   # unescaping can make characters too
+    plain = shown_text(html.unescape(nh3.clean(markup, tags=set())))   # unescaping can make characters too
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in plain.splitlines())).strip()
 
 

@@ -32,7 +32,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan, Target
 from .search import day_rows
-from .searchdb import DayTerms
+from .searchterms import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 FOLD_DATA = "static/js/fold-data.js"

@@ -22,8 +22,10 @@ from .cards import CardBuilder
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
-from .searchdb import (SEGMENT_PAPERS, DayTerms, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes,
-                       chunks_of, content_name, day_terms, interleave, relinked_rows)
+from .searchdb import (SEGMENT_PAPERS, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes, chunks_of,
+                       content_name, interleave)
+from .searchrows import relinked_rows
+from .searchterms import DayTerms, day_terms
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the

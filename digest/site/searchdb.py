@@ -1,10 +1,12 @@
 """The search engine's files: a static inverted index that the browser reads in pieces with HTTP Range requests.
+This module writes the segments' posting lists and the dictionary of all; searchterms.py cuts text into terms,
+searchrows.py writes the result rows.
 
 Why not SQLite FTS5 over an HTTP VFS: its reads are synchronous page reads, one request each, and a query walks
 B-trees (term, doclist, then each row): measured over a counting VFS on 300k synthetic papers an author query read
-39 distinct pages, 39 sequential round trips (5.9 s at 150 ms). Here every query is four rounds of parallel fetches
-(bucket of the dictionary, posting lists, row-block offsets, row blocks), after a manifest and a directory read
-once per session.
+39 distinct pages, 39 sequential round trips (5.9 s at 150 ms). Here every query is three rounds of parallel fetches
+(bucket of the dictionary, posting lists, row blocks), after a manifest, a directory and the newest segment's
+row-block offsets read once per session.
 
 The archive is cut in segments, one per month (a month past SEGMENT_PAPERS is cut in parts at days). A segment has
   <name>-<hash>.post   the posting lists, laid out bucket by bucket; each list is local paper numbers (0 is the
@@ -15,7 +17,7 @@ A segment is rewritten only when one of its days changes (the current month, dai
 window; its files are named by their content's hash, so a reader never mixes two builds' files. The dictionary
 of all segments is interleaved by bucket into dict-<hash>-<k>.bin (BUCKETS buckets of the terms' CRC-32,
 directory in dir-<hash>.bin): one Range request finds a term in every segment. search/index.json names the
-current files and hands the browser the term rule (term_pattern) and each segment's pair characters.
+current files and hands the browser the term rule (searchterms.term_pattern) and each segment's pair characters.
 
 CJK text (written without spaces) is indexed by character, and by the pairs of neighbouring characters only
 where both are among the segment's PAIR_CHARS commonest (pair_chars). Measured with bench/search.py's month of
@@ -31,71 +33,21 @@ too. A single character is found wherever it stands.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..radar import fold
+from .searchrows import ROWS_PER_BLOCK, append_rows, row_blocks
+from .searchterms import AUTHOR_PREFIX, CJK_CHAR, JS_WORD, DayTerms, is_pair, read_varint, term_pattern, varint, varints
 
 BUCKETS = 4096            # dictionary buckets (a power of two): ~1/4096 of the dictionary is read per term
-ROWS_PER_BLOCK = 16       # rows deflated together: a hit costs one block
 DICT_FILE_BYTES = 16 << 20   # dictionary files are cut at bucket boundaries past this (every file <= 25 MiB)
 SEGMENT_PAPERS = 50_000   # a month with more papers is cut in parts (at days), so each file stays well under 25 MiB
-TITLE, TEXT = 0, 1        # the two fields of a posting list: title and authors (ranked first), the rest
-AUTHOR_PREFIX = "@"       # the term of an author's whole folded name (radar.keys), for ?author= and follows
 CHECK_SEED = 0x9E3779B9   # the check hash's start (any constant other than the bucket hash's 0)
 CHECK_BYTES = 3           # the check hash's low bytes a dictionary entry keeps (see term_hashes)
-MIN_WORD = 2              # shorter words (not CJK) are not indexed: "a" would be in every paper
 PAIR_CHARS = 48           # a segment indexes the pairs of its 48 commonest CJK characters (pair_chars)
-# Han, kana, Hangul and its jamo (NFKD, which fold applies, turns Hangul syllables into jamo): each of these is a
-# term, and a pair of neighbours too where the segment indexes their pairs (a word inside a sentence without spaces).
-CJK = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
-# A word character that is not CJK. Python's \w is exactly [\p{L}\p{N}_] (tests/test_searchdb.py checks every
-# code point): the browser gets the rule with that class, written here, in search/index.json.
-WORD = f"[^\\W{CJK}]"
-JS_WORD = f"(?:(?![{CJK}])[\\p{{L}}\\p{{N}}_])"
-
-
-def term_pattern(word: str) -> str:
-    """The term rule, whole: a pattern whose first group, at each of its matches, is a word, a run of MIN_WORD or
-    more word characters (not CJK), and whose second group is a CJK character. Two CJK characters matched side by
-    side are neighbours, whose pair is a term too (terms). The browser cuts a query with the same pattern
-    (search/index.json), so it cannot cut it otherwise than the build cut the papers."""
-    cjk = f"[{CJK}]"
-    return f"(?=({word}{{{MIN_WORD},}})|({cjk}))(?:{word}+|{cjk})"
-
-
-TERMS = re.compile(term_pattern(WORD))
-CJK_CHAR = re.compile(f"[{CJK}]")
-PAIR = re.compile(f"[{CJK}]{{2}}")
-
-
-def terms(folded: str) -> list[str]:
-    """The index terms of folded text, in order: its words and CJK characters, each CJK character followed by the
-    pair it makes with its neighbour (static/js/searchindex.js queryTerms cuts a query the same way)."""
-    found = [(m.group(1) or m.group(2), m.start(), m.end(), m.group(2) is not None) for m in TERMS.finditer(folded)]
-    out = []
-    for (term, _, end, cjk), following in zip(found, found[1:] + [("", -1, -1, False)]):
-        out.append(term)
-        if cjk and following[3] and following[1] == end:
-            out.append(term + following[0])
-    return out
-
-
-def term_set(folded: str) -> set[str]:
-    """The distinct terms of folded text."""
-    if CJK_CHAR.search(folded) is None:   # no pairs to make: the words alone, without a match object each (2x faster)
-        return {word for word, _ in TERMS.findall(folded)}
-    return set(terms(folded))
-
-
-def is_pair(term: str) -> bool:
-    """Return True if the term is a pair of CJK characters (a word holds none)."""
-    return PAIR.fullmatch(term) is not None
 
 
 def browser_rule() -> dict[str, object]:
@@ -112,72 +64,6 @@ def term_hashes(term: str) -> tuple[int, int]:
     cost ~25 B a paper)."""
     data = term.encode("utf-8")
     return zlib.crc32(data), zlib.crc32(data, CHECK_SEED) & ((1 << 8 * CHECK_BYTES) - 1)
-
-
-def varints(numbers: Iterable[int]) -> bytes:
-    out = bytearray()
-    for n in numbers:
-        while n >= 0x80:
-            out.append((n & 0x7F) | 0x80)
-            n >>= 7
-        out.append(n)
-    return bytes(out)
-
-
-@dataclass(frozen=True)
-class DayTerms:
-    """One day's part of the index: its papers' result rows, and each term's papers already encoded.
-
-    A key is the field's digit and the term ("0attention": in a title or author name); its value is [count,
-    newest, oldest, gaps]: the papers' numbers on the day and the varint gaps between them, newest first, as a
-    latin-1 string. A segment's list is its days' gaps joined with one bridging gap each, so a month is put
-    together without decoding its days again. Kept in the render's cache (JSON)."""
-
-    rows: list[list[object]]
-    lists: dict[str, list[Any]]
-
-    def to_json(self) -> dict[str, object]:
-        return {"rows": self.rows, "lists": self.lists}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> DayTerms:
-        rows, lists = data["rows"], data["lists"]
-        if not isinstance(rows, list) or not isinstance(lists, dict):
-            raise ValueError("not a day's search terms")
-        return cls(rows, lists)
-
-
-def day_terms(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[str]]]) -> DayTerms:
-    """The day's terms from its papers: (row, title, authors, other texts). Title and author names (and the
-    whole-name terms) are the first field, ranked first; other text (summaries, the abstract in the window) the
-    second, without the terms already in the first."""
-    rows: list[list[object]] = []
-    fields: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})   # TITLE, TEXT: term -> papers
-    for number, (row, title, authors, texts) in enumerate(papers):
-        rows.append(row)
-        names = [fold(name) for name in authors]
-        first = term_set(fold(title) + " " + " ".join(names))
-        first.update(AUTHOR_PREFIX + name for name in names if name)
-        for ids, terms_in in zip(fields, (first, term_set(fold(" ".join(texts))) - first)):
-            for term in terms_in:
-                listed = ids.get(term)
-                if listed is None:
-                    ids[term] = [number]
-                else:
-                    listed.append(number)
-    lists: dict[str, list[Any]] = {}
-    for field, ids in zip((TITLE, TEXT), fields):
-        for term, found in ids.items():
-            gaps = [found[i] - found[i - 1] for i in range(len(found) - 1, 0, -1)]
-            lists[f"{field}{term}"] = [len(found), found[-1], found[0], gap_text(gaps)]
-    return DayTerms(rows, lists)
-
-
-def gap_text(gaps: list[int]) -> str:
-    """Varint gaps as latin-1 text (a JSON string that holds bytes)."""
-    if not gaps:
-        return ""
-    return (bytes(gaps) if max(gaps) < 0x80 else varints(gaps)).decode("latin-1")
 
 
 @dataclass(frozen=True)
@@ -223,14 +109,13 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
             else:
                 found.append((size, entry))
         size += len(day.rows)
-    small = [bytes((n,)) for n in range(0x80)]
     by_bucket: dict[int, list[tuple[int, int, bytes]]] = {}
     for key, entries in parts.items():
         pieces: list[bytes] = []
         count, below = 0, size   # below: the paper before which the list has reached
         for start, (n, newest, oldest, gaps) in reversed(entries):
             bridge = below - (start + newest) - (0 if pieces else 1)   # the first: from the segment's end
-            pieces.append(small[bridge] if bridge < 0x80 else varints((bridge,)))
+            pieces.append(varint(bridge))
             pieces.append(gaps.encode("latin-1"))
             count += n
             below = start + oldest
@@ -252,47 +137,14 @@ def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[
         head = varints((len(entries), len(post)))
         body = bytearray()
         for check, count_field, data in entries:
-            body += check.to_bytes(CHECK_BYTES, "little") + varints((count_field,))
+            body += check.to_bytes(CHECK_BYTES, "little") + varint(count_field)
             if count_field >> 1 == 1:
                 body += data
             else:
-                body += varints((len(data),))
+                body += varint(len(data))
                 post += data
         chunks[bucket] = head + bytes(body)
     return bytes(post), chunks
-
-
-def row_blocks(rows: Sequence[list[object]]) -> bytes:
-    """The rows file: (blocks + 1) uint32 offsets from the file's start, then the raw-deflated blocks."""
-    return blocks_file([deflated(rows[start:start + ROWS_PER_BLOCK]) for start in range(0, len(rows), ROWS_PER_BLOCK)])
-
-
-def deflated(rows: Sequence[list[object]]) -> bytes:
-    """A block of rows: raw-deflated JSON."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return packer.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + packer.flush()
-
-
-def relinked_rows(data: bytes, relink: Callable[[list[object]], bool]) -> bytes:
-    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False): only
-    the blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows)."""
-    count = struct.unpack_from("<I", data)[0] // 4
-    offsets = struct.unpack_from(f"<{count}I", data)
-    blocks = []
-    for start, end in zip(offsets, offsets[1:]):
-        rows = json.loads(zlib.decompress(data[start:end], -15).decode("utf-8"))
-        changed = [relink(row) for row in rows]   # every row: relink counts them
-        blocks.append(deflated(rows) if any(changed) else data[start:end])
-    return blocks_file(blocks)
-
-
-def blocks_file(blocks: Sequence[bytes]) -> bytes:
-    offsets, at = [], 4 * (len(blocks) + 1)
-    for block in blocks:
-        offsets.append(at)
-        at += len(block)
-    offsets.append(at)
-    return struct.pack(f"<{len(offsets)}I", *offsets) + b"".join(blocks)
 
 
 def chunks_bytes(chunks: dict[int, bytes]) -> bytes:
@@ -327,7 +179,7 @@ def interleave(segments: Sequence[Sequence[bytes]]) -> tuple[bytes, list[bytes]]
         offsets.append(done + len(current))
         for number, chunks in enumerate(segments):
             if chunks[bucket]:
-                current += varints((number,)) + chunks[bucket]
+                current += varint(number) + chunks[bucket]
     files.append(bytes(current))
     offsets.append(done + len(current))
     return struct.pack(f"<{BUCKETS + 1}I", *offsets), files
@@ -336,26 +188,6 @@ def interleave(segments: Sequence[Sequence[bytes]]) -> tuple[bytes, list[bytes]]
 def content_name(stem: str, data: bytes, suffix: str) -> str:
     """A file name that changes with the file's bytes."""
     return f"{stem}-{hashlib.blake2b(data, digest_size=6).hexdigest()}.{suffix}"
-
-
-def read_rows(data: bytes) -> list[list[object]]:
-    """Every row of a rows file (tests and the benchmark read the index as the browser does)."""
-    count = struct.unpack_from("<I", data)[0] // 4
-    offsets = struct.unpack_from(f"<{count}I", data)
-    return [row for a, b in zip(offsets, offsets[1:])
-            for row in json.loads(zlib.decompress(data[a:b], -15).decode("utf-8"))]
-
-
-def read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    """The varint at pos, and the position after it."""
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
 
 
 def day_entries(lists: dict[str, list[Any]]) -> dict[int, dict[tuple[int, int], list[Any]]]:
@@ -395,32 +227,15 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
                     offset += length
                 entry = new.pop((check, count_field & 1), None)
                 if entry is None:   # only the distance from the segment's end grows
-                    entries.append((check, count_field, varints((first + added,)) + tail))
+                    entries.append((check, count_field, varint(first + added) + tail))
                     continue
                 listed, newest, oldest, gaps = entry
                 bridge = (count + oldest) - (count - 1 - first)
-                data = varints((size - 1 - (count + newest),)) + gaps.encode("latin-1") + varints((bridge,)) + tail
+                data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + varint(bridge) + tail
                 entries.append((check, count_field + 2 * listed, data))
         for (check, fld), (listed, newest, _, gaps) in new.items():
-            entries.append((check, listed * 2 + fld, varints((size - 1 - (count + newest),)) + gaps.encode("latin-1")))
+            entries.append((check, listed * 2 + fld, varint(size - 1 - (count + newest)) + gaps.encode("latin-1")))
         if not entries:
             del by_bucket[bucket]
     new_post, new_chunks = encode_buckets(by_bucket)
     return SegmentFiles(size, new_post, append_rows(rows, count, day.rows), new_chunks, pairs)
-
-
-def append_rows(data: bytes, count: int, rows: list[list[object]]) -> bytes:
-    """The rows file with more rows: only its last block (if not full) is deflated again."""
-    blocks = struct.unpack_from("<I", data)[0] // 4 - 1
-    offsets = struct.unpack_from(f"<{blocks + 1}I", data)
-    kept = blocks if count % ROWS_PER_BLOCK == 0 else blocks - 1
-    last = json.loads(zlib.decompress(data[offsets[kept]:offsets[kept + 1]], -15)) if kept < blocks else []
-    tail = row_blocks(last + rows)
-    tail_blocks = struct.unpack_from("<I", tail)[0] // 4 - 1
-    tail_offsets = struct.unpack_from(f"<{tail_blocks + 1}I", tail)
-    head = 4 * (kept + tail_blocks + 1)
-    moved = head - 4 * (blocks + 1)   # the table grows: every old block moves by as much
-    table = [o + moved for o in offsets[:kept]]
-    start = offsets[kept] + moved
-    table += [start + o - tail_offsets[0] for o in tail_offsets]
-    return struct.pack(f"<{len(table)}I", *table) + data[offsets[0]:offsets[kept]] + tail[tail_offsets[0]:]

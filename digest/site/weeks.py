@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..archive import week_rank
 from ..i18n import translator
 from ..papers import Paper
 from .blocks import Blocks
@@ -52,7 +53,7 @@ class WeekPaper:
     @property
     def rank(self) -> tuple[bool, int, int, int]:
         """The radar's first, then those under the most topics, then the newest (in their day's order)."""
-        return not self.hits, -self.listed, -self.paper.day.toordinal(), self.number
+        return (*week_rank(self.paper, bool(self.hits), self.listed), self.number)
 
 
 def weight(markup: str) -> tuple[int, int]:

@@ -1,16 +1,17 @@
-/* The search index (digest/site/searchdb.py writes it): read in pieces with HTTP Range requests, in four rounds of
-   parallel fetches per query: the terms' dictionary buckets, their posting lists (newest first, so a common word
-   reads only its first bytes), the row blocks' offsets, the row blocks. search/index.json names the build's files
-   (named by their content) and the term rule; a file gone (a new build deployed) reloads it once. */
+/* The search index (digest/site/searchdb.py writes it), read with HTTP Range requests in three rounds of parallel
+   fetches per query: dictionary buckets, posting lists (newest first: a common word reads its first bytes), row
+   blocks. index.json names the build's files (by content) and the term rule; a file gone reloads it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
 var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
-var loaded = null, blocks = {};
+var loaded = null, blocks = {}, tables = {};
 
+/* A file, or its bytes start..end-1 at an address of their own (hosts ignore the query): Chromium's cache fills
+   a URL's entry one request at a time, so ranges of one file came back a round trip apart. */
 function getBytes(file, start, end) {
-  var opts = end === undefined ? {} : { headers: { Range: "bytes=" + start + "-" + (end - 1) } };
-  return fetch(BASE + file, opts).then(function (r) {
+  var range = end === undefined ? null : "bytes=" + start + "-" + (end - 1);
+  return fetch(BASE + file + (range ? "?" + range : ""), range ? { headers: { Range: range } } : {}).then(function (r) {
     if (r.status === 404) throw new Error(STALE);
     if (!r.ok) throw new Error(r.status + " " + file);
     return r.arrayBuffer().then(function (buf) {
@@ -33,42 +34,42 @@ function getIndex(fresh) {
   loaded.catch(function () { loaded = null; });
   return loaded;
 }
-/* Fetch the manifest and the dictionary's directory ahead of the first query (the search page does on load). */
-export function warm() { getIndex(false).catch(function () { /* the query will say */ }); }
+/* The manifest, the directory and the newest rows' offsets ahead of the first query (on the page's load). */
+export function warm() {
+  getIndex(false).then(function (ix) { if (ix.m.segments.length) offsetsOf(ix, ix.m.segments.length - 1); })
+    .catch(function () { /* the query will say */ });
+}
 /* Run a step against the index; if one of its files is gone (a newer build), once more against the new index. */
 function withIndex(step) {
   return getIndex(false).then(step).catch(function (e) {
     if (e.message !== STALE) throw e;
     blocks = {};
+    tables = {};
     return getIndex(true).then(step);
   });
 }
 
-/* Each term of text with where it stands and whether it is a CJK character: [term, index, cjk], as
-   searchdb.term_pattern cuts the papers' text (the pattern comes in index.json: its first group at each match
-   is a word, its second a CJK character). */
+/* Text's terms as [term, index, cjk, the neighbour it pairs with], cut by index.json's pattern
+   (searchterms.term_pattern: its groups are a word, a CJK character, that character's neighbour). */
 function termsAt(ix, text) {
-  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined]; });
+  return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined, m[3]]; });
 }
-function neighbours(t, next) { return Boolean(t && t[2] && next && next[2] && next[1] === t[1] + t[0].length); }
-/* The query's terms, each once, as searchdb.terms: its words and CJK characters, each CJK character followed by
-   the pair it makes with its neighbour. */
+/* The query's terms, each once, as searchterms.terms: words, CJK characters, each followed by its pair. */
 export function queryTerms(ix, text) {
-  var found = termsAt(ix, fold(text)), out = [];
-  found.forEach(function (t, i) {
+  var out = [];
+  termsAt(ix, fold(text)).forEach(function (t) {
     out.push(t[0]);
-    if (neighbours(t, found[i + 1])) out.push(t[0] + found[i + 1][0]);
+    if (t[3]) out.push(t[0] + t[3]);
   });
   return out.filter(function (t, i) { return out.indexOf(t) === i; });
 }
 /* A pair term's two characters, or null for another term. */
 function pairOf(ix, term) {
-  var t = termsAt(ix, term);
-  return t.length === 2 && neighbours(t[0], t[1]) && t[0][0] + t[1][0] === term ? [t[0][0], t[1][0]] : null;
+  var t = termsAt(ix, term)[0];
+  return t && t[3] && t[0] + t[3] === term ? [t[0], t[3]] : null;
 }
-/* The query's terms a segment's papers must all have, by number: a pair where the segment indexes the pairs of
-   its two characters (searchdb.pair_chars), in place of the characters; another pair's two characters (every
-   paper holding the pair has them); the other terms. */
+/* The terms (by number) a segment's hits must have: a pair of its pair characters (searchdb.pair_chars) for
+   its characters; another pair's characters in its place; the other terms. */
 function needed(ix, words, seg) {
   var chars = new Set(Array.from(ix.m.segments[seg].pairs || "")), implied = {};
   var pairs = words.map(function (w) {
@@ -107,9 +108,8 @@ function reader(bytes) {
     uint: function (n) { var v = 0; for (var i = 0; i < n; i++) v += bytes[pos++] * Math.pow(256, i); return v; }
   };
 }
-/* Each term's entries in every segment: {segment: [title entry, text entry]} (an entry: offset, length, count;
-   a list of one paper has its one varint in the entry instead, as `only`: searchdb.encode_buckets). Only the
-   terms some segment needs are looked up (used[k]): a pair no segment indexes costs no request. */
+/* Each term's entries by segment: [title entry, text entry], an entry {offset, length, count} or, for a list of
+   one paper, {only} (searchdb.encode_buckets). Only terms some segment needs (used[k]) are looked up. */
 function lookUp(ix, terms, used) {
   var buckets = {};
   terms.forEach(function (t, k) { if (used[k]) buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
@@ -133,8 +133,8 @@ function lookUp(ix, terms, used) {
     });
   })).then(function () { return found; });
 }
-/* The segments to read, in order: those that may hold title or author hits for every term they need first, then
-   the rest; newest first in each. Each with an estimate (at most that many hits). need[seg]: needed(). */
+/* The segments to read: those that may hold title or author hits first, then the rest, newest first, each with
+   an estimate (at most that many hits). */
 function plan(ix, found, need) {
   var segs = ix.m.segments.map(function (s, i) { return i; }).filter(function (i) {
     return need[i].every(function (k) { return found[k][i]; });
@@ -157,8 +157,7 @@ function decodeList(bytes, size, count) {
   }
   return ids;
 }
-/* One segment's hits for all the terms it needs (found: theirs): {seg, local, title} newest first, and whether
-   older ones were left unread. */
+/* A segment's hits for the terms it needs: {seg, local, title} newest first; partial: older ones unread. */
 function segmentHits(ix, found, seg, limit) {
   var info = ix.m.segments[seg];
   function list(e, bytes) {
@@ -174,7 +173,7 @@ function segmentHits(ix, found, seg, limit) {
   return Promise.all(found.map(function (f) {
     var t = f[seg][0], s = f[seg][1];
     if (t && s && t.length && s.length && t.length + s.length <= 2 * limit && Math.abs(t.offset - s.offset) === (t.offset < s.offset ? t.length : s.length)) {
-      // A term's two lists lie side by side (searchdb sorts a bucket's entries by hash): one request for both.
+      // A term's two lists lie side by side (sorted by hash): one request for both.
       var lo = Math.min(t.offset, s.offset);
       return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
         return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
@@ -197,49 +196,78 @@ function inflate(bytes) {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Response(stream).text().then(JSON.parse);
 }
-/* The rows of some hits, each row block fetched once: two rounds (the blocks' offsets, then the blocks). */
-function rowsOf(ix, hits) {
-  var per = ix.m.block, bySeg = {};
+function offsets(file, lo, hi) {
+  return getBytes(file, 4 * lo, 4 * hi + 8).then(function (b) {
+    var view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return function (k) { return view.getUint32(4 * (k - lo), true); };
+  });
+}
+/* A segment's row-block offsets, whole (7 KB a month), once a session, beside the posting lists (the newest
+   segment's on load): the rows then cost one round, not two. */
+function offsetsOf(ix, seg) {
+  var file = ix.m.segments[seg].rows;
+  if (!tables[file]) {
+    var pending = tables[file] = offsets(file, 0, Math.ceil(ix.m.segments[seg].count / ix.m.block) - 1);
+    pending.catch(function () { if (tables[file] === pending) delete tables[file]; });
+  }
+  return tables[file];
+}
+/* The offsets of blocks lo..hi + 1: from the whole table if it is read or on its way. */
+function offsetsAt(ix, seg, lo, hi) {
+  return tables[ix.m.segments[seg].rows] ? offsetsOf(ix, seg) : offsets(ix.m.segments[seg].rows, lo, hi);
+}
+/* The rows of ranked hits, each block fetched once; show(rows) gets them as they come, in rank order (six
+   requests at a time go to an HTTP/1.1 host: a rare word's ten blocks take two rounds). */
+function rowsOf(ix, hits, show) {
+  var per = ix.m.block, bySeg = {}, shown = 0;
+  function block(h) { return blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)]; }
+  function row(h) {
+    var p = block(h)[h.local % per];
+    return { id: p[0], day: p[1], title: p[2], authors: splitKeys(p[3]), authorsCount: p[4], summary: p[5], link: p[6],
+             titleHit: h.title };
+  }
+  function ready() {
+    var from = shown;
+    while (shown < hits.length && block(hits[shown])) shown++;
+    if (show && shown > from) show(hits.slice(from, shown).map(row));
+  }
   hits.forEach(function (h) { (bySeg[h.seg] = bySeg[h.seg] || {})[Math.floor(h.local / per)] = true; });
-  return Promise.all(Object.keys(bySeg).map(function (seg) {
+  ready();
+  return Promise.all(Object.keys(bySeg).reverse().map(function (seg) {   // newest first
     var file = ix.m.segments[seg].rows, wanted = Object.keys(bySeg[seg]).map(Number).filter(function (b) { return !blocks[file + b]; });
     if (!wanted.length) return null;
-    var lo = Math.min.apply(null, wanted), hi = Math.max.apply(null, wanted);
-    return getBytes(file, 4 * lo, 4 * hi + 8).then(function (head) {
-      var view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      function at(b) { return view.getUint32(4 * (b - lo), true); }
-      // Blocks close together come in one request (a common word's newest hits lie side by side).
+    return offsetsAt(ix, seg, Math.min.apply(null, wanted), Math.max.apply(null, wanted)).then(function (at) {
+      // Blocks close together in one request (a common word's newest hits are neighbours).
       var runs = [];
       wanted.sort(function (a, b) { return a - b; }).forEach(function (b) {
         var run = runs[runs.length - 1];
         if (run && at(b) - at(run[run.length - 1] + 1) <= NEAR_BYTES) run.push(b); else runs.push([b]);
       });
-      return Promise.all(runs.map(function (run) {
+      return Promise.all(runs.reverse().map(function (run) {   // newest first
         var first = at(run[0]), last = run[run.length - 1];
         return getBytes(file, first, at(last + 1)).then(function (bytes) {
           return Promise.all(run.map(function (b) {
             return inflate(bytes.subarray(at(b) - first, at(b + 1) - first)).then(function (rows) { blocks[file + b] = rows; });
           }));
-        });
+        }).then(ready);
       }));
     });
   })).then(function () {
-    return hits.map(function (h) {
-      var p = blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)][h.local % per];
-      return { id: p[0], day: p[1], title: p[2], authors: splitKeys(p[3]), authorsCount: p[4], summary: p[5], link: p[6],
-               titleHit: h.title };
-    });
+    ready();
+    return hits.map(row);
   });
 }
 
-/* A search over the whole archive: `next(n)` resolves the next n result rows (title and author hits first, then
-   newest), `done()` says whether more may come. terms(ix) gives the query's terms; keep(row) checks a row. */
+/* A search over the whole archive: `next(n, show)` resolves the next n rows (title and author hits first, then
+   newest), handing show() the first as they come; `done()`: no more. termsOf(ix): the terms; keep(row): a check. */
 export function Search(termsOf, keep) {
+  var kept = keep || function () { return true; };
   var queue = null, need = null, hits = [], shown = 0, waves = null, words = [];
   function fill(ix, want) {
     if (hits.length - shown >= want || !waves.length) return Promise.resolve();
     var wave = [], est = 0;
     while (waves.length && wave.length < WAVE_MAX && (est < want || !wave.length)) { est += waves[0].est; wave.push(waves.shift().seg); }
+    if (!hits.length) offsetsOf(ix, wave[0]);   // the first rows likely lie there
     return Promise.all(wave.map(function (seg) {   // a list to intersect with others is read further
       return segmentHits(ix, need[seg].map(function (k) { return queue[k]; }), seg, need[seg].length > 1 ? LIST_BYTES : FIRST_BYTES);
     })).then(function (parts) {
@@ -250,7 +278,7 @@ export function Search(termsOf, keep) {
     });
   }
   var current = null;
-  function step(n) {
+  function step(n, show) {
     return function (ix) {
       if (ix !== current) { current = ix; queue = null; need = null; hits = []; shown = 0; waves = null; }   // a new build's index
       var start = Promise.resolve();
@@ -266,14 +294,14 @@ export function Search(termsOf, keep) {
       return start.then(function () { return fill(ix, n); }).then(function () {
         var page = hits.slice(shown, shown + n);
         shown += page.length;
-        return rowsOf(ix, page);
-      }).then(function (rows) { return rows.filter(keep || function () { return true; }); });
+        return rowsOf(ix, page, show && function (rows) { show(rows.filter(kept)); });
+      }).then(function (rows) { return rows.filter(kept); });
     };
   }
   return {
-    next: function (n) { return withIndex(step(n)); },
+    next: function (n, show) { return withIndex(step(n, show)); },
     done: function () { return waves !== null && !waves.length && shown >= hits.length; },
-    /* Whether the query has any term to look up (known after the first next()). */
+    /* Whether the query has no term (known after the first next()). */
     empty: function () { return waves !== null && !words.length; },
     /* The text of a row with the query's terms marked. */
     mark: function (text) { return marked(text, current, words); }
@@ -283,24 +311,22 @@ export function wordSearch(query, keep) { return Search(function (ix) { return q
 export function authorSearch(name) {
   return Search(function (ix) { var key = fold(name); return key ? [ix.m.author + key] : []; });
 }
-/* Text with the query's words marked. Math stays as the feed wrote it (`$O(n^2)$`), as in the feeds: the search
-   page loads no typesetter, and the cards a result links to show it as MathML. */
+/* Text with the query's words marked; math as the feed wrote it (the page loads no typesetter). */
 function marked(text, ix, words) {
   var frag = document.createDocumentFragment();
   if (ix) highlight(frag, String(text), ix, words); else frag.appendChild(document.createTextNode(String(text)));
   return frag;
 }
 function highlight(frag, text, ix, words) {
-  // The text's terms (the index's own rule) that the query has: a word whose fold is a query term; a CJK
-  // character that makes one of the query's pairs with its neighbour, or that the query has not in a pair.
-  // A character folds to one or more (Hangul syllables to jamo): the pairs are those of the folded run.
+  // Marked: a word whose fold is a query term; a CJK character in one of the query's pairs with its neighbour, or
+  // one the query has alone. A character may fold to several (Hangul to jamo): pairs are the folded run's.
   var found = termsAt(ix, text), pairs = words.filter(function (w) { return pairOf(ix, w); }), units = [], marked = [];
   var alone = words.filter(function (w) { return !pairs.some(function (p) { return Array.from(p).indexOf(w) >= 0; }); });
   found.forEach(function (t, i) {
     marked.push(!t[2] && words.indexOf(fold(t[0])) >= 0);
     if (!t[2]) return;
     Array.from(fold(t[0])).forEach(function (u, j) {
-      units.push({ u: u, term: i, joined: j > 0 || neighbours(found[i - 1], t) });
+      units.push({ u: u, term: i, joined: j > 0 || Boolean(i && found[i - 1][3]) });
     });
   });
   units.forEach(function (unit, k) {

@@ -1,0 +1,70 @@
+"""A segment's rows file: the result rows (search.search_row) in blocks of ROWS_PER_BLOCK, raw-deflated JSON, after
+a table of their uint32 offsets; a hit costs one block (static/js/searchindex.js reads the offsets, then blocks).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Callable, Sequence
+
+ROWS_PER_BLOCK = 16       # rows deflated together: a hit costs one block
+
+
+def row_blocks(rows: Sequence[list[object]]) -> bytes:
+    """The rows file: (blocks + 1) uint32 offsets from the file's start, then the raw-deflated blocks."""
+    return blocks_file([deflated(rows[start:start + ROWS_PER_BLOCK]) for start in range(0, len(rows), ROWS_PER_BLOCK)])
+
+
+def deflated(rows: Sequence[list[object]]) -> bytes:
+    """A block of rows: raw-deflated JSON."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + packer.flush()
+
+
+def relinked_rows(data: bytes, relink: Callable[[list[object]], bool]) -> bytes:
+    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False): only
+    the blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows)."""
+    count = struct.unpack_from("<I", data)[0] // 4
+    offsets = struct.unpack_from(f"<{count}I", data)
+    blocks = []
+    for start, end in zip(offsets, offsets[1:]):
+        rows = json.loads(zlib.decompress(data[start:end], -15).decode("utf-8"))
+        changed = [relink(row) for row in rows]   # every row: relink counts them
+        blocks.append(deflated(rows) if any(changed) else data[start:end])
+    return blocks_file(blocks)
+
+
+def blocks_file(blocks: Sequence[bytes]) -> bytes:
+    offsets, at = [], 4 * (len(blocks) + 1)
+    for block in blocks:
+        offsets.append(at)
+        at += len(block)
+    offsets.append(at)
+    return struct.pack(f"<{len(offsets)}I", *offsets) + b"".join(blocks)
+
+
+def read_rows(data: bytes) -> list[list[object]]:
+    """Every row of a rows file (tests and the benchmark read the index as the browser does)."""
+    count = struct.unpack_from("<I", data)[0] // 4
+    offsets = struct.unpack_from(f"<{count}I", data)
+    return [row for a, b in zip(offsets, offsets[1:])
+            for row in json.loads(zlib.decompress(data[a:b], -15).decode("utf-8"))]
+
+
+def append_rows(data: bytes, count: int, rows: list[list[object]]) -> bytes:
+    """The rows file with more rows: only its last block (if not full) is deflated again."""
+    blocks = struct.unpack_from("<I", data)[0] // 4 - 1
+    offsets = struct.unpack_from(f"<{blocks + 1}I", data)
+    kept = blocks if count % ROWS_PER_BLOCK == 0 else blocks - 1
+    last = json.loads(zlib.decompress(data[offsets[kept]:offsets[kept + 1]], -15)) if kept < blocks else []
+    tail = row_blocks(last + rows)
+    tail_blocks = struct.unpack_from("<I", tail)[0] // 4 - 1
+    tail_offsets = struct.unpack_from(f"<{tail_blocks + 1}I", tail)
+    head = 4 * (kept + tail_blocks + 1)
+    moved = head - 4 * (blocks + 1)   # the table grows: every old block moves by as much
+    table = [o + moved for o in offsets[:kept]]
+    start = offsets[kept] + moved
+    table += [start + o - tail_offsets[0] for o in tail_offsets]
+    return struct.pack(f"<{len(table)}I", *table) + data[offsets[0]:offsets[kept]] + tail[tail_offsets[0]:]

@@ -200,6 +200,19 @@ def test_themes_skip_stopwords_and_prefer_two_word_terms():
     assert top == [("learning rate", 2)]
 
 
+@pytest.mark.parametrize("days", [
+    [["Learning the learning rate", "A new approach"], ["to learning rate schedules", "Other"]],   # once a day each
+    [["Sparse models of sparse data"], ["Sparse data", "Graph models"], ["Graph models of data", "Graph data"]],
+    [["Quantum walks"], [], ["Quantum walks on graphs", "Random walks on graphs", "Random graphs"]],   # ties, an empty day
+    [["Once only here"], ["Once only there"]],   # words seen twice in all, never twice on one day
+])
+def test_themes_of_several_days_equal_the_themes_of_all_their_titles(days):
+    # A week's page sums its days' title_terms (site/weeks.py keeps them per day): the same themes, in the same order.
+    assert briefings.themes_of(briefings.title_terms(titles) for titles in days) == briefings.themes(
+        [title for titles in days for title in titles])
+    assert briefings.themes_of(briefings.title_terms(titles) for titles in days)   # each case has a theme
+
+
 def test_briefing_files_round_trip_and_hand_written_ones_still_show(tmp_path):
     archive = Archive(tmp_path)
     stored = Briefing(D, "zh", "deepseek-chat", "b1.1", "abc", "### 主题\n\n---\n\n正文 [01](#arXiv:1)")

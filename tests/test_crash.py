@@ -15,7 +15,7 @@ from crashdriver import kill_before_rename
 from digest import files
 from digest.archive import Archive
 from digest.collect import scan_archive
-from digest.site.writer import MANIFEST
+from digest.site.writer import MANIFEST, MONTHS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"
@@ -25,7 +25,7 @@ DAY1, DAY2 = "2026-06-16", "2026-06-17"
 def tree(folder: Path) -> dict[str, bytes]:
     # The render cache records each day file's size and modification time, which differ from folder to folder.
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST}
+            if p.is_file() and p.name != MANIFEST and not p.relative_to(folder).as_posix().startswith(MONTHS)}
 
 
 def args(where: Path, day: str) -> list[str]:

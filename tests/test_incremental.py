@@ -18,7 +18,7 @@ from digest.site.blocks import BLOCKS
 from digest.site.frames import FRAMES
 from digest.site.search import CACHE
 from digest.site.searchrows import read_rows
-from digest.site.writer import MANIFEST, RENDERING
+from digest.site.writer import MANIFEST, MONTHS, RENDERING, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 1)
@@ -42,7 +42,7 @@ def add_day(archive: Archive, i: int, updates=()) -> date:
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
-            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES, BLOCKS))}   # the render's caches, not deployed
+            and not p.relative_to(folder).as_posix().startswith((CACHE, FRAMES, BLOCKS, MONTHS))}   # the render's caches, not deployed
 
 
 @pytest.fixture
@@ -274,12 +274,12 @@ def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
     render_archive(config, archive, site)
-    before = json.loads((site / MANIFEST).read_text())["pages"]
+    before = read_manifest(site / MANIFEST)["pages"]
     day = FIRST + timedelta(days=10)   # in the feed window: its cards get the "updated to" mark
     third = archive.read_day(day).papers[2]
     add_day(archive, 20, [Update(third.id, 2, third.title, third.url, third.sources, "replace")])
     render_archive(config, archive, site)
-    after = json.loads((site / MANIFEST).read_text())["pages"]
+    after = read_manifest(site / MANIFEST)["pages"]
     assert f"updated to v2 on {FIRST + timedelta(days=20)}" in (site / f"{day}/page/3/index.html").read_text()
     assert after[f"{day}/page/3/index.html"] != before[f"{day}/page/3/index.html"]
     assert after[f"{day}/page/2/index.html"] == before[f"{day}/page/2/index.html"]   # not even rendered
@@ -294,11 +294,11 @@ def test_a_new_day_rerenders_only_the_first_page_of_the_day_before(setup):
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
     render_archive(config, archive, site)
-    before = json.loads((site / MANIFEST).read_text())["pages"]
+    before = read_manifest(site / MANIFEST)["pages"]
     last = FIRST + timedelta(days=19)
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
-    after = json.loads((site / MANIFEST).read_text())["pages"]
+    after = read_manifest(site / MANIFEST)["pages"]
     assert after[f"{last}/index.html"] != before[f"{last}/index.html"]
     assert f'href="../{new_day}/">' in (site / f"{last}/index.html").read_text()          # its "next day" link
     assert [after[f"{last}/page/{n}/index.html"] == before[f"{last}/page/{n}/index.html"] for n in (2, 3)] == [True, True]
@@ -353,14 +353,14 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     monkeypatch.setattr(SitePages, "topic_entry", lambda self, day, *rest: built.append(day) or entry(self, day, *rest))
     missed: list[str] = []   # the blocks files of the pieces made again
     get = Blocks.get
-    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.path.name))
+    monkeypatch.setattr(Blocks, "get", lambda self, key: get(self, key) or missed.append(self.folder.name))
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
     # The topic pages list seven days each, the topic feeds fourteen: the older ones come from their kept entries
     # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
-    assert sorted(missed) == ["briefing-feed.json", "feed-cs.AI.json", "feed-cs.LG.json", "topic-cs.AI.json",
-                              "topic-cs.LG.json"]
+    assert sorted(missed) == ["briefing-feed", "feed-cs.AI", "feed-cs.LG", "topic-cs.AI", "topic-cs.LG",
+                              "week-2026-W25"]   # and the new day's week (the next test)
     assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.
@@ -374,3 +374,119 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+
+
+def test_a_week_page_builds_only_its_new_days_piece_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+    from digest.site.weeks import Weeks
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    built: list[date] = []
+    piece = Weeks.day_piece
+    monkeypatch.setattr(Weeks, "day_piece", lambda self, info: built.append(info.day) or piece(self, info))
+    new_day = add_day(archive, 20)   # a Sunday: its week's six other days are in the archive already
+    week = site / "weeks" / "2026-W25" / "index.html"
+    render_archive(config, archive, site)
+    # The other days' entries and counts come from what the page kept of them (site/blocks.py).
+    assert built == [new_day] and "Paper 200" in week.read_text()
+    built.clear()
+    edited = new_day - timedelta(days=3)
+    day = archive.read_day(edited)
+    archive.write_day(Day(day.day, (*day.papers[:2], paper(997, edited, ("cs.AI",)))))
+    render_archive(config, archive, site)
+    assert built == [edited] and "Paper 997" in week.read_text() and "Paper 172" not in week.read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
+def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part_is_made_again(setup, tmp_path):
+    config, archive, site = setup
+    may = date(2026, 5, 29)
+    archive.write_day(Day(may, (paper(999, may),)))
+    render_archive(config, archive, site)
+    parts = site / MONTHS
+    assert sorted(p.name for p in parts.iterdir()) == ["2026-05", "2026-06"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in parts.iterdir()}
+    main = read_manifest(site / MANIFEST)
+    assert f"{may}/index.html" in main["pages"] and f"{may}.json" in main["days"]   # merged from its month's part
+    assert f"{may}/index.html" not in json.loads((site / MANIFEST).read_text())["pages"]
+    new_day = add_day(archive, 20)
+    render_archive(config, archive, site)
+    assert {p.name: p.stat().st_mtime_ns == stamps[p.name] for p in parts.iterdir()} == {"2026-05": True,
+                                                                                         "2026-06": False}
+    assert f"{new_day}/index.html" in read_manifest(site / MANIFEST)["pages"]
+    # A lost part is a cache miss: its month's pages are rendered again and recorded (the other part is left be).
+    (parts / "2026-06").unlink()
+    render_archive(config, archive, site)
+    restored = json.loads((parts / "2026-06").read_text())
+    assert f"{new_day}/index.html" in restored["pages"] and f"{new_day}.json" in restored["days"]
+    assert (parts / "2026-05").stat().st_mtime_ns == stamps["2026-05"]
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+    assert render_archive(config, archive, site).written == 0
+
+
+def test_a_later_version_remakes_only_its_papers_entry_in_the_topic_feeds(setup, tmp_path, monkeypatch):
+    from digest.site.feeds import Feeds
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    made: list[tuple[str, str]] = []   # (topic, paper id) of each entry a topic feed made
+    feed_block = Feeds.feed_block
+
+    def spy(self, info, topic, kept, marks):
+        item = self.item
+        self.item = lambda paper, card: made.append((topic, paper.id)) or item(paper, card)
+        try:
+            return feed_block(self, info, topic, kept, marks)
+        finally:
+            del self.item
+
+    monkeypatch.setattr(Feeds, "feed_block", spy)
+    day = FIRST + timedelta(days=15)   # in the feed window
+    marked = archive.read_day(day).papers[1]   # on cs.LG and cs.AI
+    new_day = add_day(archive, 20, [Update(marked.id, 2, marked.title, marked.url, marked.sources, "replace")])
+    render_archive(config, archive, site)
+    new_ids = {p.id for p in archive.read_day(new_day).papers}
+    # The new day's entries are made, and of the marked day only the marked paper's, in both its topics' feeds.
+    assert {pid for _, pid in made} >= new_ids
+    assert sorted(entry for entry in made if entry[1] not in new_ids) == [("cs.AI", marked.id), ("cs.LG", marked.id)]
+    for topic in ("cs.LG", "cs.AI"):
+        assert f"updated to v2 on {new_day}" in (site / "topics" / topic / "feed.xml").read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
+def test_a_new_day_writes_only_its_own_pieces_and_removes_those_no_page_uses(setup):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    folder = site / BLOCKS / "topic-cs.LG"   # seven days' entries (plan.RECENT_DAYS), one file each
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(before) == 7
+    add_day(archive, 20)
+    render_archive(config, archive, site)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(after) == 7 and len(after.keys() - before.keys()) == 1   # the new day's piece; the oldest day's gone
+    assert all(after[name] == before[name] for name in after.keys() & before.keys())   # the others not rewritten
+
+
+def test_a_related_link_fingerprints_only_the_numbered_page_holding_its_card(setup):
+    from digest.vectors import Related, VectorStore
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
+    day, linked = FIRST + timedelta(days=19), FIRST + timedelta(days=18)
+    first, second, third = archive.read_day(day).papers
+    target = archive.read_day(linked).papers[0]
+    store = VectorStore(archive)
+    store.write_related(day, "k", {second.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    before = read_manifest(site / MANIFEST)["pages"]
+    assert f"../../../{linked}/#" in (site / f"{day}/page/2/index.html").read_text()   # the link, to its card
+    store.write_related(day, "k", {third.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    after = read_manifest(site / MANIFEST)["pages"]
+    changed = {n for n, rel in ((1, f"{day}/index.html"), (2, f"{day}/page/2/index.html"),
+                                (3, f"{day}/page/3/index.html")) if before[rel] != after[rel]}
+    assert changed == {2, 3} and f"{linked}/#" in (site / f"{day}/page/3/index.html").read_text()
+    assert f"{linked}/#" not in (site / f"{day}/page/2/index.html").read_text()

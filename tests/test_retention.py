@@ -19,7 +19,7 @@ from digest.site import render_archive, render_site
 from digest.site.frames import FRAMES
 from digest.site.pages import DayPages
 from digest.site.layout import COMPACT_PAGE_SIZE, card_weight
-from digest.site.writer import MANIFEST
+from digest.site.writer import MANIFEST, read_manifest
 from digest.site.searchrows import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +223,7 @@ def test_lowering_full_days_re_renders_only_the_days_it_compacts(tmp_path):
 
     def fingerprints() -> dict[str, str]:
         """What the kept days' pages were rendered from, as the render's manifest records it."""
-        pages = json.loads((site / MANIFEST).read_text(encoding="utf-8"))["pages"]
+        pages = read_manifest(site / MANIFEST)["pages"]
         return {rel: key for rel, key in pages.items() if rel.startswith(("2026-06-17/", "2026-06-18/"))}
 
     before = fingerprints()

@@ -5,16 +5,20 @@ new day's entries are new: each listed day's entries were rebuilt from its whole
 weekday's holds ~1,200 papers). The page keeps each day's piece here under a key of the day's content and layout
 (plan.SitePlan.topic_block_key); the next render reads the day file only for the pieces whose key changed. A topic
 feed (site/feeds.py) keeps its days' Atom entries the same way (plan.SitePlan.feed_block_key): a quiet topic's feed
-spans the whole feed window, fourteen day files.
+spans the whole feed window, fourteen day files. A week's page (site/weeks.py) keeps what it takes from each of its days
+(plan.SitePlan.week_block_key), while the week is in the full window.
 
 The render's cache, like the manifest and the frames (site/frames.py): site/.academichub-blocks/ (a dot folder: not
-deployed), one file per page, rewritten with the page to hold only the pieces it used: a day leaving the page leaves
-the file too. An unreadable file is a cache miss, never an error.
+deployed), one folder per page and one file per piece in it, named by its key: a render writes only the pieces it
+made (a busy topic's fourteen days of Atom entries are ~1.5 MB, rewritten whole on every new day while one file held
+them all) and removes those it did not use, so a day leaving the page leaves the folder too. An unreadable piece is a
+cache miss, never an error.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,34 +29,41 @@ BLOCKS = ".academichub-blocks"
 
 
 class Blocks:
-    """One page's pieces: those kept by the last render it was written in, and those this render uses."""
+    """One page's pieces: those this render uses, read from the last renders' where their keys hold."""
 
     def __init__(self, root: Path, name: str):
-        self.path = root / BLOCKS / f"{name}.json"
-        self.kept = self._read()
+        self.folder = root / BLOCKS / name
         self.used: dict[str, list[Any]] = {}
-
-    def _read(self) -> dict[str, list[Any]]:
-        try:
-            data = json.loads(self.path.read_bytes())
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):   # a cache: the pieces are made again
-            return {}
+        self.made: set[str] = set()
 
     def get(self, key: str) -> list[Any] | None:
         """The piece kept under key (and mark it used), or None."""
-        found = self.kept.get(key)
-        if isinstance(found, list):
-            self.used[key] = found
-            return found
-        return None
+        try:
+            found = json.loads((self.folder / f"{key}.json").read_bytes())
+        except (OSError, ValueError):   # a cache: the piece is made again
+            return None
+        if not isinstance(found, list):
+            return None
+        self.used[key] = found
+        return found
 
     def put(self, key: str, piece: list[Any]) -> None:
+        if self.used.get(key) != piece:
+            self.made.add(key)
         self.used[key] = piece
 
     def save(self) -> None:
-        """Keep this render's pieces (only those) for the next one."""
-        if self.used == self.kept:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, compact_json(self.used).encode("utf-8", "surrogatepass"), durable=False)
+        """Keep the pieces this render made, and remove those it did not use."""
+        if self.made:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        for key in sorted(self.made):
+            write_atomic(self.folder / f"{key}.json", compact_json(self.used[key]).encode("utf-8", "surrogatepass"),
+                         durable=False)
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.suffix == ".json" and path.stem not in self.used:
+                    path.unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        """Keep none of the page's pieces (a page whose days change no more)."""
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -125,15 +125,47 @@ def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
     """Return the most frequent two-word and one-word terms of the titles, with how often they occur."""
     # One regex pass over all titles at once and each distinct word judged once: this runs for every day of a long
     # archive. A word seen once can be neither a theme nor in a pair seen twice, so it is dropped before pairing.
-    # Stable sorts keep ties in first-seen order, as Counter.most_common does.
     tokens = _TOKEN.findall("\n".join(titles).lower())
     counted = Counter(tokens)
-    kept = {w: w if n > 1 and len(w) > 2 and w not in _STOP else "" for w, n in counted.items()}
+    kept = {w: w if n > 1 and _candidate(w) else "" for w, n in counted.items()}
     keep = list(map(kept.__getitem__, tokens))   # a dropped word (or a title's end) breaks a pair
-    pairs = Counter(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b)
+    return chosen_themes(counted, Counter(f"{a} {b}" for a, b in zip(keep, keep[1:]) if a and b), limit)
+
+
+def _candidate(word: str) -> bool:
+    """Whether a word may make a theme (seen more than once besides)."""
+    return len(word) > 2 and word not in _STOP
+
+
+def title_terms(titles: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Return the words of some titles and their neighbouring pairs of candidate words, each with how often it occurs,
+    in first-seen order: the themes of several days' titles are chosen from the sums of their days' (themes_of)."""
+    tokens = _TOKEN.findall("\n".join(titles).lower())
+    counted = Counter(tokens)
+    counted.pop("\n", None)   # a title's end: never a theme, and it breaks a pair
+    candidate = {w for w in counted if _candidate(w)}
+    return dict(counted), dict(Counter(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a in candidate and b in candidate))
+
+
+def themes_of(parts: Iterable[tuple[Mapping[str, int], Mapping[str, int]]], limit: int = 8) -> list[tuple[str, int]]:
+    """Return themes() of the titles of several days, in order, from each day's title_terms()."""
+    parts = list(parts)
+    counted: Counter[str] = Counter()
+    for words, _ in parts:
+        counted.update(words)
+    seen = {w for w, n in counted.items() if n > 1}
+    pairs: Counter[str] = Counter()
+    for _, found in parts:   # a pair counts where both its words are seen more than once in all the titles
+        pairs.update({term: n for term, n in found.items() for a, _, b in (term.partition(" "),) if a in seen and b in seen})
+    return chosen_themes(counted, pairs, limit)
+
+
+def chosen_themes(counted: Mapping[str, int], pairs: Mapping[str, int], limit: int) -> list[tuple[str, int]]:
+    """The themes among words (counted) and pairs of words seen more than once: the commonest pairs, then words."""
+    # Stable sorts keep ties in first-seen order, as Counter.most_common does.
     chosen = sorted(((term, n) for term, n in pairs.items() if n > 1), key=lambda item: -item[1])[: limit // 2]
     used = {w for term, _ in chosen for w in term.split()}
-    words = sorted(((w, n) for w, n in counted.items() if kept[w]), key=lambda item: -item[1])[: limit * 2]
+    words = sorted(((w, n) for w, n in counted.items() if n > 1 and _candidate(w)), key=lambda item: -item[1])[: limit * 2]
     chosen += [(w, n) for w, n in words if w not in used][: limit - len(chosen)]
     return sorted(chosen, key=lambda item: (-item[1], item[0]))
 
@@ -141,7 +173,8 @@ def themes(titles: Iterable[str], limit: int = 8) -> list[tuple[str, int]]:
 @lru_cache(maxsize=1)
 def themes_version() -> str:
     """What themes() found holds only for its rule: its code, stop words and word pattern (the day index keeps it)."""
-    rule = (inspect.getsource(themes), sorted(_STOP), _TOKEN.pattern)   # source text: stable across processes
+    rule = (inspect.getsource(themes), inspect.getsource(chosen_themes), inspect.getsource(_candidate), sorted(_STOP),
+            _TOKEN.pattern)   # source text: stable across processes
     return hashlib.blake2b(repr(rule).encode(), digest_size=8).hexdigest()
 
 

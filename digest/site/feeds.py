@@ -35,7 +35,7 @@ from ..papers import Paper, pdf_url
 from .blocks import Blocks
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
-from .index import DayIndex, DayLoader
+from .index import DayIndex, DayInfo, DayLoader
 from .plan import SitePlan, Target
 from .writer import SiteWriter
 
@@ -268,12 +268,13 @@ class Feeds:
 
     def topic_feed(self, topic: str, name: str) -> None:
         """A topic's papers over the feed window (as window_papers), each day's entries kept across renders
-        (site/blocks.py): a new day makes only its own, where the feed of a quiet topic spans the whole window."""
+        (site/blocks.py): a new day makes only its own, where the feed of a quiet topic spans the whole window; a
+        later version remakes only its paper's entry."""
         target = self.plan.topic_feed(topic)
         if target.fresh:
             return
         blocks = Blocks(self.writer.root, f"feed-{topic}")
-        entries: list[list[str]] = []   # [entry, the day of its latest version]
+        entries: list[list[Any]] = []   # [entry, the day of its latest version, paper id, its later version's mark]
         for info in self.index.window:
             if len(entries) >= self.site.feed_max_items:
                 break
@@ -281,17 +282,30 @@ class Feeds:
                 continue
             key = self.plan.feed_block_key(info, topic)
             block = blocks.get(key)
-            if block is None:
-                layout = self.plan.layout(info)
-                items = [self.item(p, layout.card_path(n, p.id))
-                         for n, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
-                block = [[entry, item.updated.isoformat()] for entry, item in zip(self.atom_entries(items), items)]
+            marks = {pid: [version, on] for pid, version, on in self.index.marks(info)}
+            if block is None or any(marks.get(pid) != mark for _, _, pid, mark in block):
+                block = self.feed_block(info, topic, block or [], marks)
                 blocks.put(key, block)
             entries.extend(block)
         entries = entries[: self.site.feed_max_items]
-        updated = max((date.fromisoformat(day) for _, day in entries), default=date(1970, 1, 1))
-        self.write_atom(target, f"{self.site.title} · {name}", f"topics/{topic}/", [e for e, _ in entries], updated)
+        updated = max((date.fromisoformat(entry[1]) for entry in entries), default=date(1970, 1, 1))
+        self.write_atom(target, f"{self.site.title} · {name}", f"topics/{topic}/", [entry[0] for entry in entries],
+                        updated)
         blocks.save()
+
+    def feed_block(self, info: DayInfo, topic: str, kept: list[list[Any]], marks: dict[str, list[Any]]) -> list[list[Any]]:
+        """A day's entries in a topic feed: those kept whose paper's later version (index.marks) is as it was, the
+        others made (a paper's entry shows its latest version: FeedItem.updated, content_html)."""
+        layout = self.plan.layout(info)
+        still = {entry[2]: entry for entry in kept if marks.get(entry[2]) == entry[3]}
+        block = []
+        for n, p in enumerate(self.loader.load(info).papers, 1):
+            if topic in p.topics:
+                if (entry := still.get(p.id)) is None:
+                    item = self.item(p, layout.card_path(n, p.id))
+                    entry = [self.atom_entries([item])[0], item.updated.isoformat(), p.id, marks.get(p.id)]
+                block.append(entry)
+        return block
 
     def briefing_feed(self, plain: Callable[..., str]) -> None:
         """Write /briefing.xml: an Atom feed of the daily briefings over the feed window, newest first."""

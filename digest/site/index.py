@@ -8,8 +8,10 @@ new, parsed.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -27,35 +29,48 @@ ID_SEPARATOR = "\x1f"   # the ASCII unit separator: never part of a paper id
 
 @dataclass(frozen=True)
 class DayInfo:
-    """One day as the renderer's index sees it: enough to plan pages without the papers themselves."""
+    """One day as the renderer's index sees it: enough to plan pages without the papers themselves.
+
+    A year's index is ~14 MB, read by every render, though most renders use the ids and the radar's papers of a few
+    days: both are kept as text (id_list, radar_text) and read where asked for (ids, radar)."""
 
     day: date
     key: str                               # hash of the day's content
     size: int                              # papers
     counts: dict[str, int]                 # topic -> papers listing it
-    ids: tuple[str, ...]                   # paper ids, for new versions announced on later days
+    id_list: str                           # paper ids (ID_SEPARATOR between them), for new versions on later days
     updates: tuple[tuple[str, int | None], ...]  # (id, version) of the new versions announced this day
-    # The papers on the owner's radar, whole (number on the day, paper JSON): the radar page and feed
-    # gather them from across the archive, so they are kept here rather than re-read day by day.
-    radar: tuple[tuple[int, dict[str, Any]], ...] = ()
+    # The papers on the owner's radar, whole (JSON of [number on the day, paper JSON] pairs): the radar page and
+    # feed gather them from across the archive, so they are kept here rather than re-read day by day.
+    radar_text: str = "[]"
+    radar_ids: tuple[str, ...] = ()        # their ids (RadarIndex: which papers to match)
     # Where its numbered pages start, full and compact (layout.day_breaks): every link to a card reads them.
     breaks: tuple[tuple[int, ...], ...] = ((), ())
     # Its titles' frequent terms (briefings.themes), for its offline briefing: a day whose first page is
     # re-rendered for a link or a mark need not count its titles again.
     themes: tuple[tuple[str, int], ...] = ()
 
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.id_list.split(ID_SEPARATOR)) if self.id_list else ()
+
+    @cached_property
+    def radar(self) -> tuple[tuple[int, dict[str, Any]], ...]:
+        """The radar's papers: (number on the day, paper JSON)."""
+        return tuple((n, paper) for n, paper in json.loads(self.radar_text))
+
     def to_json(self) -> list[Any]:
-        # The ids as one string: a year's index holds 110,000 of them, and one string per day reads 2x faster.
-        return [self.day.isoformat(), self.key, self.size, self.counts, ID_SEPARATOR.join(self.ids),
-                [list(u) for u in self.updates], [list(r) for r in self.radar], [list(b) for b in self.breaks],
-                [list(t) for t in self.themes]]
+        return [self.day.isoformat(), self.key, self.size, self.counts, self.id_list, [list(u) for u in self.updates],
+                self.radar_text, list(self.radar_ids), [list(b) for b in self.breaks], [list(t) for t in self.themes]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
-        day, key, size, counts, ids, updates, radar, breaks, found = data
-        return cls(date.fromisoformat(day), key, size, counts, tuple(ids.split(ID_SEPARATOR)) if ids else (),
-                   tuple((i, v) for i, v in updates), tuple((n, paper) for n, paper in radar),
-                   tuple(tuple(b) for b in breaks), tuple((term, n) for term, n in found))
+        day, key, size, counts, ids, updates, radar, radar_ids, breaks, found = data
+        return cls(date.fromisoformat(day), key, size, counts, ids, tuple((i, v) for i, v in updates), radar,
+                   tuple(radar_ids), tuple(tuple(b) for b in breaks), tuple((term, n) for term, n in found))
+
+
+INDEX_FORMAT = 2   # DayInfo.to_json's layout: an entry of another is made again
 
 
 def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
@@ -65,10 +80,12 @@ def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
     for paper in day.papers:
         for topic in paper.topics:
             counts[topic] = counts.get(topic, 0) + 1
-    return DayInfo(day.day, key, len(day.papers), counts, tuple(p.id for p in day.papers),
+    matched = [(n, p) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)]
+    return DayInfo(day.day, key, len(day.papers), counts, ID_SEPARATOR.join(p.id for p in day.papers),
                    tuple((u.id, u.version) for u in day.updates),
-                   tuple((n, p.to_json()) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)),
-                   day_breaks(day.papers, day.updates, page_size), tuple(themes(p.title for p in day.papers)))
+                   json.dumps([[n, p.to_json()] for n, p in matched], ensure_ascii=False, separators=(",", ":")),
+                   tuple(p.id for _, p in matched), day_breaks(day.papers, day.updates, page_size),
+                   tuple(themes(p.title for p in day.papers)))
 
 
 class DaySource(Protocol):
@@ -106,7 +123,7 @@ class ArchiveDays:
 
     def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
         # A day's radar matches hold only for the radar they were found with, its page breaks and themes for the rules.
-        follows = inputs_key(radar, page_size, layout_version(), themes_version())
+        follows = inputs_key(radar, page_size, layout_version(), themes_version(), INDEX_FORMAT)
         usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
         for day in self.archive.day_dates():
@@ -152,7 +169,7 @@ class RadarIndex:
 
     def __init__(self, infos: Iterable[DayInfo], radar: Radar):
         self.radar = radar
-        self.on_radar = {(data["id"], info.day) for info in infos for _, data in info.radar}
+        self.on_radar = {(pid, info.day) for info in infos for pid in info.radar_ids}
         self._hits: dict[tuple[str, date], tuple[str, ...]] = {}
 
     def hits(self, paper: Paper) -> tuple[str, ...]:

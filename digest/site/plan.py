@@ -63,6 +63,7 @@ class SitePlan:
         self.full_since = index.days[-1].day - timedelta(days=full_days - 1) if index.days else date.min
         self._layouts: dict[date, DayLayout] = {}
         self._window_cards: dict[str, tuple[DayInfo, int]] | None = None
+        self._day_keys: dict[date, str] = {}
         self.topics = topics
         self.briefing_inputs = briefing_inputs
         self.feed_max_items = feed_max_items
@@ -103,7 +104,8 @@ class SitePlan:
         return found
 
     def updated_cards(self, info: DayInfo) -> dict[str, str]:
-        return self.update_links(info.day, (pid for pid, _ in info.updates))
+        """Where the rows of a day's "Updated versions" link: a compact day's first page lists none (pages.day_context)."""
+        return {} if self.layout(info).compact else self.update_links(info.day, (pid for pid, _ in info.updates))
 
     def day_frame(self, info: DayInfo, prev_day: date | None, next_day: date | None) -> str:
         """What a day's first page is made from but where its "Updated versions" rows link (site/frames.py)."""
@@ -132,8 +134,16 @@ class SitePlan:
 
         It links the previous day but not the next: a new day would otherwise re-render every numbered page of
         the day before it (~75 on a weekday) for one link, which the day's first page, one pager click away, holds."""
-        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", info.key, self.shape(info), prev_day,
+        return self.target(f"{info.day.isoformat()}/page/{number}/index.html", self.day_key(info), prev_day,
                            self.page_marks(info, number), self.related(info, number))
+
+    def day_key(self, info: DayInfo) -> str:
+        """A day's content and layout, hashed once for its numbered pages (a weekday's are ~75, each hashing its ~75
+        page starts: most of planning a no-op render)."""
+        found = self._day_keys.get(info.day)
+        if found is None:
+            found = self._day_keys[info.day] = inputs_key(info.key, self.shape(info))
+        return found
 
     def topic_ids(self, info: DayInfo) -> list[str]:
         """Return the topics of the day's day-and-topic pages: a compact day has none."""
@@ -202,9 +212,9 @@ class SitePlan:
         for info in reversed(self.index.days):
             if total >= self.feed_max_items:
                 break
-            if info.radar:
+            if info.radar_ids:
                 chosen.append(info)
-                total += len(info.radar)
+                total += len(info.radar_ids)
         return chosen
 
     def radar(self, days: list[DayInfo]) -> tuple[Target, Target]:
@@ -225,6 +235,10 @@ class SitePlan:
         """What a week's page is made from: its days and their layouts, not their neighbours, so a new day re-renders
         only its own week (entries show no "updated to" marks, so later versions do not touch it either)."""
         return [(i.day, i.key, self.shape(i)) for i in infos]
+
+    def week_block_key(self, info: DayInfo) -> str:
+        """What a week's page takes from one of its days (site/blocks.py) is made from: as week_inputs, for one day."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), "week")
 
     def week_page(self, week: str, infos: list[DayInfo], briefing: list[Any]) -> Target:
         """A week's page: its days (week_inputs) and its stored LLM briefing (briefings.Briefings.week_inputs)."""
@@ -257,8 +271,9 @@ class SitePlan:
                 if topic is None or topic in i.counts]
 
     def feed_block_key(self, info: DayInfo, topic: str) -> str:
-        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day."""
-        return inputs_key(self.version, info.day, info.key, self.shape(info), self.index.marks(info), topic)
+        """What a day's entries in a topic feed are made from (site/blocks.py): as feed_inputs, for one day, but its
+        later versions, which each entry records (site/feeds.py, Feeds.feed_block)."""
+        return inputs_key(self.version, info.day, info.key, self.shape(info), topic)
 
     def topic_feed(self, topic: str) -> Target:
         return self.target(f"topics/{topic}/feed.xml", self.feed_inputs(topic))

@@ -12,7 +12,7 @@ the week's papers. A week's page is written only when one of its days or its sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,9 @@ from markupsafe import Markup
 from ..archive import week_rank
 from ..i18n import translator
 from ..papers import Paper
-from .briefings import SHOW_RADAR, Briefings, Counts, Shown, count, offline, plain_text, relocate
+from .blocks import Blocks
+from .briefings import (SHOW_ACROSS, SHOW_RADAR, Briefings, Counts, Shown, count, offline, plain_text, relocate,
+                        themes_of, title_terms)
 from .cards import CardBuilder, entry_html
 from .feeds import Feeds
 from .index import DayInfo, DayLoader
@@ -101,50 +103,94 @@ class Weeks:
                      for week in self.plan.feed_weeks(weeks)]
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
 
-    def papers(self, infos: list[DayInfo]) -> list[WeekPaper]:
+    def papers(self, info: DayInfo) -> list[WeekPaper]:
+        layout = self.plan.layout(info)
+        return [WeekPaper(p, n, layout.card_path(n, p.id), self.cards.radar.hits(p),
+                          len({t for t in p.topics if t in self.maker.config.topics}))
+                for n, p in enumerate(self.loader.load(info).papers, 1)]
+
+    def day_piece(self, info: DayInfo) -> dict[str, Any]:
+        """What a week's page takes from one of its days (site/blocks.py keeps it across renders): the entries of the
+        papers it could list (each topic's first TOPIC_SHOWN, the radar's first RADAR_SHOWN, the first ACROSS_SHOWN
+        under several topics: the week's first ones are among its days' first ones) with their ranks, and what the
+        offline briefing counts (briefings.count, title_terms), but not the briefing itself."""
+        papers = self.papers(info)
+        ranked = sorted(papers, key=lambda wp: wp.rank)
+        by_topic: dict[str, list[WeekPaper]] = {}
+        for wp in ranked:   # one pass over the day's papers, each topic's list in rank order
+            for tid in dict.fromkeys(wp.paper.topics):
+                if tid in self.maker.config.topics:
+                    by_topic.setdefault(tid, []).append(wp)
+        radar = [wp for wp in ranked if wp.hits][:RADAR_SHOWN]
+        across = sorted((wp for wp in papers if wp.listed > 1), key=lambda wp: wp.rank[1:])[:ACROSS_SHOWN]
+        listed = {wp.number: wp for wps in (radar, across, *(found[:TOPIC_SHOWN] for found in by_topic.values()))
+                  for wp in wps}
+        counts = count([wp.paper for wp in papers], self.maker.config.topics, self.cards.radar.hits, ())
+        shown = lambda found: [[n, p.to_json(), list(t)] for n, p, t in found]  # noqa: E731
+        return {"entries": {str(n): [markup, *weight(markup)] for n, wp in listed.items()
+                            for markup in (entry_html(wp.number, wp.paper, ROOT + wp.card, wp.hits),)},
+                "ranks": {str(n): list(wp.rank) for n, wp in listed.items()},
+                "topics": {tid: [len(found), [wp.number for wp in found[:TOPIC_SHOWN]]] for tid, found in by_topic.items()},
+                "radar": [wp.number for wp in radar], "radar_count": counts.radar, "across": [wp.number for wp in across],
+                "counts": {"topics": counts.topics, "across": counts.across, "across_shown": shown(counts.across_shown),
+                           "radar_shown": shown(counts.radar_shown),
+                           "terms": title_terms(wp.paper.title for wp in papers)}}
+
+    def pieces(self, week: str, infos: list[DayInfo]) -> list[tuple[DayInfo, dict[str, Any]]]:
+        """Each day's piece of the week's page, made again only where the day's content or layout changed."""
+        blocks = Blocks(self.writer.root, f"week-{week}")
         found = []
         for info in infos:
-            layout = self.plan.layout(info)
-            found += [WeekPaper(p, n, layout.card_path(n, p.id), self.cards.radar.hits(p),
-                                len({t for t in p.topics if t in self.maker.config.topics}))
-                      for n, p in enumerate(self.loader.load(info).papers, 1)]
+            key = self.plan.week_block_key(info)
+            kept = blocks.get(key)
+            piece = kept[0] if kept else self.day_piece(info)
+            if not kept:
+                blocks.put(key, [piece])
+            found.append((info, piece))
+        if infos[-1].day >= self.plan.full_since:
+            blocks.save()
+        else:   # all its days compact: their layouts change no more, and an edited day is read again
+            blocks.remove()
         return found
 
     def week_context(self, week: str, infos: list[DayInfo]) -> dict[str, Any]:
-        papers = self.papers(infos)
-        ranked = sorted(papers, key=lambda wp: wp.rank)
-        by_topic: dict[str, list[WeekPaper]] = {tid: [] for tid in self.topics}
-        for wp in ranked:   # one pass over the week's ~6,000 papers, each topic's list in rank order
-            for tid in dict.fromkeys(wp.paper.topics):
-                if tid in by_topic:
-                    by_topic[tid].append(wp)
-        by_topic = {tid: listed for tid, listed in by_topic.items() if listed}
+        pieces = self.pieces(week, infos)
+        entries: dict[tuple[date, str], list[Any]] = {}
+        ranks: dict[tuple[date, str], tuple[Any, ...]] = {}
+        for info, piece in pieces:
+            entries.update(((info.day, n), entry) for n, entry in piece["entries"].items())
+            ranks.update(((info.day, n), tuple(rank)) for n, rank in piece["ranks"].items())
+        rank = ranks.__getitem__
+        # Each topic's papers of the week in rank order, as far as its page can list them, in the topics' order.
+        totals = {tid: 0 for tid in self.topics}
+        by_topic: dict[str, list[tuple[date, str]]] = {tid: [] for tid in self.topics}
+        for info, piece in pieces:
+            for tid, (total, numbers) in piece["topics"].items():
+                totals[tid] += total
+                by_topic[tid] += [(info.day, str(n)) for n in numbers]
+        by_topic = {tid: sorted(listed, key=rank) for tid, listed in by_topic.items() if listed}
         frame = [len(by_topic) * (TOPIC_FRAME[k] + DAY_LINK[k] * len(infos)) + BRIEFING[k] for k in (0, 1)]
         budget = Budget((PAGE_BYTES - frame[0], PAGE_ELEMENTS - frame[1]))
-        built: dict[tuple[date, str], tuple[str, tuple[int, int]]] = {}
 
-        def entry(wp: WeekPaper) -> tuple[str, tuple[int, int]]:
-            key = (wp.paper.day, wp.paper.id)
-            if key not in built:
-                markup = entry_html(wp.number, wp.paper, ROOT + wp.card, wp.hits)
-                built[key] = (markup, weight(markup))
-            return built[key]
+        def pick(listed: list[tuple[date, str]], most: int) -> list[str]:
+            return [entries[key][0] for key in listed[:most] if budget.take((entries[key][1], entries[key][2]))]
 
-        def pick(listed: list[WeekPaper], most: int) -> list[str]:
-            return [entry(wp)[0] for wp in listed[:most] if budget.take(entry(wp)[1])]
+        def merged(part: str) -> list[tuple[date, str]]:
+            return sorted(((info.day, str(n)) for info, piece in pieces for n in piece[part]), key=rank)
 
         # Each topic's first paper has the first claim on the room, then the radar's and the most cross-listed
         # papers, then the topics' next ones a rank at a time: no busy topic uses up the page before a quiet one.
         shown = {tid: pick(listed, 1) for tid, listed in by_topic.items()}
-        radar = pick([wp for wp in ranked if wp.hits], RADAR_SHOWN)
-        across = pick(sorted((wp for wp in papers if wp.listed > 1), key=lambda wp: wp.rank[1:]), ACROSS_SHOWN)
-        for rank in range(1, TOPIC_SHOWN):
+        radar = pick(merged("radar"), RADAR_SHOWN)
+        across = pick(sorted(merged("across"), key=lambda key: rank(key)[1:]), ACROSS_SHOWN)
+        for place in range(1, TOPIC_SHOWN):
             for tid, listed in by_topic.items():
-                shown[tid] += pick(listed[rank:], 1)
-        topics = [(tid, self.maker.ui.topic_name(tid), len(listed), Markup("".join(shown[tid])), len(shown[tid]),
-                   self.day_links(tid, infos)) for tid, listed in by_topic.items()]
-        return {"week": week, "days": infos, "total": len(papers), "briefing": self.briefing(week, papers),
-                "radar": Markup("".join(radar)), "radar_shown": len(radar), "radar_count": sum(1 for wp in papers if wp.hits),
+                shown[tid] += pick(listed[place:], 1)
+        topics = [(tid, self.maker.ui.topic_name(tid), totals[tid], Markup("".join(shown[tid])), len(shown[tid]),
+                   self.day_links(tid, infos)) for tid in by_topic]
+        return {"week": week, "days": infos, "total": sum(i.size for i in infos), "briefing": self.briefing(week, pieces),
+                "radar": Markup("".join(radar)), "radar_shown": len(radar),
+                "radar_count": sum(piece["radar_count"] for _, piece in pieces),
                 "across": Markup("".join(across)), "week_topics": topics}
 
     def day_links(self, topic: str, infos: list[DayInfo]) -> list[tuple[date, int, str]]:
@@ -152,25 +198,35 @@ class Weeks:
         return [(i.day, i.counts[topic], f"{i.day.isoformat()}/" if self.plan.layout(i).compact
                  else f"{i.day.isoformat()}/{topic}/") for i in infos if topic in i.counts]
 
-    def week_counts(self, papers: list[WeekPaper]) -> Counts:
-        """The offline briefing's counts over the week, citing each paper by its number on its day."""
-        counts = count([wp.paper for wp in papers], self.maker.config.topics, self.cards.radar.hits)
-        return replace(counts, across_shown=tuple((papers[i - 1].number, p, t) for i, p, t in counts.across_shown),
-                       radar_shown=tuple((papers[i - 1].number, p, t) for i, p, t in counts.radar_shown))
+    def week_counts(self, pieces: list[tuple[DayInfo, dict[str, Any]]]) -> Counts:
+        """The offline briefing's counts over the week (briefings.count of all its papers), from its days' pieces,
+        citing each paper by its number on its day."""
+        parts = [piece["counts"] for _, piece in pieces]
+        topics: dict[str, int] = {}
+        for part in parts:
+            for tid, n in part["topics"]:
+                topics[tid] = topics.get(tid, 0) + n
+        shown = lambda name, most: tuple((n, Paper.from_json(data), tuple(found))  # noqa: E731
+                                         for part in parts for n, data, found in part[name])[:most]
+        return Counts(sum(info.size for info, _ in pieces), tuple(sorted(topics.items(), key=lambda c: (-c[1], c[0]))),
+                      tuple(themes_of(part["terms"] for part in parts)), sum(part["across"] for part in parts),
+                      shown("across_shown", SHOW_ACROSS), sum(piece["radar_count"] for _, piece in pieces),
+                      shown("radar_shown", SHOW_RADAR))
 
-    def briefing(self, week: str, papers: list[WeekPaper]) -> dict[str, Any]:
+    def briefing(self, week: str, pieces: list[tuple[DayInfo, dict[str, Any]]]) -> dict[str, Any]:
         """The week's briefing block (templates/_briefing.html) in every site language: the LLM's stored one, else
         the offline one, its links pointed at the cards' day pages and numbered as the cards are there."""
         stored = self.briefings.weeks.get(week, {})
-        anchors = {wp.paper.id: f"{wp.number:02d}" for wp in papers} if stored else {}
+        cards = [(pid, n, self.plan.layout(info)) for info, _ in pieces for n, pid in enumerate(info.ids, 1)]
+        anchors = {pid: f"{n:02d}" for pid, n, _ in cards} if stored else {}
         # relocate() points a "#id" link at a page: the card's path without its fragment.
-        pages = {wp.paper.id: ROOT + wp.card.removesuffix(card_fragment(wp.paper.id)) for wp in papers}
+        pages = {pid: ROOT + layout.card_path(n, pid).removesuffix(card_fragment(pid)) for pid, n, layout in cards}
         counts = None
         variants = []
         for lang in self.briefings.languages:
             shown = self.briefings.written(stored, lang, anchors, "week_briefing_llm")
             if shown is None:
-                counts = counts or self.week_counts(papers)
+                counts = counts or self.week_counts(pieces)
                 names = {tid: topic.name(lang) for tid, topic in self.maker.config.topics.items()}
                 shown = Shown(offline(counts, names, lang, "week_intro"), lang,
                               translator(lang)("week_briefing_offline"), "offline")

@@ -1,7 +1,9 @@
 """The site writer: every output file goes through it, unchanged ones are left alone, vanished ones removed.
 
 Its manifest (in site/) records the files written with their sizes, each page's fingerprint and the day index:
-deleting site/ (or a day's folder) only makes the next render a full one (or that day's).
+deleting site/ (or a day's folder) only makes the next render a full one (or that day's). The day folders' files and
+pages and the days' index entries are kept in one part per month (MONTHS): a year's manifest is ~14 MB, and a new
+day changes its own month's part and few others, so a render rewrites only the parts that changed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +22,9 @@ from ..clean import xml_text
 
 CACHE_VERSION = 5
 MANIFEST = ".academichub-manifest"
+MONTHS = ".academichub-manifest-months"   # the manifest's part for each month of days (YYYY-MM), like it a cache
+# without a suffix: no served file type (its ids are joined by a control character, index.ID_SEPARATOR)
+DAY_KEY = re.compile(r"\d{4}-\d\d-\d\d(/|\.json$)")   # a day folder's file or page, or a day file's index entry
 RENDERING = ".academichub-rendering"
 PACKAGE = Path(__file__).resolve().parent.parent          # digest/
 TEMPLATES = PACKAGE.parent / "templates"
@@ -45,7 +51,22 @@ def compact_json(data: Any) -> str:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """Return the last render's manifest: files written (path -> bytes), page fingerprints, day index (empty if none)."""
+    """Return the last render's manifest: files written (path -> bytes), page fingerprints, day index (empty if none),
+    its month parts (MONTHS, beside it) merged in."""
+    data = _read_main(path)
+    if data.get("version") == CACHE_VERSION:
+        for part_path in sorted((path.parent / MONTHS).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")):
+            try:
+                part = json.loads(part_path.read_bytes())
+            except (OSError, ValueError):
+                continue   # a cache: that month's pages are rendered again
+            if isinstance(part, dict) and part.get("version") == CACHE_VERSION:
+                for name in ("files", "pages", "days"):
+                    data[name].update(part[name])
+    return data
+
+
+def _read_main(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -68,10 +89,39 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def manifest_bytes(files: dict[str, int], pages: dict[str, str], days: dict[str, Any]) -> bytes:
-    """Serialise the manifest compactly: it is a cache, read by machines only."""
+    """Serialise the manifest (or one of its parts) compactly: it is a cache, read by machines only."""
     data = {"version": CACHE_VERSION, "files": dict(sorted(files.items())), "pages": dict(sorted(pages.items())),
             "days": dict(sorted(days.items()))}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+Part = tuple[dict[str, int], dict[str, str], dict[str, Any]]
+
+
+def manifest_parts(files: dict[str, int], pages: dict[str, str], days: dict[str, Any]) -> dict[str, Part]:
+    """The manifest split by month (YYYY-MM) of the day each entry belongs to; "" for the rest (the main file)."""
+    parts: dict[str, Part] = {"": ({}, {}, {})}
+    every: tuple[dict[str, Any], ...] = (files, pages, days)
+    for at, entries in enumerate(every):
+        for key, value in entries.items():
+            month = key[:7] if DAY_KEY.match(key) else ""
+            if month not in parts:
+                parts[month] = ({}, {}, {})
+            parts[month][at][key] = value
+    return parts
+
+
+def write_manifest(root: Path, files: dict[str, int], pages: dict[str, str], days: dict[str, Any],
+                   old: dict[str, Any]) -> None:
+    """Write the manifest's parts that differ from the last render's (old), and remove those of months now gone."""
+    new, before = manifest_parts(files, pages, days), manifest_parts(old["files"], old["pages"], old["days"])
+    for month in sorted(new.keys() | before.keys(), reverse=True):   # the main file last
+        path = root / MONTHS / month if month else root / MANIFEST
+        if month not in new:
+            path.unlink(missing_ok=True)
+        elif new[month] != before.get(month) or not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, manifest_bytes(*new[month]), durable=False)
 
 
 @dataclass
@@ -177,7 +227,7 @@ class SiteWriter:
         # written every render (the status page) may change size without the manifest being rewritten.
         if (files.keys() != old["files"].keys() or pages != old["pages"] or days != old["days"]
                 or not (self.root / MANIFEST).is_file()):
-            write_atomic(self.root / MANIFEST, manifest_bytes(files, pages, days), durable=False)
+            write_manifest(self.root, files, pages, days, old)
         if self.interrupted:
             remove_stale_temps(self.root)  # a killed render leaves its temporary files behind
         (self.root / RENDERING).unlink(missing_ok=True)

@@ -186,7 +186,7 @@ def vectors_step(config: Config, archive: Archive, demo: bool, redo: bool = Fals
         print(f"vectors: the local vectoriser {MODEL} for papers without a vector (llm.embeddings_model is set, but "
               f"no endpoint: {config.llm.api_key_env}, llm.base_url or OPENAI_BASE_URL; llm.enabled); "
               "`build.py vectors --redo` embeds them once one is set")
-    days, papers = vectors_stage(archive, make=make, redo=redo)
+    days, papers = vectors_stage(archive, make=make, redo=redo, remake=config.site.full_days)
     if make and (make.requests or make.problem):
         print(f"vectors: {make.papers} papers embedded by {make.endpoint.model} at {make.endpoint.url}: "
               f"{make.requests} requests, {make.tokens} tokens")

@@ -1,16 +1,18 @@
 """A vector per paper, and each new day's related papers across fields: content/vectors/ and content/related/.
 
-The vectoriser is local and deterministic, with no model to download: the title's and abstract's words and word
-pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 1024 buckets, weighted
-1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
-sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
-gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
-never recomputed; each record names the vectoriser that made it (MODEL, or an embeddings model's through
-digest/embeddings.py, reduced to the same bytes). A stored vector is kept whatever made it, until --redo.
+The local vectoriser (MODEL) is deterministic, with no model to download: a paper's stored vector is its TERMS
+weightiest words, each a 16-bit hash of the word (stop words out, a light plural fold) and a weight of
+(1 + log count) x the word's rarity in English (wordfreq's frequency list, pinned in requirements.txt: a word
+common in any text says little about a paper's field), the title counted twice; 64 bytes (term_vector). It
+ranks nearest neighbours far better than a random projection of the same words to 64 dimensions could (the
+earlier "hash-sign-64/1": bench/vectors.py prints both). A vector of an earlier local vectoriser is made again
+by the current one (a pure function of the text: cheap), within the days given; an embeddings model's
+(digest/embeddings.py, reduced to 64 signed bytes) is kept whatever made it, until --redo.
 
-Related papers are found once, when a day is new: each of its papers against the day itself and the window of
-days before it, among papers sharing no topic and whose vector the same vectoriser made, nearest by cosine above
-RELATED_MIN. Older days keep theirs.
+Related papers are found once, when a day is new, by the words and word pairs hashed into BUCKETS weights
+(hashed): each of its papers against the day itself and the window of days before it, among papers sharing no
+topic and whose vector the same vectoriser made, nearest by cosine above RELATED_MIN. Older days keep theirs.
+The same paper gives the same vector and row on any day and machine (crc32 and blake2b, not Python's salted hash).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,9 +38,12 @@ from .clean import clip
 from .files import write_atomic
 from .papers import Paper
 
-MODEL = "hash-sign-64/1"     # the vectoriser and its version: a change of either is a new name
+MODEL = "hash-idf-terms-64/2"   # the local vectoriser and its version: a change of either is a new name
 FIRST_MODEL = "hash-sign-64/1"   # the vectoriser of the first related files (see fingerprint)
-DIMS = 64
+EARLIER_LOCAL = frozenset({FIRST_MODEL})   # earlier local vectorisers: their vectors are made again by MODEL
+DIMS = 64                    # bytes of a stored vector, whatever its kind
+TERMS = DIMS // 3            # a term vector's terms: 21 x (2 bytes of hash + 1 of weight), as the browser reads it
+RAREST = 1e-8                # the English frequency of a word wordfreq does not list (its rarity's ceiling)
 BUCKETS = 1024              # hashed features a related paper is found by (bench/vectors.py)
 WINDOW_DAYS = 14             # a new day's papers are compared with the days this far back
 RELATED_SHOWN = 3
@@ -114,14 +121,81 @@ def quantised(summed: np.ndarray) -> np.ndarray:
     return np.rint(summed * (127.0 / top)).astype(np.int8)
 
 
-def compact(row: np.ndarray) -> np.ndarray:
-    """The stored vector of a hashed row: its fixed projection to DIMS, quantised."""
-    return quantised(row.astype(np.float64) @ projection())
+def earlier_vector(paper: Paper) -> np.ndarray:
+    """The earlier local vectoriser's (FIRST_MODEL's) vector: the hashed row's fixed sign projection to DIMS,
+    quantised; kept to compare with (bench/vectors.py), no longer stored."""
+    return quantised(hashed(paper).astype(np.float64) @ projection())
+
+
+@lru_cache(maxsize=1)
+def english_frequencies() -> dict[str, float]:
+    """wordfreq's English word frequencies (its data ships in the package: nothing is downloaded), read once."""
+    import wordfreq   # half a second to load: only when a local vector is made
+    return dict(wordfreq.get_frequency_dict("en"))
+
+
+@lru_cache(maxsize=1 << 18)
+def rarity(word: str) -> float:
+    """-log of the word's frequency in English (at most -log RAREST): high for a field's own words."""
+    return -math.log(max(english_frequencies().get(word, 0.0), RAREST))
+
+
+def term_weights(paper: Paper) -> dict[int, float]:
+    """Each of the paper's terms (16 bits of its folded word's hash) and its weight: (1 + log count) x the rarity
+    of its commonest spelling, the title's words counted twice."""
+    counts: Counter[int] = Counter()
+    common: dict[int, float] = {}
+    for text in (paper.title, paper.title, paper.abstract or ""):
+        for word in _WORD.findall(text.lower()):
+            feature = word_hash(word)
+            if feature >= 0:
+                term = feature & 0xFFFF
+                counts[term] += 1
+                common[term] = min(common.get(term, math.inf), rarity(word))
+    return {term: (1.0 + math.log(n)) * common[term] for term, n in counts.items()}
+
+
+def term_vector(paper: Paper) -> np.ndarray:
+    """MODEL's stored vector: the TERMS weightiest terms' 16-bit hashes (little-endian, bytes 0-41), then their
+    weights scaled to the largest (1-255, bytes 42-62; 0 is no term), as DIMS signed bytes."""
+    top = sorted(term_weights(paper).items(), key=lambda tw: (-tw[1], tw[0]))[:TERMS]
+    out = np.zeros(DIMS, dtype=np.uint8)
+    if top:
+        out[:2 * len(top)] = np.array([term for term, _ in top], dtype="<u2").view(np.uint8)
+        out[2 * TERMS:2 * TERMS + len(top)] = [max(1, round(w * 255 / top[0][1])) for _, w in top]
+    return out.view(np.int8)
 
 
 def vector(paper: Paper) -> np.ndarray:
-    """The paper's stored vector: DIMS signed bytes."""
-    return compact(hashed(paper))
+    """The paper's stored vector by the local vectoriser: DIMS bytes."""
+    return term_vector(paper)
+
+
+def local_vectors(papers: Sequence[Paper]) -> list[np.ndarray]:
+    """The papers' vectors by the local vectoriser."""
+    return [vector(p) for p in papers]
+
+
+def kind_of(name: str) -> str:
+    """How vectors of the vectoriser `name` are compared: "terms" (MODEL's), or "signed" (DIMS signed bytes, by
+    their cosine: the earlier local vectoriser's and an embeddings model's)."""
+    return "terms" if name == MODEL else "signed"
+
+
+KINDS = ("signed", "terms")   # kind_of's answers, numbered (site/foryou.py hands the number to the browser)
+
+
+def comparable_rows(vectors: Sequence[np.ndarray], kind: str) -> np.ndarray:
+    """Stored vectors of one kind as unit rows whose dot products are their cosines (a term vector spread over
+    its 65,536 terms, the terms' weights as values)."""
+    if kind == "signed":
+        return unit_rows(vectors)
+    rows = np.zeros((len(vectors), 1 << 16), dtype=np.float32)
+    for row, vec in zip(rows, vectors):
+        raw = vec.view(np.uint8)
+        weights = raw[2 * TERMS:3 * TERMS].astype(np.float32)
+        np.add.at(row, raw[:2 * TERMS].view("<u2").astype(np.intp), weights)
+    return unit_rows(list(rows))
 
 
 def encode(vec: np.ndarray) -> str:
@@ -237,7 +311,8 @@ Held = list[tuple[str, np.ndarray] | None]   # each of a day's papers' (vectoris
 def day_vectors(store: VectorStore, day: Day, name: str, make: Callable[[Sequence[Paper]], list[np.ndarray]],
                 redo: bool = False) -> tuple[Held, bool]:
     """Each of the day's papers' vector, made by `make` (as vectoriser `name`) for those with none stored and with
-    `redo` for those another vectoriser made; a stored vector of the same id and version is kept whatever made it.
+    `redo` for those another vectoriser made; a stored vector of the same id and version is kept whatever made it,
+    but one of an earlier local vectoriser (EARLIER_LOCAL) is made again by the local one (MODEL).
     Return them and whether any was made (and the day's file written)."""
     stored: dict[tuple[str, int | None], tuple[str, np.ndarray]] = {}
     for (pid, version, model), vec in store.read_vectors(day.day).items():
@@ -248,9 +323,22 @@ def day_vectors(store: VectorStore, day: Day, name: str, make: Callable[[Sequenc
     made = make([day.papers[i] for i in wanted]) if wanted else []
     for i, vec in zip(wanted, made):
         held[i] = (name, vec)
-    if made:
+    stale = [i for i, h in enumerate(held) if h is not None and h[0] in EARLIER_LOCAL]
+    for i in stale:
+        held[i] = (MODEL, vector(day.papers[i]))
+    if made or stale:
         store.write_vectors(day.day, ((p.id, p.version, h[0], h[1]) for p, h in zip(day.papers, held) if h))
-    return held, bool(made)
+    return held, bool(made or stale)
+
+
+def remake_earlier(archive: Archive, store: VectorStore, dates: Sequence[date]) -> int:
+    """Make MODEL's vectors again for those of an earlier local vectoriser on the given days (no other is made);
+    return the days changed. Only a day whose stored vectors name one is read."""
+    changed = 0
+    for on in dates:
+        if any(model in EARLIER_LOCAL for _, _, model in store.read_vectors(on)) and (day := archive.read_day(on)):
+            changed += day_vectors(store, day, MODEL, lambda papers: [])[1]
+    return changed
 
 
 def nearest_across(papers: Sequence[Paper], rows: np.ndarray, pool: Sequence[Paper], pool_rows: np.ndarray,
@@ -286,21 +374,23 @@ def _nearest(paper: Paper, cosines: np.ndarray, pool: Sequence[Paper], shown: in
 
 
 def vectors_stage(archive: Archive, window: int = WINDOW_DAYS, make: Vectoriser | None = None,
-                  redo: bool = False) -> tuple[int, int]:
+                  redo: bool = False, remake: int = 0) -> tuple[int, int]:
     """Store the vectors of the latest `window` days (by `make`, else the local vectoriser; with `redo` again for
-    those another vectoriser made) and the related papers of each of those days not yet done.
+    those another vectoriser made) and the related papers of each of those days not yet done; vectors of an
+    earlier local vectoriser are made again by the local one over the latest `remake` days too (site.full_days:
+    those whose vectors the browser reads).
 
     Return (days whose related papers were found, their papers). Cost grows with the window, not the archive."""
     store = VectorStore(archive)
     dates = archive.day_dates()
-    days = [d for d in (archive.read_day(on) for on in dates[-window:] if on > dates[-1] - timedelta(days=window))
-            if d is not None and d.papers]
+    if not dates:
+        return 0, 0
+    recent = [on for on in dates[-window:] if on > dates[-1] - timedelta(days=window)]
+    remake_earlier(archive, store, [on for on in dates[-remake:] if on > dates[-1] - timedelta(days=remake)
+                                    and on not in recent] if remake > window else [])
+    days = [d for d in map(archive.read_day, recent) if d is not None and d.papers]
     rows: dict[tuple[date, str], np.ndarray] = {}   # hashed rows, made once (a pure function of the text)
-
-    def local(papers: Sequence[Paper]) -> list[np.ndarray]:
-        return [compact(row_of(rows, p)) for p in papers]
-
-    made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local, redo) for d in days}
+    made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local_vectors, redo) for d in days}
     held = {on: vectors for on, (vectors, _) in made.items()}
     # A day is done again when its papers or their vectorisers change, and every day once --redo changed any
     # (their windows changed too); not while one of its papers lacks a vector.

@@ -1,10 +1,12 @@
 /* "For you": the reader's stars (★ on each card), kept in this browser's localStorage under named interests, and an
    order of the page's cards by closeness to the current interest's stars, each ranked card saying why; "new since
    your last visit" marks. Nothing is sent anywhere: the only file read is the day's vectors file, fetched when the
-   reader turns "For you" on or stars a card. Its name, its row size and the cosine above which a card is "close" are
-   the build's (digest/site/foryou.py, on the cards' section); a card's row is its number. A star keeps its paper's
-   vector, so a star from another day ranks today's cards without looking anything up. The script adds every control:
-   with JavaScript off the page is as the build wrote it. */
+   reader turns "For you" on or stars a card (and, for a star of another vectoriser, its own day's files, once). Its name, its row size and each kind of row's name and cosine from which a
+   card is "close" are the build's (digest/site/foryou.py, on the cards' section), and so is the file's kind (its first
+   byte); a card's row is its number. A star keeps its paper's vector, so a star from another day ranks today's cards
+   without looking anything up; a star of another vectoriser takes its paper's vector from its own day's file once that
+   file is of this page's vectoriser (the day's cite.json lists its cards' ids in their order). The script adds every
+   control: with JavaScript off the page is as the build wrote it. */
 import { $, $$, el, load, store, ROOT } from "./util.js";
 import { fmt } from "./i18n.js";
 import { section, cards, refreshCards } from "./cards.js";
@@ -12,9 +14,10 @@ import { section, cards, refreshCards } from "./cards.js";
 var KEY = "academichub.foryou", SEEN = "academichub.seen", BEFORE = "academichub.seen.before";
 var LINK = "#foryou=";
 var dims = section ? parseInt(section.getAttribute("data-vector-dims"), 10) : 0;
-var close = section ? parseFloat(section.getAttribute("data-close")) : 1;
+var kinds = (function () { try { return JSON.parse(section.getAttribute("data-close")); } catch (e) { return []; } })();   // [[kind, close], ...] by kind number
 var vectorsUrl = section && section.getAttribute("data-vectors");
-var vectors = null;   // promise of the day's Int8Array
+var files = {};     // a file's URL -> the promise of what it holds (a vectors file's Int8Array, a cite.json's object)
+var adopted = {};   // the days whose file was read for stars of another vectoriser, on this page
 
 /* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector), m (base64 of its vectoriser's row) }] }] }. */
 function state() {
@@ -37,32 +40,51 @@ function fromBase64(text) {
   for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i) << 24 >> 24;
   return out.length === dims ? out : null;
 }
-function dayVectors() {
-  if (!vectors) {
-    var url = new URL(vectorsUrl, location.href).href;
-    vectors = fetch(url).then(function (r) {
+/* This page's day's file of a URL the build wrote for it (its vectors file, its cite.json), for another day. */
+function ofDay(url, day) { return day ? url.replace(/[0-9]{4}-[0-9]{2}-[0-9]{2}(\/[^\/]*)$/, day + "$1") : url; }
+function fetched(url, read) {
+  url = new URL(url, location.href).href;
+  if (!files[url]) {
+    files[url] = fetch(url).then(function (r) {
       if (!r.ok) throw new Error(r.status + " " + url);
-      return r.arrayBuffer();
-    }).then(function (buf) { return new Int8Array(buf); });
-    vectors.catch(function () { vectors = null; });   // asked again next time
+      return read(r);
+    });
+    files[url].catch(function () { delete files[url]; });   // asked again next time
   }
-  return vectors;
+  return files[url];
 }
+function dayVectors(day) { return fetched(ofDay(vectorsUrl, day), function (r) { return r.arrayBuffer().then(function (b) { return new Int8Array(b); }); }); }
 /* The card's number (the build's "01.") is its row in the day's vectors file; row 0 names the vectoriser. */
 function made(all) { return toBase64(all.subarray(0, dims)); }
-function row(all, card) {
-  var n = parseInt($(".num a", card).textContent, 10);
-  var v = all.subarray(n * dims, (n + 1) * dims);
-  return v.length === dims ? v : null;
+function kindOf(all) { return kinds[all[0]] || [null, 1]; }
+function rowAt(all, n) { var v = all.subarray(n * dims, (n + 1) * dims); return n > 0 && v.length === dims ? v : null; }
+function row(all, card) { return rowAt(all, number(card)); }
+/* A row as what its kind compares, of unit length: the signed bytes, or the terms a row lists (their 16-bit hashes,
+   then their weights, digest/vectors.py: term_vector); null for a paper without words (close to nothing). */
+var UNIT = {
+  signed: function (v) {
+    var sum = 0, i, out = new Float64Array(v.length);
+    for (i = 0; i < v.length; i++) sum += v[i] * v[i];
+    if (!sum) return null;
+    for (i = 0; i < v.length; i++) out[i] = v[i] / Math.sqrt(sum);
+    return out;
+  },
+  terms: function (v) {
+    var n = Math.floor(v.length / 3), bytes = new Uint8Array(v.buffer, v.byteOffset, v.length), out = {}, sum = 0, i;
+    for (i = 0; i < n; i++) if (bytes[2 * n + i]) { out[bytes[2 * i] | bytes[2 * i + 1] << 8] = bytes[2 * n + i]; sum += bytes[2 * n + i] * bytes[2 * n + i]; }
+    if (!sum) return null;
+    for (i in out) out[i] /= Math.sqrt(sum);
+    return out;
+  }
+};
+function unit(kind, v) { return UNIT[kind] ? UNIT[kind](v) : null; }
+function number(card) { return parseInt($(".num a", card).textContent, 10); }
+function dot(a, b) {
+  var s = 0, i;
+  if (a instanceof Float64Array) { for (i = 0; i < a.length; i++) s += a[i] * b[i]; }
+  else for (i in a) if (b[i]) s += a[i] * b[i];
+  return s;
 }
-function unit(v) {
-  var sum = 0, i, out = new Float64Array(v.length);
-  for (i = 0; i < v.length; i++) sum += v[i] * v[i];
-  if (!sum) return null;   // a paper without words: close to nothing
-  for (i = 0; i < v.length; i++) out[i] = v[i] / Math.sqrt(sum);
-  return out;
-}
-function dot(a, b) { var s = 0; for (var i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
 
 /* -- the stars ---------------------------------------------------------------------------------------------- */
 
@@ -102,24 +124,28 @@ function toggleStar(card) {
 
 /* -- the order ---------------------------------------------------------------------------------------------- */
 
-/* Each card's closest star of the interest (not itself) and its cosine. */
+/* Each card's closeness to the interest's stars (not itself): the sum of its cosines with them, which ranks a card
+   near what the stars share above one near a single star's own words (bench/vectors.py: three stars of a demo topic
+   bring 45 % of it first by the sum, 37 % by the closest star); and its closest star and their cosine. */
 function closeness(all, interest) {
   // A star is compared only with vectors of the vectoriser that made its own (an embeddings model's and the local
   // vectoriser's are not comparable).
-  var madeBy = made(all);
+  var madeBy = made(all), kind = kindOf(all)[0];
   var stars = interest.stars.filter(function (st) { return st.m === madeBy; })
-    .map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
+    .map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(kind, v) }; })
     .filter(function (x) { return x.v; });
   return cards.map(function (card) {
-    var v = row(all, card), u = v && unit(v), best = { card: card, score: -2, star: null };
+    // A card compared with no star (no vector of this vectoriser) goes after every card that was.
+    var v = row(all, card), u = v && unit(kind, v), near = { card: card, score: -Infinity, cosine: -Infinity, star: null };
     if (u) stars.forEach(function (x) {
+      if (x.star.id === card.id) return;
       var c = dot(u, x.v);
-      if (x.star.id !== card.id && c > best.score) best = { card: card, score: c, star: x.star };
+      near.score = (near.star ? near.score : 0) + c;
+      if (!near.star || c > near.cosine) { near.cosine = c; near.star = x.star; }
     });
-    return best;
+    return near;
   });
 }
-function number(card) { return parseInt($(".num a", card).textContent, 10); }
 function arrange(order) {
   var inPlace = $$("article.card", section).every(function (card, i) { return card === order[i]; });
   cards.splice.apply(cards, [0, cards.length].concat(order));
@@ -136,18 +162,41 @@ function reason(card, star) {
   if (!p) { p = el("p", { "class": "foryou-reason" }); $(".meta", card).after(p); }
   say(p, "foryou_reason", { title: star.title });
 }
+/* Every card by its closeness to its closest star, the build's order among equals; a reason on those close to one. */
 function rank(s) {
   var status = $("#foryou-status");
   dayVectors().then(function (all) {
     if (!state().on) return;
-    var near = closeness(all, current(s)).filter(function (x) { return x.score >= close; });
-    near.sort(function (a, b) { return b.score - a.score || number(a.card) - number(b.card); });
-    var first = near.map(function (x) { return x.card; });
+    adopt(all, current(s));
+    var scored = closeness(all, current(s)), close = kindOf(all)[1];
+    scored.sort(function (a, b) { return (b.score - a.score) || number(a.card) - number(b.card); });   // NaN (both none): by number
+    var near = scored.filter(function (x) { return x.cosine >= close; });
     cards.forEach(function (card) { reason(card, null); });
     near.forEach(function (x) { reason(x.card, x.star); });
-    arrange(first.concat(cards.filter(function (c) { return first.indexOf(c) < 0; }).sort(function (a, b) { return number(a) - number(b); })));
+    arrange(scored.map(function (x) { return x.card; }));
     say(status, current(s).stars.length ? "foryou_ranked" : "foryou_none", { count: near.length });
   }, function () { say(status, "foryou_unavailable"); });
+}
+/* Stars of another vectoriser than this page's (made before a change of it) take their paper's vector from their own
+   day's file once that file is of this page's vectoriser (each day's tried once a page), then the page ranks again. */
+function adopt(all, interest) {
+  var madeBy = made(all), days = {};
+  interest.stars.forEach(function (st) { if (st.m !== madeBy && st.day && !adopted[st.day]) days[st.day] = true; });
+  Object.keys(days).forEach(function (day) {
+    adopted[day] = true;
+    var ids = fetched(ofDay(section.getAttribute("data-cite"), day), function (r) { return r.json(); });
+    Promise.all([dayVectors(day), ids]).then(function (got) {
+      if (made(got[0]) !== madeBy) return;
+      var order = Object.keys((got[1] && got[1].bibtex) || {}), s = state(), changed = 0;
+      s.interests.forEach(function (i) {
+        i.stars.forEach(function (st) {
+          var v = st.day === day && st.m !== madeBy && rowAt(got[0], order.indexOf(st.id) + 1);
+          if (v) { st.v = toBase64(v); st.m = madeBy; changed++; }
+        });
+      });
+      if (changed) { save(s); refresh(); }
+    }, function () { /* that day's files are gone (a compact day now): the star ranks nothing here */ });
+  });
 }
 function unrank() {
   cards.forEach(function (card) { reason(card, null); });

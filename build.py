@@ -180,7 +180,8 @@ def vectors_step(config: Config, archive: Archive, demo: bool, redo: bool = Fals
     """Store the recent days' vectors (llm.embeddings_model's when an endpoint is set, else the local vectoriser's)
     and each new day's related papers; an embeddings failure is one line on stderr and costs only vectors."""
     from digest.embeddings import embedder
-    from digest.vectors import MODEL, vectors_stage   # numpy: only the stages that use it import it
+    from digest.vectoriser import MODEL   # numpy: only the stages that use it import it
+    from digest.vectors import vectors_stage
     make = embedder(config.llm, os.environ, demo)
     if config.llm.embeddings_model and make is None:
         print(f"vectors: the local vectoriser {MODEL} for papers without a vector (llm.embeddings_model is set, but "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How often a paper's nearest neighbour by the local vectoriser (digest/vectors.py) shares an arXiv category with
+"""How often a paper's nearest neighbour by the local vectoriser (digest/vectoriser.py) shares an arXiv category with
 it, against chance (two papers drawn at random), over the real arXiv feeds in ../shared/corpus/real/, side by side
 for the stored vector the browser ranks by (MODEL's 64 bytes), the earlier local vectoriser's (FIRST_MODEL: a
 fixed sign projection to 64 signed bytes) and the hashed rows related papers are found by; the same for vectors
@@ -42,8 +42,9 @@ from digest.archive import Archive  # noqa: E402
 from digest.config import LLMOptions  # noqa: E402
 from digest.embeddings import embedder  # noqa: E402
 from digest.papers import Paper  # noqa: E402
-from digest.vectors import (FIRST_MODEL, MODEL, RELATED_MIN, VectorStore, centred, comparable_rows,  # noqa: E402
-                            earlier_vector, hashed, kind_of, nearest_across, unit_rows, vector, vectors_stage)
+from digest.vectoriser import (FIRST_MODEL, MODEL, comparable_rows, earlier_vector, hashed,  # noqa: E402
+                               kind_of, unit_rows, vector)
+from digest.vectors import RELATED_MIN, VectorStore, centred, nearest_across, vectors_stage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _OLD_TITLE = re.compile(r"\s*\(arXiv:[^\s)]+ \[([^\]]+)\]\)\s*$")
@@ -124,7 +125,8 @@ def demo_stars(name: str, make: Make, kind: str) -> None:
             shares[topic] = sum(then.papers[i].topics[0] == topic for i in order[:wanted]) / wanted
     chance = sum(sum(p.topics[0] == t for p in then.papers) / len(then.papers) for t in shares) / len(shares)
     print(f"{name}: three stars of one demo topic bring {np.mean(list(shares.values())):.0%} of it first "
-          f"(mean of {len(shares)} topics, chance {chance:.0%}; " + ", ".join(f"{t} {v:.0%}" for t, v in shares.items()) + ")")
+          f"(mean of {len(shares)} topics, chance {chance:.0%}; "
+          + ", ".join(f"{t} {v:.0%}" for t, v in shares.items()) + ")")
 
 
 def stored_bytes(papers: list[Paper]) -> float:

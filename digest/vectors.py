@@ -1,18 +1,14 @@
-"""A vector per paper, and each new day's related papers across fields: content/vectors/ and content/related/.
+"""Each paper's stored vector and each new day's related papers across fields: content/vectors/ and content/related/.
 
-The local vectoriser (MODEL) is deterministic, with no model to download: a paper's stored vector is its TERMS
-weightiest words, each a 16-bit hash of the word (stop words out, a light plural fold) and a weight of
-(1 + log count) x the word's rarity in English (wordfreq's frequency list, pinned in requirements.txt: a word
-common in any text says little about a paper's field), the title counted twice; 64 bytes (term_vector). It
-ranks nearest neighbours far better than a random projection of the same words to 64 dimensions could (the
-earlier "hash-sign-64/1": bench/vectors.py prints both). A vector of an earlier local vectoriser is made again
-by the current one (a pure function of the text: cheap), within the days given; an embeddings model's
-(digest/embeddings.py, reduced to 64 signed bytes) is kept whatever made it, until --redo.
+A vector is made once, by the local vectoriser (digest/vectoriser.py: MODEL) or an embeddings model
+(digest/embeddings.py, reduced to DIMS signed bytes), and each record names the one that made it. A vector of an
+earlier local vectoriser (EARLIER_LOCAL) is made again by the current one, within the days given: a pure function
+of the text, so cheap, and no --redo is needed; any other stored vector is kept whatever made it, until --redo.
 
-Related papers are found once, when a day is new, by the words and word pairs hashed into BUCKETS weights
-(hashed): each of its papers against the day itself and the window of days before it, among papers sharing no
-topic and whose vector the same vectoriser made, nearest by cosine above RELATED_MIN. Older days keep theirs.
-The same paper gives the same vector and row on any day and machine (crc32 and blake2b, not Python's salted hash).
+Related papers are found once, when a day is new, by the hashed rows of words and word pairs (vectoriser.hashed)
+for the local vectoriser's papers and by the stored vectors less their mean for a model's: each of its papers
+against the day itself and the window of days before it, among papers sharing no topic and whose vector the same
+vectoriser made, nearest by cosine above RELATED_MIN. Older days keep theirs.
 """
 
 from __future__ import annotations
@@ -20,13 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
-import re
-import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,14 +28,9 @@ from .archive import Archive, Day
 from .clean import clip
 from .files import write_atomic
 from .papers import Paper
+from .vectoriser import DIMS, FIRST_MODEL, MODEL, hashed, unit_rows, vector
 
-MODEL = "hash-idf-terms-64/2"   # the local vectoriser and its version: a change of either is a new name
-FIRST_MODEL = "hash-sign-64/1"   # the vectoriser of the first related files (see fingerprint)
 EARLIER_LOCAL = frozenset({FIRST_MODEL})   # earlier local vectorisers: their vectors are made again by MODEL
-DIMS = 64                    # bytes of a stored vector, whatever its kind
-TERMS = DIMS // 3            # a term vector's terms: 21 x (2 bytes of hash + 1 of weight), as the browser reads it
-RAREST = 1e-8                # the English frequency of a word wordfreq does not list (its rarity's ceiling)
-BUCKETS = 1024              # hashed features a related paper is found by (bench/vectors.py)
 WINDOW_DAYS = 14             # a new day's papers are compared with the days this far back
 RELATED_SHOWN = 3
 RELATED_MIN = 0.15           # cosine of hashed features below which a neighbour is not related (bench/vectors.py)
@@ -53,149 +39,10 @@ SCHEMA = 1
 CHUNK = 256                  # papers whose cosines are held at once
 FIRST_LOOK = 64             # nearest neighbours looked at before all are
 
-_WORD = re.compile(r"[^\W_]+")
-STOP_WORDS = frozenset("""
-a about above after again against all also an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having here how however i if
-in into is it its itself just more most no nor not of off on once only or other our out over own same she should so
-some such than that the their them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your yours via thus within without upon using
-based new paper propose proposed show shows study results result approach method methods present provide here
-""".split())
-
-
-@lru_cache(maxsize=1 << 18)
-def word_hash(word: str) -> int:
-    """A word's feature hash: crc32 (zlib: the same on every machine and Python, unlike the salted str hash) of
-    the word lower-cased and folded (models -> model, studies -> study); -1 for a stop word, a number or a letter."""
-    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
-        return -1
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
-    return zlib.crc32(word.encode("utf-8"))
-
-
-def text_features(text: str) -> np.ndarray:
-    """The feature hashes of a text's words and of its adjacent word pairs (a pair's from its words' two)."""
-    hashes = np.fromiter(map(word_hash, _WORD.findall(text.lower())), dtype=np.int64)
-    kept = hashes[hashes >= 0].astype(np.uint64)
-    pairs = (kept[:-1] * np.uint64(0x9E3779B1) + kept[1:] + np.uint64(0x7F4A7C15)) & np.uint64(0xFFFFFFFF)
-    return np.concatenate([kept, pairs])
-
-
-def hashed(paper: Paper) -> np.ndarray:
-    """The paper's features (its title's counted twice) hashed, with a sign, into BUCKETS weights of
-    1 + log(count): a HashingVectorizer's row, whose cosines are the features' own but for rare collisions
-    (what related papers are found by)."""
-    title = text_features(paper.title)
-    keys, counts = np.unique(np.concatenate([title, title, text_features(paper.abstract or "")]), return_counts=True)
-    row = np.zeros(BUCKETS, dtype=np.float32)
-    weights = (1.0 + np.log(counts)).astype(np.float32)
-    # In the keys' sorted order: float sums in another order could round the last bit differently.
-    np.add.at(row, (keys % np.uint64(BUCKETS)).astype(np.intp), np.where(keys >> np.uint64(31), weights, -weights))
-    return row
-
-
-@lru_cache(maxsize=4)
-def sign_matrix(rows: int) -> np.ndarray:
-    """A fixed rows x DIMS sign matrix (+1/-1), drawn from blake2b, not from a random generator whose stream a
-    numpy release might change: row i is the same whatever `rows` is."""
-    drawn = b"".join(hashlib.blake2b(i.to_bytes(4, "little"), digest_size=DIMS // 8, person=b"ahub-prj").digest()
-                     for i in range(rows))
-    bits = np.unpackbits(np.frombuffer(drawn, dtype=np.uint8).reshape(rows, DIMS // 8), axis=1)
-    return bits.astype(np.float64) * 2.0 - 1.0
-
-
-def projection() -> np.ndarray:
-    """The BUCKETS x DIMS sign matrix of the local vectoriser's compact vector."""
-    return sign_matrix(BUCKETS)
-
-
-def quantised(summed: np.ndarray) -> np.ndarray:
-    """A projected vector as the stored DIMS signed bytes, scaled to the largest (all zero for a zero vector)."""
-    top = float(np.abs(summed).max())
-    if top == 0.0:
-        return np.zeros(DIMS, dtype=np.int8)
-    return np.rint(summed * (127.0 / top)).astype(np.int8)
-
-
-def earlier_vector(paper: Paper) -> np.ndarray:
-    """The earlier local vectoriser's (FIRST_MODEL's) vector: the hashed row's fixed sign projection to DIMS,
-    quantised; kept to compare with (bench/vectors.py), no longer stored."""
-    return quantised(hashed(paper).astype(np.float64) @ projection())
-
-
-@lru_cache(maxsize=1)
-def english_frequencies() -> dict[str, float]:
-    """wordfreq's English word frequencies (its data ships in the package: nothing is downloaded), read once."""
-    import wordfreq   # half a second to load: only when a local vector is made
-    return dict(wordfreq.get_frequency_dict("en"))
-
-
-@lru_cache(maxsize=1 << 18)
-def rarity(word: str) -> float:
-    """-log of the word's frequency in English (at most -log RAREST): high for a field's own words."""
-    return -math.log(max(english_frequencies().get(word, 0.0), RAREST))
-
-
-def term_weights(paper: Paper) -> dict[int, float]:
-    """Each of the paper's terms (16 bits of its folded word's hash) and its weight: (1 + log count) x the rarity
-    of its commonest spelling, the title's words counted twice."""
-    counts: Counter[int] = Counter()
-    common: dict[int, float] = {}
-    for text in (paper.title, paper.title, paper.abstract or ""):
-        for word in _WORD.findall(text.lower()):
-            feature = word_hash(word)
-            if feature >= 0:
-                term = feature & 0xFFFF
-                counts[term] += 1
-                common[term] = min(common.get(term, math.inf), rarity(word))
-    return {term: (1.0 + math.log(n)) * common[term] for term, n in counts.items()}
-
-
-def term_vector(paper: Paper) -> np.ndarray:
-    """MODEL's stored vector: the TERMS weightiest terms' 16-bit hashes (little-endian, bytes 0-41), then their
-    weights scaled to the largest (1-255, bytes 42-62; 0 is no term), as DIMS signed bytes."""
-    top = sorted(term_weights(paper).items(), key=lambda tw: (-tw[1], tw[0]))[:TERMS]
-    out = np.zeros(DIMS, dtype=np.uint8)
-    if top:
-        out[:2 * len(top)] = np.array([term for term, _ in top], dtype="<u2").view(np.uint8)
-        out[2 * TERMS:2 * TERMS + len(top)] = [max(1, round(w * 255 / top[0][1])) for _, w in top]
-    return out.view(np.int8)
-
-
-def vector(paper: Paper) -> np.ndarray:
-    """The paper's stored vector by the local vectoriser: DIMS bytes."""
-    return term_vector(paper)
-
 
 def local_vectors(papers: Sequence[Paper]) -> list[np.ndarray]:
     """The papers' vectors by the local vectoriser."""
     return [vector(p) for p in papers]
-
-
-def kind_of(name: str) -> str:
-    """How vectors of the vectoriser `name` are compared: "terms" (MODEL's), or "signed" (DIMS signed bytes, by
-    their cosine: the earlier local vectoriser's and an embeddings model's)."""
-    return "terms" if name == MODEL else "signed"
-
-
-KINDS = ("signed", "terms")   # kind_of's answers, numbered (site/foryou.py hands the number to the browser)
-
-
-def comparable_rows(vectors: Sequence[np.ndarray], kind: str) -> np.ndarray:
-    """Stored vectors of one kind as unit rows whose dot products are their cosines (a term vector spread over
-    its 65,536 terms, the terms' weights as values)."""
-    if kind == "signed":
-        return unit_rows(vectors)
-    rows = np.zeros((len(vectors), 1 << 16), dtype=np.float32)
-    for row, vec in zip(rows, vectors):
-        raw = vec.view(np.uint8)
-        weights = raw[2 * TERMS:3 * TERMS].astype(np.float32)
-        np.add.at(row, raw[:2 * TERMS].view("<u2").astype(np.intp), weights)
-    return unit_rows(list(rows))
 
 
 def encode(vec: np.ndarray) -> str:
@@ -204,13 +51,6 @@ def encode(vec: np.ndarray) -> str:
 
 def decode(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=np.int8)
-
-
-def unit_rows(vectors: Sequence[np.ndarray]) -> np.ndarray:
-    """The vectors as rows of unit length (a zero vector stays zero), for cosines by one matrix product."""
-    rows = np.array(vectors, dtype=np.float32).reshape(len(vectors), -1)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from digest.config import load_config
 from digest.papers import Paper
 from digest.site import render_archive, render_site
 from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE, vectoriser_row
-from digest.vectors import (FIRST_MODEL, KINDS, MODEL, VectorStore, comparable_rows, earlier_vector, kind_of, vector,
-                            vectors_stage)
+from digest.vectoriser import FIRST_MODEL, KINDS, MODEL, comparable_rows, earlier_vector, kind_of, vector
+from digest.vectors import VectorStore, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"

@@ -1,6 +1,6 @@
-"""The local vectoriser (digest/vectors.py): one vector per paper whatever the process, planted pairs found as each
-other's nearest, related papers across fields stored once per day, the stage's files in content/, and vectors of
-the earlier local vectoriser made again by the current one."""
+"""The local vectoriser (digest/vectoriser.py) and the vectors stage (digest/vectors.py): one vector per paper
+whatever the process, planted pairs found as each other's nearest, related papers across fields stored once per
+day, the stage's files in content/, and vectors of the earlier local vectoriser made again by the current one."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 import build
 from digest.archive import Archive, Day
 from digest.papers import Paper
-from digest.vectors import (DIMS, FIRST_MODEL, MODEL, TERMS, VectorStore, comparable_rows, decode, earlier_vector,
-                            encode, fingerprint, hashed, kind_of, nearest_across, term_weights, unit_rows, vector,
-                            vectors_stage)
+from digest.vectoriser import (DIMS, FIRST_MODEL, MODEL, TERMS, comparable_rows, earlier_vector, hashed, kind_of,
+                               term_weights, unit_rows, vector)
+from digest.vectors import VectorStore, decode, encode, fingerprint, nearest_across, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 def test_same_paper_same_vector_in_another_process() -> None:
     here = encode(vector(PREPRINT))
     code = ("import sys, json; sys.path.insert(0, sys.argv[1]); from tests.test_vectors import PREPRINT; "
-            "from digest.vectors import encode, vector; print(encode(vector(PREPRINT)))")
+            "from digest.vectoriser import vector; from digest.vectors import encode; print(encode(vector(PREPRINT)))")
     # Another process, another hash seed: Python's own str hash would differ, blake2b must not.
     there = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "12345", "PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT).stdout.strip()

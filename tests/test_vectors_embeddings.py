@@ -22,7 +22,8 @@ from digest.archive import Archive, Day
 from digest.config import LLMOptions, load_config
 from digest.embeddings import SIGN, Embedder, embedder, reduced, text_of
 from digest.errors import ConfigError
-from digest.vectors import DIMS, MODEL, VectorStore, vectors_stage
+from digest.vectoriser import DIMS, MODEL
+from digest.vectors import VectorStore, vectors_stage
 
 FAKE = "fake-embed"
 

@@ -3,7 +3,7 @@ YYYY-MM-DD/vectors.bin, that static/js/foryou.js fetches only when a reader turn
 
 The file is DIMS bytes a row: row 0 names the vectoriser that made the day's vectors (its first byte the number of
 its kind in KINDS, how its rows are compared: "signed", the cosine of DIMS signed bytes, or "terms", the cosine of
-the weighted terms a row lists (digest/vectors.py); then a hash of its name: a star keeps the row, and is compared
+the weighted terms a row lists (digest/vectoriser.py); then a hash of its name: a star keeps the row, and is compared
 only with vectors of the same vectoriser, since an embeddings model's and the local vectoriser's are not
 comparable), then the day's cards' vectors in their numbered order (card n is row n), zero bytes for a paper with
 no vector of that vectoriser (close to nothing). The vectoriser is the one that made most of
@@ -24,13 +24,14 @@ from datetime import date
 
 import numpy as np
 
-from ..vectors import DIMS, KINDS, MODEL, VectorStore, kind_of
+from ..vectoriser import DIMS, KINDS, MODEL, kind_of
+from ..vectors import VectorStore
 from .index import DayInfo
 from .plan import SitePlan
 from .writer import SiteWriter
 
 VECTORS_FILE = "vectors.bin"
-FORMAT = "kind and vectoriser row, then cards/3"   # the file's layout, in its fingerprint: a new one rewrites every file
+FORMAT = "kind and vectoriser row, then cards/3"   # the file's layout, in its fingerprint: a new one rewrites all
 # A card is "close to" a star from this cosine of their stored vectors on, by kind (KINDS' order): few of the
 # demo's pairs of papers of different home topics reach it (signed: 2.9 %, terms: 1.6 %), every pair within a
 # planted field does (tests/test_foryou.py prints both), so a reason is rarely shown by chance.

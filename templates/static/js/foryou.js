@@ -60,7 +60,7 @@ function kindOf(all) { return kinds[all[0]] || [null, 1]; }
 function rowAt(all, n) { var v = all.subarray(n * dims, (n + 1) * dims); return n > 0 && v.length === dims ? v : null; }
 function row(all, card) { return rowAt(all, number(card)); }
 /* A row as what its kind compares, of unit length: the signed bytes, or the terms a row lists (their 16-bit hashes,
-   then their weights, digest/vectors.py: term_vector); null for a paper without words (close to nothing). */
+   then their weights, digest/vectoriser.py: term_vector); null for a paper without words (close to nothing). */
 var UNIT = {
   signed: function (v) {
     var sum = 0, i, out = new Float64Array(v.length);

@@ -139,13 +139,17 @@ def test_a_star_of_another_vectoriser_takes_its_vector_from_its_own_day(url, new
 
     page.evaluate("""() => {
         const s = JSON.parse(localStorage.getItem("academichub.foryou"));
-        s.interests.forEach(i => i.stars.forEach(st => { st.m = "another-" + st.m; st.day = "2001-01-01"; }));
+        s.interests.forEach(i => i.stars.forEach((st, n) => { st.m = "another-" + st.m; st.day = n ? "2001-01-01" : "../x"; }));
         localStorage.setItem("academichub.foryou", JSON.stringify(s)); }""")
+    asked = len(context.request_log.urls)
     page.reload()
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("#foryou-toggle", "aria-pressed") == "true"
     assert not page.locator(".foryou-reason").count()
     assert page.inner_text("#foryou-status") == "0 papers close to your stars first"
+    later = context.request_log.urls[asked:]
+    assert [u for u in later if u.endswith(f"2001-01-01/{VECTORS_FILE}")]   # asked for, not there
+    assert not [u for u in later if "x/" in u.removeprefix(url)]   # a star's day is a date, or no file is asked for
 
 
 def test_the_star_is_a_labelled_button_a_keyboard_presses(url, page):

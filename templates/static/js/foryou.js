@@ -41,6 +41,7 @@ function fromBase64(text) {
   return out.length === dims ? out : null;
 }
 /* This page's day's file of a URL the build wrote for it (its vectors file, its cite.json), for another day. */
+var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 function ofDay(url, day) { return day ? url.replace(/[0-9]{4}-[0-9]{2}-[0-9]{2}(\/[^\/]*)$/, day + "$1") : url; }
 function fetched(url, read) {
   url = new URL(url, location.href).href;
@@ -181,7 +182,8 @@ function rank(s) {
    day's file once that file is of this page's vectoriser (each day's tried once a page), then the page ranks again. */
 function adopt(all, interest) {
   var madeBy = made(all), days = {};
-  interest.stars.forEach(function (st) { if (st.m !== madeBy && st.day && !adopted[st.day]) days[st.day] = true; });
+  // A star's day may come from an imported link, anyone's text: only a date names a file to ask for.
+  interest.stars.forEach(function (st) { if (st.m !== madeBy && DAY.test(st.day) && !adopted[st.day]) days[st.day] = true; });
   Object.keys(days).forEach(function (day) {
     adopted[day] = true;
     var ids = fetched(ofDay(section.getAttribute("data-cite"), day), function (r) { return r.json(); });

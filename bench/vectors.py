@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import random
 import re
 import sys
 import tempfile
@@ -105,6 +106,34 @@ def report(name: str, files: list[Path], feeds: list[list[Paper]], make: Make, k
           f"{near / max(n, 1):.0%} all feeds together (chance {same / max(pairs, 1):.0%}) (target: far above chance)")
 
 
+def first_share(stars: list[Paper], cards: list[Paper], topic: str, make: Make, kind: str) -> float:
+    """The share of `topic` among the cards' first (as many as list it) in foryou.js's order for the stars: by the
+    sum of each card's cosines with them."""
+    rows = comparable_rows(make(stars + cards), kind)
+    score = (rows[len(stars):] @ rows[:len(stars)].T).sum(axis=1)
+    order = sorted(range(len(cards)), key=lambda i: (-float(score[i]), i))
+    wanted = sum(topic in p.topics for p in cards)
+    return sum(topic in cards[i].topics for i in order[:wanted]) / wanted
+
+
+def real_stars(name: str, feeds: list[list[Paper]], make: Make, kind: str, draws: int = 20) -> None:
+    """Print, over the large real feeds each split at random into two halves (`draws` times, a fixed seed), the
+    share of a category among the second half's first cards when three papers of it in the first are starred."""
+    shares, chance = [], []
+    for papers in (f for f in feeds if len(f) > 50):
+        draw = random.Random(7)
+        for _ in range(draws):
+            order = draw.sample(papers, len(papers))
+            first, then = order[:len(order) // 2], order[len(order) // 2:]
+            for topic in sorted({p.topics[0] for p in first}):
+                mine = [p for p in first if p.topics[0] == topic]
+                if len(mine) >= 3 and sum(topic in p.topics for p in then) >= 2:
+                    shares.append(first_share(draw.sample(mine, 3), then, topic, make, kind))
+                    chance.append(sum(topic in p.topics for p in then) / len(then))
+    print(f"{name}: three stars of one category of a real feed's half bring {np.mean(shares):.0%} of it first "
+          f"in the other half ({len(shares)} draws, chance {np.mean(chance):.0%})")
+
+
 def demo_stars(name: str, make: Make, kind: str) -> None:
     """Print, for each demo topic with three papers on its first day, the share of that topic among the second
     day's first cards (as many as it has there) when its first three are starred, in foryou.js's order."""
@@ -117,13 +146,9 @@ def demo_stars(name: str, make: Make, kind: str) -> None:
     shares = {}
     for topic in sorted({p.topics[0] for p in first.papers}):
         stars = [p for p in first.papers if p.topics[0] == topic][:3]
-        wanted = sum(p.topics[0] == topic for p in then.papers)
-        if len(stars) == 3 and wanted:
-            rows = comparable_rows(make(stars + list(then.papers)), kind)
-            score = (rows[3:] @ rows[:3].T).sum(axis=1)
-            order = sorted(range(len(then.papers)), key=lambda i: (-float(score[i]), i))
-            shares[topic] = sum(then.papers[i].topics[0] == topic for i in order[:wanted]) / wanted
-    chance = sum(sum(p.topics[0] == t for p in then.papers) / len(then.papers) for t in shares) / len(shares)
+        if len(stars) == 3 and any(p.topics[0] == topic for p in then.papers):
+            shares[topic] = first_share(stars, list(then.papers), topic, make, kind)
+    chance = sum(sum(topic in p.topics for p in then.papers) / len(then.papers) for topic in shares) / len(shares)
     print(f"{name}: three stars of one demo topic bring {np.mean(list(shares.values())):.0%} of it first "
           f"(mean of {len(shares)} topics, chance {chance:.0%}; "
           + ", ".join(f"{t} {v:.0%}" for t, v in shares.items()) + ")")
@@ -186,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         ("hashed features (related papers)", lambda papers: [hashed(p) for p in papers], "signed")]
     for name, make, kind in local:
         report(name, files, feeds, make, kind)
+    for name, make, kind in local:
+        real_stars(name, feeds, make, kind)
     for name, make, kind in local:
         demo_stars(name, make, kind)
     with LLMServer() as fake:

@@ -210,7 +210,8 @@ def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context
     star(first, ids_of("quant-ph"))
     new_interest(first, "Clinics")
     star(first, ids_of("medicine")[:2])
-    first.click("#foryou-export")
+    first.click("#foryou-export")   # the link's module is loaded then: wait for the link
+    first.wait_for_function("document.querySelector('#foryou-link').value.length > 0")
     link = first.input_value("#foryou-link")
     assert link.startswith(url + "#foryou=")
     saved = json.loads(first.evaluate("localStorage.getItem('academichub.foryou')"))
@@ -231,9 +232,11 @@ def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context
     manage(page)
     page.fill("#foryou-import-text", link)
     page.click("#foryou-import")
+    page.wait_for_selector("#foryou-note:has-text('0 stars imported')")
     assert page.inner_text("#foryou-note") == "0 stars imported"
     page.fill("#foryou-import-text", "not a link")
     page.click("#foryou-import")
+    page.wait_for_selector("#foryou-note:has-text('Nothing to import in that text.')")
     assert page.inner_text("#foryou-note") == "Nothing to import in that text."
 
 

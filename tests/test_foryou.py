@@ -115,6 +115,15 @@ def test_the_page_hands_the_browser_the_file_its_rows_and_the_threshold(tmp_path
     assert FORYOU["file"] == VECTORS_FILE and FORYOU["dims"] == DIMS
 
 
+def test_a_days_cite_file_lists_its_cards_ids_in_their_order(tmp_path: Path) -> None:
+    # What static/js/foryou.js reads to find an old star's row in its own day's vectors file (adopt): card n, row n.
+    archive = planted_archive(tmp_path / "content")
+    render_archive(load_config(CONFIG), archive, tmp_path / "site")
+    for on in DAYS[:2]:
+        cite = json.loads((tmp_path / "site" / on.isoformat() / "cite.json").read_text(encoding="utf-8"))
+        assert list(cite["bibtex"]) == [p.id for p in archive.read_day(on).papers]
+
+
 def test_a_compact_day_has_no_vectors_file_and_loses_it_when_it_leaves_the_window(tmp_path: Path) -> None:
     archive, site = planted_archive(tmp_path / "content", DAYS), tmp_path / "site"
     config = load_config(CONFIG)

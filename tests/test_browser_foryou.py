@@ -211,7 +211,7 @@ def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context
     new_interest(first, "Clinics")
     star(first, ids_of("medicine")[:2])
     first.click("#foryou-export")   # the link's module is loaded then: wait for the link
-    first.wait_for_function("document.querySelector('#foryou-link').value.length > 0")
+    first.wait_for_function("() => document.querySelector('#foryou-link').value.length > 0")
     link = first.input_value("#foryou-link")
     assert link.startswith(url + "#foryou=")
     saved = json.loads(first.evaluate("localStorage.getItem('academichub.foryou')"))

@@ -185,13 +185,14 @@ def vectors_step(config: Config, archive: Archive, demo: bool, redo: bool = Fals
     """Store the recent days' vectors (llm.embeddings_model's when an endpoint is set, else the local vectoriser's)
     and each new day's related papers; an embeddings failure is one line on stderr and costs only vectors."""
     from digest.embeddings import embedder
-    from digest.vectors import MODEL, vectors_stage   # numpy: only the stages that use it import it
+    from digest.vectoriser import MODEL   # numpy: only the stages that use it import it
+    from digest.vectors import vectors_stage
     make = embedder(config.llm, os.environ, demo)
     if config.llm.embeddings_model and make is None:
         print(f"vectors: the local vectoriser {MODEL} for papers without a vector (llm.embeddings_model is set, but "
               f"no endpoint: {config.llm.api_key_env}, llm.base_url or OPENAI_BASE_URL; llm.enabled); "
               "`build.py vectors --redo` embeds them once one is set")
-    days, papers = vectors_stage(archive, make=make, redo=redo)
+    days, papers = vectors_stage(archive, make=make, redo=redo, remake=config.site.full_days)
     if make and (make.requests or make.problem):
         print(f"vectors: {make.papers} papers embedded by {make.endpoint.model} at {make.endpoint.url}: "
               f"{make.requests} requests, {make.tokens} tokens")

@@ -2,7 +2,7 @@
 llama.cpp's server all serve it, and the official openai client talks to each.
 
 The model's vector (a few hundred to a few thousand floats) is reduced to the format every vector is stored in
-(digest/vectors.py: DIMS signed bytes): made unit length, projected by the same kind of fixed sign matrix as the
+(digest/vectoriser.py: DIMS signed bytes): made unit length, projected by the same kind of fixed sign matrix as the
 local vectoriser's (one row per model dimension), quantised. Cosines survive the projection roughly (as for any
 random projection), so related papers and the browser's "For you" read one format whatever made it; the name
 stored with each vector (SIGN:model) keeps vectors of different models from being compared.
@@ -23,7 +23,7 @@ import openai
 from .config import LLMOptions
 from .llm import Endpoint, endpoint, estimate_tokens, request_problem
 from .papers import Paper
-from .vectors import quantised, sign_matrix
+from .vectoriser import quantised, sign_matrix
 
 SIGN = "emb-sign-64/1"    # the reduction of a model's vector and its version: a change of either is a new name
 TEXT_CHARS = 1600         # of title and abstract sent: ~400 tokens, within a 512-token model's context

@@ -1,16 +1,14 @@
-"""A vector per paper, and each new day's related papers across fields: content/vectors/ and content/related/.
+"""Each paper's stored vector and each new day's related papers across fields: content/vectors/ and content/related/.
 
-The vectoriser is local and deterministic, with no model to download: the title's and abstract's words and word
-pairs (stop words out, a light plural fold), hashed by crc32 with a sign into 1024 buckets, weighted
-1 + log(count), the title counted twice (a HashingVectorizer's row, in numpy alone), then projected by a fixed
-sign matrix (drawn from blake2b) to 64 dims and stored as 64 signed bytes scaled to the largest. The same paper
-gives the same vector on any day and machine (crc32 and blake2b, not Python's salted hash), so a stored vector is
-never recomputed; each record names the vectoriser that made it (MODEL, or an embeddings model's through
-digest/embeddings.py, reduced to the same bytes). A stored vector is kept whatever made it, until --redo.
+A vector is made once, by the local vectoriser (digest/vectoriser.py: MODEL) or an embeddings model
+(digest/embeddings.py, reduced to DIMS signed bytes), and each record names the one that made it. A vector of an
+earlier local vectoriser (EARLIER_LOCAL) is made again by the current one, within the days given: a pure function
+of the text, so cheap, and no --redo is needed; any other stored vector is kept whatever made it, until --redo.
 
-Related papers are found once, when a day is new: each of its papers against the day itself and the window of
-days before it, among papers sharing no topic and whose vector the same vectoriser made, nearest by cosine above
-RELATED_MIN. Older days keep theirs.
+Related papers are found once, when a day is new, by the hashed rows of words and word pairs (vectoriser.hashed)
+for the local vectoriser's papers and by the stored vectors less their mean for a model's: each of its papers
+against the day itself and the window of days before it, among papers sharing no topic and whose vector the same
+vectoriser made, nearest by cosine above RELATED_MIN. Older days keep theirs.
 """
 
 from __future__ import annotations
@@ -18,11 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,11 +28,9 @@ from .archive import Archive, Day
 from .clean import clip
 from .files import write_atomic
 from .papers import Paper
+from .vectoriser import DIMS, FIRST_MODEL, MODEL, hashed, unit_rows, vector
 
-MODEL = "hash-sign-64/1"     # the vectoriser and its version: a change of either is a new name
-FIRST_MODEL = "hash-sign-64/1"   # the vectoriser of the first related files (see fingerprint)
-DIMS = 64
-BUCKETS = 1024              # hashed features a related paper is found by (bench/vectors.py)
+EARLIER_LOCAL = frozenset({FIRST_MODEL})   # earlier local vectorisers: their vectors are made again by MODEL
 WINDOW_DAYS = 14             # a new day's papers are compared with the days this far back
 RELATED_SHOWN = 3
 RELATED_MIN = 0.15           # cosine of hashed features below which a neighbour is not related (bench/vectors.py)
@@ -46,82 +39,10 @@ SCHEMA = 1
 CHUNK = 256                  # papers whose cosines are held at once
 FIRST_LOOK = 64             # nearest neighbours looked at before all are
 
-_WORD = re.compile(r"[^\W_]+")
-STOP_WORDS = frozenset("""
-a about above after again against all also an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having here how however i if
-in into is it its itself just more most no nor not of off on once only or other our out over own same she should so
-some such than that the their them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your yours via thus within without upon using
-based new paper propose proposed show shows study results result approach method methods present provide here
-""".split())
 
-
-@lru_cache(maxsize=1 << 18)
-def word_hash(word: str) -> int:
-    """A word's feature hash: crc32 (zlib: the same on every machine and Python, unlike the salted str hash) of
-    the word lower-cased and folded (models -> model, studies -> study); -1 for a stop word, a number or a letter."""
-    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
-        return -1
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
-    return zlib.crc32(word.encode("utf-8"))
-
-
-def text_features(text: str) -> np.ndarray:
-    """The feature hashes of a text's words and of its adjacent word pairs (a pair's from its words' two)."""
-    hashes = np.fromiter(map(word_hash, _WORD.findall(text.lower())), dtype=np.int64)
-    kept = hashes[hashes >= 0].astype(np.uint64)
-    pairs = (kept[:-1] * np.uint64(0x9E3779B1) + kept[1:] + np.uint64(0x7F4A7C15)) & np.uint64(0xFFFFFFFF)
-    return np.concatenate([kept, pairs])
-
-
-def hashed(paper: Paper) -> np.ndarray:
-    """The paper's features (its title's counted twice) hashed, with a sign, into BUCKETS weights of
-    1 + log(count): a HashingVectorizer's row, whose cosines are the features' own but for rare collisions
-    (what related papers are found by)."""
-    title = text_features(paper.title)
-    keys, counts = np.unique(np.concatenate([title, title, text_features(paper.abstract or "")]), return_counts=True)
-    row = np.zeros(BUCKETS, dtype=np.float32)
-    weights = (1.0 + np.log(counts)).astype(np.float32)
-    # In the keys' sorted order: float sums in another order could round the last bit differently.
-    np.add.at(row, (keys % np.uint64(BUCKETS)).astype(np.intp), np.where(keys >> np.uint64(31), weights, -weights))
-    return row
-
-
-@lru_cache(maxsize=4)
-def sign_matrix(rows: int) -> np.ndarray:
-    """A fixed rows x DIMS sign matrix (+1/-1), drawn from blake2b, not from a random generator whose stream a
-    numpy release might change: row i is the same whatever `rows` is."""
-    drawn = b"".join(hashlib.blake2b(i.to_bytes(4, "little"), digest_size=DIMS // 8, person=b"ahub-prj").digest()
-                     for i in range(rows))
-    bits = np.unpackbits(np.frombuffer(drawn, dtype=np.uint8).reshape(rows, DIMS // 8), axis=1)
-    return bits.astype(np.float64) * 2.0 - 1.0
-
-
-def projection() -> np.ndarray:
-    """The BUCKETS x DIMS sign matrix of the local vectoriser's compact vector."""
-    return sign_matrix(BUCKETS)
-
-
-def quantised(summed: np.ndarray) -> np.ndarray:
-    """A projected vector as the stored DIMS signed bytes, scaled to the largest (all zero for a zero vector)."""
-    top = float(np.abs(summed).max())
-    if top == 0.0:
-        return np.zeros(DIMS, dtype=np.int8)
-    return np.rint(summed * (127.0 / top)).astype(np.int8)
-
-
-def compact(row: np.ndarray) -> np.ndarray:
-    """The stored vector of a hashed row: its fixed projection to DIMS, quantised."""
-    return quantised(row.astype(np.float64) @ projection())
-
-
-def vector(paper: Paper) -> np.ndarray:
-    """The paper's stored vector: DIMS signed bytes."""
-    return compact(hashed(paper))
+def local_vectors(papers: Sequence[Paper]) -> list[np.ndarray]:
+    """The papers' vectors by the local vectoriser."""
+    return [vector(p) for p in papers]
 
 
 def encode(vec: np.ndarray) -> str:
@@ -130,13 +51,6 @@ def encode(vec: np.ndarray) -> str:
 
 def decode(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=np.int8)
-
-
-def unit_rows(vectors: Sequence[np.ndarray]) -> np.ndarray:
-    """The vectors as rows of unit length (a zero vector stays zero), for cosines by one matrix product."""
-    rows = np.array(vectors, dtype=np.float32).reshape(len(vectors), -1)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
 
 
 @dataclass(frozen=True)
@@ -237,7 +151,8 @@ Held = list[tuple[str, np.ndarray] | None]   # each of a day's papers' (vectoris
 def day_vectors(store: VectorStore, day: Day, name: str, make: Callable[[Sequence[Paper]], list[np.ndarray]],
                 redo: bool = False) -> tuple[Held, bool]:
     """Each of the day's papers' vector, made by `make` (as vectoriser `name`) for those with none stored and with
-    `redo` for those another vectoriser made; a stored vector of the same id and version is kept whatever made it.
+    `redo` for those another vectoriser made; a stored vector of the same id and version is kept whatever made it,
+    but one of an earlier local vectoriser (EARLIER_LOCAL) is made again by the local one (MODEL).
     Return them and whether any was made (and the day's file written)."""
     stored: dict[tuple[str, int | None], tuple[str, np.ndarray]] = {}
     for (pid, version, model), vec in store.read_vectors(day.day).items():
@@ -248,9 +163,22 @@ def day_vectors(store: VectorStore, day: Day, name: str, make: Callable[[Sequenc
     made = make([day.papers[i] for i in wanted]) if wanted else []
     for i, vec in zip(wanted, made):
         held[i] = (name, vec)
-    if made:
+    stale = [i for i, h in enumerate(held) if h is not None and h[0] in EARLIER_LOCAL]
+    for i in stale:
+        held[i] = (MODEL, vector(day.papers[i]))
+    if made or stale:
         store.write_vectors(day.day, ((p.id, p.version, h[0], h[1]) for p, h in zip(day.papers, held) if h))
-    return held, bool(made)
+    return held, bool(made or stale)
+
+
+def remake_earlier(archive: Archive, store: VectorStore, dates: Sequence[date]) -> int:
+    """Make MODEL's vectors again for those of an earlier local vectoriser on the given days (no other is made);
+    return the days changed. Only a day whose stored vectors name one is read."""
+    changed = 0
+    for on in dates:
+        if any(model in EARLIER_LOCAL for _, _, model in store.read_vectors(on)) and (day := archive.read_day(on)):
+            changed += day_vectors(store, day, MODEL, lambda papers: [])[1]
+    return changed
 
 
 def nearest_across(papers: Sequence[Paper], rows: np.ndarray, pool: Sequence[Paper], pool_rows: np.ndarray,
@@ -286,21 +214,23 @@ def _nearest(paper: Paper, cosines: np.ndarray, pool: Sequence[Paper], shown: in
 
 
 def vectors_stage(archive: Archive, window: int = WINDOW_DAYS, make: Vectoriser | None = None,
-                  redo: bool = False) -> tuple[int, int]:
+                  redo: bool = False, remake: int = 0) -> tuple[int, int]:
     """Store the vectors of the latest `window` days (by `make`, else the local vectoriser; with `redo` again for
-    those another vectoriser made) and the related papers of each of those days not yet done.
+    those another vectoriser made) and the related papers of each of those days not yet done; vectors of an
+    earlier local vectoriser are made again by the local one over the latest `remake` days too (site.full_days:
+    those whose vectors the browser reads).
 
     Return (days whose related papers were found, their papers). Cost grows with the window, not the archive."""
     store = VectorStore(archive)
     dates = archive.day_dates()
-    days = [d for d in (archive.read_day(on) for on in dates[-window:] if on > dates[-1] - timedelta(days=window))
-            if d is not None and d.papers]
+    if not dates:
+        return 0, 0
+    recent = [on for on in dates[-window:] if on > dates[-1] - timedelta(days=window)]
+    remake_earlier(archive, store, [on for on in dates[-remake:] if on > dates[-1] - timedelta(days=remake)
+                                    and on not in recent] if remake > window else [])
+    days = [d for d in map(archive.read_day, recent) if d is not None and d.papers]
     rows: dict[tuple[date, str], np.ndarray] = {}   # hashed rows, made once (a pure function of the text)
-
-    def local(papers: Sequence[Paper]) -> list[np.ndarray]:
-        return [compact(row_of(rows, p)) for p in papers]
-
-    made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local, redo) for d in days}
+    made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local_vectors, redo) for d in days}
     held = {on: vectors for on, (vectors, _) in made.items()}
     # A day is done again when its papers or their vectorisers change, and every day once --redo changed any
     # (their windows changed too); not while one of its papers lacks a vector.

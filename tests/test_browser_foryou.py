@@ -107,34 +107,49 @@ def test_three_stars_of_a_field_put_its_papers_of_another_day_first_with_reasons
     assert shown_order(page) == default and not page.locator(".foryou-reason").count()
 
 
-def test_a_star_of_another_vectoriser_ranks_nothing(url, new_context):
-    # After a change of llm.embeddings_model the day files' row 0 names another vectoriser: a star made before is
-    # not compared with vectors it cannot be compared with. Its own vectoriser's row back, it ranks again.
+def test_a_star_of_another_vectoriser_takes_its_vector_from_its_own_day(url, new_context):
+    # After a change of vectoriser the day files' row 0 names another one: a star made before is not compared with
+    # vectors it cannot be compared with, but takes its paper's new vector from its own day's file (found by its id
+    # in that day's cite.json) once that file is of the page's vectoriser, and is kept so; a star whose day has no
+    # such file (a compact day now, or not re-made) ranks nothing.
     context = new_context()
     page = context.new_page()
     page.goto(f"{url}{FIRST}/")
     star(page, ids_of("quant-ph"))
-    made_by = page.evaluate("""() => {
+    kept = page.evaluate("""() => {
         const s = JSON.parse(localStorage.getItem("academichub.foryou"));
         const stars = s.interests.find(i => i.name === s.current).stars;
-        const m = stars[0].m;
-        stars.forEach(st => { st.m = "another-" + st.m; });
+        const kept = stars.map(st => [st.v, st.m]);
+        stars.forEach(st => { st.m = "another-" + st.m; st.v = btoa("x".repeat(64)); });
         localStorage.setItem("academichub.foryou", JSON.stringify(s));
-        return m; }""")
-    assert made_by
+        return kept; }""")
     page.goto(url)
-    with page.expect_response(lambda r: r.url.endswith(f"{LATEST}/{VECTORS_FILE}")):
-        page.click("#foryou-toggle")
+    asked = len(context.request_log.urls)
+    turn_on(page)
+    assert set(shown_order(page)[:3]) == set(ids_of("quant-ph", 1))
+    stars = page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
+        return s.interests.find(i => i.name === s.current).stars.map(st => [st.v, st.m]); }""")
+    assert stars == kept   # the paper's vector and vectoriser of its own day's file, stored
+    later = context.request_log.urls[asked:]
+    assert [u for u in later if u.endswith(f"{FIRST}/cite.json")] and len(vector_requests(context, FIRST)) == 2
+    page.reload()
+    page.wait_for_selector(".foryou-reason")
+    assert len(vector_requests(context, FIRST)) == 2   # adopted once: nothing asked for again
+
+    page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
+        s.interests.forEach(i => i.stars.forEach((st, n) => { st.m = "another-" + st.m; st.day = n ? "2001-01-01" : "../x"; }));
+        localStorage.setItem("academichub.foryou", JSON.stringify(s)); }""")
+    asked = len(context.request_log.urls)
+    page.reload()
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("#foryou-toggle", "aria-pressed") == "true"
     assert not page.locator(".foryou-reason").count()
-    page.evaluate("""m => {
-        const s = JSON.parse(localStorage.getItem("academichub.foryou"));
-        s.interests.forEach(i => i.stars.forEach(st => { st.m = m; }));
-        localStorage.setItem("academichub.foryou", JSON.stringify(s)); }""", made_by)
-    page.reload()
-    page.wait_for_selector(".foryou-reason")
-    assert set(shown_order(page)[:3]) == set(ids_of("quant-ph", 1))
+    assert page.inner_text("#foryou-status") == "0 papers close to your stars first"
+    later = context.request_log.urls[asked:]
+    assert [u for u in later if u.endswith(f"2001-01-01/{VECTORS_FILE}")]   # asked for, not there
+    assert not [u for u in later if "x/" in u.removeprefix(url)]   # a star's day is a date, or no file is asked for
 
 
 def test_the_star_is_a_labelled_button_a_keyboard_presses(url, page):
@@ -195,7 +210,8 @@ def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context
     star(first, ids_of("quant-ph"))
     new_interest(first, "Clinics")
     star(first, ids_of("medicine")[:2])
-    first.click("#foryou-export")
+    first.click("#foryou-export")   # the link's module is loaded then: wait for the link
+    first.wait_for_function("() => document.querySelector('#foryou-link').value.length > 0")
     link = first.input_value("#foryou-link")
     assert link.startswith(url + "#foryou=")
     saved = json.loads(first.evaluate("localStorage.getItem('academichub.foryou')"))
@@ -216,9 +232,11 @@ def test_an_exported_link_restores_the_stars_in_a_fresh_browser(url, new_context
     manage(page)
     page.fill("#foryou-import-text", link)
     page.click("#foryou-import")
+    page.wait_for_selector("#foryou-note:has-text('0 stars imported')")
     assert page.inner_text("#foryou-note") == "0 stars imported"
     page.fill("#foryou-import-text", "not a link")
     page.click("#foryou-import")
+    page.wait_for_selector("#foryou-note:has-text('Nothing to import in that text.')")
     assert page.inner_text("#foryou-note") == "Nothing to import in that text."
 
 
@@ -260,3 +278,25 @@ def test_with_javascript_off_the_pages_are_as_built(url, planted_site, new_conte
         assert shown_order(page) == [p.id for p in planted_day(DAYS[[FIRST, LATEST].index(day)]).papers]
         assert built.count("<article class=\"card") == page.locator("article.card").count()
     assert not [u for u in context.request_log.urls if u.endswith(VECTORS_FILE)]
+
+
+def test_three_stars_of_a_demo_topic_bring_mostly_that_topic_first(demo_build, site_url, new_context):
+    # The demo's papers are varied (a topic's papers share few words), unlike the planted fields: its three quant-ph
+    # papers of 2026-06-16 starred, two of the three first cards of 2026-06-17 are quant-ph (bench/vectors.py: 67 %
+    # for this topic, 48 % over the demo's ten topics, against 32 % by the earlier 64 signed bytes; chance 11 %).
+    days = Archive(demo_build[0]).read_days()
+    stars, wanted = ([p.id for p in day.papers if p.topics[0] == "quant-ph"] for day in days[:2])
+    assert len(stars) == len(wanted) == 3
+    context = new_context()
+    page = context.new_page()
+    page.goto(f"{site_url}{days[0].day.isoformat()}/")
+    numbers = [[p.id for p in days[0].papers].index(pid) + 1 for pid in stars]
+    assert numbers == [20, 21, 22]   # the first batch's last card, then the next batch's first two
+    star(page, stars[:1])
+    page.click("#another-batch")
+    star(page, stars[1:])
+    page.goto(site_url)
+    turn_on(page)
+    first = shown_order(page)[:3]
+    assert len(set(first) & set(wanted)) >= 2, first
+    assert card(page, first[0]).locator(".foryou-reason").count()

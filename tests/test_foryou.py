@@ -4,6 +4,8 @@ against the demo's papers. The planted archive here is the browser tests' too (t
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import re
 from dataclasses import replace
 from datetime import date
@@ -18,7 +20,8 @@ from digest.config import load_config
 from digest.papers import Paper
 from digest.site import render_archive, render_site
 from digest.site.foryou import CLOSE, DIMS, FORYOU, VECTORS_FILE, vectoriser_row
-from digest.vectors import MODEL, VectorStore, unit_rows, vector, vectors_stage
+from digest.vectoriser import FIRST_MODEL, KINDS, MODEL, comparable_rows, earlier_vector, kind_of, vector
+from digest.vectors import VectorStore, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"
@@ -90,6 +93,7 @@ def test_a_full_days_file_is_its_stored_vectors_in_card_order(tmp_path: Path) ->
         rows = np.frombuffer((tmp_path / "site" / on.isoformat() / VECTORS_FILE).read_bytes(), dtype=np.int8)
         assert rows.size == (1 + len(papers)) * DIMS   # the vectoriser's row, then DIMS bytes a paper
         assert rows[:DIMS].tobytes() == vectoriser_row(MODEL)
+        assert KINDS[rows[0]] == kind_of(MODEL) == "terms"   # its first byte: how its rows are compared
         vectors = stored.read_vectors(on)
         for n, paper in enumerate(papers, 1):   # card n is row n
             assert np.array_equal(rows[n * DIMS:(n + 1) * DIMS], vectors[(paper.id, paper.version, MODEL)])
@@ -103,10 +107,21 @@ def test_the_page_hands_the_browser_the_file_its_rows_and_the_threshold(tmp_path
         section = re.search(r'<section class="cards"[^>]*>', html).group(0)
         root = "./" if page == "index.html" else "../"
         assert f'data-vectors="{root}{day.isoformat()}/{VECTORS_FILE}"' in section
-        assert f'data-vector-dims="{DIMS}"' in section and f'data-close="{CLOSE}"' in section
+        assert f'data-vector-dims="{DIMS}"' in section
+        closes = json.loads(html_module.unescape(re.search(r'data-close="([^"]*)"', section).group(1)))
+        assert closes == [[kind, CLOSE[kind]] for kind in KINDS]   # by the number a file's first byte holds
         # The script adds every control: the page itself holds none of them.
         assert not re.search(r'class="(star|foryou|new-mark|foryou-reason)"', html)
-    assert FORYOU == {"file": VECTORS_FILE, "dims": DIMS, "close": CLOSE}
+    assert FORYOU["file"] == VECTORS_FILE and FORYOU["dims"] == DIMS
+
+
+def test_a_days_cite_file_lists_its_cards_ids_in_their_order(tmp_path: Path) -> None:
+    # What static/js/foryou.js reads to find an old star's row in its own day's vectors file (adopt): card n, row n.
+    archive = planted_archive(tmp_path / "content")
+    render_archive(load_config(CONFIG), archive, tmp_path / "site")
+    for on in DAYS[:2]:
+        cite = json.loads((tmp_path / "site" / on.isoformat() / "cite.json").read_text(encoding="utf-8"))
+        assert list(cite["bibtex"]) == [p.id for p in archive.read_day(on).papers]
 
 
 def test_a_compact_day_has_no_vectors_file_and_loses_it_when_it_leaves_the_window(tmp_path: Path) -> None:
@@ -154,9 +169,10 @@ def test_a_render_from_memory_writes_rows_of_zeros(tmp_path: Path) -> None:
     assert (tmp_path / DAYS[0].isoformat() / VECTORS_FILE).read_bytes() == vectoriser_row(MODEL) + bytes(DIMS * len(day.papers))
 
 
-def cosines(papers: list[Paper]) -> tuple[np.ndarray, np.ndarray]:
-    """The cosines of the stored vectors of pairs of papers sharing a home topic, and of pairs that do not."""
-    rows = unit_rows([vector(p) for p in papers])
+def cosines(papers: list[Paper], name: str = MODEL) -> tuple[np.ndarray, np.ndarray]:
+    """The cosines of the stored vectors (by vectoriser `name`) of pairs of papers sharing a home topic, and of
+    pairs that do not."""
+    rows = comparable_rows([(vector if name == MODEL else earlier_vector)(p) for p in papers], kind_of(name))
     cos = rows @ rows.T
     same = np.array([[a.topics[0] == b.topics[0] for b in papers] for a in papers])
     upper = np.triu(np.ones_like(same), 1)
@@ -170,13 +186,15 @@ def demo_papers(tmp_path_factory: pytest.TempPathFactory) -> list[Paper]:
     return [p for d in Archive(content).read_days() for p in d.papers]
 
 
-def test_close_is_rarely_reached_by_chance_and_reached_within_a_field(demo_papers: list[Paper]) -> None:
+@pytest.mark.parametrize("name", [MODEL, FIRST_MODEL])   # the earlier local vectoriser's: the "signed" kind's
+def test_close_is_rarely_reached_by_chance_and_reached_within_a_field(demo_papers: list[Paper], name: str) -> None:
     """The threshold a reason needs: the demo's pairs of different home topics rarely pass it (a reason by chance),
     the planted fields' pairs mostly do (print both rates)."""
-    _, apart = cosines(demo_papers)
-    within, across = cosines([p for on in DAYS for p in planted_day(on).papers])
-    chance = float((apart >= CLOSE).mean())
-    print(f"cosine >= {CLOSE}: demo pairs across topics {chance:.1%}, planted pairs within a field "
-          f"{(within >= CLOSE).mean():.1%}, across {(across >= CLOSE).mean():.1%}")
+    close = CLOSE[kind_of(name)]
+    _, apart = cosines(demo_papers, name)
+    within, across = cosines([p for on in DAYS for p in planted_day(on).papers], name)
+    chance = float((apart >= close).mean())
+    print(f"{name}: cosine >= {close}: demo pairs across topics {chance:.1%}, planted pairs within a field "
+          f"{(within >= close).mean():.1%}, across {(across >= close).mean():.1%}")
     assert chance < 0.08
-    assert (within >= CLOSE).mean() > 0.6 and (across >= CLOSE).mean() < 0.1
+    assert (within >= close).mean() > 0.6 and (across >= close).mean() < 0.1

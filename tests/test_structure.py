@@ -18,7 +18,7 @@ STAGES = [
     {"papers", "radar"},
     {"archive", "lock", "verify"},
     {"collect", "probe"},
-    {"llm", "gate", "briefing", "summarize", "batch", "redo", "vectors", "embeddings"},
+    {"llm", "gate", "briefing", "summarize", "batch", "redo", "vectoriser", "vectors", "embeddings"},
     {"site"},
 ]
 

@@ -163,7 +163,7 @@ def test_no_key_and_no_base_url_builds_offline_with_one_line(tmp_path, capsys):
     # The LLM's one line, then the local vectoriser's (digest/vectors.py: offline too).
     assert out.strip().splitlines() == [
         "summarize: offline summaries and briefings (no OPENAI_API_KEY and no llm.base_url or OPENAI_BASE_URL)",
-        "vectors: related papers across fields found for 11 papers of 2 days (hash-sign-64/1)"]
+        "vectors: related papers across fields found for 11 papers of 2 days (hash-idf-terms-64/2)"]
     assert run(tmp_path, config, "render") == 0
     front = (tmp_path / "site" / "index.html").read_text()
     assert 'class="briefing briefing-offline"' in front and "Offline briefing" in front

@@ -1,11 +1,13 @@
-"""The local vectoriser (digest/vectors.py): one vector per paper whatever the process, planted pairs found as each
-other's nearest, related papers across fields stored once per day, and the stage's files in content/."""
+"""The local vectoriser (digest/vectoriser.py) and the vectors stage (digest/vectors.py): one vector per paper
+whatever the process, planted pairs found as each other's nearest, related papers across fields stored once per
+day, the stage's files in content/, and vectors of the earlier local vectoriser made again by the current one."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import zlib
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -16,8 +18,9 @@ import pytest
 import build
 from digest.archive import Archive, Day
 from digest.papers import Paper
-from digest.vectors import (DIMS, MODEL, VectorStore, decode, encode, fingerprint, hashed, nearest_across,
-                            unit_rows, vector, vectors_stage)
+from digest.vectoriser import (DIMS, FIRST_MODEL, MODEL, TERMS, comparable_rows, earlier_vector, hashed, kind_of,
+                               term_weights, unit_rows, vector)
+from digest.vectors import VectorStore, decode, encode, fingerprint, nearest_across, vectors_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,13 +63,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 def test_same_paper_same_vector_in_another_process() -> None:
     here = encode(vector(PREPRINT))
     code = ("import sys, json; sys.path.insert(0, sys.argv[1]); from tests.test_vectors import PREPRINT; "
-            "from digest.vectors import encode, vector; print(encode(vector(PREPRINT)))")
+            "from digest.vectoriser import vector; from digest.vectors import encode; print(encode(vector(PREPRINT)))")
     # Another process, another hash seed: Python's own str hash would differ, blake2b must not.
     there = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "12345", "PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT).stdout.strip()
     assert there == here
     vec = decode(here)
-    assert vec.dtype == np.int8 and vec.size == DIMS and int(np.abs(vec).max()) == 127
+    assert vec.dtype == np.int8 and vec.size == DIMS
+    raw = vec.view(np.uint8)
+    weights = raw[2 * TERMS:3 * TERMS]
+    assert weights[0] == 255 and all(weights[:-1] >= weights[1:]) and weights.all()   # weightiest first, all held
+    # The weightiest terms are the field's own words (rare in English), not words common in any text.
+    hashes = {w: zlib.crc32(w.encode()) & 0xFFFF for w in ("ligand", "docking", "affinity", "network", "the")}
+    ids = raw[:2 * TERMS].view("<u2").tolist()
+    assert set(ids[:3]) == {hashes["ligand"], hashes["docking"], hashes["affinity"]}
+    assert ids.index(hashes["network"]) > 3 and hashes["the"] not in ids
+    assert max(term_weights(PREPRINT).values()) == term_weights(PREPRINT)[ids[0]]
     assert np.array_equal(decode(encode(vector(JOURNAL))), vector(JOURNAL))
 
 
@@ -74,14 +86,15 @@ def test_a_paper_without_words_has_a_zero_vector() -> None:
     empty = replace(PREPRINT, title="The of and", abstract="")
     assert not vector(empty).any() and not hashed(empty).any()
     assert not unit_rows([hashed(empty)]).any()   # and no cosine with anything: never related
+    assert not comparable_rows([vector(empty)], kind_of(MODEL)).any()
 
 
 def test_planted_pairs_are_each_others_nearest(demo: Archive) -> None:
     planted = [PREPRINT, JOURNAL, ORIGINAL, PARAPHRASE]
     pool = [p for d in demo.iter_days() for p in d.papers] + planted
     assert len(pool) > 60
-    for make in (hashed, vector):
-        rows = unit_rows([make(p) for p in pool])
+    for make, kind in ((hashed, "signed"), (vector, kind_of(MODEL)), (earlier_vector, kind_of(FIRST_MODEL))):
+        rows = comparable_rows([make(p) for p in pool], kind)
         cosines = rows @ rows.T
         np.fill_diagonal(cosines, -2.0)
         nearest = {pool[i].id: pool[int(np.argmax(cosines[i]))].id for i in range(len(pool) - 4, len(pool))}
@@ -110,7 +123,7 @@ def test_stage_stores_vectors_and_related_once(tmp_path: Path) -> None:
     assert set(stored) == {(PREPRINT.id, 1, MODEL), (ORIGINAL.id, None, MODEL)}   # id, version and model
     assert np.array_equal(stored[(PREPRINT.id, 1, MODEL)], vector(PREPRINT))
     key, related = store.read_related(date(2026, 6, 17))
-    assert key == fingerprint((PREPRINT, ORIGINAL))
+    assert key == fingerprint((PREPRINT, ORIGINAL), [MODEL, MODEL])
     assert [(r.id, r.day) for r in related[PREPRINT.id]] == [(JOURNAL.id, date(2026, 6, 16))]
     assert [r.id for r in related[ORIGINAL.id]] == [PARAPHRASE.id]
     # The earlier day never looks ahead: its papers' related papers are from it or before it.
@@ -170,3 +183,30 @@ def test_cards_link_their_related_papers_across_fields(tmp_path: Path) -> None:
     stamps = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
     render_archive(config, archive, site)
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*.html")} == stamps
+
+
+def as_bytes(stored: dict[tuple[str, int | None, str], np.ndarray]) -> dict[tuple[str, int | None, str], bytes]:
+    return {key: vec.tobytes() for key, vec in stored.items()}
+
+
+def test_vectors_of_the_earlier_local_vectoriser_are_made_again_over_the_days_asked(tmp_path: Path) -> None:
+    # A change of the local vectoriser is cheap (a pure function of the text): its vectors are made again, over
+    # the window the browser reads (remake: site.full_days), with no --redo; an embeddings model's are kept.
+    archive, store = Archive(tmp_path / "content"), VectorStore(Archive(tmp_path / "content"))
+    old, recent, model = date(2026, 5, 20), date(2026, 6, 17), "emb-sign-64/1:some-model"
+    archive.write_day(Day(old, (JOURNAL, PARAPHRASE)))
+    archive.write_day(Day(recent, (PREPRINT, ORIGINAL)))
+    store.write_vectors(old, [(JOURNAL.id, 1, FIRST_MODEL, earlier_vector(JOURNAL)),
+                              (PARAPHRASE.id, None, model, earlier_vector(PARAPHRASE))])
+    store.write_vectors(recent, [(PREPRINT.id, 1, FIRST_MODEL, earlier_vector(PREPRINT))])
+    assert vectors_stage(archive) == (1, 2)   # the window's day: all its papers' vectors now MODEL's
+    assert as_bytes(store.read_vectors(recent)) == {(PREPRINT.id, 1, MODEL): vector(PREPRINT).tobytes(),
+                                                    (ORIGINAL.id, None, MODEL): vector(ORIGINAL).tobytes()}
+    assert (JOURNAL.id, 1, FIRST_MODEL) in store.read_vectors(old)   # outside the window and not asked for
+    vectors_stage(archive, remake=30)
+    assert as_bytes(store.read_vectors(old)) == {(JOURNAL.id, 1, MODEL): vector(JOURNAL).tobytes(),
+                                                 (PARAPHRASE.id, None, model): earlier_vector(PARAPHRASE).tobytes()}
+    assert store.read_related(old) == ("", {})   # an older day keeps what it had: no related papers found for it
+    stamp = store.vectors_path(old).stat().st_mtime_ns
+    vectors_stage(archive, remake=30)
+    assert store.vectors_path(old).stat().st_mtime_ns == stamp   # done once

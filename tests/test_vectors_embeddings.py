@@ -22,7 +22,8 @@ from digest.archive import Archive, Day
 from digest.config import LLMOptions, load_config
 from digest.embeddings import SIGN, Embedder, embedder, reduced, text_of
 from digest.errors import ConfigError
-from digest.vectors import DIMS, MODEL, VectorStore, vectors_stage
+from digest.vectoriser import DIMS, FIRST_MODEL, MODEL, earlier_vector, vector
+from digest.vectors import VectorStore, vectors_stage
 
 FAKE = "fake-embed"
 
@@ -258,3 +259,22 @@ def test_bad_embeddings_settings_are_one_line_naming_the_key(tmp_path: Path, lin
     assert len(caught.value.problems) == 1
     assert caught.value.problems[0].startswith("sources.yaml:2: ")
     assert re.search(message, caught.value.problems[0]), caught.value.problems
+
+
+def test_build_vectors_makes_the_earlier_local_vectors_again_over_the_full_window_but_not_a_models(
+        tmp_path: Path, llm: LLMServer) -> None:
+    # A change of the local vectoriser needs no --redo: `build.py vectors` makes its earlier vectors again over
+    # site.full_days (30 days by default: every day the browser reads a vectors file of), with no request; a
+    # model's vectors stay as they are (they cost requests: only on request).
+    archive = seed(tmp_path)
+    store = VectorStore(archive)
+    old = date(2026, 5, 25)   # 23 days before D2: outside the 14-day window, inside the full window
+    archive.write_day(Day(old, (JOURNAL, PARAPHRASE)))
+    assert run(tmp_path, write_config(tmp_path, llm, embeddings_model=FAKE)) == 0   # D1's and D2's by the model
+    store.write_vectors(old, [(JOURNAL.id, 1, FIRST_MODEL, earlier_vector(JOURNAL)),
+                              (PARAPHRASE.id, None, f"{SIGN}:{FAKE}", earlier_vector(PARAPHRASE))])
+    calls, before = llm.embedding_calls, stored_names(archive)
+    assert run(tmp_path, write_config(tmp_path, llm, embeddings_model=FAKE), "vectors") == 0
+    assert llm.embedding_calls == calls
+    assert stored_names(archive) == {**before, JOURNAL.id: MODEL}
+    assert np.array_equal(store.read_vectors(old)[(JOURNAL.id, 1, MODEL)], vector(JOURNAL))

@@ -1,42 +1,49 @@
 """"For you"'s vectors: each full day's stored vectors (content/vectors/, digest/vectors.py) as one small file,
 YYYY-MM-DD/vectors.bin, that static/js/foryou.js fetches only when a reader turns "For you" on or stars a card.
 
-The file is DIMS signed bytes a row: row 0 names the vectoriser that made the day's vectors (a hash of its name: a
-star keeps it, and is compared only with vectors of the same vectoriser, since an embeddings model's and the local
-vectoriser's are not comparable), then the day's cards' vectors in their numbered order (card n is row n), zero
-bytes for a paper with no vector of that vectoriser (close to nothing). The vectoriser is the one that made most of
+The file is DIMS bytes a row: row 0 names the vectoriser that made the day's vectors (its first byte the number of
+its kind in KINDS, how its rows are compared: "signed", the cosine of DIMS signed bytes, or "terms", the cosine of
+the weighted terms a row lists (digest/vectoriser.py); then a hash of its name: a star keeps the row, and is compared
+only with vectors of the same vectoriser, since an embeddings model's and the local vectoriser's are not
+comparable), then the day's cards' vectors in their numbered order (card n is row n), zero bytes for a paper with
+no vector of that vectoriser (close to nothing). The vectoriser is the one that made most of
 the day's stored vectors: after a change of llm.embeddings_model a day holds one kind until `vectors --redo`. A compact day has no cards to
 rank, so no file: the site carries DIMS bytes per paper of the full window (site.full_days), not of the archive.
-What the browser needs to read it (the file's name, its row size, the cosine above which a card is "close to" a
-star) the build hands to the page in the cards' section (FORYOU, day.html): the script decides none of it.
+What the browser needs to read it (the file's name, its row size, each kind's cosine from which a card is "close
+to" a star) the build hands to the page in the cards' section (FORYOU, day.html), and the kind is in the file:
+the script decides none of it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
 
-from ..vectors import DIMS, MODEL, VectorStore
+from ..vectoriser import DIMS, KINDS, MODEL, kind_of
+from ..vectors import VectorStore
 from .index import DayInfo
 from .plan import SitePlan
 from .writer import SiteWriter
 
 VECTORS_FILE = "vectors.bin"
-FORMAT = "vectoriser row, then cards/2"   # the file's layout, in its fingerprint: a new layout rewrites every file
-# A card is "close to" a star from this cosine of their stored vectors on: 2.9 % of the demo's pairs of papers of
-# different home topics reach it, every pair within a planted field does (tests/test_foryou.py prints both), so a
-# reason is rarely shown by chance.
-CLOSE = 0.25
-FORYOU = {"file": VECTORS_FILE, "dims": DIMS, "close": CLOSE}   # what day.html hands static/js/foryou.js
+FORMAT = "kind and vectoriser row, then cards/3"   # the file's layout, in its fingerprint: a new one rewrites all
+# A card is "close to" a star from this cosine of their stored vectors on, by kind (KINDS' order): few of the
+# demo's pairs of papers of different home topics reach it (signed: 2.9 %, terms: 1.6 %), every pair within a
+# planted field does (tests/test_foryou.py prints both), so a reason is rarely shown by chance.
+CLOSE = {"signed": 0.25, "terms": 0.1}
+# What day.html hands static/js/foryou.js ("close": each kind's name and threshold, by kind number, as JSON).
+FORYOU = {"file": VECTORS_FILE, "dims": DIMS, "close": json.dumps([[kind, CLOSE[kind]] for kind in KINDS])}
 
 
 def vectoriser_row(name: str) -> bytes:
-    """Row 0 of a vectors file: DIMS bytes standing for the vectoriser's name (compared, never read back)."""
-    return hashlib.blake2b(name.encode("utf-8"), digest_size=DIMS).digest()
+    """Row 0 of a vectors file: the number of the vectoriser's kind, then DIMS - 1 bytes standing for its name
+    (compared, never read back)."""
+    return bytes([KINDS.index(kind_of(name))]) + hashlib.blake2b(name.encode("utf-8"), digest_size=DIMS - 1).digest()
 
 
 def day_vectors(ids: tuple[str, ...], stored: Mapping[str, np.ndarray], vectoriser: str = MODEL) -> bytes:

@@ -1,10 +1,11 @@
 /* "For you": the reader's stars (★ on each card), kept in this browser's localStorage under named interests, and an
    order of the page's cards by closeness to the current interest's stars, each ranked card saying why; "new since
    your last visit" marks. Nothing is sent anywhere: the only file read is the day's vectors file, fetched when the
-   reader turns "For you" on or stars a card. Its name, its row size and the cosine above which a card is "close" are
-   the build's (digest/site/foryou.py, on the cards' section); a card's row is its number. A star keeps its paper's
-   vector, so a star from another day ranks today's cards without looking anything up. The script adds every control:
-   with JavaScript off the page is as the build wrote it. */
+   reader turns "For you" on or stars a card. Its name, its row size, each kind of row's name and "close" cosine (by
+   the number the file's first byte holds) are the build's (digest/site/foryou.py, on the cards' section); a card's
+   row is its number. A star keeps its paper's vector, so a star from another day ranks today's cards without looking
+   anything up (one of another vectoriser: see adopt). The script adds every control: with JavaScript off the page is
+   as the build wrote it. */
 import { $, $$, el, load, store, ROOT } from "./util.js";
 import { fmt } from "./i18n.js";
 import { section, cards, refreshCards } from "./cards.js";
@@ -12,9 +13,10 @@ import { section, cards, refreshCards } from "./cards.js";
 var KEY = "academichub.foryou", SEEN = "academichub.seen", BEFORE = "academichub.seen.before";
 var LINK = "#foryou=";
 var dims = section ? parseInt(section.getAttribute("data-vector-dims"), 10) : 0;
-var close = section ? parseFloat(section.getAttribute("data-close")) : 1;
+var kinds = section ? JSON.parse(section.getAttribute("data-close")) : [];   // [[kind, close], ...]
 var vectorsUrl = section && section.getAttribute("data-vectors");
-var vectors = null;   // promise of the day's Int8Array
+var files = {};     // a file's URL -> the promise of what it holds
+var adopted = {};   // the days read for stars of another vectoriser, on this page
 
 /* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector), m (base64 of its vectoriser's row) }] }] }. */
 function state() {
@@ -37,32 +39,26 @@ function fromBase64(text) {
   for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i) << 24 >> 24;
   return out.length === dims ? out : null;
 }
-function dayVectors() {
-  if (!vectors) {
-    var url = new URL(vectorsUrl, location.href).href;
-    vectors = fetch(url).then(function (r) {
+/* A file of this page's day (its vectors file, its cite.json), of another day. */
+var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+function ofDay(url, day) { return day ? url.replace(/[0-9]{4}-[0-9]{2}-[0-9]{2}(\/[^\/]*)$/, day + "$1") : url; }
+function fetched(url, read) {
+  url = new URL(url, location.href).href;
+  if (!files[url]) {
+    files[url] = fetch(url).then(function (r) {
       if (!r.ok) throw new Error(r.status + " " + url);
-      return r.arrayBuffer();
-    }).then(function (buf) { return new Int8Array(buf); });
-    vectors.catch(function () { vectors = null; });   // asked again next time
+      return read(r);
+    });
+    files[url].catch(function () { delete files[url]; });   // asked again next time
   }
-  return vectors;
+  return files[url];
 }
+function dayVectors(day) { return fetched(ofDay(vectorsUrl, day), function (r) { return r.arrayBuffer().then(function (b) { return new Int8Array(b); }); }); }
 /* The card's number (the build's "01.") is its row in the day's vectors file; row 0 names the vectoriser. */
 function made(all) { return toBase64(all.subarray(0, dims)); }
-function row(all, card) {
-  var n = parseInt($(".num a", card).textContent, 10);
-  var v = all.subarray(n * dims, (n + 1) * dims);
-  return v.length === dims ? v : null;
-}
-function unit(v) {
-  var sum = 0, i, out = new Float64Array(v.length);
-  for (i = 0; i < v.length; i++) sum += v[i] * v[i];
-  if (!sum) return null;   // a paper without words: close to nothing
-  for (i = 0; i < v.length; i++) out[i] = v[i] / Math.sqrt(sum);
-  return out;
-}
-function dot(a, b) { var s = 0; for (var i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
+function rowAt(all, n) { var v = all.subarray(n * dims, (n + 1) * dims); return n > 0 && v.length === dims ? v : null; }
+function row(all, card) { return rowAt(all, number(card)); }
+function number(card) { return parseInt($(".num a", card).textContent, 10); }
 
 /* -- the stars ---------------------------------------------------------------------------------------------- */
 
@@ -102,24 +98,6 @@ function toggleStar(card) {
 
 /* -- the order ---------------------------------------------------------------------------------------------- */
 
-/* Each card's closest star of the interest (not itself) and its cosine. */
-function closeness(all, interest) {
-  // A star is compared only with vectors of the vectoriser that made its own (an embeddings model's and the local
-  // vectoriser's are not comparable).
-  var madeBy = made(all);
-  var stars = interest.stars.filter(function (st) { return st.m === madeBy; })
-    .map(function (st) { var v = fromBase64(st.v); return { star: st, v: v && unit(v) }; })
-    .filter(function (x) { return x.v; });
-  return cards.map(function (card) {
-    var v = row(all, card), u = v && unit(v), best = { card: card, score: -2, star: null };
-    if (u) stars.forEach(function (x) {
-      var c = dot(u, x.v);
-      if (x.star.id !== card.id && c > best.score) best = { card: card, score: c, star: x.star };
-    });
-    return best;
-  });
-}
-function number(card) { return parseInt($(".num a", card).textContent, 10); }
 function arrange(order) {
   var inPlace = $$("article.card", section).every(function (card, i) { return card === order[i]; });
   cards.splice.apply(cards, [0, cards.length].concat(order));
@@ -136,18 +114,44 @@ function reason(card, star) {
   if (!p) { p = el("p", { "class": "foryou-reason" }); $(".meta", card).after(p); }
   say(p, "foryou_reason", { title: star.title });
 }
+/* The page's cards in "For you"'s order (static/js/foryou-order.js, loaded now), a reason on those close to a star. A
+   star is compared only with vectors of the vectoriser that made its own (a model's and the local one's are not). */
 function rank(s) {
   var status = $("#foryou-status");
-  dayVectors().then(function (all) {
+  Promise.all([dayVectors(), import("./foryou-order.js")]).then(function (got) {
+    var all = got[0], madeBy = made(all), kind = kinds[all[0]] || [];
     if (!state().on) return;
-    var near = closeness(all, current(s)).filter(function (x) { return x.score >= close; });
-    near.sort(function (a, b) { return b.score - a.score || number(a.card) - number(b.card); });
-    var first = near.map(function (x) { return x.card; });
+    adopt(all, current(s));
+    var stars = current(s).stars.filter(function (st) { return st.m === madeBy; })
+      .map(function (st) { return { star: st, v: fromBase64(st.v) }; }).filter(function (x) { return x.v; });
+    var done = got[1].ranked(kind[0], kind[1], cards.map(function (card) { return { card: card, id: card.id, n: number(card), v: row(all, card) }; }), stars);
     cards.forEach(function (card) { reason(card, null); });
-    near.forEach(function (x) { reason(x.card, x.star); });
-    arrange(first.concat(cards.filter(function (c) { return first.indexOf(c) < 0; }).sort(function (a, b) { return number(a) - number(b); })));
-    say(status, current(s).stars.length ? "foryou_ranked" : "foryou_none", { count: near.length });
+    done.near.forEach(function (x) { reason(x.card, x.star); });
+    arrange(done.order);
+    say(status, current(s).stars.length ? "foryou_ranked" : "foryou_none", { count: done.near.length });
   }, function () { say(status, "foryou_unavailable"); });
+}
+/* Stars of another vectoriser (made before a change of it) take their paper's vector from their own day's file (its
+   cite.json lists the cards' ids in order) once that file is of this page's vectoriser; the page ranks again. */
+function adopt(all, interest) {
+  var madeBy = made(all), days = {};
+  // A star's day may come from an imported link: only a date names a file to ask for.
+  interest.stars.forEach(function (st) { if (st.m !== madeBy && DAY.test(st.day) && !adopted[st.day]) days[st.day] = true; });
+  Object.keys(days).forEach(function (day) {
+    adopted[day] = true;
+    var ids = fetched(ofDay(section.getAttribute("data-cite"), day), function (r) { return r.json(); });
+    Promise.all([dayVectors(day), ids]).then(function (got) {
+      if (made(got[0]) !== madeBy) return;
+      var order = Object.keys((got[1] && got[1].bibtex) || {}), s = state(), changed = 0;
+      s.interests.forEach(function (i) {
+        i.stars.forEach(function (st) {
+          var v = st.day === day && st.m !== madeBy && rowAt(got[0], order.indexOf(st.id) + 1);
+          if (v) { st.v = toBase64(v); st.m = madeBy; changed++; }
+        });
+      });
+      if (changed) { save(s); refresh(); }
+    }, function () { /* gone (a compact day now): the star ranks nothing */ });
+  });
 }
 function unrank() {
   cards.forEach(function (card) { reason(card, null); });
@@ -206,33 +210,21 @@ function showInterests(s) {
 function change(edit) { var s = state(); edit(s); save(s); showInterests(s); refresh(); }
 function named() { return $("#foryou-name").value.trim(); }
 
-/* The export: every interest's stars (id, day, vector, title, vectoriser) in the link's #fragment, which no request carries. */
-function exportLink(s) {
-  var data = s.interests.map(function (i) { return [i.name, i.stars.map(function (st) { return [st.id, st.day, st.v, st.title, st.m]; })]; });
-  return new URL(ROOT, location.href).href + LINK + encodeURIComponent(JSON.stringify(data));
-}
-/* Merge an exported link's interests into this browser's; return the stars added (-1: nothing readable). */
+/* Merge an exported link's interests (static/js/foryou-link.js) into this browser's; a promise of the stars added
+   (-1: nothing readable). */
 function importText(text) {
-  var at = text.indexOf(LINK), data;
-  try { data = JSON.parse(decodeURIComponent(at >= 0 ? text.slice(at + LINK.length) : text)); } catch (e) { return -1; }
-  if (!Array.isArray(data)) return -1;
-  var s = state(), added = 0;
-  data.forEach(function (item) {
-    if (!Array.isArray(item) || typeof item[0] !== "string" || !Array.isArray(item[1])) return;
-    var interest = interestOf(s, item[0]);
-    if (!interest) { interest = { name: item[0].slice(0, 60), stars: [] }; s.interests.push(interest); }
-    item[1].forEach(function (st) {
-      if (!Array.isArray(st) || typeof st[0] !== "string" || starOf(interest, st[0])) return;
-      // A link is anyone's text: kept as text only (never markup), and no longer than a title or a vector.
-      interest.stars.push({ id: st[0].slice(0, 200), day: String(st[1] || "").slice(0, 10),
-                            v: typeof st[2] === "string" ? st[2].slice(0, 4 * dims) : "", title: String(st[3] || st[0]).slice(0, 500),
-                            m: typeof st[4] === "string" ? st[4].slice(0, 4 * dims) : "" });
-      added++;
+  return import("./foryou-link.js").then(function (link) {
+    var data = link.readLink(text, LINK, dims), s = state(), added = 0;
+    if (!data) return -1;
+    data.forEach(function (item) {
+      var interest = interestOf(s, item.name);
+      if (!interest) { interest = { name: item.name, stars: [] }; s.interests.push(interest); }
+      item.stars.forEach(function (st) { if (!starOf(interest, st.id)) { interest.stars.push(st); added++; } });
     });
+    if (!interestOf(s, s.current) || !current(s).stars.length) s.current = (s.interests.filter(function (i) { return i.stars.length; })[0] || s.interests[0]).name;
+    save(s);
+    return added;
   });
-  if (!interestOf(s, s.current) || !current(s).stars.length) s.current = (s.interests.filter(function (i) { return i.stars.length; })[0] || s.interests[0]).name;
-  save(s);
-  return added;
 }
 function reportImport(added) {
   var s = state();
@@ -254,8 +246,14 @@ function wire() {
   $("#foryou-delete").addEventListener("click", function () {
     change(function (s) { s.interests.splice(s.interests.indexOf(current(s)), 1); s.current = ""; });
   });
-  $("#foryou-export").addEventListener("click", function () { var link = $("#foryou-link"); link.value = exportLink(state()); link.select(); });
-  $("#foryou-import").addEventListener("click", function () { reportImport(importText($("#foryou-import-text").value.trim())); });
+  $("#foryou-export").addEventListener("click", function () {
+    import("./foryou-link.js").then(function (link) {
+      var box = $("#foryou-link");
+      box.value = new URL(ROOT, location.href).href + LINK + link.linkText(state().interests);
+      box.select();
+    });
+  });
+  $("#foryou-import").addEventListener("click", function () { importText($("#foryou-import-text").value.trim()).then(reportImport); });
 }
 
 /* -- new since the last visit ------------------------------------------------------------------------------- */
@@ -281,10 +279,10 @@ export function initForYou() {
   markNew();
   section.before(panel());   // right above the cards it orders (in their column, beside a wide screen's briefing)
   wire();
-  var imported = location.hash.indexOf(LINK) === 0 ? importText(location.hash) : null;
-  if (imported !== null) history.replaceState(null, "", location.pathname + location.search);
+  var link = location.hash.indexOf(LINK) === 0 ? location.hash : null;
+  if (link) history.replaceState(null, "", location.pathname + location.search);
   showInterests(state());
-  if (imported !== null) reportImport(imported); else refresh();
+  if (link) importText(link).then(reportImport); else refresh();
   document.addEventListener("academichub:cards", function (ev) {
     ev.detail.forEach(equip);
     markNew();

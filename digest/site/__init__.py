@@ -24,7 +24,7 @@ from .feeds import Feeds
 from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
-from .plan import SitePlan
+from .plan import DayJob, SitePlan
 from .related import RelatedLinks
 from .search import SearchIndex
 from .weeks import Weeks
@@ -76,10 +76,9 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
 
-    jobs = plan.day_jobs()
-    day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep)
-    for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
-        writer.done.merge(done.written)
+    weeks = Weeks(maker, writer, plan, loader, briefings, feeds)
+    day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep, weeks.piece_of)
+    render_days(day_pages, plan.day_jobs(), batch, writer, weeks)
     DayVectors(vectors, writer, plan).write()
     day_pages.frames.prune(info.day.isoformat() for info in index.days if not plan.layout(info).compact)
     pages.front_page()
@@ -87,7 +86,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
         pages.topic_page(tid, topic.name(lang))
         feeds.topic_feed(tid, topic.name(lang))
     pages.archive_page()
-    Weeks(maker, writer, plan, loader, briefings, feeds).render()
+    weeks.render()
     pages.status_page()
     pages.catalogs()
     pages.search_page()
@@ -103,6 +102,14 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     size = SiteSize(writer.deployed_bytes(), site.size_limit_mb, papers,
                     *recent_volume((i.day, i.size) for i in index.days))
     return RenderReport(writer.done.count, removed, papers, len(index.days), size)
+
+
+def render_days(day_pages: DayPages, jobs: list[DayJob], batch: int, writer: SiteWriter, weeks: Weeks) -> None:
+    """Render the day jobs a batch at a time (in forked workers for many); keep what they wrote and the pieces of the
+    week pages they made."""
+    for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
+        writer.done.merge(done.written)
+        weeks.made.update(done.week_pieces)
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path,

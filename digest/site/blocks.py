@@ -47,6 +47,10 @@ class Blocks:
         self.used[key] = found
         return found
 
+    def has(self, key: str) -> bool:
+        """Whether a piece is kept under key (whether get(key) will find it, unless its file is unreadable)."""
+        return (self.folder / f"{key}.json").is_file()
+
     def put(self, key: str, piece: list[Any]) -> None:
         if self.used.get(key) != piece:
             self.made.add(key)

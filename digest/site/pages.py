@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -169,9 +169,11 @@ def pager(layout: DayLayout, current: int) -> Pager | None:
 
 @dataclass
 class DayOutput:
-    """What rendering some days' pages gives back to the render: its writer's record."""
+    """What rendering some days' pages gives back to the render: its writer's record, and the pieces of stale week
+    pages made from the days it read (DayPages.week_piece)."""
 
     written: Written
+    week_pieces: dict[date, dict[str, Any]] = field(default_factory=dict)
 
 
 class DayPages:
@@ -179,12 +181,14 @@ class DayPages:
 
     def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings,
                  search_days: frozenset[date] = frozenset(),
-                 keep_terms: Callable[[DayInfo, DayTerms], None] | None = None):
+                 keep_terms: Callable[[DayInfo, DayTerms], None] | None = None,
+                 week_piece: Callable[[DayInfo, Day], dict[str, Any] | None] | None = None):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
         self.frames = Frames(writer.root)
         self.cards = pages.cards
         self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
         self.keep_terms = keep_terms     # where their terms go (SearchIndex.keep)
+        self.week_piece = week_piece     # a read day's piece of its week's page, if wanted (weeks.Weeks.piece_of)
 
     def render(self, jobs: list[DayJob]) -> DayOutput:
         """Render the jobs' pages (maybe in a forked worker); return what the render's writer and search index need."""
@@ -199,6 +203,10 @@ class DayPages:
             # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
             if job.info.day in self.search_days and self.keep_terms is not None:
                 self.keep_terms(job.info, day_rows(day.papers, self.cards, job.layout))
+            # Likewise its piece of its week's page: the week's pages, rendered after the day pages in the render's
+            # own process, need not read the day again (a full render's weeks read the whole archive a second time).
+            if self.week_piece is not None and (piece := self.week_piece(job.info, day)) is not None:
+                out.week_pieces[job.info.day] = piece
         return out
 
     def reframe(self, writer: SiteWriter, job: DayJob) -> bool:

@@ -7,7 +7,9 @@ shows what fits the page budget of a day page (layout.PAGE_BYTES, PAGE_ELEMENTS)
 topics so that every topic keeps its first papers. Its briefing is the LLM's stored one (content/weeks/, written by
 the summarize stage for a finished week) where there is one, else the offline one (briefings.count and offline) over
 the week's papers. A week's page is written only when one of its days or its stored briefing changed
-(plan.SitePlan.week_page).
+(plan.SitePlan.week_page). What it takes from each of its days (day_piece) is made where the day is read for its own
+pages (site/pages.py DayPages, in the render's workers), else from the piece kept (site/blocks.py), else from the
+day read again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..archive import week_rank
+from ..archive import Day, week_of, week_rank
 from ..i18n import translator
 from ..papers import Paper
 from .blocks import Blocks
@@ -84,11 +86,24 @@ class Weeks:
         self.briefings, self.feeds = briefings, feeds
         self.cards: CardBuilder = maker.cards
         self.topics = tuple(maker.config.topics)
+        # Planned before the day pages are rendered, which make the pieces of the stale pages' days (piece_of).
+        self.weeks = plan.weeks()
+        self.targets = {week: plan.week_page(week, infos, briefings.week_inputs(week))
+                        for week, infos in self.weeks.items()}
+        self.made: dict[date, dict[str, Any]] = {}   # the pieces the day pages made, by day
+
+    def piece_of(self, info: DayInfo, day: Day) -> dict[str, Any] | None:
+        """The day's piece of its week's page (day_piece), for a day read for its own pages (maybe in a forked
+        worker), if the week's page is stale and keeps no piece of the day; else None."""
+        week = week_of(info.day)
+        if self.targets[week].fresh or Blocks(self.writer.root, f"week-{week}").has(self.plan.week_block_key(info)):
+            return None
+        return self.day_piece(info, day)
 
     def render(self) -> None:
-        weeks = self.plan.weeks()
+        weeks = self.weeks
         for week, infos in weeks.items():
-            target = self.plan.week_page(week, infos, self.briefings.week_inputs(week))
+            target = self.targets[week]
             if not target.fresh:
                 self.maker.write(self.writer, f"weeks/{week}", "week.html", target.fingerprint,
                                  **self.week_context(week, infos))
@@ -103,18 +118,18 @@ class Weeks:
                      for week in self.plan.feed_weeks(weeks)]
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
 
-    def papers(self, info: DayInfo) -> list[WeekPaper]:
+    def papers(self, info: DayInfo, day: Day) -> list[WeekPaper]:
         layout = self.plan.layout(info)
         return [WeekPaper(p, n, layout.card_path(n, p.id), self.cards.radar.hits(p),
                           len({t for t in p.topics if t in self.maker.config.topics}))
-                for n, p in enumerate(self.loader.load(info).papers, 1)]
+                for n, p in enumerate(day.papers, 1)]
 
-    def day_piece(self, info: DayInfo) -> dict[str, Any]:
+    def day_piece(self, info: DayInfo, day: Day) -> dict[str, Any]:
         """What a week's page takes from one of its days (site/blocks.py keeps it across renders): the entries of the
         papers it could list (each topic's first TOPIC_SHOWN, the radar's first RADAR_SHOWN, the first ACROSS_SHOWN
         under several topics: the week's first ones are among its days' first ones) with their ranks, and what the
         offline briefing counts (briefings.count, title_terms), but not the briefing itself."""
-        papers = self.papers(info)
+        papers = self.papers(info, day)
         ranked = sorted(papers, key=lambda wp: wp.rank)
         by_topic: dict[str, list[WeekPaper]] = {}
         for wp in ranked:   # one pass over the day's papers, each topic's list in rank order
@@ -142,8 +157,9 @@ class Weeks:
         found = []
         for info in infos:
             key = self.plan.week_block_key(info)
-            kept = blocks.get(key)
-            piece = kept[0] if kept else self.day_piece(info)
+            made = self.made.pop(info.day, None)
+            kept = blocks.get(key) if made is None else None
+            piece = made if made is not None else kept[0] if kept else self.day_piece(info, self.loader.load(info))
             if not kept:
                 blocks.put(key, [piece])
             found.append((info, piece))

@@ -213,6 +213,11 @@ def _nearest(paper: Paper, cosines: np.ndarray, pool: Sequence[Paper], shown: in
     return found
 
 
+def latest(dates: Sequence[date], days: int) -> list[date]:
+    """The archive's dates within `days` calendar days of its newest (dates sorted, oldest first)."""
+    return [on for on in dates[-days:] if on > dates[-1] - timedelta(days=days)] if days > 0 else []
+
+
 def vectors_stage(archive: Archive, window: int = WINDOW_DAYS, make: Vectoriser | None = None,
                   redo: bool = False, remake: int = 0) -> tuple[int, int]:
     """Store the vectors of the latest `window` days (by `make`, else the local vectoriser; with `redo` again for
@@ -225,9 +230,8 @@ def vectors_stage(archive: Archive, window: int = WINDOW_DAYS, make: Vectoriser 
     dates = archive.day_dates()
     if not dates:
         return 0, 0
-    recent = [on for on in dates[-window:] if on > dates[-1] - timedelta(days=window)]
-    remake_earlier(archive, store, [on for on in dates[-remake:] if on > dates[-1] - timedelta(days=remake)
-                                    and on not in recent] if remake > window else [])
+    recent = latest(dates, window)
+    remake_earlier(archive, store, [on for on in latest(dates, remake) if on not in recent] if remake > window else [])
     days = [d for d in map(archive.read_day, recent) if d is not None and d.papers]
     rows: dict[tuple[date, str], np.ndarray] = {}   # hashed rows, made once (a pure function of the text)
     made = {d.day: day_vectors(store, d, make.name if make else MODEL, make or local_vectors, redo) for d in days}

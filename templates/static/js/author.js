@@ -1,11 +1,9 @@
 /* The author filter (?author=Name): on a day page it hides the other cards; on the search page it lists the
    author's papers. Both compare the folded name with the keys the build wrote. */
-import { ROOT, $, params, currentAuthor } from "./util.js";
+import { ROOT, $, params, currentAuthor, searchPage, searchIndex } from "./util.js";
 import { fmt, labelled } from "./i18n.js";
 import { isFollowed } from "./radar.js";
 import { section, cards, refreshCards } from "./cards.js";
-import { authorSearch, resultItem } from "./searchindex.js";
-import { runSearch } from "./search.js";
 
 export function showAuthorFilter(name, countText) {
   var bar = $("#author-filter");
@@ -39,7 +37,7 @@ export function applyAuthor() {
     showAuthorFilter(name, name ? fmt("filter_count", { count: n, name: name }) : "");
     elsewhere(name);
   }
-  if ($("#search-results")) runSearch(0);
+  if ($("#search-results")) searchPage().then(function (search) { search.runSearch(0); });
 }
 function elsewhere(name) {
   var box = $("#author-elsewhere-box");
@@ -49,12 +47,16 @@ function elsewhere(name) {
   var here = {};
   cards.forEach(function (c) { here[c.id] = true; });
   // The author's newest papers (title and author hits are all of them): the rest is on the search page.
-  var search = authorSearch(name);
-  search.next(50).then(function (rows) {
+  var search, index;
+  searchIndex().then(function (loaded) {
+    index = loaded;
+    search = index.authorSearch(name);
+    return search.next(50);
+  }).then(function (rows) {
     if (currentAuthor() !== name) return;
     var list = $("#author-elsewhere");
     list.textContent = "";
-    rows.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(resultItem(row, search.mark)); });
+    rows.filter(function (row) { return !here[row.id]; }).forEach(function (row) { list.appendChild(index.resultItem(row, search.mark)); });
     $("#author-elsewhere-title").textContent = fmt("author_elsewhere", { name: name });
     var all = $("#author-all");
     all.href = ROOT + "search/?author=" + encodeURIComponent(name);

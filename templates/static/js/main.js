@@ -3,12 +3,11 @@
    reader's choices in localStorage. With JavaScript off, every page reads in the default language; with it on,
    static/i18n/lang.js has shown the reader's language before the first paint.
    A module script runs after the document is parsed (as `defer` did), so init() runs at once. */
-import { $, $$, currentAuthor } from "./util.js";
+import { $, $$, currentAuthor, searchPage } from "./util.js";
 import { setLanguage, pressLanguage, translate } from "./i18n.js";
 import { section, cards, showHashTarget, nextBatch, refreshCards, loadRestForPrint } from "./cards.js";
 import { initCardTools } from "./cardtools.js";
 import { setAuthorParam, applyAuthor, showFollowState } from "./author.js";
-import { runSearch, moreResults } from "./search.js";
 import { follow, unfollow, isFollowed, markFollowed, renderFollows } from "./radar.js";
 import { initForYou } from "./foryou.js";
 
@@ -70,9 +69,9 @@ function init() {
       var q = $("#search-input").value.trim();
       if (q) p.set("q", q);
       history.pushState(null, "", location.pathname + (q ? "?" + p.toString() : ""));
-      runSearch(0);
+      searchPage().then(function (search) { search.runSearch(0); });
     });
-    $("#search-more").addEventListener("click", moreResults);
+    $("#search-more").addEventListener("click", function () { searchPage().then(function (search) { search.moreResults(); }); });
   }
   var ff = $("#follow-form");
   if (ff) {

@@ -3,11 +3,10 @@
    with a card's data-keys (in the index: the whole-name term searchdb writes); a keyword as whole words of the paper's own text, folded by fold.js (which folds
    exactly as digest/radar.py does): a card's title and abstract, an entry's title and summary, a row's title and
    summary, never a card's labels. The text is in the page already, so the build does not write it twice. */
-import { $, $$, el, load, store, splitKeys } from "./util.js";
+import { $, $$, el, load, store, splitKeys, searchIndex } from "./util.js";
 import { fmt, labelled } from "./i18n.js";
 import { fold, keywordPattern } from "./fold.js";
 import { refreshCards } from "./cards.js";
-import { wordSearch, authorSearch, resultItem } from "./searchindex.js";
 
 var FOLLOW_KEY = "academichub.follows";
 
@@ -98,18 +97,21 @@ export function renderFollows() {
   if (!items.length) return;
   // One search per follow (an author's whole-name term, a keyword's words), its rows checked as the cards are:
   // the keyword as whole words of the row's own title and summary.
-  var found = {}, rows = [];
-  Promise.all(items.map(function (f) {
-    var pattern = f.kind === "author" ? null : keywordPattern(fold(f.value));
-    var search = f.kind === "author" ? authorSearch(f.value) : wordSearch(f.value, function (row) {
-      return pattern ? pattern.test(fold(row.title + " " + row.summary)) : false;
-    });
-    return search.next(50).then(function (hits) {
-      hits.forEach(function (row) { if (!found[row.id]) { found[row.id] = true; rows.push(row); } });
-    });
-  })).then(function () {
+  var found = {}, rows = [], index;
+  searchIndex().then(function (loaded) {
+    index = loaded;
+    return Promise.all(items.map(function (f) {
+      var pattern = f.kind === "author" ? null : keywordPattern(fold(f.value));
+      var search = f.kind === "author" ? index.authorSearch(f.value) : index.wordSearch(f.value, function (row) {
+        return pattern ? pattern.test(fold(row.title + " " + row.summary)) : false;
+      });
+      return search.next(50).then(function (hits) {
+        hits.forEach(function (row) { if (!found[row.id]) { found[row.id] = true; rows.push(row); } });
+      });
+    }));
+  }).then(function () {
     rows.sort(function (a, b) { return a.day < b.day ? 1 : a.day > b.day ? -1 : 0; });
-    rows.slice(0, 200).forEach(function (row) { matches.appendChild(resultItem(row)); });
+    rows.slice(0, 200).forEach(function (row) { matches.appendChild(index.resultItem(row)); });
     title.hidden = !rows.length;
   }).catch(function () {});
 }

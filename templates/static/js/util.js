@@ -14,5 +14,10 @@ export function el(tag, attrs, text) {
   if (text != null) node.textContent = text;
   return node;
 }
+/* The search code (static/js/search.js and the index reader searchindex.js, about a fifth of the reader scripts),
+   loaded only when a page searches: the search page (which preloads it), the author filter's other papers, the
+   radar's follows. A module is fetched once, however many ask. */
+export function searchPage() { return import("./search.js"); }
+export function searchIndex() { return import("./searchindex.js"); }
 /* The "|"-joined attribute or row field as a list ("" is no names). */
 export function splitKeys(text) { return text ? text.split("|") : []; }

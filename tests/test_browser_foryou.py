@@ -1,13 +1,15 @@
 """"For you" in Chromium (static/js/foryou.js) over the planted archive of tests/test_foryou.py (three fields with
 words of their own): three stars of one field put its papers of another day first, with reasons; two interests
 keep their own stars; an exported link restores them in a fresh browser; "new since your last visit" after a new
-day is built; with JavaScript off nothing of it is there; the vectors file is asked for only when needed, and no
+day is built; on a day of many numbered pages the order ranks the whole day, fetching only the pages that hold its best
+cards; with JavaScript off nothing of it is there; the vectors file is asked for only when needed, and no
 request leaves 127.0.0.1 (the new_context fixture checks every context)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,68 @@ def test_three_stars_of_a_field_put_its_papers_of_another_day_first_with_reasons
     assert shown_order(page)[:3] == order[:3]
     page.click("#foryou-toggle")
     assert shown_order(page) == default and not page.locator(".foryou-reason").count()
+
+
+@pytest.fixture(scope="module")
+def paged_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The planted days at two cards a page and three a batch: a day's quant-ph cards (03, 06, 09) are on its pages
+    2, 3 and 5."""
+    base = tmp_path_factory.mktemp("foryou-paged")
+    config = load_config(CONFIG)
+    config = replace(config, site=replace(config.site, page_size=2, batch_size=3))
+    render_archive(config, planted_archive(base / "content"), base / "site")
+    return serve_site(base / "site")
+
+
+def day_pages(page: Any) -> list[str]:
+    """The day's numbered pages, as the build hands them to the script (data-pages: first card's number, path)."""
+    parts = page.get_attribute("section.cards", "data-pages").split()
+    return [page.evaluate("p => new URL(p, location.href).href", path) for path in parts[1::2]]
+
+
+def page_requests(context: Any, pages: list[str]) -> list[str]:
+    return [u for u in context.request_log.urls if u in pages]
+
+
+def test_for_you_ranks_the_whole_day_fetching_only_the_pages_of_its_best_cards(paged_url, new_context):
+    context = new_context()
+    page = context.new_page()
+    page.goto(f"{paged_url}{FIRST}/")
+    for there in day_pages(page):   # the first day's quant-ph cards, each on its own numbered page
+        page.goto(there)
+        here = [pid for pid in ids_of("quant-ph") if card(page, pid).count()]
+        if here:
+            star(page, here)
+    page.goto(paged_url)
+    page.wait_for_load_state("networkidle")
+    pages = day_pages(page)
+    assert len(pages) == 5
+    default, status = shown_order(page), page.inner_text("#batch-status")
+    assert len(default) == 2 and not set(default) & set(ids_of("quant-ph", 1))
+    turn_on(page)
+    page.wait_for_function("n => document.querySelectorAll('.foryou-reason').length >= n", arg=3)
+    order = shown_order(page)
+    assert len(order) == 3 and set(order) == set(ids_of("quant-ph", 1)), order   # a batch: the day's best
+    home = dict(zip(ids_of("quant-ph", 1), [pages[1], pages[2], pages[4]]))   # cards 03, 06 and 09
+    for pid in order:
+        reason = card(page, pid).locator(".foryou-reason").inner_text()
+        assert reason.startswith("close to ★ ") and reason.removeprefix("close to ★ ") in titles_of("quant-ph")
+        # Its own link ("#id" on its page) now names that page.
+        assert card(page, pid).locator(".num a").get_attribute("href") == f"{home[pid]}#{pid}"
+    # Only the pages holding them were asked for, once each: 2, 3 and 5, never 4 (nor the front's own 1).
+    assert sorted(page_requests(context, pages)) == sorted([pages[1], pages[2], pages[4]])
+    # Off, the page is as built: its two cards, its batch line, no card of another page; on again, nothing refetched.
+    page.click("#foryou-toggle")
+    assert shown_order(page) == default and page.locator("section.cards article.card").count() == 2
+    assert page.inner_text("#batch-status") == status and not page.locator(".foryou-reason").count()
+    turn_on(page)
+    page.wait_for_function("n => document.querySelectorAll('.foryou-reason').length >= n", arg=3)
+    assert shown_order(page) == order and len(page_requests(context, pages)) == 3
+    # "Another batch" brings page 2's own cards: its quant-ph card takes the place of the one fetched ahead.
+    page.click("#foryou-toggle")
+    page.click("#another-batch")
+    page.wait_for_function("() => document.querySelectorAll('section.cards article.card').length >= 4")
+    assert page.locator(f'article.card[id="{ids_of("quant-ph", 1)[0]}"]').count() == 1
 
 
 def test_a_star_of_another_vectoriser_takes_its_vector_from_its_own_day(url, new_context):

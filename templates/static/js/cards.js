@@ -14,19 +14,30 @@ var nextPage = section ? section.getAttribute("data-next") || "" : "";          
 var at = 0, shownEnd = Math.min(cards.length, batchSize);   // the shown batch's first card and the one after its last (as shown: a page shorter
                            // than a batch ends its batch early, and the next batch starts after it)
 
-/* Append the cards of a numbered page's HTML, fetched from url (their relative links made absolute: they were
-   written for that page's place), hidden until their batch is shown. */
-function appendPage(text, url) {
+/* The cards of a numbered page's HTML, fetched from url, imported into this document (their relative links made
+   absolute: they were written for that page's place), and the page's next page ("" on the day's last). */
+export function pageCards(text, url) {
   var doc = new DOMParser().parseFromString(text, "text/html");
   var there = $("section.cards[data-batch-size]", doc);
   if (!there) throw new Error("no cards in " + url);
   $$("a[href]", there).forEach(function (a) { a.setAttribute("href", new URL(a.getAttribute("href"), url).href); });
-  var more = $$("article.card", there);
-  more.forEach(function (card) { card.hidden = true; section.appendChild(document.importNode(card, true)); });
-  cards.push.apply(cards, $$("article.card", section).slice(cards.length));
   var next = there.getAttribute("data-next") || "";
-  nextPage = next ? new URL(next, url).href : "";
-  document.dispatchEvent(new CustomEvent("academichub:cards", { detail: cards.slice(cards.length - more.length) }));
+  return { cards: $$("article.card", there).map(function (card) { return document.importNode(card, true); }),
+           next: next ? new URL(next, url).href : "" };
+}
+/* Append the cards of a numbered page's HTML, hidden until their batch is shown. A card already here (one "For you"
+   fetched ahead: static/js/foryou.js) gives way to its page's, so no id is twice on the page. */
+function appendPage(text, url) {
+  var page = pageCards(text, url);
+  page.cards.forEach(function (card) {
+    var twin = document.getElementById(card.id);
+    if (twin && cards.indexOf(twin) >= 0) { cards.splice(cards.indexOf(twin), 1); twin.remove(); }
+    card.hidden = true;
+    section.appendChild(card);
+  });
+  cards.push.apply(cards, $$("article.card", section).slice(cards.length));
+  nextPage = page.next;
+  document.dispatchEvent(new CustomEvent("academichub:cards", { detail: cards.slice(cards.length - page.cards.length) }));
 }
 /* Fetch the next numbered page and append its cards; resolve when they are in. */
 function loadNextPage() {
@@ -75,6 +86,9 @@ export function refreshCards() {
   }
 }
 function show(start) { at = start; shownEnd = Math.min(cards.length, start + batchSize); }
+/* The cards were put in another order ("For you", which may bring cards of other pages): the shown batch, from the
+   same place, takes its full size again. */
+export function reordered() { show(at); refreshCards(); }
 export function showHashTarget() {
   // A link to one card (from search, a topic page or the radar) must land on its batch.
   if (!location.hash || !section) return;

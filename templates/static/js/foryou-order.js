@@ -32,7 +32,8 @@ function dot(a, b) {
    with the stars but itself, which ranks a card near what the stars share above one near a single star's own words
    (measured when chosen: any three papers of a demo topic starred bring 45 % of it first by the sum, 37 % by the
    closest star; in halves of real feeds 51 % and 48 %; bench/vectors.py prints the sum's); the build's order among
-   equals, and a card compared with no star (no vector of this vectoriser) after every card that was. */
+   equals, and a card compared with no star (no vector of this vectoriser) after every card that was. A row's card may
+   be null (a card of another numbered page: foryou.js fetches the best of them). */
 export function ranked(kind, close, rows, stars) {
   var unit = UNIT[kind] || function () { return null; };
   var units = stars.map(function (x) { return { star: x.star, v: unit(x.v) }; }).filter(function (x) { return x.v; });
@@ -49,6 +50,7 @@ export function ranked(kind, close, rows, stars) {
   scored.sort(function (a, b) { return (b.score - a.score) || a.row.n - b.row.n; });   // NaN (neither compared): by number
   return {
     order: scored.map(function (x) { return x.row.card; }),
-    near: scored.filter(function (x) { return x.cosine >= close; }).map(function (x) { return { card: x.row.card, star: x.star }; })
+    near: scored.filter(function (x) { return x.cosine >= close; }).map(function (x) { return { card: x.row.card, star: x.star }; }),
+    compared: scored.filter(function (x) { return x.star; }).map(function (x) { return x.row; })   // the rows in order, but those compared with no star
   };
 }

@@ -8,7 +8,7 @@
    as the build wrote it. */
 import { $, $$, el, load, store, ROOT } from "./util.js";
 import { fmt } from "./i18n.js";
-import { section, cards, refreshCards } from "./cards.js";
+import { section, cards, reordered } from "./cards.js";
 
 var KEY = "academichub.foryou", SEEN = "academichub.seen", BEFORE = "academichub.seen.before";
 var LINK = "#foryou=";
@@ -17,6 +17,7 @@ var kinds = section ? JSON.parse(section.getAttribute("data-close")) : [];   // 
 var vectorsUrl = section && section.getAttribute("data-vectors");
 var files = {};     // a file's URL -> the promise of what it holds
 var adopted = {};   // the days read for stars of another vectoriser, on this page
+var paging = null;  // static/js/foryou-pages.js, once ranking a day of several numbered pages
 
 /* The saved state: { on, current, interests: [{ name, stars: [{ id, day, title, v (base64 vector), m (base64 of its vectoriser's row) }] }] }. */
 function state() {
@@ -106,7 +107,7 @@ function arrange(order) {
     order.forEach(function (card) { section.appendChild(card); });
     if (focused && focused !== document.activeElement && section.contains(focused)) focused.focus({ preventScroll: true });
   }
-  refreshCards();
+  reordered();
 }
 function reason(card, star) {
   var p = $(".foryou-reason", card);
@@ -114,17 +115,23 @@ function reason(card, star) {
   if (!p) { p = el("p", { "class": "foryou-reason" }); $(".meta", card).after(p); }
   say(p, "foryou_reason", { title: star.title });
 }
-/* The page's cards in "For you"'s order (static/js/foryou-order.js, loaded now), a reason on those close to a star. A
-   star is compared only with vectors of the vectoriser that made its own (a model's and the local one's are not). */
+/* The page's cards, with the day's best of its other numbered pages (static/js/foryou-pages.js), in "For you"'s order
+   (static/js/foryou-order.js), both loaded now; a reason on those close to a star. A star is compared only with
+   vectors of the vectoriser that made its own (a model's and the local one's are not). */
 function rank(s) {
   var status = $("#foryou-status");
-  Promise.all([dayVectors(), import("./foryou-order.js")]).then(function (got) {
+  var paged = section.hasAttribute("data-pages") ? import("./foryou-pages.js") : null;
+  Promise.all([dayVectors(), import("./foryou-order.js"), paged]).then(function (got) {
     var all = got[0], madeBy = made(all), kind = kinds[all[0]] || [];
     if (!state().on) return;
     adopt(all, current(s));
     var stars = current(s).stars.filter(function (st) { return st.m === madeBy; })
       .map(function (st) { return { star: st, v: fromBase64(st.v) }; }).filter(function (x) { return x.v; });
-    var done = got[1].ranked(kind[0], kind[1], cards.map(function (card) { return { card: card, id: card.id, n: number(card), v: row(all, card) }; }), stars);
+    var rankRows = function (rows) { return got[1].ranked(kind[0], kind[1], rows, stars); };
+    if (got[2] && !paging) paging = got[2].dayPages({ number: number, rowAt: rowAt, fetched: fetched, again: refresh,
+                                                      on: function () { return state().on; } });
+    if (paging) paging.prepare(rankRows, all, stars);
+    var done = rankRows(cards.map(function (card) { return { card: card, id: card.id, n: number(card), v: row(all, card) }; }));
     cards.forEach(function (card) { reason(card, null); });
     done.near.forEach(function (x) { reason(x.card, x.star); });
     arrange(done.order);
@@ -153,7 +160,9 @@ function adopt(all, interest) {
     }, function () { /* gone (a compact day now): the star ranks nothing */ });
   });
 }
+/* Off, the page is as built. */
 function unrank() {
+  if (paging) paging.leave();
   cards.forEach(function (card) { reason(card, null); });
   arrange(cards.slice().sort(function (a, b) { return number(a) - number(b); }));
   say($("#foryou-status"), null);
@@ -284,6 +293,7 @@ export function initForYou() {
   showInterests(state());
   if (link) importText(link).then(reportImport); else refresh();
   document.addEventListener("academichub:cards", function (ev) {
+    if (paging) paging.arrived(ev.detail);
     ev.detail.forEach(equip);
     markNew();
     if (state().on) refresh(); else showStars(state());

@@ -134,15 +134,18 @@ def csp_problems(csp: str | None, where: str) -> list[str]:
 
 # The markup a feed entry's HTML is built of: anything else in it came from a feed or a model, unescaped.
 ENTRY_MARKUP = {"p": {"lang"}, "a": {"href"}, "strong": set(), "em": set(), "small": set()}
+# A week's entry (weeks/feed.xml) is its briefing's sanitised HTML: headings and lists besides, no other attribute.
+BRIEFING_MARKUP = {**ENTRY_MARKUP, **{tag: set() for tag in ("ul", "ol", "li", "b", "i", "h3", "h4", "code",
+                                                               "blockquote", "br", "hr")}}
 
 
 class _EntryMarkup(HTMLParser):
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, markup: dict[str, set[str]]) -> None:
         super().__init__(convert_charrefs=True)
-        self.where, self.problems = where, []
+        self.where, self.markup, self.problems = where, markup, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        allowed = ENTRY_MARKUP.get(tag)
+        allowed = self.markup.get(tag)
         if allowed is None or any(name not in allowed for name, _ in attrs):
             self.problems.append(f"{self.where}: markup a reader would render: <{tag} {attrs}>")
 
@@ -157,7 +160,7 @@ class _EntryMarkup(HTMLParser):
 
 def foreign_markup(markup: str, where: str) -> list[str]:
     """Return the elements and attributes of a feed entry's HTML that the entries' own markup does not use."""
-    checker = _EntryMarkup(where)
+    checker = _EntryMarkup(where, BRIEFING_MARKUP if where.startswith("weeks/") else ENTRY_MARKUP)
     checker.feed(markup)
     checker.close()
     return checker.problems

@@ -15,6 +15,8 @@ from test_gate import paper
 from test_gate import project as gate_project
 from test_gate import run
 from test_redo import redo
+from feedcheck import feed_problems
+from test_feeds_valid import BASE
 from test_weeks import broken_links
 
 from digest import briefing, gate
@@ -135,11 +137,14 @@ def test_the_week_page_and_feed_show_the_stored_briefing_with_its_provenance_and
     assert 'class="briefing briefing-llm"' in page and "Threads" in page
     assert "Written by week-model from the summaries of the week" in page   # its provenance
     assert broken_links(tmp_path / "site" / "weeks" / WEEK / "index.html", tmp_path / "site") == []
-    # Each citation links to the card on its day page, numbered as the card is there
-    assert 'href="../../2026-06-17/#arXiv:2606.10003">01</a>' in page
-    assert 'href="../../2026-06-15/#arXiv:2606.10002">02</a>' in page
+    # Each citation links to the card on its day page, named by its day and its number there
+    assert 'href="../../2026-06-17/#arXiv:2606.10003">06-17 #01</a>' in page
+    assert 'href="../../2026-06-15/#arXiv:2606.10002">06-15 #02</a>' in page
     entry = feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries[-1]   # the feed's W25 entry too
-    assert "Threads" in entry.summary and "Read 01 and 02." in entry.summary and "week-model" in entry.summary
+    assert "Threads" in entry.summary and "week-model" in entry.summary
+    assert ('Read <a href="2026-06-17/#arXiv:2606.10003">06-17 #01</a> and '
+            '<a href="2026-06-15/#arXiv:2606.10002">06-15 #02</a>.') in entry.summary   # from the feed's xml:base
+    assert feed_problems(tmp_path / "site") == []             # each link reaches its card
     archive.write_briefing(Briefing(MON, "en", "week-model", "b2.1", "x", "### Changed\n\nSee "
                                     "[01](#arXiv:2606.10001) and [02](#arXiv:2606.10002).", week=WEEK))
     assert run(tmp_path, config, "render") == 0
@@ -208,3 +213,42 @@ def test_redo_of_a_finished_week_asks_for_its_briefing_alone(tmp_path, llm, caps
     assert f"0 papers summarised, 2 briefings (2 of them the week {WEEK}'s)" in capsys.readouterr().out
     assert set(archive.read_week_briefings()) == {(WEEK, "en"), (WEEK, "zh")}
     assert "Across fields" in archive.read_briefing(MON, "en", WEEK).text
+
+
+def test_a_week_briefing_names_each_cited_card_by_its_day_and_links_it_on_the_page_and_in_the_feed(tmp_path, llm):
+    """The model cites the week's papers by their place in its request; the page and the feed cite each by its day
+    and its number there (a week has a card 01 on each day: a number alone names several) and link it to its card,
+    the feed with the absolute address of a site with a base URL."""
+    config = project(tmp_path, llm)
+    config.write_text(config.read_text().replace("default_language: en}", f"default_language: en, base_url: '{BASE}'}}"))
+
+    def handler(req):
+        body = json.loads(req.body)
+        if not weekly(body):
+            return llm.answer(req)
+        place = {p["title"]: p["n"] for p in task(body)["papers"]}
+        cite = lambda k: f"[{place[f'Paper {k} on graphs']:02d}]"  # noqa: E731
+        answer = {"en": f"### Graphs\n\nBoth {cite(1)} and {cite(3)} study graphs on 12 benchmarks, as {cite(4)} does.",
+                  "zh": f"### 图\n\n{cite(1)}、{cite(3)} 和 {cite(4)} 都在 12 个基准上研究图。"}
+        return llm._complete(req, json.dumps({lang: answer[lang] for lang in task(body)["languages"]}, ensure_ascii=False))
+
+    llm.route(llm.PATH, handler)
+    assert run(tmp_path, config) == 0 and run(tmp_path, config, "render") == 0
+    assert len(week_requests(llm)) == 1
+    archive = Archive(tmp_path / "content")
+    numbers = {p.id: n for on in (MON, WED) for n, p in enumerate(archive.read_day(on).papers, 1)}
+    assert numbers["arXiv:2606.10001"] == numbers["arXiv:2606.10003"] == 1   # card 01 of MON and card 01 of WED
+    cited = [("2026-06-15", "arXiv:2606.10001", "06-15 #01"), ("2026-06-17", "arXiv:2606.10003", "06-17 #01"),
+             ("2026-06-17", "arXiv:2606.10004", "06-17 #02")]
+    page = week_page(tmp_path)
+    assert 'class="briefing briefing-llm"' in page
+    for lang in ("en", "zh"):
+        variant = page.split(f'data-variant="{lang}"', 1)[1].split("</div>", 1)[0]
+        for day, pid, label in cited:
+            assert f'<a href="../../{day}/#{pid}">{label}</a>' in variant, (lang, label)
+    assert broken_links(tmp_path / "site" / "weeks" / WEEK / "index.html", tmp_path / "site") == []
+    entry = next(e for e in feedparser.parse(tmp_path / "site" / "weeks" / "feed.xml").entries if e.title.endswith(WEEK))
+    assert entry.content[0].type == "text/html" and "test-model" in entry.content[0].value
+    for day, pid, label in cited:
+        assert f'<a href="{BASE}{day}/#{pid}">{label}</a>' in entry.content[0].value
+    assert feed_problems(tmp_path / "site", BASE) == []     # every link of the entry reaches its card

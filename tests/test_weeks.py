@@ -82,11 +82,13 @@ def test_days_and_archive_link_their_week(demo_sites):
 def test_weeks_feed_is_valid_with_and_without_a_base_url(demo_sites):
     site, based = demo_sites
     assert feed_problems(site) == [] and feed_problems(based, BASE) == []
-    for folder in (site, based):
+    for folder, base in ((site, ""), (based, BASE)):
         feed = feedparser.parse((folder / "weeks" / "feed.xml").read_bytes())
         assert not feed.bozo
         [entry] = feed.entries
-        assert entry.title == f"Week {WEEK}" and "83 papers across" in entry.content[0].value
+        assert entry.title == f"Week {WEEK}" and "83 papers</strong> across" in entry.content[0].value
+        # a radar paper cited by its day and number, linked to its card (absolutely with a base URL)
+        assert f'<a href="{base}2026-06-16/#arXiv:2606.13504">06-16 #01</a> Learning Survival' in entry.content[0].value
         assert entry.published.startswith("2026-06-16") and entry.updated.startswith("2026-06-17")
     assert feedparser.parse((based / "weeks" / "feed.xml").read_bytes()).entries[0].id.startswith(
         "tag:example.github.io,2026-06-16:")

@@ -79,6 +79,11 @@ def to_html(text: str, anchors: Mapping[str, str]) -> str:
     return shown_text(_sanitise(re.sub(r"<(/?)h[12]>", r"<\1h3>", markup), anchors))
 
 
+def cited(text: str) -> set[str]:
+    """Return the ids of the cards a stored briefing's Markdown links ([03](#id), as briefing.link_cards wrote them)."""
+    return {match.group(2) for match in _LINKED.finditer(text)}
+
+
 def plain_text(markup: str) -> str:
     """Return a briefing's sanitised HTML as plain text (for feeds, whose readers must get no markup)."""
     markup = re.sub(r"</(p|li|h3|h4|blockquote)>", "\n", re.sub(r"<li>", "• ", markup))
@@ -218,13 +223,16 @@ def count(papers: Sequence[Paper], topic_ids: Container[str],
                   n_hits, tuple(hits))
 
 
-def offline(counts: Counts, topic_names: Mapping[str, str], lang: str, intro: str = "intro") -> str:
+def offline(counts: Counts, topic_names: Mapping[str, str], lang: str, intro: str = "intro",
+            labels: Mapping[str, str] | None = None) -> str:
     """Return the offline briefing of a day as sanitised HTML in lang, citing papers by links to their cards
-    (intro: the key of its opening line, "week_intro" for a week's: site/weeks.py)."""
+    (intro: the key of its opening line, "week_intro" for a week's: site/weeks.py; labels: a cited card's citation
+    by its id where its number alone does not name it, as a week's cards, numbered on their days)."""
     table = OFFLINE.get(lang, OFFLINE["en"])
     words = lambda key, count=None: choose(table[key], count)  # noqa: E731
-    esc, sep = html.escape, " · "
-    cite = lambda i, p: f'<a href="{esc(card_fragment(p.id))}">{i:02d}</a> {esc(p.title)}'  # noqa: E731
+    esc, sep, labels = html.escape, " · ", labels or {}
+    cite = lambda i, p: (f'<a href="{esc(card_fragment(p.id))}">{esc(labels.get(p.id) or f"{i:02d}")}</a> '  # noqa: E731
+                         f'{esc(p.title)}')
     named = lambda names: words("names").format(names=esc(words("and").join(names)))  # noqa: E731
     items = [words("papers", counts.papers).format(count=counts.papers, topics=len(counts.topics), list=sep.join(
         words("topic").format(name=esc(topic_names[t]), count=n) for t, n in counts.topics))]

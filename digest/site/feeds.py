@@ -326,16 +326,18 @@ class Feeds:
 
     def week_feed(self, target: Target, title: str, items: list[tuple[str, date, date, str]],
                   plain: Callable[..., str]) -> None:
-        """Write /weeks/feed.xml: one entry per week (week, its first and latest day, text), newest first. An entry's
-        id is dated on the week's first day, and its `updated` moves with each day the week gains."""
+        """Write /weeks/feed.xml: one entry per week (week, its first and latest day, its briefing as HTML, whose
+        citations link to their cards), newest first. An entry's id is dated on the week's first day, and its
+        `updated` moves with each day the week gains."""
         self.text_feed(target, title, "weeks/", [
             {"day": latest, "published": first, "title": plain("week_title", week=week),
              "url": self.address.link(f"weeks/{week}/"), "id": self.address.entry_id(f"week/{week}/{self.lang}", first),
-             "text": text} for week, first, latest, text in items], plain)
+             "html": markup} for week, first, latest, markup in items], plain)
 
     def text_feed(self, target: Target, title: str, page: str, items: list[dict[str, Any]],
                   plain: Callable[..., str]) -> None:
-        """Write an Atom feed of plain-text entries (templates/briefing.xml), newest first."""
+        """Write an Atom feed of briefing entries, each plain text or (a week's) HTML (templates/briefing.xml),
+        newest first."""
         self.writer.write(target.rel, self.env.get_template("briefing.xml").render(
             plain=plain, title=title, items=items,
             **{**self.channel(target, page, []), "updated": items[0]["day"] if items else date(1970, 1, 1)}),

@@ -14,6 +14,8 @@ day read again.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,12 +26,12 @@ from ..archive import Day, week_of, week_rank
 from ..i18n import translator
 from ..papers import Paper
 from .blocks import Blocks
-from .briefings import (SHOW_ACROSS, SHOW_RADAR, Briefings, Counts, Shown, count, offline, plain_text, relocate,
-                        themes_of, title_terms)
+from .briefings import (SHOW_ACROSS, SHOW_RADAR, Briefings, Counts, Shown, cited, count, offline, relocate, themes_of,
+                        title_terms)
 from .cards import CardBuilder, entry_html
 from .feeds import Feeds
 from .index import DayInfo, DayLoader
-from .layout import BRIEFING, PAGE_BYTES, PAGE_ELEMENTS, card_fragment
+from .layout import BRIEFING, PAGE_BYTES, PAGE_ELEMENTS
 from .mathml import markup_math
 from .pages import PageMaker
 from .plan import SitePlan
@@ -56,6 +58,17 @@ class WeekPaper:
     def rank(self) -> tuple[bool, int, int, int]:
         """The radar's first, then those under the most topics, then the newest (in their day's order)."""
         return (*week_rank(self.paper, bool(self.hits), self.listed), self.number)
+
+
+def week_citation(day: date, number: int) -> str:
+    """How a week's briefing cites a card: its day (the week names the year) and its number there, "06-17 #03": a
+    week's cards are numbered on their days, so a number alone names several."""
+    return f"{day.isoformat()[5:]} #{number:02d}"
+
+
+def labels(cards: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The citations of cards found by Weeks.citations, by card id."""
+    return {pid: label for pid, (label, _) in cards.items()}
 
 
 def weight(markup: str) -> tuple[int, int]:
@@ -114,7 +127,7 @@ class Weeks:
         feed = self.plan.weeks_feed(weeks, self.briefings.week_inputs)
         if not feed.fresh:
             plain = self.maker.ui.plain
-            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_text(week, weeks[week]))
+            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_html(week, weeks[week]))
                      for week in self.plan.feed_weeks(weeks)]
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
 
@@ -229,36 +242,52 @@ class Weeks:
                       shown("across_shown", SHOW_ACROSS), sum(piece["radar_count"] for _, piece in pieces),
                       shown("radar_shown", SHOW_RADAR))
 
+    def citations(self, infos: Sequence[DayInfo], ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """The week's cards a briefing cites (ids), each on the first of the days that lists it: its citation
+        (week_citation) and the path from the root to its page (briefings.relocate adds the #id). Only the cited:
+        a week holds ~6,000 cards, a briefing cites a few dozen."""
+        wanted, found = set(ids), {}
+        for info in infos:
+            if not wanted:
+                break
+            day_ids, layout = info.ids, self.plan.layout(info)
+            for pid in wanted.intersection(day_ids):
+                number = day_ids.index(pid) + 1
+                found[pid] = (week_citation(info.day, number), layout.path(layout.page_of(number)))
+            wanted.difference_update(found)
+        return found
+
     def briefing(self, week: str, pieces: list[tuple[DayInfo, dict[str, Any]]]) -> dict[str, Any]:
         """The week's briefing block (templates/_briefing.html) in every site language: the LLM's stored one, else
-        the offline one, its links pointed at the cards' day pages and numbered as the cards are there."""
+        the offline one, each citation naming its card's day and number there and linking to it on its day's page."""
         stored = self.briefings.weeks.get(week, {})
-        cards = [(pid, n, self.plan.layout(info)) for info, _ in pieces for n, pid in enumerate(info.ids, 1)]
-        anchors = {pid: f"{n:02d}" for pid, n, _ in cards} if stored else {}
-        # relocate() points a "#id" link at a page: the card's path without its fragment.
-        pages = {pid: ROOT + layout.card_path(n, pid).removesuffix(card_fragment(pid)) for pid, n, layout in cards}
+        infos = [info for info, _ in pieces]
+        cards = self.citations(infos, (pid for b in stored.values() for pid in cited(b.text)))
         counts = None
         variants = []
         for lang in self.briefings.languages:
-            shown = self.briefings.written(stored, lang, anchors, "week_briefing_llm")
+            shown = self.briefings.written(stored, lang, labels(cards), "week_briefing_llm")
             if shown is None:
-                counts = counts or self.week_counts(pieces)
+                if counts is None:
+                    counts = self.week_counts(pieces)
+                    cards.update(self.citations(infos, (p.id for _, p, _ in counts.across_shown + counts.radar_shown)))
                 names = {tid: topic.name(lang) for tid, topic in self.maker.config.topics.items()}
-                shown = Shown(offline(counts, names, lang, "week_intro"), lang,
+                shown = Shown(offline(counts, names, lang, "week_intro", labels(cards)), lang,
                               translator(lang)("week_briefing_offline"), "offline")
+            pages = {pid: ROOT + page for pid, (_, page) in cards.items()}
             variants.append({"lang": lang, "html_lang": "zh-Hans" if shown.lang == "zh" else shown.lang,
                              "html": markup_math(relocate(shown.html, pages)), "note": shown.note, "kind": shown.kind})
         default = next(v for v in variants if v["lang"] == self.briefings.lang)
         return {"kind": default["kind"], "variants": variants}
 
-    def feed_text(self, week: str, infos: list[DayInfo]) -> str:
-        """A week's feed entry, from its days' index entries alone (no day is read): its stored LLM briefing in the
-        site's language (cards numbered as on their days), else its papers per topic and its radar matches, as the
-        offline briefing says them, with the note."""
+    def feed_html(self, week: str, infos: list[DayInfo]) -> str:
+        """A week's feed entry (HTML), from its days' index entries alone (no day is read): its stored LLM briefing in
+        the site's language, else its papers per topic and its radar matches, as the offline briefing says them, with
+        the note; each citation names its card's day and links to it (absolutely where the site has a base URL)."""
         if stored := self.briefings.weeks.get(week):
-            anchors = {paper_id: f"{n:02d}" for info in infos for n, paper_id in enumerate(info.ids, 1)}
-            if shown := self.briefings.written(stored, self.maker.lang, anchors, "week_briefing_llm"):
-                return f"{plain_text(shown.html)}\n\n{shown.note}"
+            cards = self.citations(infos, (pid for b in stored.values() for pid in cited(b.text)))
+            if shown := self.briefings.written(stored, self.maker.lang, labels(cards), "week_briefing_llm"):
+                return self.feed_entry(shown.html, cards, shown.note)
         topics: dict[str, int] = {}
         for info in infos:
             for tid, n in info.counts.items():
@@ -268,5 +297,12 @@ class Weeks:
         counts = Counts(sum(i.size for i in infos), tuple(sorted(topics.items(), key=lambda c: (-c[1], c[0]))), (),
                         0, (), len(radar), tuple((n, p, self.cards.radar.hits(p)) for n, p in radar[:SHOW_RADAR]))
         names = {tid: self.maker.ui.topic_name(tid) for tid in self.maker.config.topics}
-        text = plain_text(offline(counts, names, self.maker.lang, "week_intro"))
-        return f"{text}\n\n{self.maker.ui.plain('week_briefing_offline')}"
+        cards = self.citations(infos, (p.id for _, p, _ in counts.radar_shown))
+        return self.feed_entry(offline(counts, names, self.maker.lang, "week_intro", labels(cards)), cards,
+                               self.maker.ui.plain("week_briefing_offline"))
+
+    def feed_entry(self, markup: str, cards: dict[str, tuple[str, str]], note: str) -> str:
+        """A week's sanitised briefing HTML as its feed entry: its citations linked as the feed writes a link to the
+        site (feeds.FeedAddress), then its note."""
+        pages = {pid: self.feeds.address.link(page) for pid, (_, page) in cards.items()}
+        return f"{relocate(markup, pages)}\n<p><small>{html.escape(note, quote=False)}</small></p>"

@@ -72,6 +72,10 @@ def test_days_and_archive_link_their_week(demo_sites):
     site, based = demo_sites
     for day in ("2026-06-16", "2026-06-17"):
         assert f'href="../weeks/{WEEK}/"><span data-i18n="this_week">' in (site / day / "index.html").read_text()
+        topic_pages = [page for page in (site / day).glob("*/index.html") if page.parent.name != "page"]
+        assert len(topic_pages) == 10   # each day-and-topic page links the week too
+        for page in topic_pages:
+            assert f'href="../../weeks/{WEEK}/"><span data-i18n="this_week">' in page.read_text(), page
     assert f'href="./weeks/{WEEK}/"' in (site / "index.html").read_text()
     archive = (site / "archive" / "index.html").read_text()
     assert 'href="../weeks/"' in archive and 'href="../weeks/feed.xml"' in archive

@@ -120,7 +120,11 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "foryou_stars": {"=1": "{count} star in {interest}", "other": "{count} stars in {interest}"},
         "foryou_imported": {"=1": "{count} star imported", "other": "{count} stars imported"},
         "foryou_none": "Star papers (★) and “For you” puts the closest first; stars stay in this browser.",
-        "foryou_ranked": {"=1": "{count} paper close to your stars first", "other": "{count} papers close to your stars first"},
+        # The order is by the sum of a card's cosines with the stars: a card close to one star (its reason shown) is
+        # usually, not always, before the others, so the line says the order and counts the reasons.
+        "foryou_ranked": {"=1": "Closest to your stars first; {count} paper close to one of them says which",
+                          "other": "Closest to your stars first; {count} papers close to one of them say which"},
+        "foryou_unranked": "None of your stars can be compared with this day's papers yet: the usual order.",
         "foryou_unavailable": "For you is unavailable for this day.", "foryou_bad_import": "Nothing to import in that text.",
         "new_since_visit": "New since your last visit",
     },
@@ -216,7 +220,8 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "foryou_import_label": "从“为你推荐”导出的链接",
         "foryou_stars": "“{interest}”中有{count}个星标", "foryou_imported": "已导入{count}个星标",
         "foryou_none": "为论文加星（★）后，“为你推荐”会把最相近的论文排在前面；星标只保存在本浏览器中。",
-        "foryou_ranked": "与你的星标相近的{count}篇论文排在前面",
+        "foryou_ranked": "与你的星标最相近的论文排在前面；其中{count}篇与某个星标相近，并注明是哪一个",
+        "foryou_unranked": "你的星标暂时无法与这一天的论文比较：按原有顺序排列。",
         "foryou_unavailable": "这一天暂不支持“为你推荐”。", "foryou_bad_import": "这段文字中没有可导入的内容。",
         "new_since_visit": "上次访问后新增",
     },

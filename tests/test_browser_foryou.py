@@ -109,6 +109,22 @@ def test_three_stars_of_a_field_put_its_papers_of_another_day_first_with_reasons
     assert shown_order(page) == default and not page.locator(".foryou-reason").count()
 
 
+def test_the_status_line_says_the_order_and_counts_the_cards_that_say_why(url, new_context):
+    # The order is by the sum of a card's cosines with the stars, and a reason is shown on a card close to one star:
+    # such cards are usually, not always, first, so the line says the order as it is and counts the reasons shown.
+    page = new_context().new_page()
+    page.goto(f"{url}{FIRST}/")
+    star(page, ids_of("quant-ph"))
+    page.goto(url)
+    turn_on(page)
+    page.wait_for_function("() => document.querySelector('#foryou-status').textContent.length > 0")
+    reasons = page.locator(".foryou-reason").count()
+    assert reasons >= 3
+    assert page.inner_text("#foryou-status") == f"Closest to your stars first; {reasons} papers close to one of them say which"
+    page.click('#lang-switch button[data-lang="zh"]')   # the build's catalog, as every string of the interface
+    assert page.inner_text("#foryou-status") == f"与你的星标最相近的论文排在前面；其中{reasons}篇与某个星标相近，并注明是哪一个"
+
+
 @pytest.fixture(scope="module")
 def paged_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The planted days at two cards a page and three a batch: a day's quant-ph cards (03, 06, 09) are on its pages
@@ -210,7 +226,7 @@ def test_a_star_of_another_vectoriser_takes_its_vector_from_its_own_day(url, new
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("#foryou-toggle", "aria-pressed") == "true"
     assert not page.locator(".foryou-reason").count()
-    assert page.inner_text("#foryou-status") == "0 papers close to your stars first"
+    assert page.inner_text("#foryou-status") == "None of your stars can be compared with this day's papers yet: the usual order."
     later = context.request_log.urls[asked:]
     assert [u for u in later if u.endswith(f"2001-01-01/{VECTORS_FILE}")]   # asked for, not there
     assert not [u for u in later if "x/" in u.removeprefix(url)]   # a star's day is a date, or no file is asked for

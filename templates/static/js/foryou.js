@@ -135,7 +135,9 @@ function rank(s) {
     cards.forEach(function (card) { reason(card, null); });
     done.near.forEach(function (x) { reason(x.card, x.star); });
     arrange(done.order);
-    say(status, current(s).stars.length ? "foryou_ranked" : "foryou_none", { count: done.near.length });
+    // The line says the order as it is (foryou_ranked): done.near are the cards given a reason.
+    say(status, !current(s).stars.length ? "foryou_none" : stars.length ? "foryou_ranked" : "foryou_unranked",
+        { count: done.near.length });
   }, function () { say(status, "foryou_unavailable"); });
 }
 /* Stars of another vectoriser (made before a change of it) take their paper's vector from their own day's file (its

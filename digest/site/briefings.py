@@ -310,8 +310,8 @@ class Briefings:
     def written(self, stored: Mapping[str, Briefing], lang: str, anchors: Mapping[str, str],
                 note: str = "briefing_llm") -> Shown | None:
         """Return the LLM's stored briefing for a reader of lang (in lang, else the site's language, else any) as
-        sanitised HTML citing the cards numbered in anchors (card id -> number shown), with its provenance (the
-        message note), or None when none has a text."""
+        sanitised HTML citing the cards in anchors (card id -> its citation as shown: its number; a week's, its day
+        and number), with its provenance (the message note), or None when none has a text."""
         chosen = stored.get(lang) or stored.get(self.lang) or next(iter(stored.values()), None)
         if chosen is None or not chosen.text.strip():
             return None

@@ -6,10 +6,10 @@ count and links to the topic's day pages for the rest. A weekday of arXiv is ~1,
 shows what fits the page budget of a day page (layout.PAGE_BYTES, PAGE_ELEMENTS), chosen a rank at a time across the
 topics so that every topic keeps its first papers. Its briefing is the LLM's stored one (content/weeks/, written by
 the summarize stage for a finished week) where there is one, else the offline one (briefings.count and offline) over
-the week's papers. A week's page is written only when one of its days or its stored briefing changed
-(plan.SitePlan.week_page). What it takes from each of its days (day_piece) is made where the day is read for its own
-pages (site/pages.py DayPages, in the render's workers), else from the piece kept (site/blocks.py), else from the
-day read again.
+the week's papers; its citations name each card's day and its number there (week_citation), and link to it. A week's
+page is written only when one of its days or its stored briefing changed (plan.SitePlan.week_page). What it takes
+from each of its days (day_piece) is made where the day is read for its own pages (site/pages.py DayPages, in the
+render's workers), else from the piece kept (site/blocks.py), else from the day read again.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ entries (topic, day-and-topic and radar pages) and the topic badges are built he
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,9 +42,21 @@ class Card:
     related: tuple[tuple[str, str], ...] = ()          # (href, title): papers of other fields near it (vectors.py)
 
 
+# A URL's scheme and authority, as urlsplit finds them (it drops tabs and newlines: none is taken here).
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\t\r\n]*(?=[/?#]|\Z)")
+
+
+@lru_cache(maxsize=1 << 10)
+def _hostname(authority: str) -> str | None:
+    return urlsplit(authority).hostname
+
+
 def host(url: str) -> str:
     """The host name a link points at, without a leading www. (the "also at" line names it)."""
-    return (urlsplit(url).hostname or url).removeprefix("www.")
+    # Every feed entry names its paper's host: urlsplit once per site it links to, not once per link.
+    found = _AUTHORITY.match(url)
+    name = _hostname(found.group()) if found else urlsplit(url).hostname
+    return (name or url).removeprefix("www.")
 
 
 def _escape_text(text: str) -> str:

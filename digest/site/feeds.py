@@ -175,24 +175,33 @@ class Feeds:
         self._items: dict[str, FeedItem] = {}
         self._atom: dict[str, str] = {}
         self._rss: dict[str, str] = {}
+        self._said: dict[tuple[Any, ...], str] = {}
 
-    def content_html(self, paper: Paper, card: str, later: tuple[int, date] | None) -> str:
-        """The entry's body: the model's summaries (each language, with its model), the abstract, the links."""
-        plain, out = self.cards.plain, []
+    def said(self, key: str, **values: str) -> str:
+        """A UI text of the feeds, escaped: every entry says the same few ("Abstract", the card link's words)."""
+        found = self._said.get((key, *values.items()))
+        if found is None:
+            found = self._said[(key, *values.items())] = escape(self.cards.plain(key, **values))
+        return found
+
+    def content_html(self, paper: Paper, card: str, later: tuple[int, date] | None, url: str) -> str:
+        """The entry's body: the model's summaries (each language, with its model), the abstract, the links (url: the
+        paper's checked link)."""
+        out = []
         if later:
-            out.append(f"<p><em>{escape(plain('updated_to', version=later[0], day=later[1].isoformat()))}</em></p>")
+            out.append(f"<p><em>{self.said('updated_to', version=str(later[0]), day=later[1].isoformat())}</em></p>")
         languages = [lang for lang in (self.lang, *self.cards.languages) if paper.summary.get(lang)]
         for lang in dict.fromkeys(languages):
             out.append(f'<p lang="{language_tag(lang)}">{escape(paper.summary[lang])}</p>')
         if languages:
-            out.append(f"<p><small>{escape(plain('summary_llm', model=paper.summary_model or 'LLM'))}</small></p>")
+            out.append(f"<p><small>{self.said('summary_llm', model=paper.summary_model or 'LLM')}</small></p>")
         if paper.abstract:
-            heading = plain("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
-            out.append(f"<p><strong>{escape(heading)}</strong></p><p>{escape(paper.abstract)}</p>")
-        links = [f'<a href="{escape(self.address.link(card))}">{escape(plain("feed_card", site=self.site.title))}</a>']
+            heading = self.said("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
+            out.append(f"<p><strong>{heading}</strong></p><p>{escape(paper.abstract)}</p>")
+        links = [f'<a href="{escape(self.address.link(card))}">{self.said("feed_card", site=self.site.title)}</a>']
         if pdf := safe_url(pdf_url(replace(paper, version=later[0]) if later else paper) or ""):   # the newest version's
             links.append(f'<a href="{escape(pdf)}">PDF</a>')
-        if url := safe_url(paper.url):
+        if url:
             links.append(f'<a href="{escape(url)}">{escape(host(url))}</a>')
         out.append(f"<p>{' · '.join(links)}</p>")
         return "".join(out)
@@ -202,11 +211,12 @@ class Feeds:
         item = self._items.get(paper.id)
         if item is None:
             later = self.index.update_of(paper)
+            url = safe_url(paper.url)
             item = self._items[paper.id] = FeedItem(
                 paper, self.address.entry_id(paper.id, paper.day), self.cards.short_summary(paper),
-                self.content_html(paper, card, later), self.cards.label_of(paper),
+                self.content_html(paper, card, later, url), self.cards.label_of(paper),
                 tuple(self.cards.topic_name(tid) for tid in paper.topics),
-                safe_url(paper.url) or self.address.link(card), later[1] if later else paper.day)
+                url or self.address.link(card), later[1] if later else paper.day)
         return item
 
     def window_papers(self, topic: str | None = None) -> list[tuple[Paper, str]]:

@@ -52,8 +52,11 @@ def family_given(name: str) -> tuple[str, str]:
 def bib_text(text: str) -> str:
     """Text as a BibTeX field value: special characters escaped outside math; a math span ($x_i$) kept as TeX when
     its braces balance (else escaped too, so a stray brace cannot end the field)."""
+    text = " ".join(text.split())
+    if _BIB_SPECIAL_RE.search(text) is None:   # the usual title or name: no math (its delimiters are special too)
+        return text
     out = []
-    for i, piece in enumerate(split_math(" ".join(text.split()))):
+    for i, piece in enumerate(split_math(text)):
         if i % 2 and _balanced(piece):
             out.append(piece)
         else:

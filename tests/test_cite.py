@@ -10,7 +10,8 @@ import pytest
 
 from digest.papers import Paper, pdf_url
 from digest.site.cards import escape
-from digest.site.cite import bibtex, cite_texts, coins, coins_html_bytes, family_given, quoted_length, ris
+from digest.site.cite import (COINS_SAFE, bibtex, cite_texts, coins, coins_html_bytes, family_given, kev_value,
+                              quoted_length, ris)
 
 DAY = date(2026, 6, 17)
 
@@ -143,6 +144,11 @@ TEXTS = ["", "plain", "a b+c&d=e/f:g~h_i.j-k", "Zoë Müller-Łukasiewicz", "王
 def test_quoted_length_is_the_length_of_quote_and_quote_plus(text, safe):
     assert quoted_length(text, safe) == len(quote(text, safe=safe))
     assert quoted_length(text, safe, plus=True) == len(quote_plus(text, safe=safe))
+
+
+@pytest.mark.parametrize("text", TEXTS + ["ctrl \x01\x7f", "a+b %20", "\u00e9" * 3, "~_.-:/ ", "\ud7ff\ue000\U0010ffff"])
+def test_kev_value_is_quote_plus(text):
+    assert kev_value(text) == quote_plus(text, safe=COINS_SAFE)
 
 
 @pytest.mark.parametrize("fields", [

@@ -152,6 +152,14 @@ def test_ids_are_stable_uris_without_a_base_url(tmp_path, config):
     assert {e.id for e in topic.entries} <= set(ids[1])   # a paper is one entry in every feed that lists it
 
 
+@pytest.mark.parametrize("key", ["arXiv:2606.14812", "doi:10.1101/2026.06.15.646544", "briefing/2026-06-17/zh",
+                                 "url:Zoë/王", ""])
+def test_name_uuid_is_uuid5_of_the_namespace(key):
+    import uuid
+    from digest.site.feeds import ID_NAMESPACE, name_uuid
+    assert name_uuid(key) == str(uuid.uuid5(ID_NAMESPACE, key))
+
+
 def test_each_feed_points_at_its_page_and_at_itself(tmp_path, config):
     render_site(config, days(), State(), tmp_path)
     expected = {"feed.xml": "", "topics/cs.LG/feed.xml": "topics/cs.LG/", "radar/feed.xml": "radar/",

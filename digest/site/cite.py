@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import quote_plus
+from functools import lru_cache
 
 from ..clean import safe_url, split_math
 from ..papers import Paper
@@ -28,6 +28,7 @@ _INITIAL = re.compile(r"[A-Z]\.?(?:-?[A-Z]\.?)?|[A-Z]{2,3}")   # "J.", "J.-P.", 
 _GROUP = re.compile(r"\b(?:collaboration|consortium|group|team|network|investigators|project)\b", re.I)
 
 
+@lru_cache(maxsize=1 << 14)   # bibtex and ris split each of a day's names: each split once
 def family_given(name: str) -> tuple[str, str]:
     """A name as (family, given): "Jakob Andersson" -> ("Andersson", "Jakob"), "Ludwig van Beethoven" -> ("van
     Beethoven", "Ludwig"), "Yeo J. H." -> ("Yeo", "J. H."), "Shi, Tianyu" as written; a one-word name or a
@@ -51,8 +52,11 @@ def family_given(name: str) -> tuple[str, str]:
 def bib_text(text: str) -> str:
     """Text as a BibTeX field value: special characters escaped outside math; a math span ($x_i$) kept as TeX when
     its braces balance (else escaped too, so a stray brace cannot end the field)."""
+    text = " ".join(text.split())
+    if _BIB_SPECIAL_RE.search(text) is None:   # the usual title or name: no math (its delimiters are special too)
+        return text
     out = []
-    for i, piece in enumerate(split_math(" ".join(text.split()))):
+    for i, piece in enumerate(split_math(text)):
         if i % 2 and _balanced(piece):
             out.append(piece)
         else:
@@ -151,16 +155,26 @@ def coins_fields(p: Paper, venue: str) -> list[tuple[str, str]]:
 
 
 COINS_SAFE = ":/"
+# The bytes quote() leaves as they are (urllib.parse's _ALWAYS_SAFE), every other byte of the UTF-8 becoming "%XX".
+_UNQUOTED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+# quote_plus(text, safe=COINS_SAFE) byte by byte: quote() calls a Python function per byte of a text holding any
+# other byte (an accented name, a comma), about half of a card's COinS; a table looked up in C gives the same.
+_KEV_KEPT = _UNQUOTED + COINS_SAFE.encode()
+_KEV = ["+" if b == 32 else chr(b) if b in _KEV_KEPT else f"%{b:02X}" for b in range(256)]
+
+
+def kev_value(text: str) -> str:
+    """quote_plus(text, safe=COINS_SAFE): a value of a KEV (key=value&...) string."""
+    data = text.encode("utf-8")
+    if not data.translate(None, _KEV_KEPT + b" "):   # ASCII, nothing to escape but spaces
+        return text.replace(" ", "+")
+    return "".join(map(_KEV.__getitem__, data))
 
 
 def coins(p: Paper, venue: str) -> str:
     """The paper's OpenURL ContextObject (KEV form), for a COinS span's title attribute."""
     # urlencode's own output, without its per-call machinery
-    return "&".join(f"{name}={quote_plus(value, safe=COINS_SAFE)}" for name, value in coins_fields(p, venue))
-
-
-# The bytes quote() leaves as they are (urllib.parse's _ALWAYS_SAFE), every other byte of the UTF-8 becoming "%XX".
-_UNQUOTED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+    return "&".join(f"{name}={kev_value(value)}" for name, value in coins_fields(p, venue))
 
 
 def quoted_length(text: str, safe: str, plus: bool = False) -> int:

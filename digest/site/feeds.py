@@ -17,6 +17,7 @@ version's day, the RSS guid stays), so that readers update it rather than show i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +56,16 @@ def language_tag(lang: str) -> str:
 def rss_language(lang: str) -> str:
     """The site language as RSS 2.0's <language> lists its codes."""
     return "zh-cn" if lang == "zh" else lang
+
+
+def name_uuid(key: str) -> str:
+    """str(uuid.uuid5(ID_NAMESPACE, key)), without building a UUID object: every feed entry of a site without a base
+    URL has one."""
+    digest = bytearray(hashlib.sha1(ID_NAMESPACE.bytes + key.encode("utf-8")).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50   # version 5
+    digest[8] = digest[8] & 0x3F | 0x80   # the RFC 4122 variant
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ class FeedAddress:
         """A stable id of an entry (key: a paper's id, "briefing/<day>/<lang>") first published on `day`."""
         if self.authority:
             return f"tag:{self.authority},{day.isoformat()}:{quote(self.prefix + '/' + key, safe=TAG_SAFE)}"
-        return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
+        return f"urn:uuid:{name_uuid(key)}"
 
     def feed_id(self, path: str) -> str:
         """A feed's own id: its address where the site has one."""
@@ -175,24 +186,33 @@ class Feeds:
         self._items: dict[str, FeedItem] = {}
         self._atom: dict[str, str] = {}
         self._rss: dict[str, str] = {}
+        self._said: dict[tuple[Any, ...], str] = {}
 
-    def content_html(self, paper: Paper, card: str, later: tuple[int, date] | None) -> str:
-        """The entry's body: the model's summaries (each language, with its model), the abstract, the links."""
-        plain, out = self.cards.plain, []
+    def said(self, key: str, **values: str) -> str:
+        """A UI text of the feeds, escaped: every entry says the same few ("Abstract", the card link's words)."""
+        found = self._said.get((key, *values.items()))
+        if found is None:
+            found = self._said[(key, *values.items())] = escape(self.cards.plain(key, **values))
+        return found
+
+    def content_html(self, paper: Paper, card: str, later: tuple[int, date] | None, url: str) -> str:
+        """The entry's body: the model's summaries (each language, with its model), the abstract, the links (url: the
+        paper's checked link)."""
+        out = []
         if later:
-            out.append(f"<p><em>{escape(plain('updated_to', version=later[0], day=later[1].isoformat()))}</em></p>")
+            out.append(f"<p><em>{self.said('updated_to', version=str(later[0]), day=later[1].isoformat())}</em></p>")
         languages = [lang for lang in (self.lang, *self.cards.languages) if paper.summary.get(lang)]
         for lang in dict.fromkeys(languages):
             out.append(f'<p lang="{language_tag(lang)}">{escape(paper.summary[lang])}</p>')
         if languages:
-            out.append(f"<p><small>{escape(plain('summary_llm', model=paper.summary_model or 'LLM'))}</small></p>")
+            out.append(f"<p><small>{self.said('summary_llm', model=paper.summary_model or 'LLM')}</small></p>")
         if paper.abstract:
-            heading = plain("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
-            out.append(f"<p><strong>{escape(heading)}</strong></p><p>{escape(paper.abstract)}</p>")
-        links = [f'<a href="{escape(self.address.link(card))}">{escape(plain("feed_card", site=self.site.title))}</a>']
+            heading = self.said("standfirst" if paper.abstract_kind == "standfirst" else "abstract")
+            out.append(f"<p><strong>{heading}</strong></p><p>{escape(paper.abstract)}</p>")
+        links = [f'<a href="{escape(self.address.link(card))}">{self.said("feed_card", site=self.site.title)}</a>']
         if pdf := safe_url(pdf_url(replace(paper, version=later[0]) if later else paper) or ""):   # the newest version's
             links.append(f'<a href="{escape(pdf)}">PDF</a>')
-        if url := safe_url(paper.url):
+        if url:
             links.append(f'<a href="{escape(url)}">{escape(host(url))}</a>')
         out.append(f"<p>{' · '.join(links)}</p>")
         return "".join(out)
@@ -202,11 +222,12 @@ class Feeds:
         item = self._items.get(paper.id)
         if item is None:
             later = self.index.update_of(paper)
+            url = safe_url(paper.url)
             item = self._items[paper.id] = FeedItem(
                 paper, self.address.entry_id(paper.id, paper.day), self.cards.short_summary(paper),
-                self.content_html(paper, card, later), self.cards.label_of(paper),
+                self.content_html(paper, card, later, url), self.cards.label_of(paper),
                 tuple(self.cards.topic_name(tid) for tid in paper.topics),
-                safe_url(paper.url) or self.address.link(card), later[1] if later else paper.day)
+                url or self.address.link(card), later[1] if later else paper.day)
         return item
 
     def window_papers(self, topic: str | None = None) -> list[tuple[Paper, str]]:

@@ -524,3 +524,29 @@ def test_a_related_link_fingerprints_only_the_numbered_page_holding_its_card(set
                                 (3, f"{day}/page/3/index.html")) if before[rel] != after[rel]}
     assert changed == {2, 3} and f"{linked}/#" in (site / f"{day}/page/3/index.html").read_text()
     assert f"{linked}/#" not in (site / f"{day}/page/2/index.html").read_text()
+
+
+def test_related_links_follow_a_linked_day_going_compact_and_a_noop_reads_no_related_file(setup, monkeypatch):
+    # Planning trusts each day's summed-up related file (site/related.py) while the file's size and time hold: a no-op
+    # reads none, yet a linked card that moves (its day leaves the full window) re-renders the page linking it.
+    from digest.vectors import Related, VectorStore
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1, full_days=15))   # day 5 is the window's oldest
+    day, linked = FIRST + timedelta(days=19), FIRST + timedelta(days=5)
+    second = archive.read_day(day).papers[1]
+    target = archive.read_day(linked).papers[2]
+    VectorStore(archive).write_related(day, "k", {second.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    page = site / f"{day}/page/2/index.html"
+    assert f'href="../../../{linked}/page/3/#{target.id}"' in page.read_text()   # a full card
+    reads = []
+    read_related = VectorStore.read_related
+    monkeypatch.setattr(VectorStore, "read_related", lambda self, on: reads.append(on) or read_related(self, on))
+    assert render_archive(config, archive, site).written == 0 and reads == []
+    new_day = add_day(archive, 20)   # day 5 leaves the window: its cards become compact entries on its first page
+    render_archive(config, archive, site)
+    assert f'href="../../../{linked}/#{target.id}"' in page.read_text()
+    assert set(reads) == {day, new_day}   # the page rendered again, and the new day's cards (it has no file)
+    VectorStore(archive).write_related(day, "k", {})   # the file changes: its pages follow
+    render_archive(config, archive, site)
+    assert 'class="related"' not in page.read_text()

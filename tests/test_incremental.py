@@ -288,6 +288,31 @@ def test_a_new_version_rerenders_only_the_numbered_page_holding_its_card(setup):
     assert after[f"{FIRST + timedelta(days=9)}/page/2/index.html"] == before[f"{FIRST + timedelta(days=9)}/page/2/index.html"]
 
 
+def test_a_day_leaving_the_feed_window_keeps_its_marks_and_is_not_rendered_again(setup, tmp_path):
+    # A card keeps the new versions announced while its day was in the feed window (DayIndex.marks_until): the day
+    # that leaves it is not rendered again to drop them, and a later version no longer touches it.
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # each day: index.html, page/2, page/3
+    day = FIRST + timedelta(days=10)
+    third = archive.read_day(day).papers[2]
+    add_day(archive, 20, [Update(third.id, 2, third.title, third.url, third.sources, "replace")])
+    render_archive(config, archive, site)
+    before = read_manifest(site / MANIFEST)["pages"]
+    for i in range(21, 25):   # the 14-day window moves past day 10 (its last day in it: day 23)
+        add_day(archive, i)
+    latest = add_day(archive, 25, [Update(third.id, 3, third.title, third.url, third.sources, "replace")])
+    render_archive(config, archive, site)
+    after = read_manifest(site / MANIFEST)["pages"]
+    page = f"{day}/page/3/index.html"
+    assert after[page] == before[page]   # not rendered again
+    card = (site / page).read_text().split(f'id="{third.id}"', 1)[1].split("</article>", 1)[0]
+    assert f"updated to v2 on {FIRST + timedelta(days=20)}" in card and "v3" not in card
+    assert third.title in (site / f"{latest}/index.html").read_text().split('class="updates"', 1)[1]
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
 def test_a_new_day_rerenders_only_the_first_page_of_the_day_before(setup):
     # A numbered page links the previous day, not the next (SitePlan.day_more_page): a new day costs the day
     # before it one page, not its ~75 numbered pages.
@@ -499,3 +524,29 @@ def test_a_related_link_fingerprints_only_the_numbered_page_holding_its_card(set
                                 (3, f"{day}/page/3/index.html")) if before[rel] != after[rel]}
     assert changed == {2, 3} and f"{linked}/#" in (site / f"{day}/page/3/index.html").read_text()
     assert f"{linked}/#" not in (site / f"{day}/page/2/index.html").read_text()
+
+
+def test_related_links_follow_a_linked_day_going_compact_and_a_noop_reads_no_related_file(setup, monkeypatch):
+    # Planning trusts each day's summed-up related file (site/related.py) while the file's size and time hold: a no-op
+    # reads none, yet a linked card that moves (its day leaves the full window) re-renders the page linking it.
+    from digest.vectors import Related, VectorStore
+    config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1, full_days=15))   # day 5 is the window's oldest
+    day, linked = FIRST + timedelta(days=19), FIRST + timedelta(days=5)
+    second = archive.read_day(day).papers[1]
+    target = archive.read_day(linked).papers[2]
+    VectorStore(archive).write_related(day, "k", {second.id: [Related(target.id, linked, target.title)]})
+    render_archive(config, archive, site)
+    page = site / f"{day}/page/2/index.html"
+    assert f'href="../../../{linked}/page/3/#{target.id}"' in page.read_text()   # a full card
+    reads = []
+    read_related = VectorStore.read_related
+    monkeypatch.setattr(VectorStore, "read_related", lambda self, on: reads.append(on) or read_related(self, on))
+    assert render_archive(config, archive, site).written == 0 and reads == []
+    new_day = add_day(archive, 20)   # day 5 leaves the window: its cards become compact entries on its first page
+    render_archive(config, archive, site)
+    assert f'href="../../../{linked}/#{target.id}"' in page.read_text()
+    assert set(reads) == {day, new_day}   # the page rendered again, and the new day's cards (it has no file)
+    VectorStore(archive).write_related(day, "k", {})   # the file changes: its pages follow
+    render_archive(config, archive, site)
+    assert 'class="related"' not in page.read_text()

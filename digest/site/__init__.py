@@ -25,7 +25,7 @@ from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
 from .plan import DayJob, SitePlan
-from .related import RelatedLinks
+from .related import RelatedLinks, file_stamp
 from .search import SearchIndex
 from .weeks import Weeks
 from .workers import run_all
@@ -46,9 +46,11 @@ class RenderReport:
 def render(config: Config, source: DaySource, state: State, out: Path,
            stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH,
            related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None, vectors: VectorStore | None = None,
-           week_briefings: Mapping[tuple[str, str], Briefing] | None = None) -> RenderReport:
+           week_briefings: Mapping[tuple[str, str], Briefing] | None = None,
+           related_stamp: Callable[[date], tuple[int, int] | None] | None = None) -> RenderReport:
     """Write the whole site into out/; return what was written and removed (related: a day's related papers;
-    vectors: the stored vectors, for "For you"; week_briefings: the weeks' LLM briefings by week and language)."""
+    vectors: the stored vectors, for "For you"; week_briefings: the weeks' LLM briefings by week and language;
+    related_stamp: a day's related file's size and time, which its pages' fingerprints may trust)."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
     infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
@@ -68,20 +70,19 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items, site.full_days)
-    if related is not None:
-        links = RelatedLinks(related, plan, index)
-        plan.related, cards.related = links.on_page, links.of
+    links = related_links(related, related_stamp, plan, index, cards, writer.root)
     maker = PageMaker(config, template_env(), ui, cards, plan)
     search = SearchIndex(writer, plan, index, loader, cards)
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
-
     weeks = Weeks(maker, writer, plan, loader, briefings, feeds)
     day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep, weeks.piece_of)
     render_days(day_pages, plan.day_jobs(), batch, writer, weeks)
     DayVectors(vectors, writer, plan).write()
     day_pages.frames.prune(info.day.isoformat() for info in index.days if not plan.layout(info).compact)
     pages.front_page()
+    if links is not None:   # every full day's pages are planned, the front page too
+        links.save()
     for tid, topic in config.topics.items():
         pages.topic_page(tid, topic.name(lang))
         feeds.topic_feed(tid, topic.name(lang))
@@ -102,6 +103,17 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     size = SiteSize(writer.deployed_bytes(), site.size_limit_mb, papers,
                     *recent_volume((i.day, i.size) for i in index.days))
     return RenderReport(writer.done.count, removed, papers, len(index.days), size)
+
+
+def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | None,
+                  stamp: Callable[[date], tuple[int, int] | None] | None, plan: SitePlan, index: DayIndex,
+                  cards: CardBuilder, root: Path) -> RelatedLinks | None:
+    """Give the plan's fingerprints and the cards the stored related papers (None: the render was given none)."""
+    if related is None:
+        return None
+    links = RelatedLinks(related, plan, index, stamp, root)
+    plan.related, cards.related = links.on_page, links.of
+    return links
 
 
 def render_days(day_pages: DayPages, jobs: list[DayJob], batch: int, writer: SiteWriter, weeks: Weeks) -> None:
@@ -127,4 +139,5 @@ def render_archive(config: Config, archive: Archive, out: Path, batch: int = BAT
     store = VectorStore(archive)
     with collector_paused():   # as in render_site
         return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch,
-                      lambda day: store.read_related(day)[1], store, archive.read_week_briefings())
+                      lambda day: store.read_related(day)[1], store, archive.read_week_briefings(),
+                      lambda day: file_stamp(store.related_path(day)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -189,10 +190,12 @@ class DayIndex:
         # A day with nothing to read never becomes a page, but its new versions still mark older cards.
         self.days = [info for info in infos if info.size]
         self.topics = tuple(topics)
-        self.latest_update: dict[str, tuple[int | None, date]] = {}
+        self.feed_days = feed_days
+        self.versions: dict[str, list[tuple[date, int | None]]] = {}   # paper id -> its new versions, oldest first
         for info in infos:
             for uid, version in info.updates:
-                self.latest_update[uid] = (version, info.day)
+                self.versions.setdefault(uid, []).append((info.day, version))
+        self.update_days = sorted(info.day for info in infos if info.updates)
         since = self.days[-1].day - timedelta(days=feed_days - 1) if self.days else date.max
         self.window = [info for info in reversed(self.days) if info.day >= since]   # the feeds' days, newest first
         self.shared = {info.day for info in self.window}   # days the feeds and topic pages read again
@@ -202,30 +205,42 @@ class DayIndex:
         """Return the days before and after the i-th day page."""
         return (self.days[i - 1].day if i else None, self.days[i + 1].day if i + 1 < len(self.days) else None)
 
-    def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
-        """Return the later new versions of this day's papers: they change the day's cards.
+    def marks_until(self, day: date) -> date:
+        """The last day whose new versions mark the cards of `day`: any while it is in the feed window, else its
+        last day in the window's.
 
-        Only days in the feed window mark their cards: a new version of an old paper would otherwise
-        re-render an old day page every day (about 30 of them a day on a year of arXiv). The new day's
-        "Updated versions" list announces every new version, old or not.
-        """
-        if info.day not in self.shared:
-            return []
+        A card shows the new versions announced while its day was in the feed window, and keeps them: a new version
+        of an old paper would otherwise re-render an old day page every day (about 30 of them a day on a year of
+        arXiv), and a day leaving the window would be rendered again for its marks alone (half a weekday's numbered
+        pages). The new day's "Updated versions" list announces every new version, old or not."""
+        return date.max if day in self.shared else day + timedelta(days=self.feed_days - 1)
+
+    def marks(self, info: DayInfo) -> list[tuple[str, int | None, str]]:
+        """Return the later new versions of this day's papers that mark its cards (marks_until): (id, version, day)."""
         found = self._marks.get(info.day)   # asked once per page: a long day has seventy numbered pages
         if found is None:
             found = self._marks[info.day] = []
-            for pid in sorted(self.latest_update.keys() & info.ids):   # a set operation: days hold hundreds of ids
-                version, on = self.latest_update[pid]
-                if on > info.day:
-                    found.append((pid, version, on.isoformat()))
+            until = self.marks_until(info.day)
+            first = bisect_right(self.update_days, info.day)
+            if first < len(self.update_days) and self.update_days[first] <= until:   # else no need to read its ids
+                for pid in sorted(self.versions.keys() & info.ids):   # a set operation: days hold hundreds of ids
+                    if (later := self.later_version(pid, info.day, until)) is not None:
+                        found.append((pid, later[0], later[1].isoformat()))
+        return found
+
+    def later_version(self, pid: str, day: date, until: date) -> tuple[int | None, date] | None:
+        """The latest new version of a paper of `day` announced after it and by `until`: (version, day), else None."""
+        found = None
+        for on, version in self.versions.get(pid, ()):
+            if day < on <= until:
+                found = (version, on)
         return found
 
     def update_of(self, paper: Paper) -> tuple[int, date] | None:
-        """Return (version, day) of a later new version of a feed-window paper (see marks()), else None."""
-        if paper.id in self.latest_update and paper.day in self.shared:
-            version, on = self.latest_update[paper.id]
-            if version and (paper.version or 0) < version and on > paper.day:
-                return version, on
+        """Return (version, day) of the later version that marks the paper's card (see marks()), else None."""
+        later = self.later_version(paper.id, paper.day, self.marks_until(paper.day)) if paper.id in self.versions else None
+        if later and later[0] and (paper.version or 0) < later[0]:
+            return later[0], later[1]
         return None
 
     def topic_ids(self, info: DayInfo) -> list[str]:

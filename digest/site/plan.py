@@ -122,7 +122,10 @@ class SitePlan:
 
     def page_marks(self, info: DayInfo, number: int) -> list[tuple[str, int | None, str]]:
         """The "updated to" marks of the cards on a day's numbered page: only a card shows one, so a new version of
-        one paper re-renders the one page that holds its card, not the day's first page with its briefing."""
+        one paper re-renders the one page that holds its card, not the day's first page with its briefing. A compact
+        day's entries show none."""
+        if self.layout(info).compact:
+            return []
         marks = self.index.marks(info)
         if not marks:
             return marks

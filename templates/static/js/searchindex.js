@@ -1,6 +1,6 @@
 /* The search index (digest/site/searchdb.py writes it), read with HTTP Range requests in three rounds of parallel
-   fetches per query: dictionary buckets, posting lists (newest first: a common word reads its first bytes), row
-   blocks. index.json names the build's files (by content) and the term rule; a file gone reloads it once. */
+   fetches per query: dictionary buckets, posting lists (newest first: a common word reads its first bytes, or its
+   bitmap's last), row blocks. index.json names the build's files (by content) and the term rule; a file gone reloads it once. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
@@ -108,8 +108,9 @@ function reader(bytes) {
     uint: function (n) { var v = 0; for (var i = 0; i < n; i++) v += bytes[pos++] * Math.pow(256, i); return v; }
   };
 }
-/* Each term's entries by segment: [title entry, text entry], an entry {offset, length, count} or, for a list of
-   one paper, {only} (searchdb.encode_buckets). Only terms some segment needs (used[k]) are looked up. */
+/* Each term's entries by segment: [title entry, text entry], an entry {offset, length, count, bitmap} or, for a
+   list of one paper, {only} (searchdb.encode_buckets, entry_code). Only terms some segment needs (used[k]) are
+   looked up. */
 function lookUp(ix, terms, used) {
   var buckets = {};
   terms.forEach(function (t, k) { if (used[k]) buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
@@ -124,10 +125,10 @@ function lookUp(ix, terms, used) {
       while (r.more()) {
         var seg = r.varint(), n = r.varint(), offset = r.varint();
         for (var k = 0; k < n; k++) {
-          var h = r.uint(size), cf = r.varint(), count = Math.floor(cf / 2), entry, i = hashes.indexOf(h);
+          var h = r.uint(size), code = r.varint(), count = Math.floor(code / 4), entry, i = hashes.indexOf(h);
           if (count === 1) entry = { offset: offset, length: 0, count: 1, only: r.varint() };
-          else { entry = { offset: offset, length: r.varint(), count: count }; offset += entry.length; }
-          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[cf & 1] = entry;
+          else { entry = { offset: offset, length: r.varint(), count: count, bitmap: (code & 2) > 0 }; offset += entry.length; }
+          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[code & 1] = entry;
         }
       }
     });
@@ -147,6 +148,14 @@ function plan(ix, found, need) {
   return titled.map(function (i) { return { seg: i, est: estimate(i, 0) }; })
     .concat(rest.map(function (i) { return { seg: i, est: estimate(i, 1) }; }));
 }
+/* A bitmap list's papers (bit k of byte k >> 3), newest first, from its bytes at `from` on to its end. */
+function bitmapList(bytes, from, count) {
+  var ids = [];
+  for (var i = bytes.length - 1; i >= 0 && ids.length < count; i--) {
+    for (var k = 7; k >= 0; k--) if (bytes[i] & (1 << k)) ids.push(8 * (from + i) + k);
+  }
+  return ids;
+}
 function decodeList(bytes, size, count) {
   var r = reader(bytes), ids = [], id = size;
   while (ids.length < count) {
@@ -160,15 +169,17 @@ function decodeList(bytes, size, count) {
 /* A segment's hits for the terms it needs: {seg, local, title} newest first; partial: older ones unread. */
 function segmentHits(ix, found, seg, limit) {
   var info = ix.m.segments[seg];
-  function list(e, bytes) {
+  // A list read in part (its newest bytes: a bitmap's last) holds every hit from `floor` on.
+  function list(e, bytes, from) {
     if (!e) return { ids: [], partial: false, floor: 0 };
-    var ids = decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
-    return { ids: ids, partial: partial, floor: partial ? ids[ids.length - 1] : 0 };
+    var ids = e.bitmap ? bitmapList(bytes, from, e.count) : decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
+    return { ids: ids, partial: partial, floor: partial ? (e.bitmap ? 8 * from : ids[ids.length - 1]) : 0 };
   }
   function read(e) {
     if (!e) return list(null);
     if (e.only !== undefined) return { ids: [info.count - 1 - e.only], partial: false, floor: 0 };
-    return getBytes(info.post, e.offset, e.offset + Math.min(e.length, limit)).then(function (b) { return list(e, b); });
+    var from = e.bitmap ? Math.max(0, e.length - limit) : 0;
+    return getBytes(info.post, e.offset + from, e.offset + Math.min(e.length, from + limit)).then(function (b) { return list(e, b, from); });
   }
   return Promise.all(found.map(function (f) {
     var t = f[seg][0], s = f[seg][1];
@@ -176,7 +187,7 @@ function segmentHits(ix, found, seg, limit) {
       // A term's two lists lie side by side (sorted by hash): one request for both.
       var lo = Math.min(t.offset, s.offset);
       return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
-        return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
+        return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length), 0), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length), 0)];
       });
     }
     return Promise.all(f[seg].map(read));
@@ -192,9 +203,12 @@ function segmentHits(ix, found, seg, limit) {
 }
 function rank(a, b) { return (b.title - a.title) || (b.seg - a.seg) || (b.local - a.local); }
 
+/* A block's rows: it holds them by field (searchrows.deflated), [[ids], [days], ...]. */
 function inflate(bytes) {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Response(stream).text().then(JSON.parse);
+  return new Response(stream).text().then(JSON.parse).then(function (columns) {
+    return columns.length ? columns[0].map(function (v, i) { return columns.map(function (c) { return c[i]; }); }) : [];
+  });
 }
 function offsets(file, lo, hi) {
   return getBytes(file, 4 * lo, 4 * hi + 8).then(function (b) {

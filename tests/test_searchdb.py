@@ -12,6 +12,8 @@ import unicodedata
 import urllib.request
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.preview import QuietRangeHandler, byte_range
 from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, append_day, build_segment, chunks_bytes, chunks_of,
@@ -285,3 +287,9 @@ def lookup_code(directory: bytes, dictionary: bytes, term: str) -> int:
         if entry_hash == h and code & 1 == TEXT:
             return code
     raise AssertionError(term)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab_1 .-é深度学习模型ㄱ가")), max_size=40))
+def test_term_set_is_the_set_of_the_term_rules_terms(text):
+    # term_set takes words, CJK characters and pairs in a pass each; terms follows term_pattern match by match.
+    assert term_set(text) == set(terms(text))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 ROWS_PER_BLOCK = 16       # rows deflated together: a hit costs one block
 
@@ -31,15 +31,21 @@ def inflated(block: bytes) -> list[list[object]]:
     return [list(row) for row in zip(*json.loads(zlib.decompress(block, -15).decode("utf-8")))]
 
 
-def relinked_rows(data: bytes, relink: Callable[[list[object]], bool]) -> bytes:
-    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False): only
-    the blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows)."""
+def relinked_rows(data: bytes, relink: Callable[[list[object]], bool], marks: Collection[str]) -> bytes:
+    """The rows file with relink(row) applied to every row in order (it changes the row, or returns False) of
+    the blocks whose text holds one of marks (a row relink may change holds one: the blocks of days gone compact,
+    a month's few, out of hundreds): only the blocks holding a changed row are deflated again (the same bytes as
+    row_blocks of the changed rows)."""
     count = struct.unpack_from("<I", data)[0] // 4
     offsets = struct.unpack_from(f"<{count}I", data)
     blocks = []
     for start, end in zip(offsets, offsets[1:]):
-        rows = inflated(data[start:end])
-        changed = [relink(row) for row in rows]   # every row: relink counts them
+        text = zlib.decompress(data[start:end], -15).decode("utf-8")
+        if not any(mark in text for mark in marks):
+            blocks.append(data[start:end])
+            continue
+        rows = [list(row) for row in zip(*json.loads(text))]
+        changed = [relink(row) for row in rows]   # every row of the block: relink counts them
         blocks.append(deflated(rows) if any(changed) else data[start:end])
     return blocks_file(blocks)
 

@@ -278,6 +278,13 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
                 if entry is None:   # only the distance from the segment's end grows (a bitmap's: nothing)
                     entries.append((check, code, post[rest:end] if code & 2 else varint(first + added) + post[rest:end]))
                     continue
+                listed, newest, oldest, gaps = entry
+                if not code & 2:   # a list of varints staying one (most): here, not in a call per list
+                    bridge = varint((count + oldest) - (count - 1 - first))
+                    if not is_bitmap(count + newest, len(gaps) + len(bridge) + end - rest):
+                        data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + bridge + post[rest:end]
+                        entries.append((check, code + 4 * listed, data))
+                        continue
                 entries.append((check, *appended(code, first, post[rest:end], count, size, entry)))
         for (check, fld), (listed, newest, _, gaps) in new.items():
             data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1")

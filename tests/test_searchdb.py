@@ -12,12 +12,14 @@ import unicodedata
 import urllib.request
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.preview import QuietRangeHandler, byte_range
 from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, append_day, build_segment, chunks_bytes, chunks_of,
                                   interleave, pair_chars, term_hashes)
 from digest.site.searchrows import read_rows
-from digest.site.searchterms import TEXT, TITLE, day_terms, term_set, terms, varints
+from digest.site.searchterms import TEXT, TITLE, day_terms, read_varint, term_set, terms, varints
 
 
 def test_python_word_class_is_the_browsers():
@@ -59,6 +61,11 @@ def decode(data: bytes, size: int) -> list[int]:
         at -= gap + 1 if i == 0 else gap
         ids.append(at)
     return ids
+
+
+def bitmap_papers(data: bytes) -> list[int]:
+    """A bitmap list as the browser reads it: bit k of byte k // 8 is paper k; newest first."""
+    return [8 * i + k for i in range(len(data) - 1, -1, -1) for k in range(7, -1, -1) if data[i] >> k & 1]
 
 
 @pytest.mark.parametrize("ids", [[0], [3, 4, 9], list(range(0, 5000, 7)), [0, 70000], [200, 201, 202, 69999]])
@@ -104,15 +111,16 @@ def lookup(directory: bytes, dictionary: bytes, post: bytes, term: str, size: in
         for _ in range(count):
             entry_hash = int.from_bytes(data[pos:pos + CHECK_BYTES], "little")
             pos += CHECK_BYTES
-            count_field = varint()
-            if count_field >> 1 == 1:   # one paper: its varint is in the entry
-                listed = varints((varint(),))
+            code = varint()
+            if code >> 2 == 1:   # one paper: its varint is in the entry
+                listed = decode(varints((varint(),)), size)
             else:
                 length = varint()
-                listed = post[offset:offset + length]
+                stored = post[offset:offset + length]
+                listed = bitmap_papers(stored) if code & 2 else decode(stored, size)
                 offset += length
             if entry_hash == h and seg == 0:
-                found[count_field & 1] = decode(listed, size)
+                found[code & 1] = listed
     return found
 
 
@@ -226,3 +234,62 @@ def test_appending_chinese_days_gives_the_segment_built_at_once():
                            built.pairs)
     assert built.pairs == whole.pairs == pair_chars(days[1:2]) and built.post == whole.post
     assert built.chunks == whole.chunks
+
+
+def test_a_list_takes_its_smaller_form_and_appending_keeps_to_it():
+    # "dense" is in every paper of the first day (a bitmap), absent from the next, then in one paper: its bitmap
+    # to that paper outweighs its gaps, so it turns varints. "late" is rare, then in every paper: it turns a bitmap.
+    def day(start: int, n: int, dense: object, late: object) -> object:
+        return day_terms([([start + i], "paper", [], [f"{'dense' if dense(i) else ''} {'late' if late(i) else ''}"])
+                          for i in range(n)])
+    days = [day(0, 64, lambda i: True, lambda i: i == 3), day(64, 600, lambda i: False, lambda i: False),
+            day(664, 400, lambda i: i == 399, lambda i: True)]
+    forms = []
+    built = build_segment(days[:1])
+    for extra in days[1:]:
+        built = append_day(built.count, built.post, [built.chunks.get(b, b"") for b in range(BUCKETS)], built.rows, extra,
+                           built.pairs)
+        forms.append(built)
+    whole = build_segment(days)
+    assert built.post == whole.post and built.chunks == whole.chunks
+
+    def form(built: object, term: str) -> tuple[int, list[int]]:
+        d, f = interleave([chunks_of(chunks_bytes(built.chunks))])
+        return lookup_code(d, f[0], term), lookup(d, f[0], built.post, term, built.count)[TEXT]
+
+    first = build_segment(days[:1])
+    assert form(first, "dense") == (64 * 4 + 2 + TEXT, list(range(63, -1, -1)))   # a bitmap of 8 bytes
+    assert form(forms[0], "dense")[0] == 64 * 4 + 2 + TEXT                        # untouched: as it was
+    assert form(whole, "dense") == (65 * 4 + TEXT, [1063, *range(63, -1, -1)])     # 133 bytes of bitmap > 2 + 63
+    assert form(first, "late")[0] == 4 + TEXT and form(forms[0], "late")[0] == 4 + TEXT
+    assert form(whole, "late") == (401 * 4 + 2 + TEXT, [*range(1063, 663, -1), 3])
+
+
+def lookup_code(directory: bytes, dictionary: bytes, term: str) -> int:
+    """The code (count * 4 + bitmap * 2 + field) of a term's text entry in segment 0."""
+    bucket_hash, h = term_hashes(term)
+    start, end = struct.unpack_from("<2I", directory, 4 * (bucket_hash & (BUCKETS - 1)))
+    data = dictionary[start:end]
+    pos = 0
+
+    def varint() -> int:
+        nonlocal pos
+        value, pos = read_varint(data, pos)
+        return value
+
+    varint()
+    count, _ = varint(), varint()
+    for _ in range(count):
+        entry_hash = int.from_bytes(data[pos:pos + CHECK_BYTES], "little")
+        pos += CHECK_BYTES
+        code = varint()
+        varint()
+        if entry_hash == h and code & 1 == TEXT:
+            return code
+    raise AssertionError(term)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab_1 .-é深度学习模型ㄱ가")), max_size=40))
+def test_term_set_is_the_set_of_the_term_rules_terms(text):
+    # term_set takes words, CJK characters and pairs in a pass each; terms follows term_pattern match by match.
+    assert term_set(text) == set(terms(text))

@@ -219,7 +219,8 @@ class SearchIndex:
             row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
             return True
 
-        rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row)
+        # A block without a moved day's date holds none of its rows (whose day field is that date).
+        rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row, moved)
         chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
         post = (folder / str(part["post"])).read_bytes()
         built = SegmentFiles(int(part["count"]), post, rows, dict(enumerate(chunks)), str(part["pairs"]))

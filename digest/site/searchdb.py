@@ -11,7 +11,9 @@ row-block offsets read once per session.
 The archive is cut in segments, one per month (a month past SEGMENT_PAPERS is cut in parts at days). A segment has
   <name>-<hash>.post   the posting lists, laid out bucket by bucket; each list is local paper numbers (0 is the
                        segment's oldest paper, in day and card order) newest first: varint(n - 1 - first), then
-                       varint gaps, so a common word's newest papers are its list's first bytes;
+                       varint gaps, so a common word's newest papers are its list's first bytes; or, where it is
+                       smaller (a term in more than about one paper in eight), a bitmap of papers 0 to its newest
+                       (bit k of byte k // 8, little-endian), whose newest papers are its last bytes;
   <name>-<hash>.rows   a table of uint32 offsets, then blocks of ROWS_PER_BLOCK rows as raw-deflated JSON.
 A segment is rewritten only when one of its days changes (the current month, daily) or its abstracts leave the
 window; its files are named by their content's hash, so a reader never mixes two builds' files. The dictionary
@@ -38,6 +40,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .searchrows import ROWS_PER_BLOCK, append_rows, row_blocks
 from .searchterms import AUTHOR_PREFIX, CJK_CHAR, JS_WORD, DayTerms, is_pair, read_varint, term_pattern, varint, varints
@@ -119,8 +123,12 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
             pieces.append(gaps.encode("latin-1"))
             count += n
             below = start + oldest
+        data = b"".join(pieces)
+        newest = size - 1 - read_varint(pieces[0], 0)[0]
+        bitmap = count > 1 and is_bitmap(newest, len(data) - len(pieces[0]))
         bucket_hash, check = term_hashes(key[1:])
-        by_bucket.setdefault(bucket_hash & (BUCKETS - 1), []).append((check, count * 2 + int(key[0]), b"".join(pieces)))
+        by_bucket.setdefault(bucket_hash & (BUCKETS - 1), []).append(
+            (check, entry_code(count, bitmap, int(key[0])), bitmap_of(varint_ids(data, size)) if bitmap else data))
     post, chunks = encode_buckets(by_bucket)
     return SegmentFiles(size, post, row_blocks([row for day in days for row in day.rows]), chunks, pairs)
 
@@ -128,7 +136,7 @@ def build_segment(days: Sequence[DayTerms]) -> SegmentFiles:
 def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[bytes, dict[int, bytes]]:
     """The postings file laid out bucket by bucket, and each bucket's dictionary chunk.
 
-    An entry is its check hash (CHECK_BYTES), varint(count * 2 + field), then varint(length) of its list in the
+    An entry is its check hash (CHECK_BYTES), varint(entry_code), then varint(length) of its list in the
     postings file; a list of one paper (most of a month's terms: rare words, CJK pairs) is that one varint in
     place of the length, with nothing in the postings file (a byte less, and no request for it)."""
     post, chunks = bytearray(), {}
@@ -136,15 +144,57 @@ def encode_buckets(by_bucket: dict[int, list[tuple[int, int, bytes]]]) -> tuple[
         entries = sorted(by_bucket[bucket])   # a term's two lists side by side: the browser reads both at once
         head = varints((len(entries), len(post)))
         body = bytearray()
-        for check, count_field, data in entries:
-            body += check.to_bytes(CHECK_BYTES, "little") + varint(count_field)
-            if count_field >> 1 == 1:
+        for check, code, data in entries:
+            body += check.to_bytes(CHECK_BYTES, "little") + varint(code)
+            if code >> 2 == 1:
                 body += data
             else:
                 body += varint(len(data))
                 post += data
         chunks[bucket] = head + bytes(body)
     return bytes(post), chunks
+
+
+def entry_code(count: int, bitmap: bool, field: int) -> int:
+    """A dictionary entry's number: count * 4 + 2 if its list is a bitmap + field."""
+    return count * 4 + 2 * bitmap + field
+
+
+def is_bitmap(newest: int, gap_bytes: int) -> bool:
+    """Whether a list is written as a bitmap: when its bytes (to its newest paper) are fewer than its varint gaps'
+    (besides the first varint, which only places the list: appending a day changes neither side of a list the
+    day does not touch, so its form stays, and a segment appended to day by day is the one built at once)."""
+    return newest // 8 + 1 < gap_bytes
+
+
+def bitmap_of(ids: np.ndarray) -> bytes:
+    """The bitmap of papers 0 to the newest of ids."""
+    bits = np.zeros(int(ids.max()) // 8 * 8 + 8, dtype=np.uint8)
+    bits[ids] = 1
+    return np.packbits(bits, bitorder="little").tobytes()
+
+
+def bitmap_ids(data: bytes) -> np.ndarray:
+    """The papers of a bitmap, newest first."""
+    return np.flatnonzero(np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little"))[::-1]
+
+
+def varint_ids(data: bytes, size: int) -> np.ndarray:
+    """The papers of a list of varints (the first counted from the segment's end, then gaps), newest first."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw < 0x80)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    group = np.repeat(np.arange(len(ends)), ends - starts + 1)
+    shifts = 7 * (np.arange(len(raw)) - starts[group])
+    values = np.zeros(len(ends), dtype=np.int64)
+    np.add.at(values, group, (raw & 0x7F).astype(np.int64) << shifts)
+    return size - 1 - np.cumsum(values)
+
+
+def gap_bytes(ids: np.ndarray) -> int:
+    """The bytes of the varint gaps between papers (newest first)."""
+    gaps = ids[:-1] - ids[1:]
+    return len(gaps) + int(sum(np.count_nonzero(gaps >= 1 << shift) for shift in (7, 14, 21, 28)))
 
 
 def chunks_bytes(chunks: dict[int, bytes]) -> bytes:
@@ -216,26 +266,48 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
             offset, pos = read_varint(chunk, pos)
             for _ in range(n):
                 check = int.from_bytes(chunk[pos:pos + CHECK_BYTES], "little")
-                count_field, pos = read_varint(chunk, pos + CHECK_BYTES)
-                if count_field >> 1 == 1:   # a list of one paper, in the entry
+                code, pos = read_varint(chunk, pos + CHECK_BYTES)
+                if code >> 2 == 1:   # a list of one paper, in the entry
                     first, pos = read_varint(chunk, pos)
-                    tail = b""
+                    rest = end = 0
                 else:
                     length, pos = read_varint(chunk, pos)
-                    first, rest = read_varint(post, offset)
-                    tail = post[rest:offset + length]
-                    offset += length
-                entry = new.pop((check, count_field & 1), None)
-                if entry is None:   # only the distance from the segment's end grows
-                    entries.append((check, count_field, varint(first + added) + tail))
+                    first, rest = (0, offset) if code & 2 else read_varint(post, offset)
+                    end = offset = offset + length
+                entry = new.pop((check, code & 1), None)
+                if entry is None:   # only the distance from the segment's end grows (a bitmap's: nothing)
+                    entries.append((check, code, post[rest:end] if code & 2 else varint(first + added) + post[rest:end]))
                     continue
                 listed, newest, oldest, gaps = entry
-                bridge = (count + oldest) - (count - 1 - first)
-                data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + varint(bridge) + tail
-                entries.append((check, count_field + 2 * listed, data))
+                if not code & 2:   # a list of varints staying one (most): here, not in a call per list
+                    bridge = varint((count + oldest) - (count - 1 - first))
+                    if not is_bitmap(count + newest, len(gaps) + len(bridge) + end - rest):
+                        data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + bridge + post[rest:end]
+                        entries.append((check, code + 4 * listed, data))
+                        continue
+                entries.append((check, *appended(code, first, post[rest:end], count, size, entry)))
         for (check, fld), (listed, newest, _, gaps) in new.items():
-            entries.append((check, listed * 2 + fld, varint(size - 1 - (count + newest)) + gaps.encode("latin-1")))
+            data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1")
+            bitmap = listed > 1 and is_bitmap(count + newest, len(gaps))
+            entries.append((check, entry_code(listed, bitmap, fld), bitmap_of(varint_ids(data, size)) if bitmap else data))
         if not entries:
             del by_bucket[bucket]
     new_post, new_chunks = encode_buckets(by_bucket)
     return SegmentFiles(size, new_post, append_rows(rows, count, day.rows), new_chunks, pairs)
+
+
+def appended(code: int, first: int, data: bytes, count: int, size: int, entry: list[Any]) -> tuple[int, bytes]:
+    """A list of a segment of `count` papers (its entry's code, and its bitmap, or its first varint and the gaps
+    after it) with the new day's papers (its DayTerms entry) first, in the form is_bitmap gives it: (code, bytes)."""
+    listed, newest, oldest, gaps = entry
+    newest += count
+    day = varint(size - 1 - newest) + gaps.encode("latin-1")
+    old = bitmap_ids(data) if code & 2 else None
+    below, old_gaps = (int(old[0]), gap_bytes(old)) if old is not None else (count - 1 - first, len(data))
+    bridge = varint(count + oldest - below)
+    total = (code >> 2) + listed
+    if is_bitmap(newest, len(gaps) + len(bridge) + old_gaps):
+        old_ids = old if old is not None else varint_ids(varint(first) + data, count)
+        return entry_code(total, True, code & 1), bitmap_of(np.concatenate((varint_ids(day, size), old_ids)))
+    tail = varints((old[:-1] - old[1:]).tolist()) if old is not None else data
+    return entry_code(total, False, code & 1), day + bridge + tail

@@ -1,14 +1,13 @@
-/* The search index (digest/site/searchdb.py writes it), read with HTTP Range requests in three rounds of parallel
-   fetches per query: dictionary buckets, posting lists (newest first: a common word reads its first bytes), row
-   blocks. index.json names the build's files (by content) and the term rule; a file gone reloads it once. */
+/* The search index (digest/site/searchdb.py), read with Range requests in three rounds per query: dictionary
+   buckets, posting lists (newest first), row blocks. index.json names the build's files and the term rule. */
 import { ROOT, el, splitKeys } from "./util.js";
 import { fold } from "./fold.js";
 
 var BASE = ROOT + "search/", STALE = "stale", WAVE_MAX = 12, LIST_BYTES = 2048, FIRST_BYTES = 512, NEAR_BYTES = 6000;
 var loaded = null, blocks = {}, tables = {};
 
-/* A file, or its bytes start..end-1 at an address of their own (hosts ignore the query): Chromium's cache fills
-   a URL's entry one request at a time, so ranges of one file came back a round trip apart. */
+/* A file, or its bytes start..end-1 at an address of their own (hosts ignore the query): Chromium's cache
+   fills a URL one request at a time. */
 function getBytes(file, start, end) {
   var range = end === undefined ? null : "bytes=" + start + "-" + (end - 1);
   return fetch(BASE + file + (range ? "?" + range : ""), range ? { headers: { Range: range } } : {}).then(function (r) {
@@ -39,7 +38,7 @@ export function warm() {
   getIndex(false).then(function (ix) { if (ix.m.segments.length) offsetsOf(ix, ix.m.segments.length - 1); })
     .catch(function () { /* the query will say */ });
 }
-/* Run a step against the index; if one of its files is gone (a newer build), once more against the new index. */
+/* Run a step against the index; if a file is gone (a newer build), once more against the new one. */
 function withIndex(step) {
   return getIndex(false).then(step).catch(function (e) {
     if (e.message !== STALE) throw e;
@@ -49,8 +48,7 @@ function withIndex(step) {
   });
 }
 
-/* Text's terms as [term, index, cjk, the neighbour it pairs with], cut by index.json's pattern
-   (searchterms.term_pattern: its groups are a word, a CJK character, that character's neighbour). */
+/* Text's terms as [term, index, cjk, its neighbour], cut by index.json's pattern (searchterms.term_pattern). */
 function termsAt(ix, text) {
   return Array.from(text.matchAll(ix.terms), function (m) { return [m[1] || m[2], m.index, m[2] !== undefined, m[3]]; });
 }
@@ -69,7 +67,7 @@ function pairOf(ix, term) {
   return t && t[3] && t[0] + t[3] === term ? [t[0], t[3]] : null;
 }
 /* The terms (by number) a segment's hits must have: a pair of its pair characters (searchdb.pair_chars) for
-   its characters; another pair's characters in its place; the other terms. */
+   its characters; another pair's characters; the rest. */
 function needed(ix, words, seg) {
   var chars = new Set(Array.from(ix.m.segments[seg].pairs || "")), implied = {};
   var pairs = words.map(function (w) {
@@ -108,8 +106,8 @@ function reader(bytes) {
     uint: function (n) { var v = 0; for (var i = 0; i < n; i++) v += bytes[pos++] * Math.pow(256, i); return v; }
   };
 }
-/* Each term's entries by segment: [title entry, text entry], an entry {offset, length, count} or, for a list of
-   one paper, {only} (searchdb.encode_buckets). Only terms some segment needs (used[k]) are looked up. */
+/* Each term's entries by segment: [title, text], an entry {offset, length, count, bitmap} or {only} for one
+   paper (searchdb.encode_buckets, entry_code). Only terms some segment needs (used[k]) are looked up. */
 function lookUp(ix, terms, used) {
   var buckets = {};
   terms.forEach(function (t, k) { if (used[k]) buckets[crc32(t, 0) & (ix.m.buckets - 1)] = true; });
@@ -124,17 +122,17 @@ function lookUp(ix, terms, used) {
       while (r.more()) {
         var seg = r.varint(), n = r.varint(), offset = r.varint();
         for (var k = 0; k < n; k++) {
-          var h = r.uint(size), cf = r.varint(), count = Math.floor(cf / 2), entry, i = hashes.indexOf(h);
+          var h = r.uint(size), code = r.varint(), count = Math.floor(code / 4), entry, i = hashes.indexOf(h);
           if (count === 1) entry = { offset: offset, length: 0, count: 1, only: r.varint() };
-          else { entry = { offset: offset, length: r.varint(), count: count }; offset += entry.length; }
-          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[cf & 1] = entry;
+          else { entry = { offset: offset, length: r.varint(), count: count, bitmap: (code & 2) > 0 }; offset += entry.length; }
+          if (i >= 0) (found[i][seg] = found[i][seg] || [null, null])[code & 1] = entry;
         }
       }
     });
   })).then(function () { return found; });
 }
 /* The segments to read: those that may hold title or author hits first, then the rest, newest first, each with
-   an estimate (at most that many hits). */
+   at most how many hits. */
 function plan(ix, found, need) {
   var segs = ix.m.segments.map(function (s, i) { return i; }).filter(function (i) {
     return need[i].every(function (k) { return found[k][i]; });
@@ -146,6 +144,14 @@ function plan(ix, found, need) {
   var rest = segs.filter(function (i) { return titled.indexOf(i) < 0; }).reverse();
   return titled.map(function (i) { return { seg: i, est: estimate(i, 0) }; })
     .concat(rest.map(function (i) { return { seg: i, est: estimate(i, 1) }; }));
+}
+/* A bitmap's papers, newest first, from its byte `from` on. */
+function bitmapList(bytes, from, count) {
+  var ids = [];
+  for (var i = bytes.length - 1; i >= 0 && ids.length < count; i--) {
+    for (var k = 7; k >= 0; k--) if (bytes[i] & (1 << k)) ids.push(8 * (from + i) + k);
+  }
+  return ids;
 }
 function decodeList(bytes, size, count) {
   var r = reader(bytes), ids = [], id = size;
@@ -160,15 +166,17 @@ function decodeList(bytes, size, count) {
 /* A segment's hits for the terms it needs: {seg, local, title} newest first; partial: older ones unread. */
 function segmentHits(ix, found, seg, limit) {
   var info = ix.m.segments[seg];
-  function list(e, bytes) {
+  // A list read in part holds every hit from `floor` on.
+  function list(e, bytes, from) {
     if (!e) return { ids: [], partial: false, floor: 0 };
-    var ids = decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
-    return { ids: ids, partial: partial, floor: partial ? ids[ids.length - 1] : 0 };
+    var ids = e.bitmap ? bitmapList(bytes, from, e.count) : decodeList(bytes, info.count, e.count), partial = ids.length < e.count;
+    return { ids: ids, partial: partial, floor: partial ? (e.bitmap ? 8 * from : ids[ids.length - 1]) : 0 };
   }
   function read(e) {
     if (!e) return list(null);
     if (e.only !== undefined) return { ids: [info.count - 1 - e.only], partial: false, floor: 0 };
-    return getBytes(info.post, e.offset, e.offset + Math.min(e.length, limit)).then(function (b) { return list(e, b); });
+    var from = e.bitmap ? Math.max(0, e.length - limit) : 0;
+    return getBytes(info.post, e.offset + from, e.offset + Math.min(e.length, from + limit)).then(function (b) { return list(e, b, from); });
   }
   return Promise.all(found.map(function (f) {
     var t = f[seg][0], s = f[seg][1];
@@ -176,7 +184,7 @@ function segmentHits(ix, found, seg, limit) {
       // A term's two lists lie side by side (sorted by hash): one request for both.
       var lo = Math.min(t.offset, s.offset);
       return getBytes(info.post, lo, lo + t.length + s.length).then(function (bytes) {
-        return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length)), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length))];
+        return [list(t, bytes.subarray(t.offset - lo, t.offset - lo + t.length), 0), list(s, bytes.subarray(s.offset - lo, s.offset - lo + s.length), 0)];
       });
     }
     return Promise.all(f[seg].map(read));
@@ -192,9 +200,12 @@ function segmentHits(ix, found, seg, limit) {
 }
 function rank(a, b) { return (b.title - a.title) || (b.seg - a.seg) || (b.local - a.local); }
 
+/* A block's rows (stored by field: searchrows.deflated). */
 function inflate(bytes) {
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Response(stream).text().then(JSON.parse);
+  return new Response(stream).text().then(JSON.parse).then(function (columns) {
+    return columns.length ? columns[0].map(function (v, i) { return columns.map(function (c) { return c[i]; }); }) : [];
+  });
 }
 function offsets(file, lo, hi) {
   return getBytes(file, 4 * lo, 4 * hi + 8).then(function (b) {
@@ -202,8 +213,7 @@ function offsets(file, lo, hi) {
     return function (k) { return view.getUint32(4 * (k - lo), true); };
   });
 }
-/* A segment's row-block offsets, whole (7 KB a month), once a session, beside the posting lists (the newest
-   segment's on load): the rows then cost one round, not two. */
+/* A segment's row-block offsets, whole (7 KB a month), once a session: the rows then cost one round. */
 function offsetsOf(ix, seg) {
   var file = ix.m.segments[seg].rows;
   if (!tables[file]) {
@@ -216,8 +226,7 @@ function offsetsOf(ix, seg) {
 function offsetsAt(ix, seg, lo, hi) {
   return tables[ix.m.segments[seg].rows] ? offsetsOf(ix, seg) : offsets(ix.m.segments[seg].rows, lo, hi);
 }
-/* The rows of ranked hits, each block fetched once; show(rows) gets them as they come, in rank order (six
-   requests at a time go to an HTTP/1.1 host: a rare word's ten blocks take two rounds). */
+/* The rows of ranked hits, each block fetched once; show(rows) gets them as they come, in rank order. */
 function rowsOf(ix, hits, show) {
   var per = ix.m.block, bySeg = {}, shown = 0;
   function block(h) { return blocks[ix.m.segments[h.seg].rows + Math.floor(h.local / per)]; }
@@ -258,8 +267,8 @@ function rowsOf(ix, hits, show) {
   });
 }
 
-/* A search over the whole archive: `next(n, show)` resolves the next n rows (title and author hits first, then
-   newest), handing show() the first as they come; `done()`: no more. termsOf(ix): the terms; keep(row): a check. */
+/* A search over the whole archive: `next(n, show)` resolves the next n rows (ranked), handing show() the first as
+   they come; `done()`: no more. termsOf(ix): the terms; keep(row): a check. */
 export function Search(termsOf, keep) {
   var kept = keep || function () { return true; };
   var queue = null, need = null, hits = [], shown = 0, waves = null, words = [];

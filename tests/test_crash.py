@@ -20,14 +20,12 @@ from digest.site.writer import MANIFEST, MONTHS
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sources.yaml"
 DAY1, DAY2 = "2026-06-16", "2026-06-17"
-# The render's caches keyed by each content file's size and modification time, which differ from folder to folder:
-# the manifest (day files) and the related papers' summaries (site/related.py).
-STAMPED = (MONTHS, ".academichub-blocks/related/")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
+    # The render cache records each day file's size and modification time, which differ from folder to folder.
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST and not p.relative_to(folder).as_posix().startswith(STAMPED)}
+            if p.is_file() and p.name != MANIFEST and not p.relative_to(folder).as_posix().startswith(MONTHS)}
 
 
 def args(where: Path, day: str) -> list[str]:

@@ -527,8 +527,9 @@ def test_a_related_link_fingerprints_only_the_numbered_page_holding_its_card(set
 
 
 def test_related_links_follow_a_linked_day_going_compact_and_a_noop_reads_no_related_file(setup, monkeypatch):
-    # Planning trusts each day's summed-up related file (site/related.py) while the file's size and time hold: a no-op
-    # reads none, yet a linked card that moves (its day leaves the full window) re-renders the page linking it.
+    # Planning trusts each day's summed-up related file (site/related.py) while the file's bytes hold: a no-op reads
+    # none, also after a fresh checkout (every file new, as in the daily job), yet a linked card that moves (its day
+    # leaves the full window) re-renders the page linking it.
     from digest.vectors import Related, VectorStore
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1, full_days=15))   # day 5 is the window's oldest
@@ -543,6 +544,9 @@ def test_related_links_follow_a_linked_day_going_compact_and_a_noop_reads_no_rel
     read_related = VectorStore.read_related
     monkeypatch.setattr(VectorStore, "read_related", lambda self, on: reads.append(on) or read_related(self, on))
     assert render_archive(config, archive, site).written == 0 and reads == []
+    related_file = VectorStore(archive).related_path(day)
+    os.utime(related_file, ns=(related_file.stat().st_atime_ns, related_file.stat().st_mtime_ns + 10**9))
+    assert render_archive(config, archive, site).written == 0 and reads == []   # touched, not changed
     new_day = add_day(archive, 20)   # day 5 leaves the window: its cards become compact entries on its first page
     render_archive(config, archive, site)
     assert f'href="../../../{linked}/#{target.id}"' in page.read_text()

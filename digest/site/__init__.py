@@ -25,7 +25,7 @@ from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
 from .plan import DayJob, SitePlan
-from .related import RelatedLinks, file_stamp
+from .related import RelatedLinks, file_key
 from .search import SearchIndex
 from .weeks import Weeks
 from .workers import run_all
@@ -47,10 +47,10 @@ def render(config: Config, source: DaySource, state: State, out: Path,
            stored_briefings: Mapping[tuple[date, str], Briefing] | None = None, batch: int = BATCH,
            related: Callable[[date], Mapping[str, Sequence[Related]]] | None = None, vectors: VectorStore | None = None,
            week_briefings: Mapping[tuple[str, str], Briefing] | None = None,
-           related_stamp: Callable[[date], tuple[int, int] | None] | None = None) -> RenderReport:
+           related_key: Callable[[date], str | None] | None = None) -> RenderReport:
     """Write the whole site into out/; return what was written and removed (related: a day's related papers;
     vectors: the stored vectors, for "For you"; week_briefings: the weeks' LLM briefings by week and language;
-    related_stamp: a day's related file's size and time, which its pages' fingerprints may trust)."""
+    related_key: a hash of a day's related file, under which its pages' fingerprints are kept)."""
     site, lang = config.site, config.site.default_language
     writer = SiteWriter.open(Path(out))
     infos, day_cache = source.index(writer.manifest.get("days") or {}, config.radar, site.page_size)
@@ -70,7 +70,7 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     settings["site"] = replace(site, size_limit_mb=0.0, full_days=0)
     plan = SitePlan(writer, inputs_key(code_version(), repr(settings), lang), index, tuple(config.topics),
                     briefings.inputs, site.feed_max_items, site.full_days)
-    links = related_links(related, related_stamp, plan, index, cards, writer.root)
+    links = related_links(related, related_key, plan, index, cards, writer.root)
     maker = PageMaker(config, template_env(), ui, cards, plan)
     search = SearchIndex(writer, plan, index, loader, cards)
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
@@ -106,12 +106,12 @@ def render(config: Config, source: DaySource, state: State, out: Path,
 
 
 def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | None,
-                  stamp: Callable[[date], tuple[int, int] | None] | None, plan: SitePlan, index: DayIndex,
+                  file_key: Callable[[date], str | None] | None, plan: SitePlan, index: DayIndex,
                   cards: CardBuilder, root: Path) -> RelatedLinks | None:
     """Give the plan's fingerprints and the cards the stored related papers (None: the render was given none)."""
     if related is None:
         return None
-    links = RelatedLinks(related, plan, index, stamp, root)
+    links = RelatedLinks(related, plan, index, file_key, root)
     plan.related, cards.related = links.on_page, links.of
     return links
 
@@ -140,4 +140,4 @@ def render_archive(config: Config, archive: Archive, out: Path, batch: int = BAT
     with collector_paused():   # as in render_site
         return render(config, ArchiveDays(archive), archive.read_state(), out, archive.read_briefings(), batch,
                       lambda day: store.read_related(day)[1], store, archive.read_week_briefings(),
-                      lambda day: file_stamp(store.related_path(day)))
+                      lambda day: file_key(store.related_path(day)))

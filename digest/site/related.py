@@ -5,12 +5,14 @@ A day's related papers were found once, when it was new; what can still change i
 day's numbered page, or its compact entry after the full window), so a page's fingerprint holds what its links are
 made from: its cards' related papers and the linked days' contents and layouts. Planning asks it of every numbered
 page of every full day (~2,250), and reading their related files (~0.5 MB a weekday) took more than the rest of a
-no-op render: each day's is summed up in site/.academichub-blocks/ (site/blocks.py) under the file's size and time,
-as the day index trusts day files, and read again only when that changed or a page is rendered.
+no-op render: each day's is summed up in site/.academichub-blocks/ (site/blocks.py) under a hash of the file's bytes
+(not its time: the daily job checks content/ out afresh, every file new) and parsed again only when they changed or
+a page is rendered. Hashing a weekday's 0.5 MB costs about a millisecond, parsing it far more.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -26,26 +28,26 @@ from .writer import inputs_key
 Links = tuple[tuple[str, str], ...]   # (path from the site root to the card, the paper's title)
 
 
-def file_stamp(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time (ns), or None if there is none."""
+def file_key(path: Path) -> str | None:
+    """A hash of a file's bytes, or None if there is none."""
     try:
-        stat = path.stat()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 class RelatedLinks:
     def __init__(self, read: Callable[[date], Mapping[str, Sequence[Related]]], plan: SitePlan, index: DayIndex,
-                 stamp: Callable[[date], tuple[int, int] | None] | None = None, root: Path | None = None):
-        """read: a day's related papers; stamp: its related file's (size, time), None without one; root: site/, where
-        each day's summary is kept (without stamp and root, a page's fingerprint holds its links themselves)."""
+                 file_key: Callable[[date], str | None] | None = None, root: Path | None = None):
+        """read: a day's related papers; file_key: its related file's hash, None without one; root: site/, where each
+        day's summary is kept (without file_key and root, a page's fingerprint holds its links themselves)."""
         self.read, self.plan = read, plan
         self.infos = {info.day: info for info in index.days}
         self._numbers: dict[date, dict[str, int]] = {}
         self._links: dict[date, dict[str, Links]] = {}
-        self.stamp = stamp
-        self.blocks = Blocks(root, "related") if root is not None and stamp is not None else None
+        self.file_key = file_key
+        self.blocks = Blocks(root, "related") if root is not None and file_key is not None else None
         self._summaries: dict[date, dict[int, list[Any]]] = {}
 
     def of_day(self, info: DayInfo) -> dict[str, Links]:
@@ -104,14 +106,14 @@ class RelatedLinks:
 
     def summary(self, info: DayInfo) -> dict[int, list[Any]]:
         """A full day's numbered pages that show related papers: number -> [a key of their related papers, the ISO days
-        they link into]; kept under the related file's stamp and the day's papers and layout."""
+        they link into]; kept under the related file's hash and the day's papers and layout."""
         found = self._summaries.get(info.day)
         if found is None:
-            assert self.blocks is not None and self.stamp is not None
-            stamp = self.stamp(info.day)
+            assert self.blocks is not None and self.file_key is not None
+            held = self.file_key(info.day)
             piece = None
-            if stamp is not None:
-                key = inputs_key(info.day, stamp, info.key, self.plan.shape(info))
+            if held is not None:
+                key = inputs_key(info.day, held, info.key, self.plan.shape(info))
                 piece = self.blocks.get(key)
                 if piece is None:
                     piece = self.summed_up(info)

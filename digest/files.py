@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import random
 import re
@@ -77,6 +78,16 @@ def _temp_file(path: Path) -> tuple[int, str]:
             folder.mkdir(parents=True, exist_ok=True)
             made = True
     raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def file_key(path: Path) -> str | None:
+    """A hash of a file's bytes (None: there is none), for a cache of what is made from it: not its time, as the
+    daily job checks content/ out afresh, every file new; nor its size, which a change may keep."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def remove_stale_temps(folder: Path) -> int:

@@ -185,6 +185,26 @@ def test_cards_link_their_related_papers_across_fields(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*.html")} == stamps
 
 
+def test_vectors_made_again_at_the_same_size_are_written_to_the_site_again(tmp_path: Path) -> None:
+    # A model's vectors made again (another model whose name is as long, or the same model's new weights) keep the
+    # stored file's size: the site's vectors.bin must follow the bytes, not the size.
+    from digest.config import load_config
+    from digest.site import render_archive
+    archive = Archive(tmp_path / "content")
+    day = date(2026, 6, 17)
+    archive.write_day(Day(day, (PREPRINT, ORIGINAL)))
+    vectors_stage(archive)
+    config, site = load_config(build.DEMO / "sources.yaml"), tmp_path / "site"
+    render_archive(config, archive, site)
+    shown = (site / day.isoformat() / "vectors.bin").read_bytes()
+    store = VectorStore(archive)
+    stored = store.vectors_path(day).read_bytes()
+    store.write_vectors(day, [(pid, version, model, -vec) for (pid, version, model), vec in store.read_vectors(day).items()])
+    assert len(store.vectors_path(day).read_bytes()) == len(stored) and store.vectors_path(day).read_bytes() != stored
+    render_archive(config, archive, site)
+    assert (site / day.isoformat() / "vectors.bin").read_bytes() != shown
+
+
 def as_bytes(stored: dict[tuple[str, int | None, str], np.ndarray]) -> dict[tuple[str, int | None, str], bytes]:
     return {key: vec.tobytes() for key, vec in stored.items()}
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ..archive import Archive, Briefing, Day, State
-from ..files import collector_paused
+from ..files import collector_paused, file_key
 from ..config import Config
 from ..vectors import Related, VectorStore
 from .briefings import Briefings
@@ -25,7 +25,7 @@ from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
 from .pages import DayPages, PageMaker, SitePages
 from .plan import DayJob, SitePlan
-from .related import RelatedLinks, file_key
+from .related import RelatedLinks
 from .search import SearchIndex
 from .weeks import Weeks
 from .workers import run_all

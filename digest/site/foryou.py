@@ -24,6 +24,7 @@ from datetime import date
 
 import numpy as np
 
+from ..files import file_key
 from ..vectoriser import DIMS, KINDS, MODEL, kind_of
 from ..vectors import VectorStore
 from .index import DayInfo
@@ -70,12 +71,10 @@ class DayVectors:
         name = min(made_by, key=lambda m: (-made_by[m], m)) if made_by else MODEL
         return name, {pid: vec for (pid, _, model), vec in found.items() if model == name}
 
-    def stamp(self, day: date) -> int | None:
-        """The stored vectors file's size: it grows when vectors are added to a day, which re-writes the site's."""
-        try:
-            return self.store.vectors_path(day).stat().st_size if self.store else None
-        except OSError:
-            return None
+    def stamp(self, day: date) -> str | None:
+        """A hash of the stored vectors file: it changes when vectors are added to a day or made again (a new model's
+        vectors may keep the file's size), which re-writes the site's."""
+        return file_key(self.store.vectors_path(day)) if self.store else None
 
     def target_of(self, info: DayInfo) -> str:
         return f"{info.day.isoformat()}/{VECTORS_FILE}"

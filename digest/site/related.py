@@ -12,7 +12,6 @@ a page is rendered. Hashing a weekday's 0.5 MB costs about a millisecond, parsin
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -26,15 +25,6 @@ from .plan import SitePlan
 from .writer import inputs_key
 
 Links = tuple[tuple[str, str], ...]   # (path from the site root to the card, the paper's title)
-
-
-def file_key(path: Path) -> str | None:
-    """A hash of a file's bytes, or None if there is none."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 class RelatedLinks:

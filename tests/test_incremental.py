@@ -169,6 +169,48 @@ def test_worker_processes_render_the_same_site(setup, tmp_path, monkeypatch):
     assert render_archive(config, archive, site).written == 0   # the workers' fingerprints were recorded
 
 
+def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(setup, tmp_path, monkeypatch):
+    """A new day of many cards is rendered in a worker while this process writes the site-wide pages; the site
+    and what the next render finds fresh are as a render in one process leaves them."""
+    config, archive, site = setup
+    from digest.site import workers
+    import digest.site as render_stage
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 10**6)
+    render_archive(config, archive, tmp_path / "serial")
+    render_archive(config, archive, site)
+    add_day(archive, 20, updates=[Update("arXiv:2606.10190", 2, "Paper 190", "https://arxiv.org/abs/2606.10190",
+                                         ("arxiv-cs-lg",), "replace")])
+    serial = render_archive(config, archive, tmp_path / "serial")
+    started = []
+    real_start = workers.Started.__init__
+    monkeypatch.setattr(workers.Started, "__init__", lambda self, work, tasks, count: started.append(count)
+                        or real_start(self, work, tasks, count))
+    monkeypatch.setattr(render_stage, "BESIDE_FROM", 1)
+    beside = render_archive(config, archive, site)
+    assert started[-1] == 1 or os.cpu_count() == 1   # the day jobs had a worker of their own
+    assert beside.written == serial.written > 1
+    assert tree(site) == tree(tmp_path / "serial")
+    assert render_archive(config, archive, site).written == 0   # the worker's fingerprints were recorded
+
+
+def test_a_failing_day_job_beside_the_site_wide_pages_stops_the_render(setup, monkeypatch):
+    """A day job's exception in the worker reaches the render, which writes no manifest claiming its pages."""
+    config, archive, site = setup
+    import digest.site as render_stage
+    from digest.site.pages import DayPages
+    monkeypatch.setattr(render_stage, "BESIDE_FROM", 1)
+    render_archive(config, archive, site)
+    add_day(archive, 20)
+
+    def broken(self, jobs):
+        raise ValueError("a day job broke")
+    monkeypatch.setattr(DayPages, "render", broken)
+    with pytest.raises(ValueError, match="a day job broke"):
+        render_archive(config, archive, site)
+    monkeypatch.undo()
+    assert render_archive(config, archive, site).written > 0   # the next render makes the new day's pages
+
+
 def test_a_new_stored_briefing_rerenders_its_day_front_page_and_briefing_feed(setup):
     from digest.archive import Briefing
     config, archive, site = setup

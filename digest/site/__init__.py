@@ -23,15 +23,16 @@ from .env import UiText, template_env
 from .feeds import Feeds
 from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
-from .pages import DayPages, PageMaker, SitePages
+from .pages import DayOutput, DayPages, PageMaker, SitePages
 from .plan import DayJob, SitePlan
 from .related import RelatedLinks
 from .search import SearchIndex
 from .weeks import Weeks
-from .workers import run_all
+from .workers import Started, start_all, worker_count
 from .writer import SiteWriter, code_version, inputs_key
 
 BATCH = 8            # days per task handed to a worker
+BESIDE_FROM = 200    # cards the day jobs render before a worker renders them beside the site-wide pages
 
 
 @dataclass(frozen=True)
@@ -77,27 +78,20 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
     weeks = Weeks(maker, writer, plan, loader, briefings, feeds)
     day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep, weeks.piece_of)
-    render_days(day_pages, plan.day_jobs(), batch, writer, weeks)
-    DayVectors(vectors, writer, plan).write()
+    # The day pages are most of a render, and need nothing the site-wide pages make: the day jobs run in forked
+    # workers while this process writes those; the week pages and the search index wait for what the jobs made.
+    with start_days(day_pages, plan.day_jobs(), batch) as started:
+        DayVectors(vectors, writer, plan).write()
+        pages.front_page()
+        if links is not None:   # every full day's pages are planned, the front page too
+            links.save()
+        site_wide_pages(config, pages, feeds, ui)
+        for done in started.results():
+            writer.done.merge(done.written)
+            weeks.made.update(done.week_pieces)
     day_pages.frames.prune(info.day.isoformat() for info in index.days if not plan.layout(info).compact)
-    pages.front_page()
-    if links is not None:   # every full day's pages are planned, the front page too
-        links.save()
-    for tid, topic in config.topics.items():
-        pages.topic_page(tid, topic.name(lang))
-        feeds.topic_feed(tid, topic.name(lang))
-    pages.archive_page()
     weeks.render()
-    pages.status_page()
-    pages.catalogs()
-    pages.search_page()
-    pages.feeds_page()
     search.write()
-    pages.radar(feeds)
-    feeds.site_feeds()
-    feeds.briefing_feed(ui.plain)
-    pages.small_files()
-    pages.static()
     removed = writer.finish(day_cache)
     papers = sum(i.size for i in index.days)
     size = SiteSize(writer.deployed_bytes(), site.size_limit_mb, papers,
@@ -116,12 +110,31 @@ def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | N
     return links
 
 
-def render_days(day_pages: DayPages, jobs: list[DayJob], batch: int, writer: SiteWriter, weeks: Weeks) -> None:
-    """Render the day jobs a batch at a time (in forked workers for many); keep what they wrote and the pieces of the
-    week pages they made."""
-    for done in run_all(day_pages.render, [jobs[i:i + batch] for i in range(0, len(jobs), batch)]):
-        writer.done.merge(done.written)
-        weeks.made.update(done.week_pieces)
+def start_days(day_pages: DayPages, jobs: list[DayJob], batch: int) -> Started[DayOutput]:
+    """Start rendering the day jobs a batch at a time: in forked workers for many days, or for one heavy day (a new
+    weekday's 1,200 cards) beside this process; else here, now."""
+    tasks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+    cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
+        end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
+    return start_all(day_pages.render, tasks, worker_count(len(tasks), beside=cards >= BESIDE_FROM))
+
+
+def site_wide_pages(config: Config, pages: SitePages, feeds: Feeds, ui: UiText) -> None:
+    """The pages and feeds over many days that the day jobs' output does not shape (the weeks and search do)."""
+    lang = config.site.default_language
+    for tid, topic in config.topics.items():
+        pages.topic_page(tid, topic.name(lang))
+        feeds.topic_feed(tid, topic.name(lang))
+    pages.archive_page()
+    pages.status_page()
+    pages.catalogs()
+    pages.search_page()
+    pages.feeds_page()
+    pages.radar(feeds)
+    feeds.site_feeds()
+    feeds.briefing_feed(ui.plain)
+    pages.small_files()
+    pages.static()
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path,

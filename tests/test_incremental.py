@@ -170,9 +170,10 @@ def test_worker_processes_render_the_same_site(setup, tmp_path, monkeypatch):
 
 
 def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(setup, tmp_path, monkeypatch):
-    """A new day of many cards is rendered in a worker while this process writes the site-wide pages; the site
-    and what the next render finds fresh are as a render in one process leaves them."""
+    """A new day of many cards is rendered in shares, by a worker and by this process once it has written the
+    site-wide pages; the site and what the next render finds fresh are as a render in one process leaves them."""
     config, archive, site = setup
+    config = replace(config, site=replace(config.site, page_size=1))   # three numbered pages a day
     from digest.site import workers
     import digest.site as render_stage
     monkeypatch.setattr(workers, "PARALLEL_FROM", 10**6)
@@ -183,11 +184,14 @@ def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(set
     serial = render_archive(config, archive, tmp_path / "serial")
     started = []
     real_start = workers.Started.__init__
-    monkeypatch.setattr(workers.Started, "__init__", lambda self, work, tasks, count: started.append(count)
+    monkeypatch.setattr(workers.Started, "__init__", lambda self, work, tasks, count: started.append((len(tasks), count))
                         or real_start(self, work, tasks, count))
     monkeypatch.setattr(render_stage, "BESIDE_FROM", 1)
+    monkeypatch.setattr(render_stage, "SHARE_PAGES", 1)
     beside = render_archive(config, archive, site)
-    assert started[-1] == 1 or os.cpu_count() == 1   # the day jobs had a worker of their own
+    # Two tasks: the day jobs (the new day's first page and page 2, the day before's pages that link it), then the
+    # new day's page 3; one worker.
+    assert started[-1] == (2, 1) or os.cpu_count() == 1
     assert beside.written == serial.written > 1
     assert tree(site) == tree(tmp_path / "serial")
     assert render_archive(config, archive, site).written == 0   # the worker's fingerprints were recorded

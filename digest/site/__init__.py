@@ -33,6 +33,7 @@ from .writer import SiteWriter, code_version, inputs_key
 
 BATCH = 8            # days per task handed to a worker
 BESIDE_FROM = 200    # cards the day jobs render before a worker renders them beside the site-wide pages
+SHARE_PAGES = 8      # numbered pages of a day per task, when its day jobs are rendered beside them
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,28 @@ def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | N
 
 def start_days(day_pages: DayPages, jobs: list[DayJob], batch: int) -> Started[DayOutput]:
     """Start rendering the day jobs a batch at a time: in forked workers for many days, or for one heavy day (a new
-    weekday's 1,200 cards) beside this process; else here, now."""
-    tasks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+    weekday's 1,200 cards) beside this process, which takes on what they have not begun once its own pages are
+    written; else here, now."""
     cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
         end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
-    return start_all(day_pages.render, tasks, worker_count(len(tasks), beside=cards >= BESIDE_FROM))
+    beside = cards >= BESIDE_FROM
+    # A few days (the daily render) of which one has many numbered pages: that day comes in shares, so that either
+    # process can take the last. Many days' batches balance without.
+    share = beside and len(jobs) <= batch
+    tasks: list[list[DayJob]] = []
+    shares: list[list[DayJob]] = []
+    for i in range(0, len(jobs), batch):
+        task = []
+        for job in jobs[i:i + batch]:
+            if share and len(job.more) > SHARE_PAGES:
+                day_pages.loader.load(job.info)   # read once, before the workers are forked
+                shares += [[replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES],
+                                    whole=False)] for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
+                job = replace(job, more=job.more[:SHARE_PAGES])
+            task.append(job)
+        tasks.append(task)
+    tasks += shares
+    return start_all(day_pages.render, tasks, worker_count(len(tasks), beside))
 
 
 def site_wide_pages(config: Config, pages: SitePages, feeds: Feeds, ui: UiText) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -41,9 +42,10 @@ class Started(Generic[Result]):
         if not workers:   # run here, now: the caller's own work comes after, as it would without workers
             self.results_in = {number: work(task) for number, task in enumerate(tasks)}
             return
+        self.work = work
         context = multiprocessing.get_context("fork")
         todo: Any = context.Queue()   # a Queue's feeder thread sends: neither side blocks while the other is busy
-        self.done: Any = context.Queue()
+        self.todo, self.done = todo, context.Queue()
         self.processes = [context.Process(target=_serve, args=(work, todo, self.done), daemon=True)
                           for _ in range(workers)]
         for process in self.processes:
@@ -54,7 +56,18 @@ class Started(Generic[Result]):
             todo.put(None)
 
     def results(self) -> list[Result]:
-        """Wait for every task; return their results in the tasks' order (a task's exception is raised here)."""
+        """Return the results in the tasks' order (a task's exception is raised here): first take on here the tasks
+        no worker has begun (this process is done with its own work), then wait for the others."""
+        while self.processes:
+            try:
+                item = self.todo.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:   # the tasks are all taken: the stop meant for a worker goes back
+                self.todo.put(None)
+                break
+            number, task = item
+            self.results_in[number] = self.work(task)
         while len(self.results_in) < self.count:
             number, failure, result = self.done.get()
             if failure is not None:

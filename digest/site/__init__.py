@@ -78,21 +78,28 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     feeds = Feeds(site, maker.env, writer, plan, index, loader, cards, briefings, maker.absolute)
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
     weeks = Weeks(maker, writer, plan, loader, briefings, feeds)
-    day_pages = DayPages(maker, writer, loader, briefings, search.new_days(), search.keep, weeks.piece_of)
-    # The day pages are most of a render, and need nothing the site-wide pages make: the day jobs run in forked
-    # workers while this process writes those; the week pages and the search index wait for what the jobs made.
-    with start_days(day_pages, plan.day_jobs(), batch) as started:
+    jobs = plan.day_jobs()
+    beside = beside_days(jobs, batch)
+    # Beside a worker (a daily render) this process makes the weeks and search index while the worker renders the
+    # day, so the jobs make no week piece or terms; a render of many days has the jobs, reading every day, make them.
+    day_pages = DayPages(maker, writer, loader, briefings, frozenset() if beside else search.new_days(), search.keep,
+                         None if beside else weeks.piece_of)
+    with start_days(day_pages, jobs, batch, beside) as started:
         DayVectors(vectors, writer, plan).write()
         pages.front_page()
         if links is not None:   # every full day's pages are planned, the front page too
             links.save()
         site_wide_pages(config, pages, feeds, ui)
+        if beside:
+            weeks.render()
+            search.write()
         for done in started.results():
             writer.done.merge(done.written)
             weeks.made.update(done.week_pieces)
     day_pages.frames.prune(info.day.isoformat() for info in index.days if not plan.layout(info).compact)
-    weeks.render()
-    search.write()
+    if not beside:
+        weeks.render()
+        search.write()
     removed = writer.finish(day_cache)
     papers = sum(i.size for i in index.days)
     size = SiteSize(writer.deployed_bytes(), site.size_limit_mb, papers,
@@ -111,30 +118,30 @@ def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | N
     return links
 
 
-def start_days(day_pages: DayPages, jobs: list[DayJob], batch: int) -> Started[DayOutput]:
-    """Start rendering the day jobs a batch at a time: in forked workers for many days, or for one heavy day (a new
-    weekday's 1,200 cards) beside this process, which takes on what they have not begun once its own pages are
-    written; else here, now."""
+def beside_days(jobs: list[DayJob], batch: int) -> bool:
+    """Whether the day jobs are a few days (the daily render) with many cards: they get a worker beside this
+    process, the days of many numbered pages in shares (start_days)."""
     cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
         end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
-    beside = cards >= BESIDE_FROM
-    # A few days (the daily render) of which one has many numbered pages: that day comes in shares, so that either
-    # process can take the last. Many days' batches balance without.
-    share = beside and len(jobs) <= batch
+    return len(jobs) <= batch and cards >= BESIDE_FROM
+
+
+def start_days(day_pages: DayPages, jobs: list[DayJob], batch: int, beside: bool) -> Started[DayOutput]:
+    """Start rendering the day jobs a batch at a time: in forked workers for many days, or beside this process
+    (beside_days), which takes on the shares no worker has begun once its own pages are written; else here, now."""
     tasks: list[list[DayJob]] = []
-    shares: list[list[DayJob]] = []
+    shares: list[list[DayJob]] = []   # a day's numbered pages from the SHARE_PAGES-th on: either process takes them
     for i in range(0, len(jobs), batch):
         task = []
         for job in jobs[i:i + batch]:
-            if share and len(job.more) > SHARE_PAGES:
-                day_pages.loader.load(job.info)   # read once, before the workers are forked
+            if beside and len(job.more) > SHARE_PAGES:
+                day_pages.loader.load(job.info)   # read once, before the worker is forked
                 shares += [[replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES],
                                     whole=False)] for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
                 job = replace(job, more=job.more[:SHARE_PAGES])
             task.append(job)
         tasks.append(task)
-    tasks += shares
-    return start_all(day_pages.render, tasks, worker_count(len(tasks), beside))
+    return start_all(day_pages.render, tasks + shares, worker_count(len(tasks + shares), beside))
 
 
 def site_wide_pages(config: Config, pages: SitePages, feeds: Feeds, ui: UiText) -> None:

@@ -175,7 +175,7 @@ def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(set
     config, archive, site = setup
     config = replace(config, site=replace(config.site, page_size=1))   # three numbered pages a day
     from digest.site import workers
-    import digest.site as render_stage
+    from digest.site import tasks as render_tasks
     monkeypatch.setattr(workers, "PARALLEL_FROM", 10**6)
     render_archive(config, archive, tmp_path / "serial")
     render_archive(config, archive, site)
@@ -184,14 +184,15 @@ def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(set
     serial = render_archive(config, archive, tmp_path / "serial")
     started = []
     real_start = workers.Started.__init__
-    monkeypatch.setattr(workers.Started, "__init__", lambda self, work, tasks, count: started.append((len(tasks), count))
+    monkeypatch.setattr(workers.Started, "__init__", lambda self, work, tasks, count: started.append(
+        (sum(not isinstance(t, str) for t in tasks), "search index" in tasks, count))
                         or real_start(self, work, tasks, count))
-    monkeypatch.setattr(render_stage, "BESIDE_FROM", 1)
-    monkeypatch.setattr(render_stage, "SHARE_PAGES", 1)
+    monkeypatch.setattr(render_tasks, "BESIDE_FROM", 1)
+    monkeypatch.setattr(render_tasks, "SHARE_PAGES", 1)
     beside = render_archive(config, archive, site)
-    # Two tasks: the day jobs (the new day's first page and page 2, the day before's pages that link it), then the
-    # new day's page 3; one worker.
-    assert started[-1] == (2, 1) or os.cpu_count() == 1
+    # Two tasks of day jobs: the first (the new day's first page and page 2, the day before's pages that link it),
+    # then the new day's page 3; the site-wide pages, the search index among them, as steps; one worker.
+    assert started[-1] == (2, True, 1) or os.cpu_count() == 1
     assert beside.written == serial.written > 1
     assert tree(site) == tree(tmp_path / "serial")
     assert render_archive(config, archive, site).written == 0   # the worker's fingerprints were recorded
@@ -200,9 +201,9 @@ def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(set
 def test_a_failing_day_job_beside_the_site_wide_pages_stops_the_render(setup, monkeypatch):
     """A day job's exception in the worker reaches the render, which writes no manifest claiming its pages."""
     config, archive, site = setup
-    import digest.site as render_stage
+    from digest.site import tasks as render_tasks
     from digest.site.pages import DayPages
-    monkeypatch.setattr(render_stage, "BESIDE_FROM", 1)
+    monkeypatch.setattr(render_tasks, "BESIDE_FROM", 1)
     render_archive(config, archive, site)
     add_day(archive, 20)
 

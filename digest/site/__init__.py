@@ -23,17 +23,15 @@ from .env import UiText, template_env
 from .feeds import Feeds
 from .foryou import DayVectors
 from .index import ArchiveDays, DayIndex, DayLoader, DaySource, MemoryDays, RadarIndex
-from .pages import DayOutput, DayPages, PageMaker, SitePages
-from .plan import DayJob, SitePlan
+from .pages import DayPages, PageMaker, SitePages
+from .plan import SitePlan
 from .related import RelatedLinks
 from .search import SearchIndex
+from .tasks import RenderTasks, beside_days, beside_steps, site_steps, start
 from .weeks import Weeks
-from .workers import Started, start_all, worker_count
 from .writer import SiteWriter, code_version, inputs_key
 
 BATCH = 8            # days per task handed to a worker
-BESIDE_FROM = 200    # cards the day jobs render before a worker renders them beside the site-wide pages
-SHARE_PAGES = 8      # numbered pages of a day per task, when its day jobs are rendered beside them
 
 
 @dataclass(frozen=True)
@@ -79,20 +77,16 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     pages = SitePages(maker, writer, plan, index, loader, briefings, state)
     weeks = Weeks(maker, writer, plan, loader, briefings, feeds)
     jobs = plan.day_jobs()
+    if links is not None:   # every full day's pages are planned (the front page is the newest day's first page)
+        links.save()
     beside = beside_days(jobs, batch)
-    # Beside a worker (a daily render) this process makes the weeks and search index while the worker renders the
-    # day, so the jobs make no week piece or terms; a render of many days has the jobs, reading every day, make them.
+    # Beside a worker (a daily render) the weeks and search index are steps too, made from the day read before the
+    # fork, so the jobs make no week piece or terms; a render of many days has the jobs, reading every day, make them.
     day_pages = DayPages(maker, writer, loader, briefings, frozenset() if beside else search.new_days(), search.keep,
                          None if beside else weeks.piece_of)
-    with start_days(day_pages, jobs, batch, beside) as started:
-        DayVectors(vectors, writer, plan).write()
-        pages.front_page()
-        if links is not None:   # every full day's pages are planned, the front page too
-            links.save()
-        site_wide_pages(config, pages, feeds, ui)
-        if beside:
-            weeks.render()
-            search.write()
+    steps = {**(beside_steps(weeks, search) if beside else {}),
+             **site_steps(config, pages, feeds, ui, DayVectors(vectors, writer, plan))}
+    with start(RenderTasks(day_pages, writer, steps), jobs, batch, beside) as started:
         for done in started.results():
             writer.done.merge(done.written)
             weeks.made.update(done.week_pieces)
@@ -116,50 +110,6 @@ def related_links(related: Callable[[date], Mapping[str, Sequence[Related]]] | N
     links = RelatedLinks(related, plan, index, file_key, root)
     plan.related, cards.related = links.on_page, links.of
     return links
-
-
-def beside_days(jobs: list[DayJob], batch: int) -> bool:
-    """Whether the day jobs are a few days (the daily render) with many cards: they get a worker beside this
-    process, the days of many numbered pages in shares (start_days)."""
-    cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
-        end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
-    return len(jobs) <= batch and cards >= BESIDE_FROM
-
-
-def start_days(day_pages: DayPages, jobs: list[DayJob], batch: int, beside: bool) -> Started[DayOutput]:
-    """Start rendering the day jobs a batch at a time: in forked workers for many days, or beside this process
-    (beside_days), which takes on the shares no worker has begun once its own pages are written; else here, now."""
-    tasks: list[list[DayJob]] = []
-    shares: list[list[DayJob]] = []   # a day's numbered pages from the SHARE_PAGES-th on: either process takes them
-    for i in range(0, len(jobs), batch):
-        task = []
-        for job in jobs[i:i + batch]:
-            if beside and len(job.more) > SHARE_PAGES:
-                day_pages.loader.load(job.info)   # read once, before the worker is forked
-                shares += [[replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES],
-                                    whole=False)] for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
-                job = replace(job, more=job.more[:SHARE_PAGES])
-            task.append(job)
-        tasks.append(task)
-    return start_all(day_pages.render, tasks + shares, worker_count(len(tasks + shares), beside))
-
-
-def site_wide_pages(config: Config, pages: SitePages, feeds: Feeds, ui: UiText) -> None:
-    """The pages and feeds over many days that the day jobs' output does not shape (the weeks and search do)."""
-    lang = config.site.default_language
-    for tid, topic in config.topics.items():
-        pages.topic_page(tid, topic.name(lang))
-        feeds.topic_feed(tid, topic.name(lang))
-    pages.archive_page()
-    pages.status_page()
-    pages.catalogs()
-    pages.search_page()
-    pages.feeds_page()
-    pages.radar(feeds)
-    feeds.site_feeds()
-    feeds.briefing_feed(ui.plain)
-    pages.small_files()
-    pages.static()
 
 
 def render_site(config: Config, days: list[Day], state: State, out: Path,

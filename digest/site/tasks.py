@@ -1,0 +1,97 @@
+"""A render's work as tasks that this process and its forked workers take from one queue (workers.start_all).
+
+A task is a batch of day jobs, a share of one day's numbered pages, or a step: a page or feed over many days that
+the day jobs' output does not shape. A render of many days puts the day jobs' batches first and the steps after;
+a daily render (a few days, one of them a weekday of 1,200 cards: beside_days) gets one worker beside this
+process, and its heavy day comes in shares, so that whichever process is free takes the next task and neither
+waits long for the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+
+from ..config import Config
+from .env import UiText
+from .feeds import Feeds
+from .foryou import DayVectors
+from .pages import DayOutput, DayPages, SitePages
+from .plan import DayJob
+from .search import SearchIndex
+from .weeks import Weeks
+from .workers import Started, start_all, worker_count
+from .writer import SiteWriter, Written
+
+BESIDE_FROM = 200    # cards the day jobs render before a worker renders them beside this process
+SHARE_PAGES = 8      # numbered pages of a heavy day per task, beside
+
+
+def beside_days(jobs: Sequence[DayJob], batch: int) -> bool:
+    """Whether the day jobs are a few days (the daily render) with many cards."""
+    cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
+        end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
+    return len(jobs) <= batch and cards >= BESIDE_FROM
+
+
+def site_steps(config: Config, pages: SitePages, feeds: Feeds, ui: UiText, vectors: DayVectors
+               ) -> dict[str, Callable[[], None]]:
+    """The pages and feeds over many days that the day jobs' output does not shape, by name (the week pages and
+    the search index are not among them: a render of many days makes them from what its day jobs hand back)."""
+    lang = config.site.default_language
+    steps: dict[str, Callable[[], None]] = {"front page": pages.front_page, "vectors": vectors.write}
+    for tid, topic in config.topics.items():
+        steps[f"topic {tid}"] = partial(pages.topic_page, tid, topic.name(lang))
+        steps[f"topic feed {tid}"] = partial(feeds.topic_feed, tid, topic.name(lang))
+    steps.update({"archive": pages.archive_page, "status": pages.status_page, "catalogs": pages.catalogs,
+                  "search page": pages.search_page, "feeds page": pages.feeds_page, "radar": partial(pages.radar, feeds),
+                  "site feeds": feeds.site_feeds, "briefing feed": partial(feeds.briefing_feed, ui.plain),
+                  "small files": pages.small_files, "static": pages.static})
+    return steps
+
+
+@dataclass
+class RenderTasks:
+    """The work function of the render's queue: a task is a list of day jobs or the name of a step."""
+
+    day_pages: DayPages
+    writer: SiteWriter
+    steps: dict[str, Callable[[], None]]
+
+    def __call__(self, task: list[DayJob] | str) -> DayOutput:
+        if not isinstance(task, str):
+            return self.day_pages.render(task)
+        # The step's writes are recorded apart and handed back, as a day job's are (in a worker, this writer's
+        # record is a copy that the render never sees).
+        kept, self.writer.done = self.writer.done, Written()
+        try:
+            self.steps[task]()
+            return DayOutput(self.writer.done)
+        finally:
+            self.writer.done = kept
+
+
+def start(tasks: RenderTasks, jobs: list[DayJob], batch: int, beside: bool) -> Started[DayOutput]:
+    """Start the render's tasks: the day jobs a batch at a time, then the steps, then a heavy day's later shares
+    (beside); in forked workers for many days or beside, else here, now."""
+    batches: list[list[DayJob]] = []
+    shares: list[list[DayJob]] = []   # a day's numbered pages from the SHARE_PAGES-th on
+    for i in range(0, len(jobs), batch):
+        task = []
+        for job in jobs[i:i + batch]:
+            if beside and len(job.more) > SHARE_PAGES:
+                tasks.day_pages.loader.load(job.info)   # read once, before the worker is forked
+                shares += [[replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES],
+                                    whole=False)] for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
+                job = replace(job, more=job.more[:SHARE_PAGES])
+            task.append(job)
+        batches.append(task)
+    queue: list[list[DayJob] | str] = [*batches, *tasks.steps, *shares]
+    return start_all(tasks, queue, worker_count(len(batches) + len(shares), beside))
+
+
+def beside_steps(weeks: Weeks, search: SearchIndex) -> dict[str, Callable[[], None]]:
+    """The steps a daily render adds beside a worker: the search index first (the longest), and the week pages,
+    made here from the day read before the fork, so its day jobs make neither terms nor week piece."""
+    return {"search index": search.write, "week pages": weeks.render}

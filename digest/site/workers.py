@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import queue
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -32,64 +31,65 @@ def worker_count(tasks: int, beside: bool = False) -> int:
 
 
 class Started(Generic[Result]):
-    """Tasks handed to forked workers while this process goes on; results() waits for them. Used as a context
-    manager, so that workers still running when the caller fails are stopped."""
+    """Tasks handed to forked workers while this process goes on; results() takes on here those nobody has begun,
+    then waits for the others. Used as a context manager, so that workers still running when the caller fails are
+    stopped.
+
+    The workers inherit the tasks with the rest of this process: each takes the next one's number from a shared
+    counter, so nothing is pickled but the results, and no task waits in a pipe for a busy worker."""
 
     def __init__(self, work: Callable[[Task], Result], tasks: Sequence[Task], workers: int):
-        self.count = len(tasks)
+        self.work, self.tasks = work, list(tasks)
         self.results_in: dict[int, Result] = {}
         self.processes: list[Any] = []
         if not workers:   # run here, now: the caller's own work comes after, as it would without workers
-            self.results_in = {number: work(task) for number, task in enumerate(tasks)}
+            self.results_in = {number: work(task) for number, task in enumerate(self.tasks)}
             return
-        self.work = work
         context = multiprocessing.get_context("fork")
-        todo: Any = context.Queue()   # a Queue's feeder thread sends: neither side blocks while the other is busy
-        self.todo, self.done = todo, context.Queue()
-        self.processes = [context.Process(target=_serve, args=(work, todo, self.done), daemon=True)
+        self.next: Any = context.Value("i", 0)   # the number of the first task nobody has taken
+        self.done: Any = context.Queue()
+        self.processes = [context.Process(target=_serve, args=(work, self.tasks, self.next, self.done), daemon=True)
                           for _ in range(workers)]
         for process in self.processes:
             process.start()
-        for number, task in enumerate(tasks):
-            todo.put((number, task))
-        for _ in self.processes:
-            todo.put(None)
 
     def results(self) -> list[Result]:
-        """Return the results in the tasks' order (a task's exception is raised here): first take on here the tasks
-        no worker has begun (this process is done with its own work), then wait for the others."""
-        while self.processes:
-            try:
-                item = self.todo.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:   # the tasks are all taken: the stop meant for a worker goes back
-                self.todo.put(None)
-                break
-            number, task = item
-            self.results_in[number] = self.work(task)
-        while len(self.results_in) < self.count:
+        """Return the results in the tasks' order (a task's exception is raised here)."""
+        if self.processes:
+            while (number := _take(self.next, len(self.tasks))) is not None:
+                self.results_in[number] = self.work(self.tasks[number])
+        while len(self.results_in) < len(self.tasks):
             number, failure, result = self.done.get()
             if failure is not None:
                 raise failure
             self.results_in[number] = result
-        return [self.results_in[number] for number in range(self.count)]
+        return [self.results_in[number] for number in range(len(self.tasks))]
 
     def __enter__(self) -> Started[Result]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         for process in self.processes:
-            if len(self.results_in) < self.count:   # a task or the caller failed: the others' work is not wanted
+            if len(self.results_in) < len(self.tasks):   # a task or the caller failed: the others' work is not wanted
                 process.terminate()
             process.join()
+
+
+def _take(counter: Any, count: int) -> int | None:
+    """The number of the next task nobody has taken, now taken; None when all are."""
+    with counter.get_lock():
+        number = counter.value
+        if number >= count:
+            return None
+        counter.value = number + 1
+        return int(number)
 
 
 def start_all(work: Callable[[Task], Result], tasks: Sequence[Task], workers: int) -> Started[Result]:
     """Start [work(task) for task in tasks] in `workers` forked workers (0: here, before returning).
 
-    A forked worker inherits `work` (and whatever it is bound to) from this process, so nothing is pickled but
-    the tasks and the results: the render's index and settings reach the workers as this argument.
+    A forked worker inherits `work` (and whatever it is bound to) and the tasks from this process, so nothing is
+    pickled but the results: the render's index and settings reach the workers as this argument.
     """
     return Started(work, tasks, workers)
 
@@ -100,12 +100,11 @@ def run_all(work: Callable[[Task], Result], tasks: Sequence[Task]) -> list[Resul
         return started.results()
 
 
-def _serve(work: Callable[[Any], Any], todo: Any, done: Any) -> None:
-    """In a worker: run tasks until told to stop, sending back each result or the exception it raised."""
-    while (item := todo.get()) is not None:
-        number, task = item
+def _serve(work: Callable[[Any], Any], tasks: Sequence[Any], counter: Any, done: Any) -> None:
+    """In a worker: take tasks until none is left, sending back each result or the exception it raised."""
+    while (number := _take(counter, len(tasks))) is not None:
         try:
-            done.put((number, None, work(task)))
+            done.put((number, None, work(tasks[number])))
         except Exception as exc:   # the parent raises it: a bug keeps its type, message and traceback
             exc.add_note("in a render worker:\n" + traceback.format_exc())
             try:

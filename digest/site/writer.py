@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..files import remove_stale_temps, write_atomic
+from ..files import collector_paused, remove_stale_temps, write_atomic
 from ..clean import xml_text
 
 CACHE_VERSION = 6   # 6: a part is a JSON line and its days' texts (read_part); an older manifest re-renders
@@ -72,15 +72,16 @@ def read_part(path: Path) -> dict[str, Any] | None:
     the end of their entries; None if it is missing, of another version or damaged."""
     try:
         data = path.read_bytes()
-        head, _, texts = data.partition(b"\n")   # compact JSON holds no raw newline
-        part = json.loads(head)
+        at = data.index(b"\n") + 1   # compact JSON holds no raw newline
+        with collector_paused():   # a part's thousands of small containers hold no cycle
+            part = json.loads(data[:at])
         if not isinstance(part, dict) or part.get("version") != CACHE_VERSION:
             return None
-        at = 0
+        texts = memoryview(data)   # each text decoded from its place: no copy of the part's bytes
         for entry, size in zip(part["days"].values(), part.pop("texts"), strict=True):
-            entry.append(texts[at:at + size].decode("utf-8", "surrogatepass"))
+            entry.append(str(texts[at:at + size], "utf-8", "surrogatepass"))
             at += size
-        return part if at == len(texts) else None
+        return part if at == len(data) else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -70,8 +70,8 @@ class DayInfo:
     def from_json(cls, data: list[Any]) -> DayInfo:
         day, key, size, counts, updates, radar_ids, breaks, found, text = data
         ids, _, radar = text.rpartition(TEXT_SEPARATOR)   # a radar's JSON holds no raw control character
-        return cls(date.fromisoformat(day), key, size, counts, ids, tuple((i, v) for i, v in updates), radar,
-                   tuple(radar_ids), tuple(tuple(b) for b in breaks), tuple((term, n) for term, n in found))
+        return cls(date.fromisoformat(day), key, size, counts, ids, tuple(map(tuple, updates)), radar,
+                   tuple(radar_ids), tuple(map(tuple, breaks)), tuple(map(tuple, found)))
 
 
 INDEX_FORMAT = 3   # DayInfo.to_json's layout: an entry of another is made again
@@ -137,6 +137,7 @@ class ArchiveDays:
         # An entry: [size and time of the day file, follows, *DayInfo.to_json()].
         usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
+        keep: dict[str, list[Any]] = {}
         for day in self.archive.day_dates():
             path = self.archive.day_path(day)
             try:
@@ -145,16 +146,20 @@ class ArchiveDays:
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             entry = usable.get(path.name)
-            found[path.name] = (stamp, DayInfo.from_json(entry[2:]) if entry and entry[0] == stamp else None)
+            if entry and entry[0] == stamp:
+                found[path.name] = (stamp, DayInfo.from_json(entry[2:]))
+                keep[path.name] = entry   # as it was read: an unchanged day's entry is not made again
+            else:
+                found[path.name] = (stamp, None)
         # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
         names = [name for name, (_, info) in found.items() if info is None]
         todo = [(self.archive, name, radar, page_size, usable[name][3] if name in usable else None)
                 for name in names]
         for name, info in zip(names, self.index_files(todo)):
-            found[name] = (found[name][0], info or DayInfo.from_json(usable[name][2:]))
-        infos = [info for _, info in found.values() if info is not None]
-        keep = {name: [stamp, follows, *info.to_json()] for name, (stamp, info) in found.items() if info is not None}
-        return infos, keep
+            stamp, made = found[name][0], info or DayInfo.from_json(usable[name][2:])
+            found[name] = (stamp, made)
+            keep[name] = [stamp, follows, *made.to_json()]
+        return [info for _, info in found.values() if info is not None], keep
 
     def index_files(self, todo: list[IndexTask]) -> list[DayInfo | None]:
         """index_file of each task: in workers for a big batch, else here, keeping the days parsed (load)."""

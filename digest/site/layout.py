@@ -88,9 +88,9 @@ def entry_weight(p: Paper, opens_run: bool) -> tuple[int, int]:
     of that source: (bytes, elements)."""
     size, elements = SOURCE_HEAD if opens_run else (0, 0)
     shown = p.authors[:ENTRY_AUTHORS]
-    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
-    size += sum(2 + text_bytes(a) for a in shown)   # the names, ", "-joined
-    return size, elements + ENTRY_FRAME[1]
+    # The names ", "-joined; text_bytes of the texts shown once weighed in one call (card_weight).
+    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes("".join((p.url, p.title[:ENTRY_TITLE], *shown)))
+    return size + 2 * len(shown), elements + ENTRY_FRAME[1]
 
 
 def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] = (0, 0),

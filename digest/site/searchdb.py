@@ -174,6 +174,14 @@ def bitmap_of(ids: np.ndarray) -> bytes:
     return np.packbits(bits, bitorder="little").tobytes()
 
 
+def bitmap_with(data: bytes, ids: np.ndarray) -> bytes:
+    """bitmap_of a bitmap's papers and newer ones (ids, newest first), without reading the bitmap's."""
+    bits = np.zeros(int(ids[0]) // 8 + 1, dtype=np.uint8)
+    bits[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+    np.bitwise_or.at(bits, ids >> 3, np.left_shift(1, ids & 7).astype(np.uint8))
+    return bits.tobytes()
+
+
 def bitmap_ids(data: bytes) -> np.ndarray:
     """The papers of a bitmap, newest first."""
     return np.flatnonzero(np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little"))[::-1]
@@ -278,13 +286,6 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
                 if entry is None:   # only the distance from the segment's end grows (a bitmap's: nothing)
                     entries.append((check, code, post[rest:end] if code & 2 else varint(first + added) + post[rest:end]))
                     continue
-                listed, newest, oldest, gaps = entry
-                if not code & 2:   # a list of varints staying one (most): here, not in a call per list
-                    bridge = varint((count + oldest) - (count - 1 - first))
-                    if not is_bitmap(count + newest, len(gaps) + len(bridge) + end - rest):
-                        data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + bridge + post[rest:end]
-                        entries.append((check, code + 4 * listed, data))
-                        continue
                 entries.append((check, *appended(code, first, post[rest:end], count, size, entry)))
         for (check, fld), (listed, newest, _, gaps) in new.items():
             data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1")
@@ -302,10 +303,18 @@ def appended(code: int, first: int, data: bytes, count: int, size: int, entry: l
     listed, newest, oldest, gaps = entry
     newest += count
     day = varint(size - 1 - newest) + gaps.encode("latin-1")
-    old = bitmap_ids(data) if code & 2 else None
-    below, old_gaps = (int(old[0]), gap_bytes(old)) if old is not None else (count - 1 - first, len(data))
-    bridge = varint(count + oldest - below)
     total = (code >> 2) + listed
+    if code & 2:
+        below = 8 * (len(data) - 1) + data[-1].bit_length() - 1   # a bitmap's last byte holds its newest paper
+        bridge = varint(count + oldest - below)
+        # Its papers' gaps take a byte each at least: a bitmap even then stays one, its bits only added to.
+        if is_bitmap(newest, len(gaps) + len(bridge) + (code >> 2) - 1):
+            return entry_code(total, True, code & 1), bitmap_with(data, varint_ids(day, size))
+        old = bitmap_ids(data)
+        old_gaps = gap_bytes(old)
+    else:   # a list of varints (most)
+        old, old_gaps = None, len(data)
+        bridge = varint(count + oldest - (count - 1 - first))
     if is_bitmap(newest, len(gaps) + len(bridge) + old_gaps):
         old_ids = old if old is not None else varint_ids(varint(first) + data, count)
         return entry_code(total, True, code & 1), bitmap_of(np.concatenate((varint_ids(day, size), old_ids)))

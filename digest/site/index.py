@@ -33,18 +33,19 @@ class DayInfo:
     """One day as the renderer's index sees it: enough to plan pages without the papers themselves.
 
     A year's index is ~14 MB, read by every render, though most renders use the ids and the radar's papers of a few
-    days: both are kept as text (id_list, radar_text) and read where asked for (ids, radar)."""
+    days: both are kept as one text (as the manifest keeps it, writer.read_part) and read where asked for (ids,
+    radar)."""
 
     day: date
     key: str                               # hash of the day's content
     size: int                              # papers
     counts: dict[str, int]                 # topic -> papers listing it
-    id_list: str                           # paper ids (ID_SEPARATOR between them), for new versions on later days
+    # Its paper ids (ID_SEPARATOR between them), for new versions on later days; then TEXT_SEPARATOR and its papers
+    # on the owner's radar, whole (JSON of [number on the day, paper JSON] pairs): the radar page and feed gather
+    # them from across the archive, so they are kept here rather than re-read day by day.
+    text: str
     updates: tuple[tuple[str, int | None], ...]  # (id, version) of the new versions announced this day
-    # The papers on the owner's radar, whole (JSON of [number on the day, paper JSON] pairs): the radar page and
-    # feed gather them from across the archive, so they are kept here rather than re-read day by day.
-    radar_text: str = "[]"
-    radar_ids: tuple[str, ...] = ()        # their ids (RadarIndex: which papers to match)
+    radar_ids: tuple[str, ...] = ()        # the radar's papers' ids (RadarIndex: which papers to match)
     # Where its numbered pages start, full and compact (layout.day_breaks): every link to a card reads them.
     breaks: tuple[tuple[int, ...], ...] = ((), ())
     # Its titles' frequent terms (briefings.themes), for its offline briefing: a day whose first page is
@@ -53,25 +54,24 @@ class DayInfo:
 
     @cached_property
     def ids(self) -> tuple[str, ...]:
-        return tuple(self.id_list.split(ID_SEPARATOR)) if self.id_list else ()
+        cut = self.text.rfind(TEXT_SEPARATOR)   # a radar's JSON holds no raw control character
+        return tuple(self.text[:cut].split(ID_SEPARATOR)) if cut > 0 else ()
 
     @cached_property
     def radar(self) -> tuple[tuple[int, dict[str, Any]], ...]:
         """The radar's papers: (number on the day, paper JSON)."""
-        return tuple((n, paper) for n, paper in json.loads(self.radar_text))
+        return tuple((n, paper) for n, paper in json.loads(self.text[self.text.rfind(TEXT_SEPARATOR) + 1:]))
 
     def to_json(self) -> list[Any]:
-        """The entry's JSON, its ids and radar last as one text: the manifest keeps that text raw (writer.read_part)."""
+        """The entry's JSON, its text last: the manifest keeps that text raw (writer.read_part)."""
         return [self.day.isoformat(), self.key, self.size, self.counts, [list(u) for u in self.updates],
-                list(self.radar_ids), [list(b) for b in self.breaks], [list(t) for t in self.themes],
-                self.id_list + TEXT_SEPARATOR + self.radar_text]
+                list(self.radar_ids), [list(b) for b in self.breaks], [list(t) for t in self.themes], self.text]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
         day, key, size, counts, updates, radar_ids, breaks, found, text = data
-        ids, _, radar = text.rpartition(TEXT_SEPARATOR)   # a radar's JSON holds no raw control character
-        return cls(date.fromisoformat(day), key, size, counts, ids, tuple(map(tuple, updates)), radar,
-                   tuple(radar_ids), tuple(map(tuple, breaks)), tuple(map(tuple, found)))
+        return cls(date.fromisoformat(day), key, size, counts, text, tuple(map(tuple, updates)), tuple(radar_ids),
+                   tuple(map(tuple, breaks)), tuple(map(tuple, found)))
 
 
 INDEX_FORMAT = 3   # DayInfo.to_json's layout: an entry of another is made again
@@ -86,11 +86,11 @@ def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
         for topic in paper.topics:
             counts[topic] = counts.get(topic, 0) + 1
     matched = [(n, p) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)]
-    return DayInfo(day.day, key, len(day.papers), counts, ID_SEPARATOR.join(p.id for p in day.papers),
-                   tuple((u.id, u.version) for u in day.updates),
-                   json.dumps([[n, p.to_json()] for n, p in matched], ensure_ascii=False, separators=(",", ":")),
-                   tuple(p.id for _, p in matched), day_breaks(day.papers, day.updates, page_size),
-                   tuple(themes(p.title for p in day.papers)))
+    radar_json = json.dumps([[n, p.to_json()] for n, p in matched], ensure_ascii=False, separators=(",", ":"))
+    return DayInfo(day.day, key, len(day.papers), counts,
+                   ID_SEPARATOR.join(p.id for p in day.papers) + TEXT_SEPARATOR + radar_json,
+                   tuple((u.id, u.version) for u in day.updates), tuple(p.id for _, p in matched),
+                   day_breaks(day.papers, day.updates, page_size), tuple(themes(p.title for p in day.papers)))
 
 
 class DaySource(Protocol):

@@ -39,6 +39,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -207,12 +208,8 @@ def gap_bytes(ids: np.ndarray) -> int:
 
 def chunks_bytes(chunks: dict[int, bytes]) -> bytes:
     """A segment's dictionary chunks as one cache file: (BUCKETS + 1) uint32 offsets, then the chunks."""
-    offsets, data = [], bytearray()
-    for bucket in range(BUCKETS):
-        offsets.append(len(data))
-        data += chunks.get(bucket, b"")
-    offsets.append(len(data))
-    return struct.pack(f"<{BUCKETS + 1}I", *offsets) + bytes(data)
+    by_bucket = [chunks.get(bucket, b"") for bucket in range(BUCKETS)]
+    return struct.pack(f"<{BUCKETS + 1}I", *accumulate(map(len, by_bucket), initial=0)) + b"".join(by_bucket)
 
 
 def chunks_of(data: bytes) -> list[bytes]:
@@ -229,15 +226,17 @@ def interleave(segments: Sequence[Sequence[bytes]]) -> tuple[bytes, list[bytes]]
     directory is (BUCKETS + 1) uint32 offsets into the dictionary files read as one; files are cut only at
     bucket boundaries, so a bucket is one Range request of one file."""
     offsets, files, current, done = [], [], bytearray(), 0
+    numbers = [varint(number) for number in range(len(segments))]
     for bucket in range(BUCKETS):
         if len(current) >= DICT_FILE_BYTES:
             files.append(bytes(current))
             done += len(current)
             current = bytearray()
         offsets.append(done + len(current))
-        for number, chunks in enumerate(segments):
-            if chunks[bucket]:
-                current += varint(number) + chunks[bucket]
+        for number, chunks in zip(numbers, segments):
+            if chunk := chunks[bucket]:
+                current += number
+                current += chunk
     files.append(bytes(current))
     offsets.append(done + len(current))
     return struct.pack(f"<{BUCKETS + 1}I", *offsets), files

@@ -19,7 +19,7 @@ from digest.site.frames import FRAMES
 from digest.site.index import ArchiveDays
 from digest.site.search import CACHE
 from digest.site.searchrows import read_rows
-from digest.site.writer import MANIFEST, MONTHS, RENDERING, read_manifest
+from digest.site.writer import MANIFEST, MONTHS, RENDERING, read_manifest, read_part
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = date(2026, 6, 1)
@@ -256,6 +256,7 @@ def test_a_new_day_reuses_its_months_search_terms_instead_of_reading_the_other_d
     # render left it gets the new day appended.
     window = {str(new_day - timedelta(days=k)) for k in range(config.site.feed_days)}
     assert str(new_day) in read and set(read) <= window
+    assert read.count(str(new_day)) == 1   # the day index hands the day it parsed to the day's pages
     titles = search_titles(site)
     assert "Paper 10" in titles and "Paper 200" in titles
     fresh = tmp_path / "fresh"
@@ -494,7 +495,7 @@ def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part
     stamps = {p.name: p.stat().st_mtime_ns for p in parts.iterdir()}
     main = read_manifest(site / MANIFEST)
     assert f"{may}/index.html" in main["pages"] and f"{may}.json" in main["days"]   # merged from its month's part
-    assert f"{may}/index.html" not in json.loads((site / MANIFEST).read_text())["pages"]
+    assert f"{may}/index.html" not in (read_part(site / MANIFEST) or {})["pages"]
     new_day = add_day(archive, 20)
     render_archive(config, archive, site)
     assert {p.name: p.stat().st_mtime_ns == stamps[p.name] for p in parts.iterdir()} == {"2026-05": True,
@@ -503,12 +504,37 @@ def test_a_new_day_rewrites_only_its_months_part_of_the_manifest_and_a_lost_part
     # A lost part is a cache miss: its month's pages are rendered again and recorded (the other part is left be).
     (parts / "2026-06").unlink()
     render_archive(config, archive, site)
-    restored = json.loads((parts / "2026-06").read_text())
+    restored = read_part(parts / "2026-06") or {}
     assert f"{new_day}/index.html" in restored["pages"] and f"{new_day}.json" in restored["days"]
     assert (parts / "2026-05").stat().st_mtime_ns == stamps["2026-05"]
     fresh = tmp_path / "fresh"
     render_archive(config, archive, fresh)
     assert tree(fresh) == tree(site)
+    assert render_archive(config, archive, site).written == 0
+
+
+def test_a_manifest_of_an_older_version_or_a_damaged_part_renders_again_what_it_held(setup, tmp_path):
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    part = site / MONTHS / "2026-06"
+    # A part's days' texts come after its JSON line, and must add up to the lengths it gives.
+    whole = part.read_bytes()
+    assert read_part(part)["days"] == read_manifest(site / MANIFEST)["days"]
+    part.write_bytes(whole[:-1])
+    assert read_part(part) is None
+    gone = site / "2026-06-03" / "stray.html"   # a file the old manifest listed: still removed
+    gone.write_text("old")
+    # A version 5 manifest (one JSON, the texts inside it): its file names are kept for removal, nothing else.
+    old = read_manifest(site / MANIFEST)
+    (site / MANIFEST).write_text(json.dumps({"version": 5, "files": {**old["files"], "2026-06-03/stray.html": 3},
+                                             "pages": old["pages"], "days": {}}))
+    shutil.rmtree(site / MONTHS)
+    assert read_manifest(site / MANIFEST)["pages"] == {}
+    assert render_archive(config, archive, site).removed == 1 and not gone.exists()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+    assert read_manifest(site / MANIFEST)["days"] == read_manifest(fresh / MANIFEST)["days"]
     assert render_archive(config, archive, site).written == 0
 
 

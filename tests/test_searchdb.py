@@ -239,9 +239,10 @@ def test_appending_chinese_days_gives_the_segment_built_at_once():
 def test_a_list_takes_its_smaller_form_and_appending_keeps_to_it():
     # "dense" is in every paper of the first day (a bitmap), absent from the next, then in one paper: its bitmap
     # to that paper outweighs its gaps, so it turns varints. "late" is rare, then in every paper: it turns a bitmap.
+    # "steady" is in every other paper: a bitmap throughout, the new days' bits added to it.
     def day(start: int, n: int, dense: object, late: object) -> object:
-        return day_terms([([start + i], "paper", [], [f"{'dense' if dense(i) else ''} {'late' if late(i) else ''}"])
-                          for i in range(n)])
+        return day_terms([([start + i], "paper", [], [f"{'dense' if dense(i) else ''} {'late' if late(i) else ''}"
+                                                       f" {'steady' if i % 2 == 0 else ''}"]) for i in range(n)])
     days = [day(0, 64, lambda i: True, lambda i: i == 3), day(64, 600, lambda i: False, lambda i: False),
             day(664, 400, lambda i: i == 399, lambda i: True)]
     forms = []
@@ -263,6 +264,8 @@ def test_a_list_takes_its_smaller_form_and_appending_keeps_to_it():
     assert form(whole, "dense") == (65 * 4 + TEXT, [1063, *range(63, -1, -1)])     # 133 bytes of bitmap > 2 + 63
     assert form(first, "late")[0] == 4 + TEXT and form(forms[0], "late")[0] == 4 + TEXT
     assert form(whole, "late") == (401 * 4 + 2 + TEXT, [*range(1063, 663, -1), 3])
+    assert [form(b, "steady")[0] for b in (first, *forms)] == [(n // 2) * 4 + 2 + TEXT for n in (64, 664, 1064)]
+    assert form(whole, "steady")[1] == list(range(1062, -1, -2))
 
 
 def lookup_code(directory: bytes, dictionary: bytes, term: str) -> int:

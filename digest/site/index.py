@@ -22,7 +22,7 @@ from ..papers import Paper
 from ..radar import radar_hits
 from .briefings import themes, themes_version
 from .layout import day_breaks, layout_version
-from .workers import run_all
+from .workers import PARALLEL_FROM, run_all
 from .writer import inputs_key
 
 ID_SEPARATOR = "\x1f"   # the ASCII unit separator: never part of a paper id
@@ -33,18 +33,19 @@ class DayInfo:
     """One day as the renderer's index sees it: enough to plan pages without the papers themselves.
 
     A year's index is ~14 MB, read by every render, though most renders use the ids and the radar's papers of a few
-    days: both are kept as text (id_list, radar_text) and read where asked for (ids, radar)."""
+    days: both are kept as one text (as the manifest keeps it, writer.read_part) and read where asked for (ids,
+    radar)."""
 
     day: date
     key: str                               # hash of the day's content
     size: int                              # papers
     counts: dict[str, int]                 # topic -> papers listing it
-    id_list: str                           # paper ids (ID_SEPARATOR between them), for new versions on later days
+    # Its paper ids (ID_SEPARATOR between them), for new versions on later days; then TEXT_SEPARATOR and its papers
+    # on the owner's radar, whole (JSON of [number on the day, paper JSON] pairs): the radar page and feed gather
+    # them from across the archive, so they are kept here rather than re-read day by day.
+    text: str
     updates: tuple[tuple[str, int | None], ...]  # (id, version) of the new versions announced this day
-    # The papers on the owner's radar, whole (JSON of [number on the day, paper JSON] pairs): the radar page and
-    # feed gather them from across the archive, so they are kept here rather than re-read day by day.
-    radar_text: str = "[]"
-    radar_ids: tuple[str, ...] = ()        # their ids (RadarIndex: which papers to match)
+    radar_ids: tuple[str, ...] = ()        # the radar's papers' ids (RadarIndex: which papers to match)
     # Where its numbered pages start, full and compact (layout.day_breaks): every link to a card reads them.
     breaks: tuple[tuple[int, ...], ...] = ((), ())
     # Its titles' frequent terms (briefings.themes), for its offline briefing: a day whose first page is
@@ -53,25 +54,28 @@ class DayInfo:
 
     @cached_property
     def ids(self) -> tuple[str, ...]:
-        return tuple(self.id_list.split(ID_SEPARATOR)) if self.id_list else ()
+        cut = self.text.rfind(TEXT_SEPARATOR)   # a radar's JSON holds no raw control character
+        return tuple(self.text[:cut].split(ID_SEPARATOR)) if cut > 0 else ()
 
     @cached_property
     def radar(self) -> tuple[tuple[int, dict[str, Any]], ...]:
         """The radar's papers: (number on the day, paper JSON)."""
-        return tuple((n, paper) for n, paper in json.loads(self.radar_text))
+        return tuple((n, paper) for n, paper in json.loads(self.text[self.text.rfind(TEXT_SEPARATOR) + 1:]))
 
     def to_json(self) -> list[Any]:
-        return [self.day.isoformat(), self.key, self.size, self.counts, self.id_list, [list(u) for u in self.updates],
-                self.radar_text, list(self.radar_ids), [list(b) for b in self.breaks], [list(t) for t in self.themes]]
+        """The entry's JSON, its text last: the manifest keeps that text raw (writer.read_part)."""
+        return [self.day.isoformat(), self.key, self.size, self.counts, [list(u) for u in self.updates],
+                list(self.radar_ids), [list(b) for b in self.breaks], [list(t) for t in self.themes], self.text]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> DayInfo:
-        day, key, size, counts, ids, updates, radar, radar_ids, breaks, found = data
-        return cls(date.fromisoformat(day), key, size, counts, ids, tuple((i, v) for i, v in updates), radar,
-                   tuple(radar_ids), tuple(tuple(b) for b in breaks), tuple((term, n) for term, n in found))
+        day, key, size, counts, updates, radar_ids, breaks, found, text = data
+        return cls(date.fromisoformat(day), key, size, counts, text, tuple(map(tuple, updates)), tuple(radar_ids),
+                   tuple(map(tuple, breaks)), tuple(map(tuple, found)))
 
 
-INDEX_FORMAT = 2   # DayInfo.to_json's layout: an entry of another is made again
+INDEX_FORMAT = 3   # DayInfo.to_json's layout: an entry of another is made again
+TEXT_SEPARATOR = "\x1e"   # the ASCII record separator, between a day's ids and its radar's JSON
 
 
 def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
@@ -82,11 +86,11 @@ def index_entry(day: Day, key: str, radar: Radar, page_size: int) -> DayInfo:
         for topic in paper.topics:
             counts[topic] = counts.get(topic, 0) + 1
     matched = [(n, p) for n, p in enumerate(day.papers, 1) if radar_hits(p, radar)]
-    return DayInfo(day.day, key, len(day.papers), counts, ID_SEPARATOR.join(p.id for p in day.papers),
-                   tuple((u.id, u.version) for u in day.updates),
-                   json.dumps([[n, p.to_json()] for n, p in matched], ensure_ascii=False, separators=(",", ":")),
-                   tuple(p.id for _, p in matched), day_breaks(day.papers, day.updates, page_size),
-                   tuple(themes(p.title for p in day.papers)))
+    radar_json = json.dumps([[n, p.to_json()] for n, p in matched], ensure_ascii=False, separators=(",", ":"))
+    return DayInfo(day.day, key, len(day.papers), counts,
+                   ID_SEPARATOR.join(p.id for p in day.papers) + TEXT_SEPARATOR + radar_json,
+                   tuple((u.id, u.version) for u in day.updates), tuple(p.id for _, p in matched),
+                   day_breaks(day.papers, day.updates, page_size), tuple(themes(p.title for p in day.papers)))
 
 
 class DaySource(Protocol):
@@ -117,16 +121,23 @@ class MemoryDays:
 
 
 class ArchiveDays:
-    """Days read from content/days/ lazily: a day file unchanged since the last render is not even opened."""
+    """Days read from content/days/ lazily: a day file unchanged since the last render is not even opened.
+
+    The few days a render indexes in this process (the daily case: the new day) are kept as parsed, until their
+    pages load them (once): a day file is parsed once a render. A batch big enough for workers (a first render)
+    keeps none, so that the render never holds the archive."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
+        self.parsed: dict[date, Day] = {}
 
     def index(self, cached: dict[str, Any], radar: Radar, page_size: int) -> tuple[list[DayInfo], dict[str, Any]]:
         # A day's radar matches hold only for the radar they were found with, its page breaks and themes for the rules.
         follows = inputs_key(radar, page_size, layout_version(), themes_version(), INDEX_FORMAT)
+        # An entry: [size and time of the day file, follows, *DayInfo.to_json()].
         usable = {name: entry for name, entry in cached.items() if entry[1] == follows}
         found: dict[str, tuple[list[int], DayInfo | None]] = {}
+        keep: dict[str, list[Any]] = {}
         for day in self.archive.day_dates():
             path = self.archive.day_path(day)
             try:
@@ -135,34 +146,60 @@ class ArchiveDays:
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             entry = usable.get(path.name)
-            found[path.name] = (stamp, DayInfo.from_json(entry[2]) if entry and entry[0] == stamp else None)
+            if entry and entry[0] == stamp:
+                found[path.name] = (stamp, DayInfo.from_json(entry[2:]))
+                keep[path.name] = entry   # as it was read: an unchanged day's entry is not made again
+            else:
+                found[path.name] = (stamp, None)
         # Hash (and, if changed, parse) the rest: a first render reads the whole archive, on every core.
         names = [name for name, (_, info) in found.items() if info is None]
-        todo = [(self.archive, name, radar, page_size, usable[name][2][1] if name in usable else None)
+        todo = [(self.archive, name, radar, page_size, usable[name][3] if name in usable else None)
                 for name in names]
-        for name, info in zip(names, run_all(index_file, todo)):
-            found[name] = (found[name][0], info or DayInfo.from_json(usable[name][2]))
-        infos = [info for _, info in found.values() if info is not None]
-        keep = {name: [stamp, follows, info.to_json()] for name, (stamp, info) in found.items() if info is not None}
-        return infos, keep
+        for name, info in zip(names, self.index_files(todo)):
+            stamp, made = found[name][0], info or DayInfo.from_json(usable[name][2:])
+            found[name] = (stamp, made)
+            keep[name] = [stamp, follows, *made.to_json()]
+        return [info for _, info in found.values() if info is not None], keep
+
+    def index_files(self, todo: list[IndexTask]) -> list[DayInfo | None]:
+        """index_file of each task: in workers for a big batch, else here, keeping the days parsed (load)."""
+        if len(todo) >= PARALLEL_FROM:
+            return run_all(index_file, todo)
+        infos: list[DayInfo | None] = []
+        for task in todo:
+            parsed = parse_file(task)
+            if parsed is not None:
+                self.parsed[parsed[1].day] = parsed[1]
+            infos.append(parsed and parsed[0])
+        return infos
 
     def load(self, info: DayInfo) -> Day:
-        day = self.archive.read_day(info.day)
+        day = self.parsed.pop(info.day, None) or self.archive.read_day(info.day)
         if day is None:
             raise FileNotFoundError(self.archive.day_path(info.day))
         return day
 
 
-def index_file(task: tuple[Archive, str, Radar, int, str | None]) -> DayInfo | None:
+IndexTask = tuple[Archive, str, Radar, int, str | None]   # the archive, a day file's name, the radar, page size, cached key
+
+
+def index_file(task: IndexTask) -> DayInfo | None:
     """Return a day file's index entry, or None if its bytes still hash to the cached key (merely touched)."""
+    # The parsed day is not kept: from a worker, a first render would hand the whole archive back.
+    parsed = parse_file(task)
+    return parsed and parsed[0]
+
+
+def parse_file(task: IndexTask) -> tuple[DayInfo, Day] | None:
+    """Return a day file's index entry and its parsed day, or None if its bytes still hash to the cached key."""
     archive, name, radar, page_size, cached_key = task
     path = archive.days_dir / name
     data = path.read_bytes()
     key = hashlib.blake2b(data, digest_size=12).hexdigest()
     if key == cached_key:
         return None
-    # The parsed day is not kept: a full render would otherwise hold the whole archive in memory.
-    return index_entry(archive.parse_day(path, data), key, radar, page_size)
+    day = archive.parse_day(path, data)
+    return index_entry(day, key, radar, page_size), day
 
 
 class RadarIndex:

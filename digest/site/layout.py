@@ -57,22 +57,27 @@ def text_bytes(text: str) -> int:
 
 def card_weight(p: Paper) -> tuple[int, int]:
     """An upper bound of a full card's HTML (cards.card_html): (bytes, elements)."""
-    size, elements = CARD_FRAME
     shown = p.authors[:AUTHORS_SHOWN]
-    size += text_bytes(p.title) + 2 * text_bytes(p.id) + text_bytes(p.url)
-    size += text_bytes("|".join(p.authors)) + text_bytes(keys(p.authors))
-    size += sum(AUTHOR_LINK[0] + 2 * text_bytes(a) + quoted_length(a, "/") for a in shown)
-    # A model's summary in each language (one shown, the others beside it), and the abstract (shown once).
-    size += sum(text_bytes(s[:SUMMARY_SHOWN]) + 40 for s in p.summary.values()) + text_bytes(p.abstract[:ABSTRACT_SHOWN])
-    size += sum(ALSO_LINK[0] + 2 * text_bytes(link) for link in p.links)
-    size += sum(TOPIC_BADGE[0] + 3 * text_bytes(t) for t in p.topics)
-    # The permalink, the actions line's links, the COinS (its exact size: percent-encoding is not bounded by
-    # text_bytes) and an LLM summary's provenance, whose report link percent-encodes the id, link and model.
-    size += text_bytes(p.id) + 2 * text_bytes(p.url) + len(pdf_url(p) or "") + coins_html_bytes(p, "")
+    size, elements = CARD_FRAME
+    # text_bytes (as quoted_length) of a concatenation is the sum of its texts': the texts a card shows as often
+    # are weighed in one call (a day is indexed in a pass over its cards, a year 300,000 of them).
+    # Shown once: the title, the names and their keys (data attributes), a model's summary in each language (one
+    # shown, the others beside it), and the abstract.
+    size += text_bytes("".join((p.title, "|".join(p.authors), keys(p.authors), *(s[:SUMMARY_SHOWN] for s in
+                                                                                  p.summary.values()),
+                                p.abstract[:ABSTRACT_SHOWN])))
+    # Twice: the author links' names (text and title), the "also at" links (text and href).
+    size += 2 * text_bytes("".join((*shown, *p.links))) + quoted_length("".join(shown), "/")
+    # Thrice: the id and the URL (card, permalink, actions line), and the topic badges (link, name, i18n key);
+    # three times more for an LLM summary's provenance, whose report link percent-encodes the id and link.
+    size += 3 * text_bytes(f"{p.id}{p.url}{''.join(p.topics)}") + (3 * text_bytes(p.id + p.url) if p.summary else 0)
+    size += len(shown) * AUTHOR_LINK[0] + len(p.summary) * 40 + len(p.links) * ALSO_LINK[0]
+    size += len(p.topics) * TOPIC_BADGE[0]
+    # The PDF link, and the COinS (its exact size: percent-encoding is not bounded by text_bytes).
+    size += len(pdf_url(p) or "") + coins_html_bytes(p, "")
     size += 0 if is_preprint(p) else COINS_VENUE   # a preprint's COinS names no journal (cite.coins)
     if p.summary:
-        size += PROVENANCE[0] + 3 * (text_bytes(p.id) + text_bytes(p.url))
-        size += 8 * (text_bytes(p.summary_model or "") + text_bytes(p.summary_prompt or ""))
+        size += PROVENANCE[0] + 8 * text_bytes((p.summary_model or "") + (p.summary_prompt or ""))
         elements += PROVENANCE[1]
     elements += len(shown) * AUTHOR_LINK[1] + len(p.links) * ALSO_LINK[1] + len(p.topics) * TOPIC_BADGE[1]
     return size, elements
@@ -83,9 +88,9 @@ def entry_weight(p: Paper, opens_run: bool) -> tuple[int, int]:
     of that source: (bytes, elements)."""
     size, elements = SOURCE_HEAD if opens_run else (0, 0)
     shown = p.authors[:ENTRY_AUTHORS]
-    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes(p.url) + text_bytes(p.title[:ENTRY_TITLE])
-    size += sum(2 + text_bytes(a) for a in shown)   # the names, ", "-joined
-    return size, elements + ENTRY_FRAME[1]
+    # The names ", "-joined; text_bytes of the texts shown once weighed in one call (card_weight).
+    size += ENTRY_FRAME[0] + 2 * text_bytes(p.id) + text_bytes("".join((p.url, p.title[:ENTRY_TITLE], *shown)))
+    return size + 2 * len(shown), elements + ENTRY_FRAME[1]
 
 
 def split(weights: Sequence[tuple[int, int]], most: int, first: tuple[int, int] = (0, 0),

@@ -219,7 +219,7 @@ class SearchIndex:
             row[6] = layouts[iso].card_path(numbers[iso], str(row[0]))
             return True
 
-        # A block without a moved day's date holds none of its rows (whose day field is that date).
+        # Only the blocks holding the moved days' rows are read (in the rows' order: relink_row counts them).
         rows = relinked_rows((folder / str(part["rows"])).read_bytes(), relink_row, moved)
         chunks = chunks_of((self.cache / str(part["dict"])).read_bytes())
         post = (folder / str(part["post"])).read_bytes()

@@ -39,6 +39,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -174,6 +175,14 @@ def bitmap_of(ids: np.ndarray) -> bytes:
     return np.packbits(bits, bitorder="little").tobytes()
 
 
+def bitmap_with(data: bytes, ids: np.ndarray) -> bytes:
+    """bitmap_of a bitmap's papers and newer ones (ids, newest first), without reading the bitmap's."""
+    bits = np.zeros(int(ids[0]) // 8 + 1, dtype=np.uint8)
+    bits[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+    np.bitwise_or.at(bits, ids >> 3, np.left_shift(1, ids & 7).astype(np.uint8))
+    return bits.tobytes()
+
+
 def bitmap_ids(data: bytes) -> np.ndarray:
     """The papers of a bitmap, newest first."""
     return np.flatnonzero(np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little"))[::-1]
@@ -199,12 +208,8 @@ def gap_bytes(ids: np.ndarray) -> int:
 
 def chunks_bytes(chunks: dict[int, bytes]) -> bytes:
     """A segment's dictionary chunks as one cache file: (BUCKETS + 1) uint32 offsets, then the chunks."""
-    offsets, data = [], bytearray()
-    for bucket in range(BUCKETS):
-        offsets.append(len(data))
-        data += chunks.get(bucket, b"")
-    offsets.append(len(data))
-    return struct.pack(f"<{BUCKETS + 1}I", *offsets) + bytes(data)
+    by_bucket = [chunks.get(bucket, b"") for bucket in range(BUCKETS)]
+    return struct.pack(f"<{BUCKETS + 1}I", *accumulate(map(len, by_bucket), initial=0)) + b"".join(by_bucket)
 
 
 def chunks_of(data: bytes) -> list[bytes]:
@@ -221,15 +226,17 @@ def interleave(segments: Sequence[Sequence[bytes]]) -> tuple[bytes, list[bytes]]
     directory is (BUCKETS + 1) uint32 offsets into the dictionary files read as one; files are cut only at
     bucket boundaries, so a bucket is one Range request of one file."""
     offsets, files, current, done = [], [], bytearray(), 0
+    numbers = [varint(number) for number in range(len(segments))]
     for bucket in range(BUCKETS):
         if len(current) >= DICT_FILE_BYTES:
             files.append(bytes(current))
             done += len(current)
             current = bytearray()
         offsets.append(done + len(current))
-        for number, chunks in enumerate(segments):
-            if chunks[bucket]:
-                current += varint(number) + chunks[bucket]
+        for number, chunks in zip(numbers, segments):
+            if chunk := chunks[bucket]:
+                current += number
+                current += chunk
     files.append(bytes(current))
     offsets.append(done + len(current))
     return struct.pack(f"<{BUCKETS + 1}I", *offsets), files
@@ -278,13 +285,6 @@ def append_day(count: int, post: bytes, chunks: Sequence[bytes], rows: bytes, da
                 if entry is None:   # only the distance from the segment's end grows (a bitmap's: nothing)
                     entries.append((check, code, post[rest:end] if code & 2 else varint(first + added) + post[rest:end]))
                     continue
-                listed, newest, oldest, gaps = entry
-                if not code & 2:   # a list of varints staying one (most): here, not in a call per list
-                    bridge = varint((count + oldest) - (count - 1 - first))
-                    if not is_bitmap(count + newest, len(gaps) + len(bridge) + end - rest):
-                        data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1") + bridge + post[rest:end]
-                        entries.append((check, code + 4 * listed, data))
-                        continue
                 entries.append((check, *appended(code, first, post[rest:end], count, size, entry)))
         for (check, fld), (listed, newest, _, gaps) in new.items():
             data = varint(size - 1 - (count + newest)) + gaps.encode("latin-1")
@@ -302,10 +302,18 @@ def appended(code: int, first: int, data: bytes, count: int, size: int, entry: l
     listed, newest, oldest, gaps = entry
     newest += count
     day = varint(size - 1 - newest) + gaps.encode("latin-1")
-    old = bitmap_ids(data) if code & 2 else None
-    below, old_gaps = (int(old[0]), gap_bytes(old)) if old is not None else (count - 1 - first, len(data))
-    bridge = varint(count + oldest - below)
     total = (code >> 2) + listed
+    if code & 2:
+        below = 8 * (len(data) - 1) + data[-1].bit_length() - 1   # a bitmap's last byte holds its newest paper
+        bridge = varint(count + oldest - below)
+        # Its papers' gaps take a byte each at least: a bitmap even then stays one, its bits only added to.
+        if is_bitmap(newest, len(gaps) + len(bridge) + (code >> 2) - 1):
+            return entry_code(total, True, code & 1), bitmap_with(data, varint_ids(day, size))
+        old = bitmap_ids(data)
+        old_gaps = gap_bytes(old)
+    else:   # a list of varints (most)
+        old, old_gaps = None, len(data)
+        bridge = varint(count + oldest - (count - 1 - first))
     if is_bitmap(newest, len(gaps) + len(bridge) + old_gaps):
         old_ids = old if old is not None else varint_ids(varint(first) + data, count)
         return entry_code(total, True, code & 1), bitmap_of(np.concatenate((varint_ids(day, size), old_ids)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import struct
+from bisect import bisect_left, bisect_right
 import zlib
 from collections.abc import Callable, Collection, Sequence
 
@@ -31,20 +32,35 @@ def inflated(block: bytes) -> list[list[object]]:
     return [list(row) for row in zip(*json.loads(zlib.decompress(block, -15).decode("utf-8")))]
 
 
-def relinked_rows(data: bytes, relink: Callable[[list[object]], bool], marks: Collection[str]) -> bytes:
+def relinked_rows(data: bytes, relink: Callable[[list[object]], bool], days: Collection[str]) -> bytes:
     """The rows file with relink(row) applied to every row in order (it changes the row, or returns False) of
-    the blocks whose text holds one of marks (a row relink may change holds one: the blocks of days gone compact,
-    a month's few, out of hundreds): only the blocks holding a changed row are deflated again (the same bytes as
-    row_blocks of the changed rows)."""
+    the blocks holding rows of `days` (days gone compact, a month's few, out of hundreds of blocks): only the
+    blocks holding a changed row are deflated again (the same bytes as row_blocks of the changed rows).
+
+    A segment's rows go in their days' order (a month's days, oldest first, appended at the end), so a day's rows
+    are the blocks between two found by bisection: a few blocks are inflated, not the month's."""
     count = struct.unpack_from("<I", data)[0] // 4
     offsets = struct.unpack_from(f"<{count}I", data)
+    texts: dict[int, str] = {}
+
+    def text(block: int) -> str:
+        if block not in texts:
+            texts[block] = zlib.decompress(data[offsets[block]:offsets[block + 1]], -15).decode("utf-8")
+        return texts[block]
+
+    def block_days(block: int) -> list[str]:
+        return json.loads(text(block))[1]   # a block's second column: its rows' days
+
+    holding: set[int] = set()
+    for day in days:
+        first = bisect_left(range(count - 1), day, key=lambda block: block_days(block)[-1])
+        holding.update(range(first, bisect_right(range(count - 1), day, key=lambda block: block_days(block)[0])))
     blocks = []
-    for start, end in zip(offsets, offsets[1:]):
-        text = zlib.decompress(data[start:end], -15).decode("utf-8")
-        if not any(mark in text for mark in marks):
+    for block, (start, end) in enumerate(zip(offsets, offsets[1:])):
+        if block not in holding:
             blocks.append(data[start:end])
             continue
-        rows = [list(row) for row in zip(*json.loads(text))]
+        rows = [list(row) for row in zip(*json.loads(text(block)))]
         changed = [relink(row) for row in rows]   # every row of the block: relink counts them
         blocks.append(deflated(rows) if any(changed) else data[start:end])
     return blocks_file(blocks)

@@ -4,6 +4,10 @@ Its manifest (in site/) records the files written with their sizes, each page's 
 deleting site/ (or a day's folder) only makes the next render a full one (or that day's). The day folders' files and
 pages and the days' index entries are kept in one part per month (MONTHS): a year's manifest is ~14 MB, and a new
 day changes its own month's part and few others, so a render rewrites only the parts that changed.
+
+A part is a line of JSON (files, pages, days) and then the days' texts, raw: a day's entry ends with a text (its
+papers' ids, its radar's papers), nine tenths of a year's index, which as JSON strings took most of the time it
+took to read the manifest (a radar's JSON, escaped inside a string, the most). Raw, it is only decoded.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..files import remove_stale_temps, write_atomic
+from ..files import collector_paused, remove_stale_temps, write_atomic
 from ..clean import xml_text
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6   # 6: a part is a JSON line and its days' texts (read_part); an older manifest re-renders
 MANIFEST = ".academichub-manifest"
 MONTHS = ".academichub-manifest-months"   # the manifest's part for each month of days (YYYY-MM), like it a cache
 # without a suffix: no served file type (its ids are joined by a control character, index.ID_SEPARATOR)
@@ -56,43 +60,59 @@ def read_manifest(path: Path) -> dict[str, Any]:
     data = _read_main(path)
     if data.get("version") == CACHE_VERSION:
         for part_path in sorted((path.parent / MONTHS).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")):
-            try:
-                part = json.loads(part_path.read_bytes())
-            except (OSError, ValueError):
-                continue   # a cache: that month's pages are rendered again
-            if isinstance(part, dict) and part.get("version") == CACHE_VERSION:
+            part = read_part(part_path)
+            if part is not None:   # else a cache miss: that month's pages are rendered again
                 for name in ("files", "pages", "days"):
                     data[name].update(part[name])
     return data
 
 
-def _read_main(path: Path) -> dict[str, Any]:
+def read_part(path: Path) -> dict[str, Any] | None:
+    """Return a manifest file of this CACHE_VERSION (the main file or a month's part), its days' texts put back at
+    the end of their entries; None if it is missing, of another version or damaged."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        at = data.index(b"\n") + 1   # compact JSON holds no raw newline
+        with collector_paused():   # a part's thousands of small containers hold no cycle
+            part = json.loads(data[:at])
+        if not isinstance(part, dict) or part.get("version") != CACHE_VERSION:
+            return None
+        texts = memoryview(data)   # each text decoded from its place: no copy of the part's bytes
+        for entry, size in zip(part["days"].values(), part.pop("texts"), strict=True):
+            entry.append(str(texts[at:at + size], "utf-8", "surrogatepass"))
+            at += size
+        return part if at == len(data) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _read_main(path: Path) -> dict[str, Any]:
+    data = read_part(path)
+    if data is not None:
+        return data
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return {"files": {}, "pages": {}, "days": {}}
-    try:
-        data = json.loads(text)
-        if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
-            return data
-    except ValueError:
-        pass
-    # An older manifest (one file per line, or a version 4 list of files) or another version: keep only the
-    # file names, for removal; no size is trusted, so every page is rendered again.
+    # An older manifest (one file per line, a version 4 list of files, a version 5 JSON) or a damaged one: keep
+    # only the file names, for removal; no size is trusted, so every page is rendered again.
     if not text.lstrip().startswith("{"):
         return {"files": dict.fromkeys(line for line in text.split("\n") if line), "pages": {}, "days": {}}
     try:
-        old = json.loads(text).get("files")
+        old = json.loads(text.partition("\n")[0]).get("files")
     except (ValueError, AttributeError):
         old = None
     return {"files": dict.fromkeys(old) if isinstance(old, (list, dict)) else {}, "pages": {}, "days": {}}
 
 
 def manifest_bytes(files: dict[str, int], pages: dict[str, str], days: dict[str, Any]) -> bytes:
-    """Serialise the manifest (or one of its parts) compactly: it is a cache, read by machines only."""
+    """Serialise the manifest (or one of its parts) compactly: it is a cache, read by machines only. Each days entry
+    ends with a text, written raw after the JSON line (read_part)."""
+    entries = dict(sorted(days.items()))
+    texts = [entry[-1].encode("utf-8", "surrogatepass") for entry in entries.values()]
     data = {"version": CACHE_VERSION, "files": dict(sorted(files.items())), "pages": dict(sorted(pages.items())),
-            "days": dict(sorted(days.items()))}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            "days": {name: entry[:-1] for name, entry in entries.items()}, "texts": [len(text) for text in texts]}
+    return b"".join([compact_json(data).encode("utf-8"), b"\n", *texts])
 
 
 Part = tuple[dict[str, int], dict[str, str], dict[str, Any]]

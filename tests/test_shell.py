@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from jinja2 import DictLoader, Environment
 
 from digest.archive import Day, State
 from digest.config import load_config
@@ -39,7 +40,8 @@ def site(tmp: Path, lang: str, whole: bool, monkeypatch: pytest.MonkeyPatch) -> 
                                           title='Hub <"&"> [0123456789abcdef:title]',
                                           base_url="https://example.org/hub/"))
     if whole:
-        monkeypatch.setattr(PageShell, "fill", lambda shell, frame, context: shell.template.render(context))
+        monkeypatch.setattr(PageShell, "fill", lambda shell, frame, context:
+                            shell.frame_template.environment.get_template("day.html").render(context))
     days = [Day(OLD, tuple(paper(n, OLD) for n in range(1, 450))),   # compact: 200 entries a page
             Day(NEW, tuple(paper(n, NEW) for n in range(40, 90)))]
     out = tmp / ("whole" if whole else "shell")
@@ -62,7 +64,25 @@ def test_numbered_pages_filled_into_a_frame_are_the_pages_a_whole_render_gives(t
     assert 'aria-current="page">5<' in page and "…" in page   # the pager's gaps: a long day's middle page
 
 
-def test_a_shell_refuses_a_part_its_template_does_not_have(tmp_path):
-    from digest.site.env import template_env
-    with pytest.raises(ValueError, match="day.html: no block nowhere"):
-        PageShell(template_env(), "day.html", ("cards", "nowhere"))
+PAGE = ('<h1>{% block title %}{{ name }}{% endblock %}</h1>{% block same %}{{ same }}{% endblock %}'
+        '<p>{% block body %}{{ self.title() }}: {{ body }}{% endblock %}</p>')
+FRAME = '{% extends "page.html" %}{% block title %}{{ part("title") }}{% endblock %}{% block body %}{{ part("body") }}{% endblock %}'
+
+
+def test_a_frame_is_filled_with_each_pages_parts_and_nothing_else():
+    env = Environment(loader=DictLoader({"page.html": PAGE, "frame.html": FRAME}), autoescape=True)
+    shell = PageShell(env, "frame.html")
+    pages = [{"name": name, "body": body, "same": "<day>"} for name, body in
+             [("one", "<b>1</b>"), ("[0123456789abcdef:body]", "two"), ("{{ same }}", "three")]]
+    frame = shell.frame(pages[0])
+    assert frame[1::2] == ["title", "body"] and "&lt;day&gt;" in frame[2]
+    for page in pages:
+        assert shell.fill(frame, page) == env.get_template("page.html").render(page)
+    assert shell.fill(frame, pages[1]) == ("<h1>[0123456789abcdef:body]</h1>&lt;day&gt;"
+                                           "<p>[0123456789abcdef:body]: two</p>")
+
+
+def test_a_frame_refuses_a_part_the_page_it_frames_does_not_have():
+    env = Environment(loader=DictLoader({"page.html": PAGE, "frame.html": FRAME + "{% block nowhere %}{% endblock %}"}))
+    with pytest.raises(ValueError, match="frame.html: no block nowhere"):
+        PageShell(env, "frame.html").frame({"name": "", "body": "", "same": ""})

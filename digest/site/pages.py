@@ -38,8 +38,6 @@ from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, 
 
 FOLD_DATA = "static/js/fold-data.js"
 LANG_SCRIPT = "static/i18n/lang.js"   # base.html loads it in <head>
-# What differs between a day's numbered pages: day.html's (and base.html's) blocks a frame of them is filled with.
-NUMBERED_PAGE_PARTS = ("title", "og_title", "canonical", "summary_kind", "page_place", "cards", "pager")
 
 
 class PageMaker:
@@ -85,9 +83,9 @@ class PageMaker:
 
     @property
     def numbered_shell(self) -> PageShell:
-        """day.html as the frame of a day's numbered pages (site/shell.py), made on first use."""
+        """day.html as the frame of a day's numbered pages (site/shell.py, templates/day_frame.html)."""
         if self._numbered_shell is None:
-            self._numbered_shell = PageShell(self.env, "day.html", NUMBERED_PAGE_PARTS)
+            self._numbered_shell = PageShell(self.env, "day_frame.html")
         return self._numbered_shell
 
     def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
@@ -251,7 +249,7 @@ class DayPages:
                 rows = {"updates": context["updates"], "more_updates": context["more_updates"]}
                 self.frames.keep(iso, job.frame, html, self.pages.updates_html(rows), [u for u, _, _ in rows["updates"]],
                                  rows["more_updates"])
-        # The numbered pages share one frame: everything on them but NUMBERED_PAGE_PARTS is the day's.
+        # The numbered pages share one frame: everything on them but the parts day_frame.html names is the day's.
         shell, frame = self.pages.numbered_shell, None
         for number, target in job.more:
             rel_dir = f"{iso}/page/{number}"

@@ -28,7 +28,6 @@ _INITIAL = re.compile(r"[A-Z]\.?(?:-?[A-Z]\.?)?|[A-Z]{2,3}")   # "J.", "J.-P.", 
 _GROUP = re.compile(r"\b(?:collaboration|consortium|group|team|network|investigators|project)\b", re.I)
 
 
-@lru_cache(maxsize=1 << 14)   # a day's BibTeX and RIS split each of its ~9,000 names: once each
 def family_given(name: str) -> tuple[str, str]:
     """A name as (family, given): "Jakob Andersson" -> ("Andersson", "Jakob"), "Ludwig van Beethoven" -> ("van
     Beethoven", "Ludwig"), "Yeo J. H." -> ("Yeo", "J. H."), "Shi, Tianyu" as written; a one-word name or a
@@ -47,6 +46,12 @@ def family_given(name: str) -> tuple[str, str]:
     while first_family > 1 and words[first_family - 1].lower() in _PARTICLES:
         first_family -= 1
     return " ".join(words[first_family:]), " ".join(words[:first_family])
+
+
+@lru_cache(maxsize=1 << 14)   # a day's BibTeX and RIS name each of its ~9,000 authors: once each
+def cited_name(name: str) -> str:
+    """An author as a citation names them: "Family, Given", or the family name alone."""
+    return ", ".join(part for part in family_given(name) if part)
 
 
 def bib_text(text: str) -> str:
@@ -92,7 +97,7 @@ def _year(p: Paper) -> str:
 
 def bibtex(p: Paper, venue: str) -> str:
     """The paper's BibTeX entry (venue: its source's label, the journal or server it came from)."""
-    authors = " and ".join(", ".join(part for part in family_given(a) if part) for a in p.authors)
+    authors = " and ".join(map(cited_name, p.authors))
     fields: list[tuple[str, str]] = [("title", bib_text(p.title))]
     if authors:
         fields.append(("author", bib_text(authors)))
@@ -120,7 +125,7 @@ def _ris_value(text: str) -> str:
 def ris(p: Paper, venue: str) -> str:
     """The paper's RIS record: "TAG  - value" lines, TY first and ER last (CRLF, as the format's spec says)."""
     lines = [("TY", "UNPB" if is_preprint(p) else "JOUR"), ("TI", p.title)]
-    lines += [("AU", ", ".join(part for part in family_given(a) if part)) for a in p.authors]
+    lines += [("AU", cited_name(a)) for a in p.authors]
     date = p.published or p.day
     lines += [("PY", _year(p)), ("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}/")]
     if venue:

@@ -32,6 +32,7 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan, Target
 from .search import day_rows
+from .shell import PageShell
 from .searchterms import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
@@ -48,6 +49,7 @@ class PageMaker:
         self.lang = self.site.default_language
         self.feeds = hub_feeds(self.site, {tid: topic.name(self.lang) for tid, topic in config.topics.items()},
                                ui.plain)
+        self._numbered_shell: PageShell | None = None
 
     def absolute(self, path: str) -> str:
         base = self.site.base_url.rstrip("/")
@@ -65,16 +67,26 @@ class PageMaker:
                 "topics": self.config.topics, "canonical": self.absolute(path),
                 "head_feeds": page_feeds(self.feeds, path)}
 
+    def context(self, rel_dir: str, **context: Any) -> dict[str, Any]:
+        """What a template shows on the page rel_dir/index.html: what every page shows, and `context`."""
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        return {**self.common(depth, rel_dir + "/" if rel_dir else ""), **context}
+
     def html(self, rel_dir: str, template: str, **context: Any) -> str:
         """Render rel_dir/index.html from a template."""
-        depth = rel_dir.count("/") + 1 if rel_dir else 0
-        return self.env.get_template(template).render({**self.common(depth, rel_dir + "/" if rel_dir else ""), **context})
+        return self.env.get_template(template).render(self.context(rel_dir, **context))
 
     def write(self, writer: SiteWriter, rel_dir: str, template: str, fingerprint: str | None = None,
               **context: Any) -> None:
         """Render rel_dir/index.html from a template and write it."""
-        writer.write(f"{rel_dir}/index.html" if rel_dir else "index.html", self.html(rel_dir, template, **context),
-                     fingerprint)
+        writer.write(page_file(rel_dir), self.html(rel_dir, template, **context), fingerprint)
+
+    @property
+    def numbered_shell(self) -> PageShell:
+        """day.html as the frame of a day's numbered pages (site/shell.py, templates/day_frame.html)."""
+        if self._numbered_shell is None:
+            self._numbered_shell = PageShell(self.env, "day_frame.html")
+        return self._numbered_shell
 
     def topic_counts(self, info: DayInfo) -> list[tuple[str, str, int]]:
         """A day's configured topics with their names and papers, for its topic badges."""
@@ -116,6 +128,11 @@ class PageMaker:
     def updates_html(self, rows: dict[str, Any]) -> str:
         """The "Updated versions" section of update_rows' rows, as a day page holds it (site/frames.py)."""
         return self.env.get_template("_updates.html").render(tagged=self.ui.tagged, **rows)
+
+
+def page_file(rel_dir: str) -> str:
+    """The file of the page at rel_dir (a folder from the site's root, "" for the front page)."""
+    return f"{rel_dir}/index.html" if rel_dir else "index.html"
 
 
 PAGER_NEAR = 2   # the page list shows the first, the last, and this many pages either side of the current one
@@ -234,10 +251,15 @@ class DayPages:
                 rows = {"updates": context["updates"], "more_updates": context["more_updates"]}
                 self.frames.keep(iso, job.frame, html, self.pages.updates_html(rows), [u for u, _, _ in rows["updates"]],
                                  rows["more_updates"])
+        # The numbered pages share one frame: everything on them but the parts day_frame.html names is the day's.
+        shell, frame = self.pages.numbered_shell, None
         for number, target in job.more:
-            self.pages.write(writer, f"{iso}/page/{number}", "day.html", target.fingerprint, counts=counts,
-                             prev_day=job.prev_day, next_day=None, is_front=False,   # see SitePlan.day_more_page
-                             **self.pages.day_context(day, layout, number, "../../../", self.briefings))
+            rel_dir = f"{iso}/page/{number}"
+            context = self.pages.context(rel_dir, counts=counts, prev_day=job.prev_day, next_day=None,
+                                         is_front=False,   # see SitePlan.day_more_page
+                                         **self.pages.day_context(day, layout, number, "../../../", self.briefings))
+            frame = frame or shell.frame(context)
+            writer.write(page_file(rel_dir), shell.fill(frame, context), target.fingerprint)
         if job.cite:
             self.cite_file(writer, job.cite, day)
         if not job.topics:

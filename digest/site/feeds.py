@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -41,6 +41,7 @@ from .blocks import Blocks
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
 from .index import DayIndex, DayInfo, DayLoader
+from .layout import DayLayout
 from .plan import SitePlan, Target
 from .writer import SiteWriter
 
@@ -322,40 +323,54 @@ class Feeds:
         if target.fresh:
             return
         blocks = Blocks(self.writer.root, f"feed-{topic}")
-        entries: list[tuple[list[Any], bytes]] = []   # (fields, bytes) as kept_entries gives them, newest day first
-        for info in self.index.window:
+        days = [(info, self.plan.feed_block_key(info, topic)) for info in self.index.window if topic in info.counts]
+        entries = self.kept_days(blocks, days, lambda info, kept, marks: self.feed_block(info, topic, kept, marks))
+        self.write_entries(target, f"{self.site.title} · {name}", f"topics/{topic}/", entries)
+        blocks.save()
+
+    def kept_days(self, blocks: Blocks, days: Sequence[tuple[DayInfo, str]],
+                  make: Callable[[DayInfo, list[tuple[list[Any], bytes]], dict[str, list[Any]]],
+                                 list[tuple[list[Any], bytes]]]) -> list[tuple[list[Any], bytes]]:
+        """A feed's entries from its days (with their pieces' keys), newest first, at most feed_max_items: each day's
+        as kept (kept_entries) where its papers' later versions (index.marks) are as they were, else made again by
+        make(day, the entries kept, its marks)."""
+        entries: list[tuple[list[Any], bytes]] = []
+        for info, key in days:
             room = self.site.feed_max_items - len(entries)
             if room <= 0:
                 break
-            if topic not in info.counts:
-                continue
-            key = self.plan.feed_block_key(info, topic)
             block = kept_entries(blocks.get(key), blocks.body(key))
             marks = {pid: [version, on] for pid, version, on in self.index.marks(info)}
             if block is None or any(marks.get(fields[1]) != fields[2] for fields, _ in block):
-                block = self.feed_block(info, topic, block or [], marks)
+                block = make(info, block or [], marks)
                 blocks.put(key, [fields for fields, _ in block], b"".join(data for _, data in block))
             entries.extend(block[:room])
+        return entries
+
+    def write_entries(self, target: Target, title: str, page: str, entries: list[tuple[list[Any], bytes]]) -> None:
+        """Write an Atom feed of entries as kept_days gives them."""
         updated = max((date.fromisoformat(fields[0]) for fields, _ in entries), default=date(1970, 1, 1))
-        self.write_atom(target, f"{self.site.title} · {name}", f"topics/{topic}/", [data for _, data in entries],
-                        updated)
-        blocks.save()
+        self.write_atom(target, title, page, [data for _, data in entries], updated)
 
     def feed_block(self, info: DayInfo, topic: str, kept: list[tuple[list[Any], bytes]],
                    marks: dict[str, list[Any]]) -> list[tuple[list[Any], bytes]]:
-        """A day's entries in a topic feed (as kept_entries gives them): those kept whose paper's later version
-        (index.marks) is as it was, the others made (a paper's entry shows its latest version: FeedItem.updated,
-        content_html)."""
-        layout = self.plan.layout(info)
+        """A day's entries in a topic feed (day_entries of its papers on the topic)."""
+        return self.day_entries(self.plan.layout(info), ((n, p) for n, p in enumerate(self.loader.load(info).papers, 1)
+                                                         if topic in p.topics), kept, marks)
+
+    def day_entries(self, layout: DayLayout, papers: Iterable[tuple[int, Paper]], kept: list[tuple[list[Any], bytes]],
+                    marks: dict[str, list[Any]]) -> list[tuple[list[Any], bytes]]:
+        """A day's entries in a feed (papers: their numbers on the day), as kept_entries gives them: those kept whose
+        paper's later version (marks) is as it was, the others made (a paper's entry shows its latest version:
+        FeedItem.updated, content_html)."""
         still = {fields[1]: (fields, data) for fields, data in kept if marks.get(fields[1]) == fields[2]}
         block = []
-        for n, p in enumerate(self.loader.load(info).papers, 1):
-            if topic in p.topics:
-                if (entry := still.get(p.id)) is None:
-                    item = self.item(p, layout.card_path(n, p.id))
-                    data = self.atom_entries([item])[0]
-                    entry = ([item.updated.isoformat(), p.id, marks.get(p.id), len(data)], data)
-                block.append(entry)
+        for n, p in papers:
+            if (entry := still.get(p.id)) is None:
+                item = self.item(p, layout.card_path(n, p.id))
+                data = self.atom_entries([item])[0]
+                entry = ([item.updated.isoformat(), p.id, marks.get(p.id), len(data)], data)
+            block.append(entry)
         return block
 
     def briefing_feed(self, plain: Callable[..., str]) -> None:

@@ -9,10 +9,11 @@ spans the whole feed window, fourteen day files. A week's page (site/weeks.py) k
 (plan.SitePlan.week_block_key), while the week is in the full window.
 
 The render's cache, like the manifest and the frames (site/frames.py): site/.academichub-blocks/ (a dot folder: not
-deployed), one folder per page and one file per piece in it, named by its key (SUFFIX): a render writes only the pieces it
-made (a busy topic's fourteen days of Atom entries are ~1.5 MB, rewritten whole on every new day while one file held
-them all) and removes those it did not use, so a day leaving the page leaves the folder too. An unreadable piece is a
-cache miss, never an error.
+deployed), one folder per page and one file per piece in it, named by its key (SUFFIX): a render writes only the
+pieces it made (a busy topic's fourteen days of Atom entries are ~1.5 MB, rewritten whole on every new day while one
+file held them all) and removes those it did not use, so a day leaving the page leaves the folder too. An unreadable
+piece is a cache miss, never an error. The radar's page and feed keep their days' entries the same way (site/pages.py
+SitePages.radar), and the weeks' feed each week's entry (site/weeks.py).
 
 A piece is a JSON list, and may carry a body: bytes of the output as they go into the page or feed (a day's topic
 page entries, a day's Atom entries), kept raw after the list's line rather than as a JSON string, so that a render

@@ -15,8 +15,9 @@ every reader. An item's id never holds its version: a new version updates the en
 version's day, the RSS guid stays), so that readers update it rather than show it twice.
 
 Every entry passes the text gate (clean.xml_text) once, as it is made, and is kept as UTF-8 bytes: a feed is its
-template's frame (gated too) around its entries' bytes (Feeds.feed_bytes), and a topic feed's older days' entries are
-kept as such bytes (site/blocks.py), so no render scans, decodes or encodes a feed's megabyte again for one new day.
+template's frame (gated too) around its entries' bytes (Feeds.feed_bytes), and a topic feed's (or the radar feed's)
+older days' entries are kept as such bytes (site/blocks.py, Feeds.kept_days), so no render scans, decodes or encodes
+a feed's megabyte again for one new day.
 """
 
 from __future__ import annotations
@@ -182,9 +183,10 @@ def rss_item(item: FeedItem) -> str:
 
 
 def kept_entries(fields: list[Any] | None, body: bytes) -> list[tuple[list[Any], bytes]] | None:
-    """A topic feed's kept entries of a day (site/blocks.py: a list of [the day of the entry's latest version, the
-    paper's id, its later version's mark, the entry's length in bytes], the entries' bytes one after another as the
-    body) as (fields, bytes) pairs; None where there are none, or the body is not as long as the list says."""
+    """A day's kept entries in a feed (a topic's, the radar's; site/blocks.py: a list of [the day of the entry's latest
+    version, the paper's id, its later version's mark, the entry's length in bytes], the entries' bytes one after
+    another as the body) as (fields, bytes) pairs; None where there are none, or the body is not as long as the list
+    says."""
     if fields is None:
         return None
     found, at = [], 0

@@ -434,7 +434,10 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     # (site/blocks.py), only the new day's are made.
     assert built and set(built) == {new_day}
     # (The new day's piece of its week's page is made with its day pages, not asked of its blocks: the next tests.)
-    assert sorted(missed) == ["briefing-feed", "feed-cs.AI", "feed-cs.LG", "topic-cs.AI", "topic-cs.LG"]
+    # The radar's page and feed likewise: the new day has papers on the radar (paper()), the older days' are kept.
+    # And the weeks' feed: only the new day's week's entry is made again.
+    assert sorted(missed) == ["briefing-feed", "feed-cs.AI", "feed-cs.LG", "radar", "radar-feed", "topic-cs.AI",
+                              "topic-cs.LG", "weeks-feed"]
     assert "Paper 200" in (site / "topics" / "cs.LG" / "feed.xml").read_text()
     assert "Paper 200" in (site / "topics" / "cs.LG" / "index.html").read_text()
     # A listed day edited: its entries are built again, not served from the cache.
@@ -450,6 +453,30 @@ def test_topic_pages_and_feeds_build_only_the_new_days_entries_and_an_edited_day
     assert tree(fresh) == tree(site)
 
 
+def test_the_radar_builds_only_the_new_days_entries_and_an_edited_day_again(setup, tmp_path, monkeypatch):
+    from digest.site.pages import SitePages
+    config, archive, site = setup
+    render_archive(config, archive, site)
+    built: list[date] = []
+    entry = SitePages.radar_entry
+    monkeypatch.setattr(SitePages, "radar_entry", lambda self, info, *rest: built.append(info.day) or entry(self, info, *rest))
+    new_day = add_day(archive, 20)   # Paper 201 is on the radar (paper())
+    render_archive(config, archive, site)
+    assert built == [new_day]
+    page, feed = site / "radar" / "index.html", site / "radar" / "feed.xml"
+    assert "Paper 201" in page.read_text() and "Paper 201" in feed.read_text()
+    built.clear()
+    edited = FIRST + timedelta(days=18)   # its first paper, Paper 180, is on the radar
+    assert "Paper 180" in page.read_text()
+    day = archive.read_day(edited)
+    archive.write_day(Day(day.day, day.papers[1:]))
+    render_archive(config, archive, site)
+    assert "Paper 180" not in page.read_text() and "Paper 180" not in feed.read_text()
+    fresh = tmp_path / "fresh"
+    render_archive(config, archive, fresh)
+    assert tree(fresh) == tree(site)
+
+
 def test_a_week_page_builds_only_its_new_days_piece_and_an_edited_day_again(setup, tmp_path, monkeypatch):
     from digest.site.weeks import Weeks
     config, archive, site = setup
@@ -457,11 +484,15 @@ def test_a_week_page_builds_only_its_new_days_piece_and_an_edited_day_again(setu
     built: list[date] = []
     piece = Weeks.day_piece
     monkeypatch.setattr(Weeks, "day_piece", lambda self, info, day: built.append(info.day) or piece(self, info, day))
+    entries: list[str] = []   # the weeks whose feed entry was made
+    feed_html = Weeks.feed_html
+    monkeypatch.setattr(Weeks, "feed_html", lambda self, week, infos: entries.append(week) or feed_html(self, week, infos))
     new_day = add_day(archive, 20)   # a Sunday: its week's six other days are in the archive already
     week = site / "weeks" / "2026-W25" / "index.html"
     render_archive(config, archive, site)
     # The other days' entries and counts come from what the page kept of them (site/blocks.py).
     assert built == [new_day] and "Paper 200" in week.read_text()
+    assert entries == ["2026-W25"] and "2026-W25/" in (site / "weeks" / "feed.xml").read_text()
     built.clear()
     edited = new_day - timedelta(days=3)
     day = archive.read_day(edited)

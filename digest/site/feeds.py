@@ -13,6 +13,11 @@ name-based `urn:uuid:`s (RFC 4122, version 5) of the paper's id. RSS 2.0 has nei
 links (its <link> must be a full URL), so rss.xml exists only where there is a base URL; the Atom feeds serve
 every reader. An item's id never holds its version: a new version updates the entry (Atom `updated` moves to the
 version's day, the RSS guid stays), so that readers update it rather than show it twice.
+
+Every entry passes the text gate (clean.xml_text) once, as it is made, and is kept as UTF-8 bytes: a feed is its
+template's frame (gated too) around its entries' bytes (Feeds.feed_bytes), and a topic feed's (or the radar feed's)
+older days' entries are kept as such bytes (site/blocks.py, Feeds.kept_days), so no render scans, decodes or encodes
+a feed's megabyte again for one new day.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -29,7 +34,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ..clean import safe_url
+from ..clean import safe_url, xml_text
 from ..config import Site
 from ..i18n import HTML_LANG, localised
 from ..papers import Paper, pdf_url
@@ -37,6 +42,7 @@ from .blocks import Blocks
 from .briefings import Briefings
 from .cards import CardBuilder, escape, host
 from .index import DayIndex, DayInfo, DayLoader
+from .layout import DayLayout
 from .plan import SitePlan, Target
 from .writer import SiteWriter
 
@@ -46,6 +52,9 @@ ID_NAMESPACE = uuid.UUID("5b0f7c1e-5d6a-5f3e-9a39-0c4b1e7b2d41")
 # What a `tag:` URI's specific part may hold as it is (the W3C validator's and RFC 4151's characters).
 TAG_SAFE = ";/?:@&=+$-_.!~*'(),"
 DAY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Where a feed template's entries go (Feeds.feed_bytes): the templates escape every text they show, so only the
+# template itself can spell it.
+ENTRIES = "<academichub-entries/>"
 
 
 def language_tag(lang: str) -> str:
@@ -173,6 +182,20 @@ def rss_item(item: FeedItem) -> str:
     return "".join(out)
 
 
+def kept_entries(fields: list[Any] | None, body: bytes) -> list[tuple[list[Any], bytes]] | None:
+    """A day's kept entries in a feed (a topic's, the radar's; site/blocks.py: a list of [the day of the entry's latest
+    version, the paper's id, its later version's mark, the entry's length in bytes], the entries' bytes one after
+    another as the body) as (fields, bytes) pairs; None where there are none, or the body is not as long as the list
+    says."""
+    if fields is None:
+        return None
+    found, at = [], 0
+    for entry in fields:
+        found.append((entry, body[at:at + entry[3]]))
+        at += entry[3]
+    return found if at == len(body) else None
+
+
 class Feeds:
     """Writes every feed; each paper's item (and its two renderings) is built once per render."""
 
@@ -184,8 +207,8 @@ class Feeds:
         self.lang = site.default_language
         self.address = FeedAddress(site.base_url)
         self._items: dict[str, FeedItem] = {}
-        self._atom: dict[str, str] = {}
-        self._rss: dict[str, str] = {}
+        self._atom: dict[str, bytes] = {}   # each paper's entries, gated and encoded (feed_bytes)
+        self._rss: dict[str, bytes] = {}
         self._said: dict[tuple[Any, ...], str] = {}
 
     def said(self, key: str, **values: str) -> str:
@@ -251,30 +274,37 @@ class Feeds:
                 "tagline": localised(self.site.tagline, self.lang),
                 "updated": max((i.updated for i in items), default=date(1970, 1, 1))}
 
-    def atom_entries(self, items: list[FeedItem]) -> list[str]:
+    def atom_entries(self, items: list[FeedItem]) -> list[bytes]:
+        """The items' Atom entries, each made once a render and gated as it is made (feed_bytes)."""
+        made = self._atom
         for item in items:
-            if item.paper.id not in self._atom:
-                self._atom[item.paper.id] = atom_entry(item)
-        return [self._atom[item.paper.id] for item in items]
+            if item.paper.id not in made:
+                made[item.paper.id] = xml_text(atom_entry(item)).encode("utf-8")
+        return [made[item.paper.id] for item in items]
+
+    def feed_bytes(self, template: str, entries: Sequence[bytes], **context: Any) -> bytes:
+        """A feed: the template rendered around its entries (ENTRIES), its own text gated as the entries were when
+        made (atom_entries), so that the whole is legal XML without a pass over it (the writer gates only a str)."""
+        head, tail = self.env.get_template(template).render(entries=Markup(ENTRIES), **context).split(ENTRIES)
+        return b"".join([xml_text(head).encode("utf-8"), *entries, xml_text(tail).encode("utf-8")])
 
     def atom(self, papers: list[tuple[Paper, str]], target: Target, title: str, page: str) -> None:
         """Write an Atom feed of papers (with their cards' paths) whose alternate is the page at `page`."""
         items = [self.item(paper, card) for paper, card in papers]
         self.write_atom(target, title, page, self.atom_entries(items), self.channel(target, page, items)["updated"])
 
-    def write_atom(self, target: Target, title: str, page: str, entries: list[str], updated: date) -> None:
-        self.writer.write(target.rel, self.env.get_template("atom.xml").render(
-            title=title, entries=Markup("".join(entries)), **{**self.channel(target, page, []), "updated": updated}),
-            target.fingerprint)
+    def write_atom(self, target: Target, title: str, page: str, entries: Sequence[bytes], updated: date) -> None:
+        self.writer.write(target.rel, self.feed_bytes("atom.xml", entries, title=title, **{
+            **self.channel(target, page, []), "updated": updated}), target.fingerprint)
 
     def rss(self, papers: list[tuple[Paper, str]], target: Target) -> None:
         items = [self.item(paper, card) for paper, card in papers]
         for item in items:
             if item.paper.id not in self._rss:
-                self._rss[item.paper.id] = rss_item(item)
+                self._rss[item.paper.id] = xml_text(rss_item(item)).encode("utf-8")
         description = localised(self.site.description if self.site.description else self.site.tagline, self.lang)
-        self.writer.write(target.rel, self.env.get_template("rss.xml").render(
-            description=description, items=Markup("".join(self._rss[item.paper.id] for item in items)),
+        self.writer.write(target.rel, self.feed_bytes(
+            "rss.xml", [self._rss[item.paper.id] for item in items], description=description, items=items,
             **self.channel(target, "", items)), target.fingerprint)
 
     def site_feeds(self) -> None:
@@ -289,43 +319,60 @@ class Feeds:
 
     def topic_feed(self, topic: str, name: str) -> None:
         """A topic's papers over the feed window (as window_papers), each day's entries kept across renders
-        (site/blocks.py): a new day makes only its own, where the feed of a quiet topic spans the whole window; a
-        later version remakes only its paper's entry."""
+        (site/blocks.py) as the bytes they went into the feed as: a new day makes only its own, where the feed of a
+        quiet topic spans the whole window; a later version remakes only its paper's entry."""
         target = self.plan.topic_feed(topic)
         if target.fresh:
             return
         blocks = Blocks(self.writer.root, f"feed-{topic}")
-        entries: list[list[Any]] = []   # [entry, the day of its latest version, paper id, its later version's mark]
-        for info in self.index.window:
-            if len(entries) >= self.site.feed_max_items:
-                break
-            if topic not in info.counts:
-                continue
-            key = self.plan.feed_block_key(info, topic)
-            block = blocks.get(key)
-            marks = {pid: [version, on] for pid, version, on in self.index.marks(info)}
-            if block is None or any(marks.get(pid) != mark for _, _, pid, mark in block):
-                block = self.feed_block(info, topic, block or [], marks)
-                blocks.put(key, block)
-            entries.extend(block)
-        entries = entries[: self.site.feed_max_items]
-        updated = max((date.fromisoformat(entry[1]) for entry in entries), default=date(1970, 1, 1))
-        self.write_atom(target, f"{self.site.title} · {name}", f"topics/{topic}/", [entry[0] for entry in entries],
-                        updated)
+        days = [(info, self.plan.feed_block_key(info, topic)) for info in self.index.window if topic in info.counts]
+        entries = self.kept_days(blocks, days, lambda info, kept, marks: self.feed_block(info, topic, kept, marks))
+        self.write_entries(target, f"{self.site.title} · {name}", f"topics/{topic}/", entries)
         blocks.save()
 
-    def feed_block(self, info: DayInfo, topic: str, kept: list[list[Any]], marks: dict[str, list[Any]]) -> list[list[Any]]:
-        """A day's entries in a topic feed: those kept whose paper's later version (index.marks) is as it was, the
-        others made (a paper's entry shows its latest version: FeedItem.updated, content_html)."""
-        layout = self.plan.layout(info)
-        still = {entry[2]: entry for entry in kept if marks.get(entry[2]) == entry[3]}
+    def kept_days(self, blocks: Blocks, days: Sequence[tuple[DayInfo, str]],
+                  make: Callable[[DayInfo, list[tuple[list[Any], bytes]], dict[str, list[Any]]],
+                                 list[tuple[list[Any], bytes]]]) -> list[tuple[list[Any], bytes]]:
+        """A feed's entries from its days (with their pieces' keys), newest first, at most feed_max_items: each day's
+        as kept (kept_entries) where its papers' later versions (index.marks) are as they were, else made again by
+        make(day, the entries kept, its marks)."""
+        entries: list[tuple[list[Any], bytes]] = []
+        for info, key in days:
+            room = self.site.feed_max_items - len(entries)
+            if room <= 0:
+                break
+            block = kept_entries(blocks.get(key), blocks.body(key))
+            marks = {pid: [version, on] for pid, version, on in self.index.marks(info)}
+            if block is None or any(marks.get(fields[1]) != fields[2] for fields, _ in block):
+                block = make(info, block or [], marks)
+                blocks.put(key, [fields for fields, _ in block], b"".join(data for _, data in block))
+            entries.extend(block[:room])
+        return entries
+
+    def write_entries(self, target: Target, title: str, page: str, entries: list[tuple[list[Any], bytes]]) -> None:
+        """Write an Atom feed of entries as kept_days gives them."""
+        updated = max((date.fromisoformat(fields[0]) for fields, _ in entries), default=date(1970, 1, 1))
+        self.write_atom(target, title, page, [data for _, data in entries], updated)
+
+    def feed_block(self, info: DayInfo, topic: str, kept: list[tuple[list[Any], bytes]],
+                   marks: dict[str, list[Any]]) -> list[tuple[list[Any], bytes]]:
+        """A day's entries in a topic feed (day_entries of its papers on the topic)."""
+        return self.day_entries(self.plan.layout(info), ((n, p) for n, p in enumerate(self.loader.load(info).papers, 1)
+                                                         if topic in p.topics), kept, marks)
+
+    def day_entries(self, layout: DayLayout, papers: Iterable[tuple[int, Paper]], kept: list[tuple[list[Any], bytes]],
+                    marks: dict[str, list[Any]]) -> list[tuple[list[Any], bytes]]:
+        """A day's entries in a feed (papers: their numbers on the day), as kept_entries gives them: those kept whose
+        paper's later version (marks) is as it was, the others made (a paper's entry shows its latest version:
+        FeedItem.updated, content_html)."""
+        still = {fields[1]: (fields, data) for fields, data in kept if marks.get(fields[1]) == fields[2]}
         block = []
-        for n, p in enumerate(self.loader.load(info).papers, 1):
-            if topic in p.topics:
-                if (entry := still.get(p.id)) is None:
-                    item = self.item(p, layout.card_path(n, p.id))
-                    entry = [self.atom_entries([item])[0], item.updated.isoformat(), p.id, marks.get(p.id)]
-                block.append(entry)
+        for n, p in papers:
+            if (entry := still.get(p.id)) is None:
+                item = self.item(p, layout.card_path(n, p.id))
+                data = self.atom_entries([item])[0]
+                entry = ([item.updated.isoformat(), p.id, marks.get(p.id), len(data)], data)
+            block.append(entry)
         return block
 
     def briefing_feed(self, plain: Callable[..., str]) -> None:

@@ -321,15 +321,16 @@ class SitePages:
         for info in self.plan.topic_days(topic):
             layout = self.plan.layout(info)
             key = self.plan.topic_block_key(info, topic)
-            block = blocks.get(key)
-            if block is None:
+            block = blocks.get(key)   # [its entries, their bytes], the entries' HTML as the body
+            if block is None or block[1:] != [len(blocks.body(key))]:
                 listed = [(i, p) for i, p in enumerate(self.loader.load(info).papers, 1) if topic in p.topics]
-                block = [len(listed), "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed)]
-                blocks.put(key, block)
+                body = "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed).encode("utf-8")
+                block = [len(listed), len(body)]
+                blocks.put(key, block, body)
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
-            recent.append((info.day, block[0], Markup(block[1]), page, cite))
+            recent.append((info.day, block[0], Markup(blocks.body(key).decode("utf-8")), page, cite))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
         blocks.save()
@@ -388,24 +389,42 @@ class SitePages:
             self.pages.write(self.writer, "search", "search.html", target.fingerprint)
 
     def radar(self, feeds: Feeds) -> None:
-        """The newest papers on the owner's radar, found through the day index: only their days are read."""
+        """The newest papers on the owner's radar, found through the day index: only their days' index entries are
+        read, and only for the days whose pieces (site/blocks.py) the last render did not keep (a new day's)."""
         chosen = self.plan.radar_days()
         page, feed_target = self.plan.radar(chosen)
         if page.fresh and feed_target.fresh:
             return
-        found, numbers = [], {}
-        for info in chosen:
-            for number, data in info.radar:
-                paper = Paper.from_json(data)
-                found.append((paper, self.cards.radar.hits(paper)))
-                numbers[(paper.day, paper.id)] = number
-        found = found[: self.site.feed_max_items]
-        layouts = {info.day: self.plan.layout(info) for info in chosen}
-        entries = [(n, p, hits, layouts[p.day].card_path(n, p.id)) for p, hits in found for n in (numbers[(p.day, p.id)],)]
-        self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
-                         entries=entries)
-        feeds.atom([(p, path) for _, p, _, path in entries], feed_target,
-                   f"{self.site.title} · {self.pages.ui.plain('radar')}", "radar/")
+        papers: dict[date, list[tuple[int, Paper]]] = {}   # a day's radar papers, read once for the page and feed
+        radar_papers = lambda info: papers.setdefault(  # noqa: E731
+            info.day, [(number, Paper.from_json(data)) for number, data in info.radar])
+        if not page.fresh:
+            room, shown = self.site.feed_max_items, []
+            blocks = Blocks(self.writer.root, "radar")   # each day's entries: their lengths, their HTML
+            for info in chosen:
+                key = self.plan.topic_block_key(info, "radar")   # made from what a topic page's entries are
+                sizes = blocks.get(key)
+                if sizes is None or sum(sizes) != len(blocks.body(key)):
+                    made = [self.radar_entry(info, n, p).encode("utf-8") for n, p in radar_papers(info)]
+                    sizes = [len(entry) for entry in made]
+                    blocks.put(key, sizes, b"".join(made))
+                shown.append(blocks.body(key)[:sum(sizes[:room])].decode("utf-8"))
+                room -= min(room, len(sizes))
+            self.pages.write(self.writer, "radar", "radar.html", page.fingerprint, radar=self.config.radar,
+                             entries=Markup("".join(shown)), count=self.site.feed_max_items - room)
+            blocks.save()
+        if not feed_target.fresh:
+            blocks = Blocks(self.writer.root, "radar-feed")   # each day's Atom entries, as a topic feed's
+            entries = feeds.kept_days(blocks, [(info, self.plan.feed_block_key(info, "radar")) for info in chosen],
+                                      lambda info, kept, marks: feeds.day_entries(self.plan.layout(info),
+                                                                                  radar_papers(info), kept, marks))
+            feeds.write_entries(feed_target, f"{self.site.title} · {self.pages.ui.plain('radar')}", "radar/", entries)
+            blocks.save()
+
+    def radar_entry(self, info: DayInfo, number: int, paper: Paper) -> str:
+        """A paper's entry on the radar page: what it matches, its summary line, a link to its card."""
+        path = "../" + self.plan.layout(info).card_path(number, paper.id)
+        return f"  {entry_html(number, paper, path, self.cards.radar.hits(paper), self.cards.short_summary(paper))}\n"
 
     def small_files(self) -> None:
         """feeds.opml (the site's own feeds), sources.opml (the feeds it reads, if any is on the web), sitemap.xml,

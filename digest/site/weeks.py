@@ -127,9 +127,18 @@ class Weeks:
         feed = self.plan.weeks_feed(weeks, self.briefings.week_inputs)
         if not feed.fresh:
             plain = self.maker.ui.plain
-            items = [(week, weeks[week][0].day, weeks[week][-1].day, self.feed_html(week, weeks[week]))
-                     for week in self.plan.feed_weeks(weeks)]
+            # Each week's entry is kept under its page's fingerprint (its days, their layouts, its stored briefing:
+            # all feed_html reads): a new day remakes only its own week's.
+            blocks = Blocks(self.writer.root, "weeks-feed")
+            items = []
+            for week in self.plan.feed_weeks(weeks):
+                key = self.targets[week].fingerprint
+                kept = blocks.get(key)
+                entry = kept[0] if kept else self.feed_html(week, weeks[week])
+                blocks.put(key, [entry])
+                items.append((week, weeks[week][0].day, weeks[week][-1].day, entry))
             self.feeds.week_feed(feed, f"{self.maker.site.title} · {plain('weekly_digests')}", items, plain)
+            blocks.save()
 
     def papers(self, info: DayInfo, day: Day) -> list[WeekPaper]:
         layout = self.plan.layout(info)

@@ -29,10 +29,12 @@ SHARE_PAGES = 8      # numbered pages of a heavy day per task, beside
 
 
 def beside_days(jobs: Sequence[DayJob], batch: int) -> bool:
-    """Whether the day jobs are a few days (the daily render) with many cards."""
+    """Whether the day jobs are too few days for workers of their own (the daily render: a new day, the days whose
+    pages link or mark it, a day leaving the full window) but render many cards, and a worker can run beside."""
     cards = sum(job.layout.span(1)[1] - 1 if job.page else 0 for job in jobs) + sum(
         end - start for job in jobs for start, end in (job.layout.span(n) for n, _ in job.more))
-    return len(jobs) <= batch and cards >= BESIDE_FROM
+    batches = -(-len(jobs) // batch)
+    return cards >= BESIDE_FROM and worker_count(batches) == 0 and worker_count(1, beside=True) > 0
 
 
 def site_steps(config: Config, pages: SitePages, feeds: Feeds, ui: UiText, vectors: DayVectors

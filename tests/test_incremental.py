@@ -191,9 +191,9 @@ def test_a_heavy_day_rendered_beside_the_site_wide_pages_gives_the_same_site(set
     monkeypatch.setattr(render_tasks, "BESIDE_FROM", 1)
     monkeypatch.setattr(render_tasks, "SHARE_PAGES", 1)
     beside = render_archive(config, archive, site)
-    # Two tasks of day jobs: the first (the new day's first page and page 2, the day before's pages that link it),
-    # then the new day's page 3; the site-wide pages, the search index among them, as steps; one worker.
-    assert started[-1] == (2, True, 1) or os.cpu_count() == 1
+    # Four tasks of day jobs: the new day's first page and page 2, the day before's pages that link it, then the new
+    # day's day-and-topic pages and its page 3; the site-wide pages, the search index among them, as steps; one worker.
+    assert started[-1] == (4, True, 1) or os.cpu_count() == 1
     assert beside.written == serial.written > 1
     assert tree(site) == tree(tmp_path / "serial")
     assert render_archive(config, archive, site).written == 0   # the worker's fingerprints were recorded

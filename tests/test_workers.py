@@ -68,5 +68,6 @@ def test_a_small_batch_gets_a_worker_only_to_run_beside_the_caller(monkeypatch):
     monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
     assert worker_count(3) == 0
     assert worker_count(3, beside=True) == 1   # the caller keeps a core for its own work
+    assert worker_count(workers.PARALLEL_FROM, beside=True) == 1   # however many tasks: two processes, two cores
     assert worker_count(workers.PARALLEL_FROM) == 2
     assert worker_count(0, beside=True) == 0

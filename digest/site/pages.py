@@ -216,8 +216,6 @@ class DayPages:
                 continue
             day = self.loader.load(job.info)
             self.day(writer, job, day)
-            if not job.whole:   # a share of the day's numbered pages: its first share makes what follows
-                continue
             # A new day's search terms are made with its pages: the month's segment need not read it again.
             # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
             if job.info.day in self.search_days and self.keep_terms is not None:

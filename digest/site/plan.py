@@ -52,8 +52,6 @@ class DayJob:
     topics: tuple[tuple[str, Target], ...]   # (topic id, target) of its day-and-topic pages to render
     cite: Target | None = None            # its citations file (cite.json, a full day's) to write, if stale
     frame: str = ""                       # plan.SitePlan.day_frame of its first page
-    whole: bool = True                    # False: a share of a day's numbered pages (site.start_days), the day's
-                                          # search terms and week piece made by its first share
 
 
 class SitePlan:

@@ -75,22 +75,34 @@ class RenderTasks:
 
 
 def start(tasks: RenderTasks, jobs: list[DayJob], batch: int, beside: bool) -> Started[DayOutput]:
-    """Start the render's tasks: the day jobs a batch at a time, then the steps, then a heavy day's later shares
-    (beside); in forked workers for many days or beside, else here, now."""
-    batches: list[list[DayJob]] = []
-    shares: list[list[DayJob]] = []   # a day's numbered pages from the SHARE_PAGES-th on
-    for i in range(0, len(jobs), batch):
-        task = []
-        for job in jobs[i:i + batch]:
-            if beside and len(job.more) > SHARE_PAGES:
-                tasks.day_pages.loader.load(job.info)   # read once, before the worker is forked
-                shares += [[replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES],
-                                    whole=False)] for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
-                job = replace(job, more=job.more[:SHARE_PAGES])
-            task.append(job)
-        batches.append(task)
-    queue: list[list[DayJob] | str] = [*batches, *tasks.steps, *shares]
-    return start_all(tasks, queue, worker_count(len(batches) + len(shares), beside))
+    """Start the render's tasks: the day jobs a batch at a time, then the steps; in forked workers for many days or
+    beside (split_jobs), else here, now."""
+    if not beside:
+        batches = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+        queue: list[list[DayJob] | str] = [*batches, *tasks.steps]
+        return start_all(tasks, queue, worker_count(len(batches)))
+    firsts, rest = split_jobs(jobs)
+    for job in rest:
+        tasks.day_pages.loader.load(job.info)   # a day in parts is read once, before the worker is forked
+    # The longest task first (the search index, which makes the new day's terms), the shortest last.
+    queue = [*tasks.steps, *([job] for job in firsts), *([job] for job in rest)]
+    return start_all(tasks, queue, worker_count(len(queue), beside))
+
+
+def split_jobs(jobs: list[DayJob]) -> tuple[list[DayJob], list[DayJob]]:
+    """Beside a worker, each day job is a task of its own, and a heavy day's comes in parts, so that no task keeps
+    one process busy while the other has none left: its first page with its citations and first SHARE_PAGES
+    numbered pages (among the first tasks), then its day-and-topic pages and SHARE_PAGES numbered pages at a time
+    (the last). A part needs nothing another makes: beside, the day jobs make no search terms or week piece."""
+    firsts, rest = [], []
+    for job in jobs:
+        if job.topics and (job.page or job.more):
+            rest.append(replace(job, page=None, more=(), cite=None))
+            job = replace(job, topics=())
+        rest += [replace(job, page=None, topics=(), cite=None, more=job.more[n:n + SHARE_PAGES])
+                 for n in range(SHARE_PAGES, len(job.more), SHARE_PAGES)]
+        firsts.append(replace(job, more=job.more[:SHARE_PAGES]))
+    return firsts, rest
 
 
 def beside_steps(weeks: Weeks, search: SearchIndex) -> dict[str, Callable[[], None]]:

@@ -25,9 +25,9 @@ def worker_count(tasks: int, beside: bool = False) -> int:
     workers = min(cores, MAX_WORKERS)
     if not tasks or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    if tasks >= PARALLEL_FROM:
-        return workers
-    return min(tasks, workers - 1) if beside else 0
+    if beside:
+        return min(tasks, workers - 1)
+    return workers if tasks >= PARALLEL_FROM else 0
 
 
 class Started(Generic[Result]):

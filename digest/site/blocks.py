@@ -24,16 +24,15 @@ as it is (site/feeds.py).
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from ..files import write_atomic
-from .writer import compact_json
+from .writer import json_line, read_json_line
 
 BLOCKS = ".academichub-blocks"
-SUFFIX = ".piece"   # a JSON line, then the body if any (before, a piece was a .json file, removed as unused)
+SUFFIX = ".piece"   # writer.json_line: the piece, then its body (before, a .json file, removed as unused)
 
 
 class Blocks:
@@ -49,15 +48,13 @@ class Blocks:
         """The piece kept under key (and mark it used), or None; its body is body(key)."""
         try:
             data = (self.folder / f"{key}{SUFFIX}").read_bytes()
-            # Compact JSON holds no raw newline (json escapes it in a string): the first one ends the list.
-            cut = data.find(b"\n")
-            found = json.loads(data if cut < 0 else data[:cut])
+            found, at = read_json_line(data)
         except (OSError, ValueError):   # a cache: the piece is made again
             return None
         if not isinstance(found, list):
             return None
         self.used[key] = found
-        self.bodies[key] = b"" if cut < 0 else data[cut + 1:]
+        self.bodies[key] = data[at:]
         return found
 
     def body(self, key: str) -> bytes:
@@ -79,9 +76,8 @@ class Blocks:
         if self.made:
             self.folder.mkdir(parents=True, exist_ok=True)
         for key in sorted(self.made):
-            data = compact_json(self.used[key]).encode("utf-8", "surrogatepass")
-            body = self.bodies.get(key, b"")
-            write_atomic(self.folder / f"{key}{SUFFIX}", data + b"\n" + body if body else data, durable=False)
+            write_atomic(self.folder / f"{key}{SUFFIX}", json_line(self.used[key], [self.bodies.get(key, b"")]),
+                         durable=False)
         if self.folder.is_dir():
             for path in self.folder.iterdir():
                 if path.suffix in (SUFFIX, ".json") and path.stem not in self.used:

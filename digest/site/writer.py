@@ -17,6 +17,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,22 @@ def compact_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+# A cache file of the render (a manifest part, a kept piece: site/blocks.py) is a line of compact JSON, then raw bytes
+# that would cost more to escape and parse as JSON strings. Compact JSON holds no raw newline (json escapes one in a
+# string): the first ends the line.
+
+def json_line(head: Any, body: Sequence[bytes] = ()) -> bytes:
+    """The cache file of head (JSON) and body (raw bytes after its line)."""
+    return b"".join([compact_json(head).encode("utf-8", "surrogatepass"), b"\n", *body])
+
+
+def read_json_line(data: bytes) -> tuple[Any, int]:
+    """A json_line file's head and where its body starts; ValueError if it is not one."""
+    at = data.index(b"\n") + 1
+    with collector_paused():   # a manifest part's thousands of small containers hold no cycle
+        return json.loads(data[:at]), at
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     """Return the last render's manifest: files written (path -> bytes), page fingerprints, day index (empty if none),
     its month parts (MONTHS, beside it) merged in."""
@@ -72,9 +89,7 @@ def read_part(path: Path) -> dict[str, Any] | None:
     the end of their entries; None if it is missing, of another version or damaged."""
     try:
         data = path.read_bytes()
-        at = data.index(b"\n") + 1   # compact JSON holds no raw newline
-        with collector_paused():   # a part's thousands of small containers hold no cycle
-            part = json.loads(data[:at])
+        part, at = read_json_line(data)
         if not isinstance(part, dict) or part.get("version") != CACHE_VERSION:
             return None
         texts = memoryview(data)   # each text decoded from its place: no copy of the part's bytes
@@ -112,7 +127,7 @@ def manifest_bytes(files: dict[str, int], pages: dict[str, str], days: dict[str,
     texts = [entry[-1].encode("utf-8", "surrogatepass") for entry in entries.values()]
     data = {"version": CACHE_VERSION, "files": dict(sorted(files.items())), "pages": dict(sorted(pages.items())),
             "days": {name: entry[:-1] for name, entry in entries.items()}, "texts": [len(text) for text in texts]}
-    return b"".join([compact_json(data).encode("utf-8"), b"\n", *texts])
+    return json_line(data, texts)
 
 
 Part = tuple[dict[str, int], dict[str, str], dict[str, Any]]

@@ -1,6 +1,7 @@
 """The render's forked workers (digest/site/workers.py): results in order, failures raised, the caller helping."""
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -54,6 +55,26 @@ def test_a_task_failing_in_a_worker_is_raised_and_stops_the_workers():
     with pytest.raises(ValueError, match="task 3 broke"):
         with start_all(broken, list(range(8)), 2) as started:
             started.results()
+    assert not [p for p in started.processes if p.is_alive()]
+
+
+def killed(task: int) -> int:
+    """In a worker, task 1 is killed as the runner kills a process out of memory; the caller's tasks wait for it."""
+    if os.getpid() != PARENT and task == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.1 if os.getpid() != PARENT else 0.5)   # the caller is still at its task when the worker dies
+    return task
+
+
+@needs_fork
+def test_a_worker_killed_from_outside_fails_the_render_in_one_line_instead_of_hanging():
+    began = time.monotonic()
+    with pytest.raises(workers.RenderWorkerDied) as failed:
+        with start_all(killed, list(range(4)), 1) as started:
+            started.results()
+    assert time.monotonic() - began < 30
+    message = str(failed.value)
+    assert "killed by SIGKILL" in message and "next render makes them again" in message and "\n" not in message
     assert not [p for p in started.processes if p.is_alive()]
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
+import signal
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from ..errors import DigestError
+
 PARALLEL_FROM = 8    # tasks (days to index or render) before worker processes pay for themselves
 MAX_WORKERS = 4
+WATCH_SECONDS = 0.5  # how often a render waiting for its workers' results checks that they are alive
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -28,6 +33,25 @@ def worker_count(tasks: int, beside: bool = False) -> int:
     if beside:
         return min(tasks, workers - 1)
     return workers if tasks >= PARALLEL_FROM else 0
+
+
+class RenderWorkerDied(DigestError):
+    """A forked worker was killed before it sent back its task's result: the render stops, its files not recorded."""
+
+
+def _death(exitcode: int) -> str:
+    """The one line for a worker gone with exitcode (negative: the signal that killed it)."""
+    if exitcode < 0:
+        try:
+            cause = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            cause = f"killed by signal {-exitcode}"
+        if -exitcode == signal.SIGKILL:
+            cause += " (on a runner, most often for want of memory)"
+    else:
+        cause = f"exited with code {exitcode}"
+    return (f"render: a worker process was {cause} before it sent back its pages; the pages it wrote are not "
+            "recorded, so the next render makes them again")
 
 
 class Started(Generic[Result]):
@@ -59,11 +83,30 @@ class Started(Generic[Result]):
             while (number := _take(self.next, len(self.tasks))) is not None:
                 self.results_in[number] = self.work(self.tasks[number])
         while len(self.results_in) < len(self.tasks):
-            number, failure, result = self.done.get()
+            number, failure, result = self._next_done()
             if failure is not None:
                 raise failure
             self.results_in[number] = result
         return [self.results_in[number] for number in range(len(self.tasks))]
+
+    def _next_done(self) -> tuple[int, BaseException | None, Any]:
+        """The next result a worker sends back; a worker that dies with its task unsent (killed by the runner out of
+        memory, or by a signal) fails the render, where waiting for its result would hang the job until its timeout."""
+        while True:
+            try:
+                return self.done.get(timeout=WATCH_SECONDS)
+            except queue.Empty:
+                pass
+            # A worker puts its last result before it exits (the queue's feeder is flushed at exit): the results of a
+            # worker that exited cleanly are read above, so a worker gone with a non-zero code lost its task.
+            for process in self.processes:
+                if process.exitcode not in (None, 0):
+                    raise RenderWorkerDied(_death(process.exitcode))
+            if all(process.exitcode == 0 for process in self.processes):   # gone cleanly, with results missing
+                try:
+                    return self.done.get(timeout=WATCH_SECONDS)
+                except queue.Empty:
+                    raise RenderWorkerDied("a render worker ended without sending back its pages") from None
 
     def __enter__(self) -> Started[Result]:
         return self

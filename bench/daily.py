@@ -117,8 +117,8 @@ def summarised_copy(content: Path, folder: Path, config: Path) -> Path:
     return out
 
 
-def weekday_feeds(folder: Path, config: Path, base_url: str, day: date, scale: float = 1.0) -> Path:
-    """Write a weekday's feeds as local files and a copy of config reading them, with the model at base_url.
+def weekday_feeds(feeds: Path, day: date, scale: float = 1.0) -> None:
+    """Write a weekday's feeds as local files into feeds/, a file for each of bench/run.py's sources.
 
     The arXiv sources get bench/run.py's real-format listing of day at the default sources' weekday volume
     (with ids of December 1990-1995, one year a source, so none is one the archive holds); the others the
@@ -126,10 +126,7 @@ def weekday_feeds(folder: Path, config: Path, base_url: str, day: date, scale: f
     from run import ARXIV, WEEKDAY, arxiv_feed   # bench/run.py, beside this script
 
     import random
-    import re
-    feeds = folder / "feeds"
     feeds.mkdir(parents=True, exist_ok=True)
-    text = config.read_text(encoding="utf-8")
     for n, (topic, items) in enumerate(zip(ARXIV, WEEKDAY)):
         sid = f"arxiv-{topic.lower().replace('.', '-')}"
         listing = arxiv_feed(max(1, round(items * scale)), day, random.Random(n))   # ids {yymm}.{10000 + k}
@@ -137,11 +134,22 @@ def weekday_feeds(folder: Path, config: Path, base_url: str, day: date, scale: f
     for demo in sorted(p for p in (ROOT / "demo" / "feeds").iterdir() if p.is_dir())[-1].glob("*.xml"):
         if not demo.name.startswith("arxiv-"):
             shutil.copy(demo, feeds / demo.name)
-    text = re.sub(r"url: 'https://example\.org/([\w.-]+)'", lambda m: f"url: '{feeds / m[1]}'", text)
-    text += f"llm: {{model: bench-model, base_url: '{base_url}'}}\n"
-    out = folder / "sources.yaml"
+
+
+def local_config(config: Path, feeds: Path, out: Path) -> Path:
+    """Write a copy of config whose sources read their feeds from feeds/ (bench/run.py's name them on example.org,
+    unless it was given the feeds folder); return its path."""
+    text = re.sub(r"url: '(?:https://example\.org/|[^']*/)([\w.-]+\.xml)'", lambda m: f"url: '{feeds / m[1]}'",
+                  config.read_text(encoding="utf-8"))
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def model_env(base_url: str) -> dict[str, str]:
+    """The environment that points the job at the fake model, as the workflow's variables do: sources.yaml, and
+    with it every page's fingerprint, stays the one the last run's site/ was rendered with."""
+    from run import SUMMARY_MODEL   # bench/run.py, beside this script
+    return {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_MODEL": SUMMARY_MODEL}
 
 
 def timed(command: list[str]) -> float:
@@ -150,8 +158,9 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_job(content: Path, config: Path, work: Path, site: Path | None, day: date) -> dict[str, Any]:
-    """Run the daily job's steps on a copy of content (and of site, the workflow's cache, if given)."""
+def run_job(content: Path, config: Path, work: Path, site: Path | None, day: date, env: dict[str, str]
+            ) -> dict[str, Any]:
+    """Run the daily job's steps on a copy of content (and of site, the workflow's cache, if given), in env."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -164,7 +173,7 @@ def run_job(content: Path, config: Path, work: Path, site: Path | None, day: dat
     args = ["--date", day.isoformat(), "--config", str(config), "--content", str(work / "content"),
             "--site", str(work / "site")]
     done = subprocess.run([sys.executable, "-c", BUILD.format(root=str(ROOT), args=args)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"bench: build.py failed:\n{done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -175,8 +184,8 @@ def run_job(content: Path, config: Path, work: Path, site: Path | None, day: dat
     return result
 
 
-def job_line(name: str, job: dict[str, Any], scale: float) -> float:
-    """Print one run of the job against the runner's limits; return its seconds."""
+def job_figure(job: dict[str, Any], scale: float) -> tuple[str, str, bool]:
+    """One run of the job against the runner's limits: (what it took, the target, whether it is met)."""
     out = job["out"]
     stages = {stage: float(found[1]) for stage in ("fetch", "render")
               for found in [re.search(rf"^{stage}\b.*?([\d.]+) s$", out, re.M)] if found}
@@ -189,11 +198,44 @@ def job_line(name: str, job: dict[str, Any], scale: float) -> float:
     later = fixed + (seconds - fixed) * scale
     peak = max(job["peak_kb"] + 2 * job["worker_kb"], job["verify"]["peak_kb"]) / 1024
     parts = ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
-    print(f"{name}: {seconds:.1f} s (baseline copy {job['copy']:.1f}, build.py {job['seconds']:.1f} [{parts}], "
-          f"verify {job['verify']['seconds']:.1f}), peak <= {peak:.0f} MB (build {job['peak_kb'] / 1024:.0f} + "
-          f"2 workers x {job['worker_kb'] / 1024:.0f}); 3 y <= {later:.0f} s, <= {peak * scale:.0f} MB (linear)  "
-          f"target <= 600 s, <= 2,000 MB  {'ok' if later <= 600 and peak * scale <= 2000 else 'MISSED'}", flush=True)
-    return seconds
+    return (f"{seconds:.1f} s (baseline copy {job['copy']:.1f}, build.py {job['seconds']:.1f} [{parts}], "
+            f"verify {job['verify']['seconds']:.1f}), peak <= {peak:.0f} MB (build {job['peak_kb'] / 1024:.0f} + "
+            f"2 workers x {job['worker_kb'] / 1024:.0f}); 3 y <= {later:.0f} s, <= {peak * scale:.0f} MB (linear)",
+            "<= 600 s, <= 2,000 MB", later <= 600 and peak * scale <= 2000)
+
+
+def job_line(name: str, job: dict[str, Any], scale: float) -> None:
+    value, target, ok = job_figure(job, scale)
+    print(f"{name}: {value}  target {target}  {'ok' if ok else 'MISSED'}", flush=True)
+
+
+def job_day(content: Path) -> date:
+    """The weekday after the archive's newest day, as bench/run.py adds."""
+    day = max(Archive(content).day_dates()) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def job_details(job: dict[str, Any], calls: int) -> list[str]:
+    """The model's requests (answered at once here) and the build's own lines for its stages."""
+    return [f"model: {calls} requests, answered at once here; at L s a request add {calls} x L / "
+            f"llm.concurrency (4) s: {calls * 2 / 4:.0f} s at 2 s",
+            *(shown for shown in job["out"].splitlines() if shown.startswith(("fetch 2", "summarize:", "render:",
+                                                                               "size:")))]
+
+
+def cached_job(content: Path, config: Path, site: Path, folder: Path, feeds: Path, feed_scale: float = 1.0
+               ) -> tuple[dict[str, Any], list[str]]:
+    """Run the whole daily job with site, rendered with config, as the last run's site/ (the workflow's cache), its
+    sources reading feeds/; return it and its details."""
+    import llmserver
+
+    day = job_day(content)
+    weekday_feeds(feeds, day, feed_scale)
+    with llmserver.LLMServer() as server:
+        job = run_job(content, config, folder / "job", site, day, model_env(server.base_url))
+        return job, job_details(job, server.calls)
 
 
 def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int, feed_scale: float = 1.0) -> None:
@@ -201,24 +243,21 @@ def job_bench(content: Path, config: Path, folder: Path, days: int, papers: int,
     import llmserver
 
     scale = 3 * 365 / days
-    day = max(Archive(content).day_dates()) + timedelta(days=1)   # the next weekday, as bench/run.py adds
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
+    day = job_day(content)
+    folder.mkdir(parents=True, exist_ok=True)
+    weekday_feeds(folder / "feeds", day, feed_scale)
+    job_config = local_config(config, folder / "feeds", folder / "sources.yaml")
     with llmserver.LLMServer() as server:
-        job_config = weekday_feeds(folder, config, server.base_url, day, feed_scale)
+        env = model_env(server.base_url)
         cached = folder / "cached-site"   # the last run's site/: the archive as it was, rendered
         subprocess.run([sys.executable, str(ROOT / "build.py"), "render", "--config", str(job_config),
                         "--content", str(content), "--site", str(cached)], check=True, capture_output=True)
-        job_line("whole job, site/ rendered whole", run_job(content, job_config, folder / "job", None, day), scale)
+        job_line("whole job, site/ rendered whole", run_job(content, job_config, folder / "job", None, day, env), scale)
         before = server.calls
-        job = run_job(content, job_config, folder / "job", cached, day)
+        job = run_job(content, job_config, folder / "job", cached, day, env)
         job_line("whole job, site/ restored (cache)", job, scale)
-        calls = server.calls - before
-        print(f"   model: {calls} requests, answered at once here; at L s a request add {calls} x L / "
-              f"llm.concurrency (4) s: {calls * 2 / 4:.0f} s at 2 s", flush=True)
-        for shown in job["out"].splitlines():
-            if shown.startswith(("fetch 2", "summarize:", "render:", "size:")):
-                print(f"   {shown}")
+        for shown in job_details(job, server.calls - before):
+            print(f"   {shown}", flush=True)
     repository(content, folder, days, papers)
 
 

@@ -13,8 +13,10 @@ archive are printed with their three-year projection.
 
 It builds a synthetic archive through digest.archive into a temporary folder, then measures:
 full render, incremental render after one new day, no-op render (each in a fresh child process,
-with its peak memory), parsing + normalising a real-format arXiv feed, and fetching many sources
-from a slow 127.0.0.1 server (200 and 304). Nothing touches any host but 127.0.0.1.
+with its peak memory), parsing + normalising a real-format arXiv feed, fetching many sources
+from a slow 127.0.0.1 server (200 and 304), a weekday's summaries in both languages against the fake model
+(tests/llmserver.py) answering after 2 s, and the whole daily job (bench/daily.py: fetch, summarize, render,
+verify) with the rendered site as its cache. Nothing touches any host but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import tempfile
 import threading
 import time
 import zlib
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,6 +48,9 @@ from digest.config import load_config  # noqa: E402
 from digest.sources.http import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
 from digest.papers import Paper, Update, card_order, ingest  # noqa: E402
 from digest.sources import parse_feed  # noqa: E402
+from digest.summarize import prompt_tag  # noqa: E402
+
+import search  # noqa: E402  (bench/search.py, beside this script)
 
 # The default sources.yaml: six arXiv categories, bioRxiv and medRxiv through the details API, two PLOS
 # journals and Nature. Each source's new papers per weekday and per weekend day (arXiv announces nothing on
@@ -58,6 +64,7 @@ OTHER = [("biorxiv-bioinformatics", "bioRxiv (Bioinfo)", "bioinformatics", "bior
 TOPICS = [*ARXIV, "bioinformatics", "medicine", "comp-bio", "science"]
 WEEKDAY = [330, 240, 190, 150, 110, 45] + [45, 70, 6, 4, 10]    # 1,200
 WEEKEND = [0, 0, 0, 0, 0, 0] + [25, 40, 3, 2, 10]               # 80
+SUMMARY_MODEL = "bench-model"   # the fake model's name (OPENAI_MODEL for the LLM and daily job figures)
 CROSS_LISTED = 1 / 3          # arXiv cards that list other categories too (one card, several badges)
 NEW_VERSIONS = 120            # new versions of earlier arXiv papers announced on a weekday
 # Lengths as the real feeds in shared/corpus/real/ give them (10th, 50th, 90th percentile): arXiv abstracts
@@ -109,8 +116,9 @@ def authors(rng: random.Random, median: float = 4, sigma: float = 0.55) -> tuple
     return tuple(f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(count))
 
 
-def sources_yaml(sources: int) -> str:
-    """The default sources.yaml's topics and up to eleven sources (all http, never fetched here)."""
+def sources_yaml(sources: int, feeds: Path | None = None) -> str:
+    """The default sources.yaml's topics and up to eleven sources, each reading its feed file in feeds/ (which only
+    the daily job's figure writes, bench/daily.py) or, without feeds, a URL on example.org (never fetched)."""
     lines = ["site:", "  title: AcademicHub Bench", "  languages: [en, zh]", "  default_language: en",
              "  feed_days: 14",
              # The bench measures a site of any size and judges it against 1 GB itself: render must not refuse it.
@@ -122,8 +130,8 @@ def sources_yaml(sources: int) -> str:
     specs = [(f"arxiv-{t.lower().replace('.', '-')}", f"arXiv ({t})", t, "arxiv") for t in ARXIV]
     specs += [(sid, label, topic, family) for sid, label, topic, family, _ in OTHER]
     for sid, label, topic, family in specs[:max(sources, 1)]:
-        lines.append(f"  - {{id: {sid}, label: '{label}', topic: {topic}, family: {family}, "
-                     f"url: 'https://example.org/{sid}.xml'}}")
+        url = f"{feeds}/{sid}.xml" if feeds else f"https://example.org/{sid}.xml"
+        lines.append(f"  - {{id: {sid}, label: '{label}', topic: {topic}, family: {family}, url: '{url}'}}")
     return "\n".join(lines) + "\n"
 
 
@@ -141,6 +149,7 @@ class Generator:
         self.sources = list(config.sources)
         self.serial = 0
         self.known: list[tuple[str, int, str, str, tuple[str, ...]]] = []  # id, version, title, url, sources
+        self.prompt = prompt_tag(config.llm)
 
     def counts(self, day: date) -> list[int]:
         """Return each source's number of new papers on day."""
@@ -167,10 +176,15 @@ class Generator:
             ident, url, topics, announce, version = f"doi:{doi}", f"https://doi.org/{doi}", [source.topic], None, None
         kind = "standfirst" if source.family == "nature" else "abstract"
         chars, spread, people, people_spread = LENGTHS[source.family]
+        # Every paper carries its model summaries, in each language, as the daily job's LLM stage stores them
+        # before the render (no backlog: the defaults cover a weekday), as long as the prompt lets the model write.
+        summary = {lang: sentence(rng, 30, 50) if lang == "en" else search.chinese(rng)
+                   for lang in self.config.llm.languages}
         paper = Paper(id=ident, title=title(rng), authors=authors(rng, people, people_spread),
                       abstract=abstract(rng, chars, spread), url=url, day=day, sources=(source.id,),
                       topics=tuple(topics), version=version, doi=None, published=day, announce=announce,
-                      abstract_kind=kind)
+                      abstract_kind=kind, summary=summary, summary_model=SUMMARY_MODEL, summary_prompt=self.prompt,
+                      summary_version=version)
         if is_arxiv:
             self.known.append((ident, 1, paper.title, url, paper.sources))
         return paper
@@ -193,7 +207,7 @@ def make_archive(folder: Path, days: int, papers: int | None, sources: int
     """Write sources.yaml and `days` days of papers into folder; return (config, content, generator, next day,
     papers written each day). The next day is a weekday, as the incremental figure's new day should be."""
     config_path = folder / "sources.yaml"
-    config_path.write_text(sources_yaml(sources), encoding="utf-8")
+    config_path.write_text(sources_yaml(sources, folder / "feeds"), encoding="utf-8")
     config = load_config(config_path)
     archive = Archive(folder / "content")
     gen = Generator(config, papers)
@@ -454,13 +468,42 @@ def bench_fetch(count: int, latency: float) -> tuple[float, float, FetchSettings
         server.server_close()
 
 
+# ---- the LLM stage -----------------------------------------------------------------------------
+
+def bench_llm(day: Day, sources: int, folder: Path, latency: float) -> tuple[dict, float]:
+    """Summarise a weekday's papers in the config's languages against the fake model on 127.0.0.1, each answer
+    after `latency` s, with the default llm settings; return what the server counted and the stage's seconds."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from llmserver import LLMServer
+    from digest.summarize import summarize_stage
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    archive = Archive(folder / "content")
+    archive.write_day(Day(day.day, tuple(replace(p, summary={}, summary_model=None, summary_prompt=None,
+                                                 summary_version=None) for p in day.papers)))   # as fetched
+    with LLMServer(latency=latency, wordy=True) as server:   # summaries as long as the prompt allows
+        config = folder / "sources.yaml"
+        config.write_text(sources_yaml(sources), encoding="utf-8")
+        options = load_config(config).llm
+        started = time.perf_counter()
+        report = summarize_stage(load_config(config), archive, {"OPENAI_BASE_URL": server.base_url,
+                                                                "OPENAI_MODEL": SUMMARY_MODEL})
+        seconds = time.perf_counter() - started
+        if server.errors or report.problem or report.pending:
+            raise SystemExit(f"bench: summarize: {report.problem or server.errors or f'{report.pending} pending'}")
+        counted = {"papers": report.summarised, "requests": server.calls, "languages": len(options.languages),
+                   "concurrency": options.concurrency,
+                   "per_paper": server.tokens_by_kind.get("summaries", 0) / max(report.summarised, 1)}
+    return counted, seconds
+
+
 # ---- search ------------------------------------------------------------------------------------
 
 def search_figures(site: Path, folder: Path, days: int, incremental: dict, pages_3y: float) -> None:
     """The search index at the three-year volume (bench/search.py says how it is drawn), the whole site's
     three-year size with it (pages_3y: everything but search/), and its queries in Chromium under the
     throttled mobile profile."""
-    import search
     if incremental:
         line("6. search: incremental render", f"{incremental.get('search_seconds', 0):.2f} s of the new day's render "
                                               "(bench archive)", "<= 10 s", incremental.get("search_seconds", 0) <= 10)
@@ -529,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.3, help="the server's delay per answer, s (default 0.3)")
     parser.add_argument("--search-days", type=int, default=30,
                         help="days drawn for each of the search index's two sample months (default 30)")
+    parser.add_argument("--llm-latency", type=float, default=2.0,
+                        help="the fake model's delay per answer for the LLM figure (7.), s (default 2)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary folder)")
     parser.add_argument("--search-only", action="store_true",
                         help="only the search index and its queries (6.), with the demo site's search page")
@@ -581,8 +626,8 @@ def main(argv: list[str] | None = None) -> int:
         line("   3 y projection (retention)",
              f"{later['total'] / 1e9:.2f} GB: full window {later['full'] / 1e6:.0f} MB ({full_days} days) + compact "
              f"{later['compact_per_paper']:.0f} B x {later['compact_papers'] / 1e3:,.0f}k papers = "
-             f"{later['compact'] / 1e6:.0f} MB{basis} + search/ {later['search'] / 1e6:.0f} MB (the bench archive's: "
-             f"no summaries, few words; judged with the drawn index under 6.) + other {later['other'] / 1e6:.0f} MB")
+             f"{later['compact'] / 1e6:.0f} MB{basis} + search/ {later['search'] / 1e6:.0f} MB (the bench archive's, "
+             f"a 150-word vocabulary; judged with the drawn index under 6.) + other {later['other'] / 1e6:.0f} MB")
         without = later["total"] - later["search"]
         line("   3 y without search/", f"{without / 1e6:.0f} MB", "<= 550 MB (search/ gets the rest)", without <= 550e6)
         for kind, size in by_type.items():
@@ -619,6 +664,21 @@ def main(argv: list[str] | None = None) -> int:
         where = f"(127.0.0.1, {args.latency * 1000:.0f} ms each, concurrency {settings.concurrency}, per_host {settings.per_host})"
         line(f"5. fetch {args.fetch_sources} sources", f"{fresh:.2f} s {where}", "< 2 s", fresh < 2)
         line(f"   fetch {args.fetch_sources} sources, all 304", f"{unchanged:.2f} s", "< 2 s", unchanged < 2)
+        weekday = Archive(content).read_day(next_day)
+        llm, seconds = bench_llm(weekday, args.sources, folder / "llm", args.llm_latency)
+        line("7. LLM: a weekday's summaries", f"{llm['papers']:,} papers in {llm['languages']} languages: "
+                                              f"{llm['requests']} requests at {args.llm_latency:g} s each "
+                                              f"(llm.concurrency {llm['concurrency']}) in {seconds:.0f} s; "
+                                              f"{llm['per_paper']:.0f} tokens a paper",
+             "<= 600 s, <= 500 tokens", seconds <= 600 and llm["per_paper"] <= 500)
+        # The whole daily job as the workflow runs it, with this site as the last run's (its cache): bench/daily.py
+        # measures it from an empty site/ too, whose render is the full render above.
+        import daily   # bench/daily.py, beside this script
+        job, details = daily.cached_job(content, config, site, folder / "job", folder / "feeds",
+                                        args.papers / 1200 if args.papers else 1)
+        line("8. the daily job (site/ cached)", *daily.job_figure(job, scale))
+        for shown in details:
+            print(f"   {shown}", flush=True)
         took = time.perf_counter() - started
         line("bench", f"{took:.0f} s in all", "<= 600 s for a year", took <= 600 if args.days >= 365 else None)
     finally:

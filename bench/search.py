@@ -34,6 +34,16 @@ PROFILE = 1200, 80     # papers on a weekday, on a weekend day (the default sour
 THROTTLE = {"offline": False, "latency": 150, "downloadThroughput": 9_000_000 / 8, "uploadThroughput": 9_000_000 / 8}
 
 
+# Chinese text: 3,500 characters (as many as common modern Chinese uses) drawn by a Zipf law.
+HANZI = [chr(0x4E00 + 7 * r) for r in range(3500)]
+HANZI_WEIGHTS = list(accumulate(1 / (r + 1) for r in range(len(HANZI))))
+
+
+def chinese(rng: random.Random, low: int = 60, high: int = 100) -> str:
+    """A Chinese summary of low to high characters, as a model writes one (at most 100: the prompt's limit)."""
+    return "".join(rng.choices(HANZI, cum_weights=HANZI_WEIGHTS, k=rng.randint(low, high))) + "。"
+
+
 def pseudo_word(rank: int, stem: str = "") -> str:
     out = []
     while True:
@@ -52,8 +62,6 @@ class Papers:
         self.weights = list(accumulate(1 / (r + 1) for r in range(len(self.words))))
         self.surnames = [pseudo_word(r, "x").capitalize() for r in range(20_000)]
         self.name_weights = list(accumulate(1 / (r + 1) ** 0.7 for r in range(len(self.surnames))))
-        self.hanzi = [chr(0x4E00 + 7 * r) for r in range(3500)]
-        self.hanzi_weights = list(accumulate(1 / (r + 1) for r in range(len(self.hanzi))))
         self.serial = 0
 
     def text(self, count: int) -> str:
@@ -66,8 +74,7 @@ class Papers:
         authors = [f"{rng.choice(FIRSTS)} {s}" for s in
                    rng.choices(self.surnames, cum_weights=self.name_weights, k=max(1, round(rng.lognormvariate(1.4, 0.55))))]
         summary = self.text(rng.randint(35, 65)).capitalize() + "."
-        chinese = "".join(rng.choices(self.hanzi, cum_weights=self.hanzi_weights, k=rng.randint(60, 100))) + "。"
-        texts = [summary, chinese] + ([self.text(rng.randint(120, 240))] if abstracts else [])
+        texts = [summary, chinese(rng)] + ([self.text(rng.randint(120, 240))] if abstracts else [])
         pid = f"arXiv:{day:%y%m}.{self.serial % 100000:05d}"
         # A row as search.search_row writes it: the first authors, the card's short summary.
         row: list[object] = [pid, day.isoformat(), title, "|".join(authors[:AUTHORS_SHOWN]), len(authors),
@@ -128,9 +135,9 @@ def queries(rows: list[list[Any]], papers: Papers) -> list[tuple[str, str]]:
     title = str(rows[0][2]).split()
     rare = max(title, key=lambda w: papers.words.index(w.lower()) if w.lower() in papers.words else -1)
     words = str(rows[1][2]).split()
-    hanzi = papers.hanzi[3] + papers.hanzi[5]   # a two-character word of middling frequency in the summaries
+    hanzi = HANZI[3] + HANZI[5]   # a two-character word of middling frequency in the summaries
     # Two characters outside the commonest (searchdb.PAIR_CHARS): looked up by its characters, ~4% of papers each.
-    uncommon = papers.hanzi[200] + papers.hanzi[300]
+    uncommon = HANZI[200] + HANZI[300]
     return [("a title word", "q=" + quote(rare)),
             ("an author", "author=" + quote(str(rows[2][3]).split("|")[0])),
             ("a phrase", "q=" + quote(f'"{words[1]} {words[2]}"')),

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_prints_every_figure(tmp_path):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--days", "3", "--papers", "20", "--sources", "4",
-         "--feed-items", "40", "--fetch-sources", "6", "--latency", "0.02", "--search-days", "2",
+         "--feed-items", "40", "--fetch-sources", "6", "--latency", "0.02", "--search-days", "2", "--llm-latency", "0.01",
          "--keep", str(tmp_path)],
         capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -19,11 +19,17 @@ def test_bench_prints_every_figure(tmp_path):
     for label in ("archive", "1. full render", "site size", "day pages", "day x topic pages", "feeds",
                   "2. incremental (one new day)", "the next day", "3. no-op rebuild", "4. parse + normalise arXiv feed",
                   "5. fetch 6 sources", "fetch 6 sources, all 304", "6. search: incremental render",
-                  "index per paper", "index at 3 years", "adding a day (3-year index)"):
+                  "index per paper", "index at 3 years", "adding a day (3-year index)", "7. LLM: a weekday's summaries",
+                  "8. the daily job (site/ cached)"):
         assert re.search(rf"^\s*{re.escape(label)}\s", out, re.M), (label, out)
     written = {name: int(n) for name, n in re.findall(r"^(\d)\. [^\n]*?(\d+) files written", out, re.M)}
     assert written["1"] > 3 * 5 and 0 < written["2"] < written["1"] and written["3"] == 0, out
     assert "3 days, 60 papers (20 a day)" in out and "40 items in" in out
+    # Every paper of the new weekday summarised, in both languages; the job fetched, summarised, rendered, verified.
+    assert re.search(r"^7\. LLM: a weekday's summaries +20 papers in 2 languages: [1-9]\d* requests", out, re.M), out
+    assert re.search(r"^8\. the daily job \(site/ cached\) +[\d.]+ s \(baseline copy [\d.]+, build.py [\d.]+ \[fetch "
+                     r"[\d.]+, render [\d.]+, summarize [\d.]+\], verify [\d.]+\)", out, re.M), out
+    assert re.search(r"^   fetch \d{4}-\d\d-\d\d: [1-9]\d* new papers", out, re.M), out
     assert re.search(r"^   front page +\d+ KB, \d+ KB gzipped, [\d,]+ elements", out, re.M), out
     queries = re.findall(r"^   query: (.+?) +(\d+) KB in \d+ requests", out, re.M)
     assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",   # []: no Chromium

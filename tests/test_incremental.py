@@ -401,13 +401,12 @@ def test_a_day_gone_compact_gets_its_search_links_again_without_rebuilding_its_m
 def test_search_work_follows_the_new_day_not_the_archive(setup, monkeypatch):
     # Only the new day is tokenised (the day before it is re-rendered for its "next day" link, its terms are in
     # its segment already), and a render that changes no segment neither reads nor rewrites the dictionary.
-    import digest.site.pages as pages
     import digest.site.search as search
     config, archive, site = setup
     render_archive(config, archive, site, batch=100)   # one batch: the day jobs run in this process
     tokenised: list[str] = []
-    day_rows = pages.day_rows
-    monkeypatch.setattr(pages, "day_rows", lambda papers, *a: tokenised.append(str(papers[0].day)) or day_rows(papers, *a))
+    day_rows = search.day_rows
+    monkeypatch.setattr(search, "day_rows", lambda papers, *a: tokenised.append(str(papers[0].day)) or day_rows(papers, *a))
     dictionaries: list[int] = []
     chunks_of = search.chunks_of
     monkeypatch.setattr(search, "chunks_of", lambda data: dictionaries.append(len(data)) or chunks_of(data))
@@ -512,7 +511,11 @@ def test_a_full_render_reads_each_day_once_its_week_pages_taking_their_pieces_fr
     monkeypatch.setattr(ArchiveDays, "index", lambda self, *args: (index(self, *args), read.clear())[0])
     render_archive(config, archive, site, batch=100)   # one batch: the day jobs run in this process, seen here
     # Only the feed window's days stay in memory: the week pages read the older ones a second time, but for this.
-    assert len(read) == len(set(read)) == 20
+    # A month's first day is read once more, before the day jobs, to learn which CJK pairs its search segment
+    # keeps (SearchIndex.plan_pairs), unless it is in the feed window.
+    assert len(set(read)) == 20
+    firsts = {min(d for d in read if d[:7] == month) for month in {d[:7] for d in read}}
+    assert {d for d in read if read.count(d) > 1} <= firsts and max(read.count(d) for d in read) <= 2
     assert "Paper 1<" in (site / "weeks" / "2026-W23" / "index.html").read_text()   # the first day's week
 
 

@@ -19,7 +19,7 @@ from digest.preview import QuietRangeHandler, byte_range
 from digest.site.searchdb import (BUCKETS, CHECK_BYTES, PAIR_CHARS, append_day, build_segment, chunks_bytes, chunks_of,
                                   interleave, pair_chars, term_hashes)
 from digest.site.searchrows import read_rows
-from digest.site.searchterms import TEXT, TITLE, day_terms, read_varint, term_set, terms, varints
+from digest.site.searchterms import TEXT, TITLE, day_terms, is_pair, read_varint, term_set, terms, varints
 
 
 def test_python_word_class_is_the_browsers():
@@ -234,6 +234,27 @@ def test_appending_chinese_days_gives_the_segment_built_at_once():
                            built.pairs)
     assert built.pairs == whole.pairs == pair_chars(days[1:2]) and built.post == whole.post
     assert built.chunks == whole.chunks
+
+
+def test_terms_made_with_the_segments_pairs_give_the_same_segment_and_hold_no_other_pair():
+    # A day whose segment's pairs are known (SearchIndex.plan_pairs) makes only those pairs' lists: the segment
+    # built from them, or appended to with them, is byte for byte the one made from every pair.
+    texts = ["学生的练习", "深度学习模型", A + B, B + A + "的模型", "习学", "模型" + RARE[5] + RARE[9]]
+    every = [chinese_day(0, FIRST_DAY), chinese_day(N, texts)]
+    chars = pair_chars(every)
+    known = [every[0], day_terms([([N + i], f"Paper {N + i}", [], [t]) for i, t in enumerate(texts)], chars)]
+    pairs = {key for key in known[1].lists if len(key) == 3 and is_pair(key[1:])}
+    assert pairs and all(key[1] in chars and key[2] in chars for key in pairs)
+    assert len(known[1].lists) < len(every[1].lists)   # the pairs of a character outside them are not made
+    whole, filtered = build_segment(every), build_segment(known)
+    assert (filtered.post, filtered.rows, filtered.chunks, filtered.pairs) == (whole.post, whole.rows, whole.chunks,
+                                                                             whole.pairs)
+    first = build_segment(every[:1])
+    appended = append_day(first.count, first.post, [first.chunks.get(b, b"") for b in range(BUCKETS)], first.rows,
+                          known[1], first.pairs)
+    assert (appended.post, appended.chunks) == (whole.post, whole.chunks)
+    # No pair at all where the segment keeps none.
+    assert not any(is_pair(key[1:]) for key in day_terms([([0], "T", [], ["深度学习"])], "").lists if len(key) == 3)
 
 
 def test_a_list_takes_its_smaller_form_and_appending_keeps_to_it():

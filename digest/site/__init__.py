@@ -82,7 +82,9 @@ def render(config: Config, source: DaySource, state: State, out: Path,
     beside = beside_days(jobs, batch)
     # Beside a worker (a daily render) the weeks and search index are steps too, made from the day read before the
     # fork, so the jobs make no week piece or terms; a render of many days has the jobs, reading every day, make them.
-    day_pages = DayPages(maker, writer, loader, briefings, frozenset() if beside else search.new_days(), search.keep,
+    search_days = frozenset() if beside else search.new_days()
+    search.plan_pairs(search_days)
+    day_pages = DayPages(maker, writer, loader, briefings, search_days, search.keep_day,
                          None if beside else weeks.piece_of)
     steps = {**(beside_steps(weeks, search) if beside else {}),
              **site_steps(config, pages, feeds, ui, DayVectors(vectors, writer, plan))}

@@ -31,9 +31,7 @@ from .frames import Frames
 from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout, updates_shown
 from .plan import DayJob, SitePlan, Target
-from .search import day_rows
 from .shell import PageShell
-from .searchterms import DayTerms
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
 
 FOLD_DATA = "static/js/fold-data.js"
@@ -198,13 +196,13 @@ class DayPages:
 
     def __init__(self, pages: PageMaker, writer: SiteWriter, loader: DayLoader, briefings: Briefings,
                  search_days: frozenset[date] = frozenset(),
-                 keep_terms: Callable[[DayInfo, DayTerms], None] | None = None,
+                 keep_terms: Callable[[DayInfo, Sequence[Paper], DayLayout], None] | None = None,
                  week_piece: Callable[[DayInfo, Day], dict[str, Any] | None] | None = None):
         self.pages, self.writer, self.loader, self.briefings = pages, writer, loader, briefings
         self.frames = Frames(writer.root)
         self.cards = pages.cards
         self.search_days = search_days   # the days the search index has no terms of yet (SearchIndex.new_days)
-        self.keep_terms = keep_terms     # where their terms go (SearchIndex.keep)
+        self.keep_terms = keep_terms     # what makes and keeps their terms (SearchIndex.keep_day)
         self.week_piece = week_piece     # a read day's piece of its week's page, if wanted (weeks.Weeks.piece_of)
 
     def render(self, jobs: list[DayJob]) -> DayOutput:
@@ -219,7 +217,7 @@ class DayPages:
             # A new day's search terms are made with its pages: the month's segment need not read it again.
             # A day re-rendered for its pages alone (the day before a new one) is in its segment already.
             if job.info.day in self.search_days and self.keep_terms is not None:
-                self.keep_terms(job.info, day_rows(day.papers, self.cards, job.layout))
+                self.keep_terms(job.info, day.papers, job.layout)
             # Likewise its piece of its week's page: the week's pages, rendered after the day pages in the render's
             # own process, need not read the day again (a full render's weeks read the whole archive a second time).
             if self.week_piece is not None and (piece := self.week_piece(job.info, day)) is not None:

@@ -23,9 +23,10 @@ from .index import DayIndex, DayInfo, DayLoader
 from .layout import DayLayout
 from .plan import SitePlan
 from .searchdb import (SEGMENT_PAPERS, SegmentFiles, append_day, browser_rule, build_segment, chunks_bytes, chunks_of,
-                       content_name, interleave)
+                       content_name, interleave, pair_chars)
 from .searchrows import relinked_rows
 from .searchterms import DayTerms, day_terms
+from .workers import run_all
 from .writer import SiteWriter, compact_json, inputs_key
 
 # Abstracts are searched in the newest day's calendar month and the one before. The retention setting of the
@@ -52,8 +53,9 @@ def search_row(paper: Paper, summary: str, link: str) -> list[object]:
             summary, link]
 
 
-def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> DayTerms:
-    """A day's part of the search index: the papers in their cards' order, numbered from 1."""
+def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout, pairs: str | None = None) -> DayTerms:
+    """A day's part of the search index: the papers in their cards' order, numbered from 1 (pairs: the CJK
+    characters whose pairs its segment keeps, if known: searchterms.pairs_of)."""
     windows = abstract_months(cards.days.days[-1].day) if cards.days.days else frozenset()
 
     def texts(paper: Paper) -> list[str]:
@@ -66,8 +68,21 @@ def day_rows(papers: Sequence[Paper], cards: CardBuilder, layout: DayLayout) -> 
             found.append(cards.summary_of(paper)[0])
         return found
 
-    return day_terms((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
-                      p.title, p.authors, texts(p)) for n, p in enumerate(papers, 1))
+    return day_terms(((search_row(p, cards.short_summary(p), layout.card_path(n, p.id)),
+                       p.title, p.authors, texts(p)) for n, p in enumerate(papers, 1)), pairs)
+
+
+def groups(infos: list[DayInfo]) -> list[list[DayInfo]]:
+    """A month's days in the parts of its segment: at most SEGMENT_PAPERS papers each, cut at days."""
+    found: list[list[DayInfo]] = [[]]
+    count = 0
+    for info in infos:
+        if count + info.size > SEGMENT_PAPERS and found[-1]:
+            found.append([])
+            count = 0
+        found[-1].append(info)
+        count += info.size
+    return found
 
 
 def index_files(parts: Sequence[dict[str, object]], chunks: Sequence[Sequence[bytes]]) -> dict[str, bytes]:
@@ -96,6 +111,8 @@ class SearchIndex:
         self.writer, self.plan, self.index, self.loader, self.cards = writer, plan, index, loader, cards
         self.cache = writer.root / CACHE
         self.last: object = None   # the last render's segments.json, read once
+        self.pairs: dict[date, str] = {}       # the CJK characters whose pairs a day's segment keeps (plan_pairs)
+        self.kept_days: set[date] = set()      # days whose terms plan_pairs made and kept already
 
     def new_days(self) -> frozenset[date]:
         """The days whose terms no segment of the last render holds (a new day, a changed one; every day after a
@@ -112,20 +129,29 @@ class SearchIndex:
             self.last = self.read_cache("segments.json")
         return self.last
 
-    def write(self) -> None:
-        """Write the segments that changed, the dictionary of all, and search/index.json naming them."""
+    def months(self) -> dict[str, list[DayInfo]]:
         months: dict[str, list[DayInfo]] = {}
         for info in self.index.days:
             months.setdefault(info.day.isoformat()[:7], []).append(info)
-        windows = abstract_months(self.index.days[-1].day) if self.index.days else frozenset()
+        return months
+
+    def windows(self) -> frozenset[str]:
+        return abstract_months(self.index.days[-1].day) if self.index.days else frozenset()
+
+    def last_entry(self, month: str) -> dict[str, Any] | None:
+        """The month's segment as the last render wrote it, if it is still on disk, whole."""
         last = self.last_segments()
+        entry = last.get(month) if isinstance(last, dict) else None
+        return entry if isinstance(entry, dict) and self.kept(entry) else None
+
+    def write(self) -> None:
+        """Write the segments that changed, the dictionary of all, and search/index.json naming them."""
+        windows = self.windows()
         segments: dict[str, dict[str, Any]] = {}
-        for month, infos in months.items():
+        for month, infos in self.months().items():
             days = self.day_marks(infos)
             fingerprint = inputs_key(self.plan.version, month in windows, days)
-            entry = last.get(month) if isinstance(last, dict) else None
-            if not (isinstance(entry, dict) and self.kept(entry)):
-                entry = None
+            entry = self.last_entry(month)
             if entry is None or entry.get("fingerprint") != fingerprint:
                 entry = {"fingerprint": fingerprint, "version": self.plan.version, "abstracts": month in windows,
                          "days": days, "parts": self.update_month(month, infos, entry, fingerprint, month in windows)}
@@ -175,8 +201,7 @@ class SearchIndex:
         of at most SEGMENT_PAPERS, cut at days)."""
         days = self.day_marks(infos)
         before = last["days"] if last else []
-        if (last and last.get("abstracts") == abstracts and last.get("version") == self.plan.version and last["parts"]
-                and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]]):
+        if last and self.appends(last, days, abstracts):
             parts = list(last["parts"])
             moved = {str(d[0]) for d, was in zip(days, before) if list(was) != list(d)}   # only compact flags differ
             if moved:   # days gone compact: their cards moved, so their rows' links do (nothing else changes)
@@ -189,20 +214,58 @@ class SearchIndex:
                     continue
                 post, rows = (self.writer.root / "search" / str(tip[k]) for k in ("post", "rows"))
                 chunks = chunks_of((self.cache / str(tip["dict"])).read_bytes())
-                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(), self.terms_of(info),
-                                   str(tip["pairs"]))
+                # The segment's pairs are fixed once it holds CJK: the day's terms need no other (append_day).
+                built = append_day(int(tip["count"]), post.read_bytes(), chunks, rows.read_bytes(),
+                                   self.terms_of(info, str(tip["pairs"]) or None), str(tip["pairs"]))
                 parts[-1] = self.write_part(month, len(parts), built, fingerprint)
             return parts
-        groups: list[list[DayInfo]] = [[]]
-        count = 0
-        for info in infos:
-            if count + info.size > SEGMENT_PAPERS and groups[-1]:
-                groups.append([])
-                count = 0
-            groups[-1].append(info)
-            count += info.size
         return [self.write_part(month, number, build_segment([self.terms_of(i) for i in group]), fingerprint)
-                for number, group in enumerate(groups, 1)]
+                for number, group in enumerate(groups(infos), 1)]
+
+    def appends(self, last: dict[str, Any], days: list[list[object]], abstracts: bool) -> bool:
+        """Whether a month's segment is its last render's with days appended: the daily case (days only added, at
+        the end, by the same code: another may have written another format)."""
+        before = last["days"]
+        return (last.get("abstracts") == abstracts and last.get("version") == self.plan.version and bool(last["parts"])
+                and [d[:2] for d in before] == [d[:2] for d in days[:len(before)]])
+
+    def plan_pairs(self, days: frozenset[date]) -> None:
+        """Learn, before the day jobs make these days' terms, the CJK characters whose pairs their segments keep
+        (searchdb.pair_chars), so that their terms hold no other pair (keep_day). A segment's pairs are those of its
+        first day with any CJK: a segment appended to has them already; a segment to build learns them from its
+        first day, whose terms are made (and kept) first, in workers for a whole render. A segment whose first
+        day has no CJK keeps whatever pairs its days bring."""
+        windows, firsts = self.windows(), []
+        for month, infos in self.months().items():
+            if not any(info.day in days for info in infos):
+                continue
+            last = self.last_entry(month)
+            if last is not None and self.appends(last, self.day_marks(infos), month in windows):
+                tip = last["parts"][-1]
+                count = int(tip["count"])
+                for info in infos[len(last["days"]):]:   # those that go into its last part (append_day)
+                    count += info.size
+                    if count > SEGMENT_PAPERS or not tip.get("pairs"):
+                        break
+                    self.pairs[info.day] = str(tip["pairs"])
+                continue
+            firsts += [group for group in groups(infos)]
+        for group, chars in zip(firsts, run_all(self.first_pairs, [group[0] for group in firsts])):
+            if chars:
+                self.pairs.update((info.day, chars) for info in group)
+            if group[0].day in days:
+                self.kept_days.add(group[0].day)
+
+    def first_pairs(self, info: DayInfo) -> str:
+        """The pair characters a segment that opens with this day keeps, if the day has CJK; its terms are kept."""
+        terms = self.terms_of(info)
+        self.keep(info, terms)
+        return pair_chars([terms])
+
+    def keep_day(self, info: DayInfo, papers: Sequence[Paper], layout: DayLayout) -> None:
+        """Make and keep the terms of a day the render has read (a day job's), with its segment's pairs if known."""
+        if info.day not in self.kept_days:
+            self.keep(info, day_rows(papers, self.cards, layout, self.pairs.get(info.day)))
 
     def relink(self, month: str, number: int, part: dict[str, Any], moved: set[str], fingerprint: str
                ) -> dict[str, Any]:
@@ -267,12 +330,13 @@ class SearchIndex:
         (a file a crashed render left is used only if it holds what this render would make)."""
         return self.cache / "days" / f"{info.day.isoformat()}-{inputs_key(self.plan.version, info.key)}.json"
 
-    def terms_of(self, info: DayInfo) -> DayTerms:
-        """A day's terms: those a day job of this render kept, else from the day itself."""
+    def terms_of(self, info: DayInfo, pairs: str | None = None) -> DayTerms:
+        """A day's terms: those a day job of this render kept, else from the day itself (with only the pairs of
+        these characters, if given: its segment's)."""
         try:
             return DayTerms.from_json(json.loads(self.day_file(info).read_bytes()))
         except (OSError, ValueError, KeyError, TypeError):
-            return day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info))
+            return day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info), pairs)
 
     def read_cache(self, rel: str) -> object:
         try:

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import sub
 from typing import Any
 
@@ -62,13 +63,23 @@ def terms(folded: str) -> list[str]:
     return out
 
 
-def term_set(folded: str) -> set[str]:
-    """The distinct terms of folded text."""
+def term_set(folded: str, neighbours: re.Pattern[str] = NEIGHBOURS) -> set[str]:
+    """The distinct terms of folded text (its CJK pairs: those neighbours finds, pairs_of)."""
     found = set(WORDS.findall(folded))
     if CJK_CHAR.search(folded) is not None:   # its characters and pairs, each kind in one pass
         found.update(CJK_CHAR.findall(folded))
-        found.update(NEIGHBOURS.findall(folded))
+        found.update(neighbours.findall(folded))
     return found
+
+
+@lru_cache(maxsize=64)
+def pairs_of(chars: str | None) -> re.Pattern[str]:
+    """The pattern of the CJK pairs a day's terms hold: every pair (chars None), or only the pairs of two of these
+    characters, when they are known to be the only ones its segment keeps (searchdb.pair_chars): a weekday's
+    Chinese summaries hold ~50,000 pairs, of which a segment keeps ~2,000."""
+    if chars is None:
+        return NEIGHBOURS
+    return re.compile(f"(?=([{re.escape(chars)}]{{2}}))") if chars else re.compile("(?!)")   # "": no pair at all
 
 
 def is_pair(term: str) -> bool:
@@ -129,23 +140,28 @@ class DayTerms:
         return cls(rows, lists)
 
 
-def day_terms(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[str]]]) -> DayTerms:
+def day_terms(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[str]]], pairs: str | None = None
+              ) -> DayTerms:
     """The day's terms from its papers: (row, title, authors, other texts). Title and author names (and the
     whole-name terms) are the first field, ranked first; other text (summaries, the abstract in the window) the
-    second, without the terms already in the first."""
+    second, without the terms already in the first. pairs: the characters whose pairs its segment keeps, if known
+    (pairs_of): the day's terms then hold no other pair."""
     with collector_paused():   # ~100,000 lists and ~400,000 numbers a weekday, no cycle: the collector cost a fifth
-        return day_lists(papers)
+        return day_lists(papers, pairs_of(pairs))
 
 
-def day_lists(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[str]]]) -> DayTerms:
+def day_lists(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[str]]],
+              neighbours: re.Pattern[str] = NEIGHBOURS) -> DayTerms:
     rows: list[list[object]] = []
     fields: tuple[defaultdict[str, list[int]], defaultdict[str, list[int]]] = (defaultdict(list), defaultdict(list))
     for number, (row, title, authors, texts) in enumerate(papers):
         rows.append(row)
         names = [fold(name) for name in authors]
-        first = term_set(fold(title) + " " + " ".join(names))
+        first = term_set(fold(title) + " " + " ".join(names), neighbours)
         first.update(AUTHOR_PREFIX + name for name in names if name)
-        for ids, terms_in in zip(fields, (first, term_set(fold(" ".join(texts))) - first)):
+        # Each text folded alone: an English summary or abstract takes fold's fast path beside a Chinese summary.
+        other = term_set(" ".join(map(fold, texts)), neighbours) - first
+        for ids, terms_in in zip(fields, (first, other)):
             for term in terms_in:
                 ids[term].append(number)
     lists: dict[str, list[Any]] = {}

@@ -141,7 +141,7 @@ class Generator:
     With papers_per_day None, each day follows the default sources' profile (WEEKDAY / WEEKEND per source);
     with a number, every day has that many papers spread over the sources by their weekday shares."""
 
-    def __init__(self, config, papers_per_day: int | None, seed: int = 8):
+    def __init__(self, config, papers_per_day: int | None, seed: int = 8, summaries: bool = True):
         self.rng = random.Random(seed)
         self.config = config
         self.per_day = papers_per_day
@@ -150,6 +150,7 @@ class Generator:
         self.serial = 0
         self.known: list[tuple[str, int, str, str, tuple[str, ...]]] = []  # id, version, title, url, sources
         self.prompt = prompt_tag(config.llm)
+        self.languages = config.llm.languages if summaries else ()   # the languages of each paper's summaries
 
     def counts(self, day: date) -> list[int]:
         """Return each source's number of new papers on day."""
@@ -178,13 +179,12 @@ class Generator:
         chars, spread, people, people_spread = LENGTHS[source.family]
         # Every paper carries its model summaries, in each language, as the daily job's LLM stage stores them
         # before the render (no backlog: the defaults cover a weekday), as long as the prompt lets the model write.
-        summary = {lang: sentence(rng, 30, 50) if lang == "en" else search.chinese(rng)
-                   for lang in self.config.llm.languages}
+        summary = {lang: sentence(rng, 30, 50) if lang == "en" else search.chinese(rng) for lang in self.languages}
         paper = Paper(id=ident, title=title(rng), authors=authors(rng, people, people_spread),
                       abstract=abstract(rng, chars, spread), url=url, day=day, sources=(source.id,),
                       topics=tuple(topics), version=version, doi=None, published=day, announce=announce,
-                      abstract_kind=kind, summary=summary, summary_model=SUMMARY_MODEL, summary_prompt=self.prompt,
-                      summary_version=version)
+                      abstract_kind=kind, summary=summary, summary_model=SUMMARY_MODEL if summary else None,
+                      summary_prompt=self.prompt if summary else None, summary_version=version if summary else None)
         if is_arxiv:
             self.known.append((ident, 1, paper.title, url, paper.sources))
         return paper
@@ -202,15 +202,16 @@ class Generator:
         return Day(day, tuple(papers), tuple(updates))
 
 
-def make_archive(folder: Path, days: int, papers: int | None, sources: int
+def make_archive(folder: Path, days: int, papers: int | None, sources: int, summaries: bool = True
                  ) -> tuple[Path, Path, Generator, date, dict[date, int]]:
-    """Write sources.yaml and `days` days of papers into folder; return (config, content, generator, next day,
-    papers written each day). The next day is a weekday, as the incremental figure's new day should be."""
+    """Write sources.yaml and `days` days of papers (with their model summaries, or none) into folder; return
+    (config, content, generator, next day, papers written each day). The next day is a weekday, as the
+    incremental figure's new day should be."""
     config_path = folder / "sources.yaml"
     config_path.write_text(sources_yaml(sources, folder / "feeds"), encoding="utf-8")
     config = load_config(config_path)
     archive = Archive(folder / "content")
-    gen = Generator(config, papers)
+    gen = Generator(config, papers, summaries=summaries)
     # The new day the incremental figure adds falls in mid-month, so its month's search shard already holds
     # fifteen days: the usual case, and dearer than a first of the month.
     first = date(2025, 6, 16)

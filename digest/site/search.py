@@ -219,8 +219,8 @@ class SearchIndex:
                                    self.terms_of(info, str(tip["pairs"]) or None), str(tip["pairs"]))
                 parts[-1] = self.write_part(month, len(parts), built, fingerprint)
             return parts
-        return [self.write_part(month, number, build_segment([self.terms_of(i) for i in group]), fingerprint)
-                for number, group in enumerate(groups(infos), 1)]
+        return [self.write_part(month, number, build_segment([self.terms_of(i, self.pairs.get(i.day)) for i in group]),
+                                fingerprint) for number, group in enumerate(groups(infos), 1)]
 
     def appends(self, last: dict[str, Any], days: list[list[object]], abstracts: bool) -> bool:
         """Whether a month's segment is its last render's with days appended: the daily case (days only added, at
@@ -249,10 +249,10 @@ class SearchIndex:
                         break
                     self.pairs[info.day] = str(tip["pairs"])
                 continue
-            firsts += [group for group in groups(infos)]
+            firsts += groups(infos)
         for group, chars in zip(firsts, run_all(self.first_pairs, [group[0] for group in firsts])):
-            if chars:
-                self.pairs.update((info.day, chars) for info in group)
+            if chars:   # the first day's terms, kept with every pair, are what its segment is built from
+                self.pairs.update((info.day, chars) for info in group[1:])
             if group[0].day in days:
                 self.kept_days.add(group[0].day)
 
@@ -265,7 +265,8 @@ class SearchIndex:
     def keep_day(self, info: DayInfo, papers: Sequence[Paper], layout: DayLayout) -> None:
         """Make and keep the terms of a day the render has read (a day job's), with its segment's pairs if known."""
         if info.day not in self.kept_days:
-            self.keep(info, day_rows(papers, self.cards, layout, self.pairs.get(info.day)))
+            pairs = self.pairs.get(info.day)
+            self.keep(info, day_rows(papers, self.cards, layout, pairs), pairs)
 
     def relink(self, month: str, number: int, part: dict[str, Any], moved: set[str], fingerprint: str
                ) -> dict[str, Any]:
@@ -321,20 +322,21 @@ class SearchIndex:
             return False
         return all(self.writer.fresh(f"search/{name}", fingerprint) for name in names)
 
-    def keep(self, info: DayInfo, terms: DayTerms) -> None:
+    def keep(self, info: DayInfo, terms: DayTerms, pairs: str | None = None) -> None:
         """Keep a day job's terms (maybe in a forked worker) until their month is written."""
-        write_atomic(self.day_file(info), compact_json(terms.to_json()).encode("utf-8"), durable=False)
+        write_atomic(self.day_file(info, pairs), compact_json(terms.to_json()).encode("utf-8"), durable=False)
 
-    def day_file(self, info: DayInfo) -> Path:
-        """Where a day's terms wait: named by the day's content and the render's version, which they are made of
-        (a file a crashed render left is used only if it holds what this render would make)."""
-        return self.cache / "days" / f"{info.day.isoformat()}-{inputs_key(self.plan.version, info.key)}.json"
+    def day_file(self, info: DayInfo, pairs: str | None) -> Path:
+        """Where a day's terms wait: named by the day's content, the render's version and the pairs they hold,
+        which they are made of (a file a crashed render left is used only if it holds what this render would make:
+        a day added before a month's first day changes the pairs its segment keeps)."""
+        return self.cache / "days" / f"{info.day.isoformat()}-{inputs_key(self.plan.version, info.key, pairs)}.json"
 
     def terms_of(self, info: DayInfo, pairs: str | None = None) -> DayTerms:
-        """A day's terms: those a day job of this render kept, else from the day itself (with only the pairs of
-        these characters, if given: its segment's)."""
+        """A day's terms with only the pairs of these characters (its segment's: all, if None): those a day job of
+        this render kept, else from the day itself."""
         try:
-            return DayTerms.from_json(json.loads(self.day_file(info).read_bytes()))
+            return DayTerms.from_json(json.loads(self.day_file(info, pairs).read_bytes()))
         except (OSError, ValueError, KeyError, TypeError):
             return day_rows(self.loader.load(info).papers, self.cards, self.plan.layout(info), pairs)
 

@@ -39,19 +39,21 @@ from digest.summarize import prompt_tag  # noqa: E402
 
 CHILD = {
     "verify": """
-import json, resource, sys, time
+import json, sys, time
 sys.path[:0] = [{root!r}]
+from bench.peak import peak_kb
 from digest.archive import Archive
 from digest.verify import verify_archive
 started = time.perf_counter()
 verdict = verify_archive(Archive({new!r}), Archive({old!r}))
-print(json.dumps({{"seconds": time.perf_counter() - started, "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+print(json.dumps({{"seconds": time.perf_counter() - started, "peak_kb": peak_kb(),
                   "note": f"{{len(verdict.problems)}} problems, message {{verdict.message!r}}"}}))
 """,
     "summarize": """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path[:0] = [{root!r}, {root!r} + "/tests"]
+from bench.peak import peak_kb
 from llmserver import LLMServer
 from digest.archive import Archive
 from digest.config import load_config
@@ -62,7 +64,7 @@ with LLMServer() as server:
     config = load_config(config)
     started = time.perf_counter()
     report = summarize_stage(config, Archive({new!r}), {{}})
-    print(json.dumps({{"seconds": time.perf_counter() - started, "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    print(json.dumps({{"seconds": time.perf_counter() - started, "peak_kb": peak_kb(),
                       "note": f"{{server.calls}} requests, "
                       f"{{report.summarised}} papers, {{report.briefings}} briefings, {{report.pending}} pending"}}))
 """,
@@ -74,12 +76,13 @@ BUILD = """
 import contextlib, io, json, resource, sys, time
 sys.path[:0] = [{root!r}]
 import build
+from bench.peak import peak_kb
 out = io.StringIO()
 started = time.perf_counter()
 with contextlib.redirect_stdout(out):
     code = build.main({args!r})
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({{"code": code, "seconds": time.perf_counter() - started, "peak_kb": me.ru_maxrss,
+print(json.dumps({{"code": code, "seconds": time.perf_counter() - started, "peak_kb": peak_kb(),
                   "worker_kb": kids.ru_maxrss, "out": out.getvalue()}}))
 """
 

@@ -239,6 +239,7 @@ CHILD = """
 import contextlib, io, json, re, resource, sys, time
 sys.path.insert(0, {root!r})
 import build
+from bench.peak import peak_kb
 from digest.site import search as search_module
 search_seconds = [0.0]
 _write = search_module.SearchIndex.write
@@ -259,7 +260,7 @@ seconds = time.perf_counter() - started
 found = re.search(r"(\\d+) files written, (\\d+) removed", out.getvalue())
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({{"code": code, "seconds": seconds, "written": int(found[1]) if found else -1,
-                  "removed": int(found[2]) if found else -1, "peak_mb": me.ru_maxrss / 1024,
+                  "removed": int(found[2]) if found else -1, "peak_mb": peak_kb() / 1024,
                   "worker_peak_mb": kids.ru_maxrss / 1024, "search_seconds": search_seconds[0],
                   "cpu": cpu() - cpu_before}}))
 """

@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bench.peak import run_sampled  # noqa: E402
+from bench.peak import footprint_kb, run_sampled  # noqa: E402
 from digest.archive import Archive, dumps  # noqa: E402
 from digest.config import load_config  # noqa: E402
 from digest.summarize import prompt_tag  # noqa: E402
@@ -199,10 +199,10 @@ def job_figure(job: dict[str, Any], scale: float) -> tuple[str, str, bool]:
     # The new day's fetch and summaries cost the same on any archive; the rest is taken to grow with it.
     fixed = stages.get("fetch", 0) + stages.get("summarize", 0)
     later = fixed + (seconds - fixed) * scale
-    # What the runner holds at once: build.py's process tree's summed PSS (its forked workers share its pages), or
-    # where /proc cannot tell, its peak plus its workers' (an upper bound); or verify's, which runs after it.
-    bound = job["peak_kb"] + 2 * job["worker_kb"]
-    peak = max(job.get("tree_kb") or bound, job["verify"]["peak_kb"]) / 1024
+    # What the runner holds at once: build.py's process tree's (its forked workers share its pages), or verify's,
+    # which runs after it.
+    held, _ = footprint_kb(job["tree_kb"], job["peak_kb"], 2, job["worker_kb"])
+    peak = max(held, job["verify"]["peak_kb"]) / 1024
     parts = ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
     return (f"{seconds:.1f} s (baseline copy {job['copy']:.1f}, build.py {job['seconds']:.1f} [{parts}], "
             f"verify {job['verify']['seconds']:.1f}), peak {peak:.0f} MB (VmHWM bound: build {job['peak_kb'] / 1024:.0f}"

@@ -72,6 +72,13 @@ def tree_pss_kb(root: int) -> int:
     return sum(pss_kb(pid) for pid in descendants(root))
 
 
+def footprint_kb(tree_kb: int, own_kb: float, workers: int, worker_kb: float) -> tuple[float, float]:
+    """(what a run held at its highest, the upper bound): the tree's sampled PSS, or where /proc could not tell
+    (or the run was too short to sample) the bound, which is the process's own peak plus each worker's."""
+    bound = own_kb + workers * worker_kb
+    return tree_kb or bound, bound
+
+
 def run_sampled(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, int]:
     """Run command as subprocess.run(capture_output=True, text=True) would; return it and the largest summed PSS
     of its process tree seen (KB; 0 where /proc cannot tell)."""

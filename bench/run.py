@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.peak import run_sampled  # noqa: E402
+from bench.peak import footprint_kb, run_sampled  # noqa: E402
 from digest.archive import Archive, Day, SourceState, State  # noqa: E402
 from digest.config import load_config  # noqa: E402
 from digest.sources.http import FetchRequest, FetchSettings, fetch_sources  # noqa: E402
@@ -267,15 +267,19 @@ print(json.dumps({{"code": code, "seconds": seconds, "written": int(found[1]) if
 """
 
 
-def render_in_child(config: Path, content: Path, site: Path) -> dict:
-    """Run `build.py render` in a new interpreter; return its seconds (after imports), files written, peak RSS."""
+def render_in_child(config: Path, content: Path, site: Path, memory: bool = False) -> dict:
+    """Run `build.py render` in a new interpreter; return its seconds (after imports), files written, peak RSS,
+    and with memory its process tree's sampled PSS (tree_mb; the sampler's scans of /proc take ~4 % of a core,
+    kept out of the one-day figures)."""
     code = CHILD.format(root=str(ROOT), config=str(config), content=str(content), site=str(site))
     # The kernel writes the previous step's files out (a full render's 300 MB) up to 30 s after they were written:
     # flushed first, that writeback is not counted as this render's (it took 0.1-0.3 s of a one-day render).
     if hasattr(os, "sync"):
         os.sync()
     started = time.perf_counter()
-    done, tree_kb = run_sampled([sys.executable, "-c", code])
+    command = [sys.executable, "-c", code]
+    done, tree_kb = (run_sampled(command) if memory else
+                     (subprocess.run(command, capture_output=True, text=True, check=False), 0))
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"bench: render failed:\n{done.stderr}")
@@ -608,14 +612,13 @@ def main(argv: list[str] | None = None) -> int:
         site = folder / "site"
         shutil.rmtree(site, ignore_errors=True)
 
-        full = render_in_child(config, content, site)
+        full = render_in_child(config, content, site, memory=True)
         full_days = load_config(config).site.full_days
         files, total, by_type = site_sizes(site, (max(counts) - timedelta(days=full_days - 1)).isoformat())
         # Forked workers share the parent's pages: the tree's summed PSS is what the runner holds, adding their peaks
         # an upper bound (shown beside it). Memory is projected as if all of it grew with the archive.
         workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
-        bound = full["peak_mb"] + (workers * full["worker_peak_mb"] if full["worker_peak_mb"] else 0)
-        peak = full["tree_mb"] or bound
+        peak, bound = footprint_kb(full["tree_mb"], full["peak_mb"], workers, full["worker_peak_mb"])   # in MB
         memory = (f"peak {peak:.0f} MB (VmHWM bound {full['peak_mb']:.0f} + {workers} workers x "
                   f"{full['worker_peak_mb']:.0f} MB = {bound:.0f})" if full["worker_peak_mb"] else f"peak {peak:.0f} MB")
         # The daily job starts without site/ and renders it whole: at three years it must still fit the runner.

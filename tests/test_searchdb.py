@@ -39,7 +39,7 @@ def test_python_word_class_is_the_browsers():
 ])
 def test_terms(text, expected):
     assert list(terms(text)) == expected
-    assert term_set(text) == set(expected)   # its own path where the text has no CJK
+    assert term_set([text]) == set(expected)   # its own path where the text has no CJK
 
 
 def test_the_bucket_hash_is_the_standard_crc32():
@@ -316,4 +316,7 @@ def lookup_code(directory: bytes, dictionary: bytes, term: str) -> int:
 @given(st.text(alphabet=st.sampled_from(list("ab_1 .-é深度学习模型ㄱ가")), max_size=40))
 def test_term_set_is_the_set_of_the_term_rules_terms(text):
     # term_set takes words, CJK characters and pairs in a pass each; terms follows term_pattern match by match.
-    assert term_set(text) == set(terms(text))
+    assert term_set([text]) == set(terms(text))
+    # Texts cut apart hold no term across them: as if joined by a space.
+    head, tail = text[:len(text) // 2], text[len(text) // 2:]
+    assert term_set([head, tail]) == set(terms(head + " " + tail))

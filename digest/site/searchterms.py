@@ -63,12 +63,16 @@ def terms(folded: str) -> list[str]:
     return out
 
 
-def term_set(folded: str, neighbours: re.Pattern[str] = NEIGHBOURS) -> set[str]:
-    """The distinct terms of folded text (its CJK pairs: those neighbours finds, pairs_of)."""
-    found = set(WORDS.findall(folded))
-    if CJK_CHAR.search(folded) is not None:   # its characters and pairs, each kind in one pass
-        found.update(CJK_CHAR.findall(folded))
-        found.update(neighbours.findall(folded))
+def term_set(texts: Iterable[str], neighbours: re.Pattern[str] = NEIGHBOURS) -> set[str]:
+    """The distinct terms of folded texts, each cut alone (its CJK pairs: those neighbours finds, pairs_of)."""
+    found: set[str] = set()
+    for folded in texts:
+        found.update(WORDS.findall(folded))
+        # Only a text with CJK is searched for its characters and pairs (a pass each): an abstract is not, for the
+        # Chinese summary beside it (a weekday's abstracts are ~1.5 MB of text).
+        if not folded.isascii() and CJK_CHAR.search(folded) is not None:
+            found.update(CJK_CHAR.findall(folded))
+            found.update(neighbours.findall(folded))
     return found
 
 
@@ -157,10 +161,10 @@ def day_lists(papers: Iterable[tuple[list[object], str, Sequence[str], Iterable[
     for number, (row, title, authors, texts) in enumerate(papers):
         rows.append(row)
         names = [fold(name) for name in authors]
-        first = term_set(fold(title) + " " + " ".join(names), neighbours)
+        first = term_set((fold(title), *names), neighbours)
         first.update(AUTHOR_PREFIX + name for name in names if name)
         # Each text folded alone: an English summary or abstract takes fold's fast path beside a Chinese summary.
-        other = term_set(" ".join(map(fold, texts)), neighbours) - first
+        other = term_set(map(fold, texts), neighbours) - first
         for ids, terms_in in zip(fields, (first, other)):
             for term in terms_in:
                 ids[term].append(number)

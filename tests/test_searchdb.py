@@ -320,3 +320,9 @@ def test_term_set_is_the_set_of_the_term_rules_terms(text):
     # Texts cut apart hold no term across them: as if joined by a space.
     head, tail = text[:len(text) // 2], text[len(text) // 2:]
     assert term_set([head, tail]) == set(terms(head + " " + tail))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_is_cut_as_the_term_rule_cuts_it(text):
+    # term_set takes an ASCII text's words with a simpler pattern (ASCII_WORDS): the same words.
+    assert term_set([text]) == set(terms(text))

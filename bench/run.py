@@ -353,19 +353,23 @@ def project_size(site: Path, by_type: dict[str, int], counts: dict[date, int], f
     return out
 
 
-def page_weights(site: Path) -> list[tuple[str, dict[str, int]]]:
-    """Return the front page's and the heaviest day page's bytes, gzipped bytes and HTML elements."""
+def page_weights(site: Path) -> list[tuple[str, dict[str, int], bool]]:
+    """Return the front page's, the heaviest day page's and the heaviest topic page's bytes, gzipped bytes and HTML
+    elements, each with whether the page target holds it; and the heaviest day-and-topic page's, shown beside them
+    (a busy topic's day lists all its entries on one page: not paged yet)."""
     def weigh(path: Path) -> dict[str, int]:
         data = path.read_bytes()
         return {"bytes": len(data), "gzip": len(gzip.compress(data, 6)),
                 "elements": len(re.findall(rb"<[a-zA-Z][^>]*>", data))}
     day = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-    days = sorted([*site.glob(f"{day}/index.html"), *site.glob(f"{day}/page/*/index.html")],
-                  key=lambda p: p.stat().st_size)   # a long day's numbered pages are day pages too
-    pages = [("front page", weigh(site / "index.html"))]
-    if days:
-        name = days[-1].parent.relative_to(site).as_posix()
-        pages.append((f"heaviest day page ({name})", weigh(days[-1])))
+    pages = [("front page", weigh(site / "index.html"), True)]
+    kinds = [("day page", [*site.glob(f"{day}/index.html"), *site.glob(f"{day}/page/*/index.html")], True),
+             ("topic page", list(site.glob("topics/*/index.html")), True),
+             ("day-and-topic page", list(site.glob(f"{day}/*/index.html")), False)]
+    for name, found, judged in kinds:   # a long day's numbered pages are day pages too
+        if found:
+            heaviest = max(found, key=lambda p: p.stat().st_size)
+            pages.append((f"heaviest {name} ({heaviest.parent.relative_to(site).as_posix()})", weigh(heaviest), judged))
     return pages
 
 
@@ -642,10 +646,10 @@ def main(argv: list[str] | None = None) -> int:
         for kind, size in by_type.items():
             if size:
                 line(f"     {kind}", f"{size / papers:,.0f} B per paper ({size / 1e6:.1f} MB)")
-        for name, page in page_weights(site):
+        for name, page, judged in page_weights(site):
             line(f"   {name}", f"{page['bytes'] / 1000:.0f} KB, {page['gzip'] / 1000:.0f} KB gzipped, "
-                            f"{page['elements']:,} elements", "<= 150 KB, <= 40 KB gz, <= 1,500",
-                 page["bytes"] <= 150_000 and page["gzip"] <= 40_000 and page["elements"] <= 1500)
+                            f"{page['elements']:,} elements", "<= 150 KB, <= 40 KB gz, <= 1,500" if judged else "",
+                 page["bytes"] <= 150_000 and page["gzip"] <= 40_000 and page["elements"] <= 1500 if judged else None)
 
         incremental = add_day(gen, next_day, config, content, site, full_days, "2. incremental (one new day)")
         # The day after: a weekday of 1,200 cards leaves the full window, and the "Updated versions" of most days link

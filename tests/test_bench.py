@@ -31,6 +31,9 @@ def test_bench_prints_every_figure(tmp_path):
                      r"[\d.]+, render [\d.]+, summarize [\d.]+\], verify [\d.]+\)", out, re.M), out
     assert re.search(r"^   fetch \d{4}-\d\d-\d\d: [1-9]\d* new papers", out, re.M), out
     assert re.search(r"^   front page +\d+ KB, \d+ KB gzipped, [\d,]+ elements", out, re.M), out
+    assert re.search(r"^   heaviest topic page \(topics/[^)]+\) +\d+ KB, \d+ KB gzipped, [\d,]+ elements +target", out, re.M), out
+    assert re.search(r"^   heaviest day-and-topic page \([\d-]+/[^)]+\) +\d+ KB, \d+ KB gzipped, [\d,]+ elements *$",
+                     out, re.M), out   # shown, not judged
     queries = re.findall(r"^   query: (.+?) +(\d+) KB in \d+ requests", out, re.M)
     assert [q for q, _ in queries] in ([], ["a title word", "an author", "a phrase", "a Chinese word",   # []: no Chromium
                                             "an uncommon Chinese word", 'a common word ("the")']), out

@@ -131,3 +131,48 @@ def test_a_day_of_thousands_of_new_versions_lists_what_fits_and_counts_the_rest(
     assert len(data.encode()) <= 150_000 and len(re.findall(r"<[a-zA-Z][^>]*>", data)) <= 1500
     assert 100 < listed < 2000 and f"and {2000 - listed} more new versions" in data
     assert all(f'id="arXiv:2606.{n:05d}"' in data for n in range(3))   # the day's cards still on its first page
+
+
+TOPIC_ROOM = 1_500   # bytes of entries a topic page may list, for the demo's topics to overflow it (120,000 live)
+
+
+@pytest.fixture(scope="module")
+def busy_topics(paged: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo rendered with topic pages of TOPIC_ROOM bytes: its site."""
+    content, _ = paged
+    site = tmp_path_factory.mktemp("busy") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("digest.site.pages.PAGE_BYTES", TOPIC_ROOM)
+        render_archive(load_config(ROOT / "demo" / "sources.yaml"), Archive(content), site)
+    return site
+
+
+def linked_ids(html: str) -> list[str]:
+    return [unquote(href.split("#")[1]) for href in re.findall(r'<li class="entry[^>]*>.*?<a href="([^"]+)"', html)]
+
+
+def test_a_busy_topic_page_lists_the_newest_entries_that_fit_and_links_every_day(busy_topics):
+    site, listed_somewhere = busy_topics, False
+    for page in sorted(site.glob("topics/*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        entries = re.findall(r"  <li class=\"entry.*?</li>\n", html)
+        assert sum(len(e.encode()) for e in entries) <= TOPIC_ROOM, page
+        # The cite button cites what the page lists.
+        assert f'data-i18n-args=\'{{"count":{len(entries)}}}\'' in html or not entries, page
+        sections = re.findall(r'<section class="topicday".*?</section>', html, re.S)
+        assert sections, page
+        for number, section in enumerate(sections):
+            day_page, count = re.search(r'<h2><a href="([^"]+)"><span data-i18n="more_on_day" '
+                                        r'data-i18n-args=\'\{"count":(\d+)', section).groups()
+            target, _ = where(site, page, day_page)
+            everything = linked_ids(target.read_text(encoding="utf-8"))
+            assert len(everything) == int(count), (page, day_page)   # the day-and-topic page lists them all
+            shown = linked_ids(section)
+            assert shown == everything[:len(shown)], (page, day_page)   # the first of them, in their order
+            assert ('class="more"' in section) == (0 < len(shown) < int(count)), (page, day_page)
+            assert ("<ol" in section) == bool(shown) and ("data-cite" in section) == bool(shown)
+            if number:   # room is taken newest day first: an older day lists nothing once one was cut
+                assert not shown or prior_whole, (page, day_page)
+            prior_whole = len(shown) == int(count)
+            listed_somewhere |= 0 < len(shown) < int(count)
+    assert listed_somewhere   # some page was cut inside a day, not only between days

@@ -120,6 +120,25 @@ def updates_shown(updates: Sequence[Update]) -> tuple[int, tuple[int, int]]:
     return len(updates), (size, elements) if updates else (0, 0)
 
 
+TOPIC_DAY_HEAD = (400, 5)    # a day's section on a topic page: its heading, its link, its list and the link after it
+ENTRY_END = b"</li>\n"       # how an entry's line ends (cards.entry_html); its texts are escaped, so only there
+
+
+def leading_entries(body: bytes, room: tuple[int, int]) -> tuple[bytes, int, tuple[int, int]]:
+    """The first entries of a block of compact entries (a day's on a topic page) that fit in room (bytes,
+    elements): (their bytes, how many, the room left). An entry's elements are its opening tags (its text is
+    escaped: a "<" is one)."""
+    size, elements = room
+    end = count = 0
+    while (found := body.find(ENTRY_END, end)) >= 0:
+        entry = body[end:found + len(ENTRY_END)]
+        weight = entry.count(b"<") - entry.count(b"</")
+        if len(entry) > size or weight > elements:
+            break
+        end, count, size, elements = end + len(entry), count + 1, size - len(entry), elements - weight
+    return body[:end], count, (size, elements)
+
+
 def day_breaks(papers: Sequence[Paper], updates: Sequence[Update], page_size: int) -> tuple[tuple[int, ...], ...]:
     """Return where a day's pages start, full (cards) and compact (entries): the day index keeps both."""
     # The first page also holds the briefing, and a full day's first page its "Updated versions".

@@ -29,7 +29,7 @@ from .env import Ref, UiText
 from .feeds import FeedAddress, Feeds, hub_feeds, page_feeds
 from .frames import Frames
 from .index import DayIndex, DayInfo, DayLoader
-from .layout import DayLayout, updates_shown
+from .layout import PAGE_BYTES, PAGE_ELEMENTS, TOPIC_DAY_HEAD, DayLayout, leading_entries, updates_shown
 from .plan import DayJob, SitePlan, Target
 from .shell import PageShell
 from .writer import TEMPLATES, SiteWriter, Written, code_version, compact_json, inputs_key
@@ -314,6 +314,9 @@ class SitePages:
             return
         recent = []
         blocks = Blocks(self.writer.root, f"topic-{topic}")   # each day's entries, kept across renders
+        # A busy topic's week is thousands of entries (cs.LG: ~3,000, 1.3 MB): the page lists the newest while they
+        # fit a day page's room, and every day's heading links its day-and-topic page, which lists all of them.
+        room = (PAGE_BYTES, PAGE_ELEMENTS)
         for info in self.plan.topic_days(topic):
             layout = self.plan.layout(info)
             key = self.plan.topic_block_key(info, topic)
@@ -326,7 +329,9 @@ class SitePages:
             # A compact day has no day-and-topic pages: its heading links the day itself.
             page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
             cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
-            recent.append((info.day, block[0], Markup(blocks.body(key).decode("utf-8")), page, cite))
+            room = (room[0] - TOPIC_DAY_HEAD[0], room[1] - TOPIC_DAY_HEAD[1])
+            shown, count, room = leading_entries(blocks.body(key), room)
+            recent.append((info.day, block[0], Markup(shown.decode("utf-8")), page, cite, count))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
         blocks.save()
@@ -336,7 +341,7 @@ class SitePages:
         found = self._topic_entries.get((day, number))
         if found is None:
             found = self._topic_entries[(day, number)] = (
-                f"  {entry_html(number, paper, '../../' + layout.card_path(number, paper.id))}\n")
+                f"  {entry_html(number, paper, '../../' + layout.card_path(number, paper.id))}")   # a line, "\n" ended
         return found
 
     def archive_page(self) -> None:

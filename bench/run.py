@@ -363,10 +363,11 @@ def page_weights(site: Path) -> list[tuple[str, dict[str, int], bool]]:
                 "elements": len(re.findall(rb"<[a-zA-Z][^>]*>", data))}
     day = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
     pages = [("front page", weigh(site / "index.html"), True)]
-    kinds = [("day page", [*site.glob(f"{day}/index.html"), *site.glob(f"{day}/page/*/index.html")], True),
+    kinds = [("day page", [*site.glob(f"{day}/index.html"),   # a long day's numbered pages are day pages too
+                           *site.glob(f"{day}/page/*/index.html")], True),
              ("topic page", list(site.glob("topics/*/index.html")), True),
              ("day-and-topic page", list(site.glob(f"{day}/*/index.html")), False)]
-    for name, found, judged in kinds:   # a long day's numbered pages are day pages too
+    for name, found, judged in kinds:
         if found:
             heaviest = max(found, key=lambda p: p.stat().st_size)
             pages.append((f"heaviest {name} ({heaviest.parent.relative_to(site).as_posix()})", weigh(heaviest), judged))

@@ -316,9 +316,15 @@ class SitePages:
         blocks = Blocks(self.writer.root, f"topic-{topic}")   # each day's entries, kept across renders
         # A busy topic's week is thousands of entries (cs.LG: ~3,000, 1.3 MB): the page lists the newest while they
         # fit a day page's room, and every day's heading links its day-and-topic page, which lists all of them.
-        room = (PAGE_BYTES, PAGE_ELEMENTS)
+        room, whole = (PAGE_BYTES, PAGE_ELEMENTS), True   # whole: no day was cut short yet
         for info in self.plan.topic_days(topic):
             layout = self.plan.layout(info)
+            # A compact day has no day-and-topic pages: its heading links the day itself.
+            page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
+            cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
+            if not whole:   # past the room: its heading alone, counted by the day index (no piece, no day file read)
+                recent.append((info.day, info.counts[topic], Markup(), page, cite, 0))
+                continue
             key = self.plan.topic_block_key(info, topic)
             block = blocks.get(key)   # [its entries, their bytes], the entries' HTML as the body
             if block is None or block[1:] != [len(blocks.body(key))]:
@@ -326,11 +332,9 @@ class SitePages:
                 body = "".join(self.topic_entry(info.day, layout, i, p) for i, p in listed).encode("utf-8")
                 block = [len(listed), len(body)]
                 blocks.put(key, block, body)
-            # A compact day has no day-and-topic pages: its heading links the day itself.
-            page = f"{info.day.isoformat()}/" if layout.compact else f"{info.day.isoformat()}/{topic}/"
-            cite = "" if layout.compact else f"{info.day.isoformat()}/cite.json"   # a full day's (plan.day_cite)
-            room = (room[0] - TOPIC_DAY_HEAD[0], room[1] - TOPIC_DAY_HEAD[1])
-            shown, count, room = leading_entries(blocks.body(key), room)
+            shown, count, room = leading_entries(blocks.body(key), (room[0] - TOPIC_DAY_HEAD[0],
+                                                                    room[1] - TOPIC_DAY_HEAD[1]))
+            whole = count == block[0]
             recent.append((info.day, block[0], Markup(shown.decode("utf-8")), page, cite, count))
         self.pages.write(self.writer, f"topics/{topic}", "topic.html", target.fingerprint, topic=(topic, name),
                          recent=recent)
